@@ -1,0 +1,28 @@
+"""Design-based analysis: the survey design object, weighting, response, scores and trend.
+
+Plain data in, plain data out: no Streamlit, no database. Names are resolved lazily so that
+`import analysis` stays cheap (pingouin and statsmodels load only when a verb needs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "Design": "analysis.design",
+    "Estimate": "analysis.design",
+    "RakingError": "analysis.design",
+    "response_rates": "analysis.response",
+    "r_indicator": "analysis.response",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,65 @@
+"""The `ktm` command line.
+
+Every module in `ktm.commands` that defines `register(subparsers)` adds its own
+sub-commands, so an area of the tool adds commands without touching this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from ktm import __version__
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed without a traceback, exit code 2 (or `code`)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ktm",
+        description=(
+            "Klanttevredenheidsmeting e-loket: questionnaire, sampling, analysis, "
+            "dashboard and Excel export."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"ktm {__version__}")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $KTM_DATABASE_URL, else a SQLite file in ./var/)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import ktm.commands as commands_pkg
+
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"ktm.commands.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        result = args.func(args)
+    except CommandError as exc:
+        print(f"ktm: {exc}", file=sys.stderr)
+        return exc.code
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
