@@ -1,0 +1,114 @@
+"""Core commands: serve, demo, db upgrade, team-password."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ktm.cli import CommandError
+from ktm.config import database_url
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="start the app (Streamlit) on the configured database")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="build or rebuild the synthetic demo world (deterministic)")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("db", help="database schema")
+    dbsub = p.add_subparsers(dest="db_command", metavar="ACTION")
+    up = dbsub.add_parser("upgrade", help="upgrade the schema to the latest version (Alembic)")
+    up.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("team-password", help="set the team password (its argon2 hash is stored)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument(
+        "--print-hash",
+        action="store_true",
+        help="print the hash (for KTM_TEAM_PASSWORD_HASH or secrets.toml) instead of storing it",
+    )
+    p.set_defaults(func=cmd_team_password)
+
+
+def _url(args) -> str:
+    return database_url(getattr(args, "db", None) or getattr(args, "database", None))
+
+
+def cmd_db_upgrade(args) -> int:
+    from store.db import current_revision, get_engine
+
+    engine = get_engine(_url(args))
+    print(f"Schema up to date (revision {current_revision(engine)}) on {engine.url!r}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ktm.demo import build_demo
+    from store.db import get_engine
+
+    engine = get_engine(_url(args))
+    summary = build_demo(engine, seed=args.seed)
+    for line in summary:
+        print(line)
+    return 0
+
+
+def cmd_team_password(args) -> int:
+    from ktm import auth
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Nieuw teamwachtwoord / new team password: ")
+        if getpass.getpass("Herhaal / repeat: ") != password:
+            raise CommandError("De wachtwoorden verschillen / the passwords differ")
+    try:
+        hashed = auth.hash_password(password)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.print_hash:
+        print(hashed)
+    else:
+        auth.write_password_file(password)
+        print(f"Opgeslagen als hash in {auth.password_file()}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from ktm import auth
+    from store.db import get_engine
+
+    url = _url(args)
+    engine = get_engine(url)
+    from ktm.demo import seed_if_empty
+
+    if seed_if_empty(engine):
+        print("Lege databank: demowereld aangemaakt / empty database: demo world seeded")
+    if auth.configured_hash() is None and not (APP.parent / ".streamlit/secrets.toml").exists():
+        password = auth.write_password_file()
+        print(
+            "\nGeen teamwachtwoord ingesteld: er is er een aangemaakt / "
+            "no team password configured: one was generated:\n\n"
+            f"    {password}\n\n"
+            f"Aanmelden op http://{args.address}:{args.port}/team  "
+            "(wijzigen: ktm team-password)\n",
+            flush=True,
+        )
+    env = dict(os.environ, KTM_DATABASE_URL=url)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(args.port), "--server.address", args.address,
+    ]  # fmt: skip
+    return subprocess.call(cmd, env=env, cwd=APP.parent)  # noqa: S603

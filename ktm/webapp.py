@@ -1,0 +1,198 @@
+"""What every page of the app shares: the database, the language, the login, the wave selector.
+
+Pages stay thin: they call this module and the packages (survey, sampling, analysis, store)
+and lay out the result. Only this module and the pages import Streamlit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from ktm import auth
+from ktm.config import database_url
+
+LANGS = {"nl": "Nederlands", "en": "English"}
+TEAM_KEY = "team_user"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    from store.db import get_engine
+
+    engine = get_engine(url)  # upgrades the schema on first use
+    from ktm.demo import seed_if_empty
+
+    seed_if_empty(engine)
+    return engine
+
+
+def engine() -> Engine:
+    """The app's engine: schema upgraded and, on an empty database, the demo world seeded."""
+    with st.spinner("Databank voorbereiden… / Preparing the database…"):
+        return _engine(database_url())
+
+
+# --- language -------------------------------------------------------------------------------
+
+
+def lang() -> str:
+    if "lang" not in st.session_state:
+        requested = st.query_params.get("lang", "nl")
+        st.session_state["lang"] = requested if requested in LANGS else "nl"
+    return st.session_state["lang"]
+
+
+def t(nl: str, en: str) -> str:
+    """The text in the chosen language (Dutch first)."""
+    return en if lang() == "en" else nl
+
+
+def language_switch(where: Any = None) -> None:
+    where = where or st.sidebar
+    current = lang()
+    choice = where.radio(
+        "Taal / Language",
+        list(LANGS),
+        index=list(LANGS).index(current),
+        format_func=LANGS.get,
+        horizontal=True,
+        key="lang_switch",
+    )
+    if choice != current:
+        st.session_state["lang"] = choice
+        st.rerun()
+
+
+def set_html_lang() -> None:
+    """Screen readers need the page's language (WCAG 3.1.1); Streamlit leaves <html lang> at en."""
+    import streamlit.components.v1 as components
+
+    components.html(
+        f"<script>window.parent.document.documentElement.lang = {lang()!r};</script>",
+        height=0,
+    )
+
+
+# --- login ----------------------------------------------------------------------------------
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def _secrets_section() -> dict | None:
+    try:
+        return dict(st.secrets.get("ktm", {}))
+    except Exception:
+        return None
+
+
+def team_user() -> str | None:
+    """Who of the team is logged in, or None."""
+    if oidc_configured():
+        user = getattr(st, "user", None)
+        if user is not None and user.get("is_logged_in"):
+            return str(user.get("email") or user.get("name") or "team")
+        return None
+    return st.session_state.get(TEAM_KEY)
+
+
+def login_form() -> None:
+    """The login: OIDC when `[auth]` is configured, else the team password."""
+    st.title(t("Aanmelden voor het team", "Team login"))
+    if oidc_configured():
+        st.write(
+            t(
+                "Meld u aan met uw account van de Vlaamse overheid.",
+                "Log in with your Flemish government account.",
+            )
+        )
+        if st.button(t("Aanmelden", "Log in"), type="primary"):
+            st.login()
+        return
+    stored = auth.configured_hash(_secrets_section())
+    if stored is None:
+        st.error(
+            t(
+                "Er is geen teamwachtwoord ingesteld. Stel er een in met `ktm team-password`.",
+                "No team password is configured. Set one with `ktm team-password`.",
+            )
+        )
+        return
+    with st.form("login"):
+        password = st.text_input(t("Teamwachtwoord", "Team password"), type="password")
+        submitted = st.form_submit_button(t("Aanmelden", "Log in"), type="primary")
+    if submitted:
+        if auth.verify_password(password, stored):
+            st.session_state[TEAM_KEY] = "team"
+            st.rerun()
+        st.error(t("Onjuist wachtwoord.", "Wrong password."))
+
+
+def logout() -> None:
+    if oidc_configured():
+        st.logout()
+    st.session_state.pop(TEAM_KEY, None)
+    st.rerun()
+
+
+def require_team() -> str:
+    """Stop the page unless a team member is logged in (a page may be run directly)."""
+    user = team_user()
+    if user is None:
+        st.error(t("Deze pagina is alleen voor het team.", "This page is for the team only."))
+        st.stop()
+    return user
+
+
+# --- waves ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def list_waves(url: str) -> list[dict]:
+    from store.db import get_engine
+    from store.waves import list_waves as _list
+
+    with get_engine(url).connect() as conn:
+        return _list(conn)
+
+
+def wave_selector() -> dict | None:
+    """The wave chosen in the sidebar (default: the latest), shared by every team page."""
+    engine()
+    waves = list_waves(database_url())
+    if not waves:
+        st.info(t("Er is nog geen bevraging.", "There is no wave yet."))
+        return None
+    ids = [w["id"] for w in waves]
+    by_id = {w["id"]: w for w in waves}
+    current = st.session_state.get("wave_id")
+    index = ids.index(current) if current in ids else len(ids) - 1
+    status = {
+        "draft": t("ontwerp", "draft"),
+        "open": t("loopt", "open"),
+        "closed": t("afgesloten", "closed"),
+    }
+    chosen = st.sidebar.selectbox(
+        t("Bevraging", "Wave"),
+        ids,
+        index=index,
+        format_func=lambda i: f"{by_id[i]['name']} ({status.get(by_id[i]['status'], '')})",
+        key="wave_select",
+    )
+    st.session_state["wave_id"] = chosen
+    return by_id[chosen]
+
+
+def client_key() -> str:
+    """A stable, non-identifying key for this browser session (rate limiting of guesses)."""
+    headers = getattr(st.context, "headers", {}) or {}
+    raw = headers.get("X-Forwarded-For") or headers.get("Host") or "local"
+    return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,42 @@
+"""AppTest fixtures: the real app.py on a fresh SQLite file, with a known team password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEAM_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def team_password_hash() -> str:
+    from ktm.auth import hash_password
+
+    return hash_password(TEAM_PASSWORD)
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, team_password_hash):
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    monkeypatch.setenv("KTM_DATABASE_URL", url)
+    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", team_password_hash)
+    monkeypatch.chdir(ROOT)
+    return url
+
+
+def new_app(**kwargs):
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60, **kwargs)
+
+
+def login(at):
+    """Log the team in through the login page; returns the AppTest after the rerun."""
+    at.switch_page("pages/login.py").run()
+    at.text_input[0].input(TEAM_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
