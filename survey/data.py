@@ -1,0 +1,303 @@
+"""Answers: relevance (skip logic), page validation, and the flat answer table.
+
+An *answers* dict maps answer keys to values, as the form stores them:
+
+- ``scale5``/``rating10``/``ces``: an int; "niet van toepassing / weet niet" is ``None`` with
+  the key present (so it counts as answered but is never a number);
+- ``umux_lite``/``sus``: one int per statement under ``<id>_1``, ``<id>_2``, ...;
+- ``select_one``: the code; ``select_multiple``: a list of codes; ``yesno``: ``'ja'``/``'nee'``;
+  ``text``: the string.
+
+A key that is absent means "not answered". Answers to items that are not relevant (skipped)
+are ignored everywhere: :func:`effective_answers` drops them, in questionnaire order, so that
+a chain of conditions resolves the way the respondent saw it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from survey import expr
+from survey.schema import Item, Questionnaire, Section
+
+MESSAGES = {
+    "required": {"nl": "Deze vraag is verplicht.", "en": "This question is required."},
+    "required_all": {
+        "nl": "Beantwoord elke uitspraak.",
+        "en": "Please answer every statement.",
+    },
+    "range": {
+        "nl": "Kies een waarde van {lo} tot {hi}.",
+        "en": "Choose a value from {lo} to {hi}.",
+    },
+    "choice": {
+        "nl": "Kies een van de gegeven antwoorden.",
+        "en": "Choose one of the given answers.",
+    },
+    "text_type": {"nl": "Vul hier tekst in.", "en": "Please enter text here."},
+    "too_long": {
+        "nl": "Uw antwoord telt {n} tekens; het maximum is {max}.",
+        "en": "Your answer has {n} characters; the maximum is {max}.",
+    },
+    "constraint": {"nl": "Dit antwoord is niet geldig.", "en": "This answer is not valid."},
+}
+
+
+def message(key: str, lang: str, **kw) -> str:
+    texts = MESSAGES[key]
+    return texts.get(lang, texts["nl"]).format(**kw)
+
+
+@lru_cache(maxsize=2048)
+def compiled(text: str) -> expr.Expression:
+    """Parsed expression, cached (the questionnaire was validated, so this does not fail)."""
+    return expr.parse(text)
+
+
+# --- relevance ----------------------------------------------------------------------------
+
+
+def _evaluate(text: str | None, answers: dict[str, Any]) -> bool:
+    if not text:
+        return True
+    try:
+        return compiled(text).evaluate(answers)
+    except expr.ExpressionError:
+        # Only reachable for an unvalidated definition: show rather than hide the item.
+        return True
+
+
+def is_relevant(item: Item, answers: dict[str, Any]) -> bool:
+    """Whether `item` is shown given `answers` (its own `relevant` condition only)."""
+    return _evaluate(item.relevant, answers)
+
+
+def is_section_relevant(section: Section, answers: dict[str, Any]) -> bool:
+    return _evaluate(section.relevant, answers)
+
+
+def effective_answers(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers that count: known keys of items that are relevant, in questionnaire order."""
+    out: dict[str, Any] = {}
+    for section in q.sections:
+        section_on = is_section_relevant(section, out)
+        for item in section.items:
+            if section_on and is_relevant(item, out):
+                for key in item.answer_keys():
+                    if key in answers:
+                        out[key] = answers[key]
+    return out
+
+
+def visible_items(q: Questionnaire, section: Section, answers: dict[str, Any]) -> list[Item]:
+    """The items of `section` to show, given the answers so far (skip logic applied)."""
+    eff = effective_answers(q, answers)
+    # Items on this page are judged on the answers before them, including earlier ones
+    # on the same page.
+    before: dict[str, Any] = {}
+    for s in q.sections:
+        if s.id == section.id:
+            break
+        for it in s.items:
+            for key in it.answer_keys():
+                if key in eff:
+                    before[key] = eff[key]
+    if not is_section_relevant(section, before):
+        return []
+    shown = []
+    for item in section.items:
+        if is_relevant(item, before):
+            shown.append(item)
+            for key in item.answer_keys():
+                if key in answers:
+                    before[key] = answers[key]
+    return shown
+
+
+def visible_sections(
+    q: Questionnaire, answers: dict[str, Any], mode: str | None = None
+) -> list[Section]:
+    """Sections that have something to ask, in order (for the progress bar and navigation)."""
+    return [
+        s for s in q.sections if (mode is None or s.asked_in(mode)) and visible_items(q, s, answers)
+    ]
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, list) and not v)
+
+
+def is_answered(item: Item, answers: dict[str, Any]) -> bool:
+    """Answered means every answer key holds a value; n.v.t. (None, key present) counts."""
+    for key in item.answer_keys():
+        if key not in answers:
+            return False
+        v = answers[key]
+        if v is None and item.na:
+            continue
+        if _is_blank(v):
+            return False
+    return True
+
+
+def _as_int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        return int(v)
+    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        return int(v.strip())
+    return None
+
+
+def check_value(q: Questionnaire, item: Item, value: Any, lang: str = "nl") -> str | None:
+    """Type/range message for one non-blank value of `item`, or None if it is valid."""
+    if item.type in ("scale5", "rating10", "ces", "umux_lite", "sus"):
+        lo, hi = item.scale_range  # type: ignore[misc]
+        n = _as_int(value)
+        if n is None or not lo <= n <= hi:
+            return message("range", lang, lo=lo, hi=hi)
+        return None
+    if item.type in ("select_one", "yesno"):
+        codes = [c for c, _ in q.choice_options(item)]
+        return None if isinstance(value, str) and value in codes else message("choice", lang)
+    if item.type == "select_multiple":
+        codes = [c for c, _ in q.choice_options(item)]
+        ok = isinstance(value, list | tuple) and all(
+            isinstance(v, str) and v in codes for v in value
+        )
+        return None if ok else message("choice", lang)
+    if item.type == "text":
+        if not isinstance(value, str):
+            return message("text_type", lang)
+        if len(value) > item.text_max_length:
+            return message("too_long", lang, n=len(value), max=item.text_max_length)
+        return None
+    return None  # pragma: no cover (types are validated)
+
+
+def validate_item(
+    q: Questionnaire, item: Item, answers: dict[str, Any], lang: str = "nl"
+) -> str | None:
+    """The message to show next to `item`, or None if its answer is acceptable."""
+    if not is_answered(item, answers):
+        missing_all = all(
+            _is_blank(answers.get(k)) and not (item.na and k in answers) for k in item.answer_keys()
+        )
+        if item.required:
+            if item.composite and not missing_all:
+                return message("required_all", lang)
+            return message("required", lang)
+        if missing_all:
+            return None
+    for key in item.answer_keys():
+        v = answers.get(key)
+        if _is_blank(v):
+            continue
+        msg = check_value(q, item, v, lang)
+        if msg:
+            return msg
+    if item.constraint and not item.composite and not _is_blank(answers.get(item.id)):
+        ok = compiled(item.constraint).evaluate(
+            effective_answers(q, answers), current=answers.get(item.id)
+        )
+        if not ok:
+            return item.constraint_message.get(lang) or message("constraint", lang)
+    return None
+
+
+def validate_page(
+    q: Questionnaire, section: Section, answers: dict[str, Any], lang: str = "nl"
+) -> dict[str, str]:
+    """{item_id: message} for every visible item on the page whose answer is not acceptable."""
+    errors: dict[str, str] = {}
+    for item in visible_items(q, section, answers):
+        msg = validate_item(q, item, answers, lang)
+        if msg:
+            errors[item.id] = msg
+    return errors
+
+
+# --- the flat table -----------------------------------------------------------------------
+
+
+def to_frame(q: Questionnaire, answers: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per answers dict, one column per :meth:`Questionnaire.columns` entry.
+
+    Numeric scales are float (NaN for unanswered, n.v.t. or skipped); choice, yes/no and text
+    columns hold the code or text (NaN when missing); a multiple-choice item gives one 0/1
+    column per option, NaN for all of them when the question was not answered.
+    A value that does not fit its column raises ValueError naming the row and column.
+    """
+    columns = q.columns()
+    data: dict[str, list] = {c.name: [] for c in columns}
+    items = {it.id: it for it in q.items()}
+    for r, raw in enumerate(answers):
+        eff = effective_answers(q, raw or {})
+        for col in columns:
+            item = items[col.item_id]
+            if col.kind == "multi":
+                v = eff.get(item.id)
+                if _is_blank(v):
+                    data[col.name].append(np.nan)
+                else:
+                    if check_value(q, item, v):
+                        raise ValueError(f"row {r}: {item.id} = {v!r} is not a valid answer")
+                    data[col.name].append(1.0 if col.choice_code in v else 0.0)
+                continue
+            v = eff.get(col.name)
+            if _is_blank(v):
+                data[col.name].append(np.nan if col.kind in ("scale", "rating") else None)
+                continue
+            if check_value(q, item, v):
+                raise ValueError(f"row {r}: {col.name} = {v!r} is not a valid answer")
+            if col.kind in ("scale", "rating"):
+                data[col.name].append(float(_as_int(v)))  # type: ignore[arg-type]
+            else:
+                data[col.name].append(str(v))
+    frame = pd.DataFrame(data, columns=[c.name for c in columns])
+    for col in columns:
+        if col.kind in ("scale", "rating", "multi"):
+            frame[col.name] = frame[col.name].astype("float64")
+        else:
+            frame[col.name] = frame[col.name].astype("str").where(frame[col.name].notna())
+    return frame
+
+
+def from_frame(q: Questionnaire, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Back from the flat table to answers dicts (e.g. keyed-in paper forms).
+
+    A missing numeric value of an item with n.v.t. becomes unanswered (absent), since the
+    table cannot tell "n.v.t." from "skipped"; everything else round-trips.
+    """
+    columns = q.columns()
+    missing = [c.name for c in columns if c.name not in frame.columns]
+    if missing:
+        raise ValueError("columns missing from the table: " + ", ".join(missing))
+    out: list[dict[str, Any]] = []
+    for _, row in frame.iterrows():
+        ans: dict[str, Any] = {}
+        for col in columns:
+            v = row[col.name]
+            if col.kind == "multi":
+                if pd.isna(v):
+                    continue
+                codes = ans.setdefault(col.item_id, [])
+                if float(v) == 1.0:
+                    codes.append(col.choice_code)
+                continue
+            if pd.isna(v):
+                continue
+            ans[col.name] = int(v) if col.kind in ("scale", "rating") else str(v)
+        out.append(ans)
+    return out
