@@ -18,8 +18,10 @@ remainder method, so that they add up to exactly n and stay within the bounds.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from sampling.size import OVERALL, z_value
@@ -27,12 +29,19 @@ from sampling.size import OVERALL, z_value
 METHODS = ("proportional", "neyman", "equal", "power", "census")
 
 
+def _is_whole(x: object, low: int = 0) -> bool:
+    """A whole number >= low (3 and 3.0 yes; True, 2.5, '3' no)."""
+    if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real):
+        return False
+    return math.isfinite(x) and float(x).is_integer() and x >= low  # type: ignore[arg-type]
+
+
 def _check_population(population: Mapping[str, int]) -> dict[str, int]:
     if not population:
         raise ValueError("population is empty: give the number of units N_h per stratum")
     clean: dict[str, int] = {}
     for h, N in population.items():
-        if isinstance(N, bool) or N != int(N) or N < 0:
+        if not _is_whole(N):
             raise ValueError(f"N_h for stratum {h!r} must be a whole number >= 0, got {N!r}")
         clean[h] = int(N)
     return clean
@@ -118,7 +127,7 @@ def allocate(
                 "another method"
             )
         return dict(pop)
-    if n is None or isinstance(n, bool) or n != int(n) or n < 0:
+    if not _is_whole(n):
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
     n = int(n)
     if n > total:
@@ -126,7 +135,7 @@ def allocate(
             f"n = {n} is larger than the population ({total} units in {len(pop)} strata); "
             "lower n or take a census"
         )
-    if isinstance(minimum, bool) or minimum != int(minimum) or minimum < 0:
+    if not _is_whole(minimum):
         raise ValueError(f"minimum must be a whole number >= 0, got {minimum!r}")
     lo = {h: min(int(minimum), N) for h, N in pop.items()}
     if sum(lo.values()) > n:
@@ -134,7 +143,7 @@ def allocate(
             f"a minimum of {minimum} per stratum needs {sum(lo.values())} units, more than n = {n}; "
             "lower the minimum or raise n"
         )
-    if method in ("neyman", "power") and sd is not None or method == "neyman":
+    if method == "neyman" or (method == "power" and sd is not None):
         if sd is None:
             raise ValueError("Neyman allocation needs sd: the standard deviation S_h per stratum")
         absent = [h for h in pop if h not in sd]
