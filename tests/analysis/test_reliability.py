@@ -1,0 +1,119 @@
+"""Cronbach's alpha against a hand computation, a published value, and Feldt's interval."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import reliability as rel
+
+
+@dataclass
+class Col:
+    name: str
+    type: str = "scale5"
+    kind: str = "scale"
+    scale_min: float | None = 1
+    scale_max: float | None = 5
+    reverse: bool = False
+    dimension: str | None = None
+    role: str = "driver"
+    item_id: str = ""
+    label: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.item_id = self.item_id or self.name
+        self.label = self.label or {"nl": f"Vraag {self.name}", "en": f"Question {self.name}"}
+
+
+HAND = pd.DataFrame({"x1": [1, 2, 3, 4, 5], "x2": [2, 2, 4, 4, 5], "x3": [1, 3, 3, 5, 4]})
+
+
+def test_alpha_by_hand():
+    # Variances 2.5, 1.8, 2.2 (sum 6.5); total 4, 7, 10, 13, 14 has variance 17.3.
+    # alpha = 3/2 * (1 - 6.5/17.3) = 16.2/17.3.
+    a = rel.cronbach_alpha(HAND)
+    assert a.alpha == pytest.approx(16.2 / 17.3, rel=1e-12)
+    assert (a.n, a.k) == (5, 3)
+    # Feldt's interval, computed independently (pingouin rounds it to 3 decimals).
+    df1, df2 = 4, 8
+    low = 1 - (1 - 16.2 / 17.3) * stats.f.ppf(0.975, df1, df2)
+    high = 1 - (1 - 16.2 / 17.3) * stats.f.ppf(0.025, df1, df2)
+    assert a.ci_low == pytest.approx(low, abs=5e-4)
+    assert a.ci_high == pytest.approx(high, abs=5e-4)
+
+
+def test_item_rest_and_alpha_if_deleted_by_hand():
+    r = rel.item_rest_correlations(HAND)
+    # x1 = 1..5 against x2 + x3 = 3, 5, 7, 9, 9: cov sum 16, ss 10 and 27.2.
+    assert r["x1"] == pytest.approx(16 / math.sqrt(10 * 27.2), rel=1e-12)
+    aid = rel.alpha_if_deleted(HAND)
+    # Without x3: variances 2.5 + 1.8 = 4.3, total 3,4,7,8,10 has variance 8.3.
+    assert aid["x3"] == pytest.approx(2 * (1 - 4.3 / 8.3), rel=1e-12)
+
+
+def test_alpha_listwise_matches_published_psych_value():
+    # pingouin's documentation: R psych::alpha(data, use="complete.obs") on its
+    # "cronbach_wide_missing" data gives 0.8016949152542373.
+    pg = pytest.importorskip("pingouin")
+    data = pg.read_dataset("cronbach_wide_missing")
+    a = rel.cronbach_alpha(data)
+    assert a.alpha == pytest.approx(0.8016949152542373, rel=1e-12)
+    assert a.n == len(data.dropna())
+    # The interval uses the complete cases only (pingouin alone would count every row).
+    df1 = a.n - 1
+    low = 1 - (1 - a.alpha) * stats.f.ppf(0.975, df1, df1 * (a.k - 1))
+    assert a.ci_low == pytest.approx(low, abs=5e-4)
+
+
+def test_alpha_degenerate_cases():
+    assert math.isnan(rel.cronbach_alpha(HAND.iloc[:2]).alpha)
+    assert math.isnan(rel.cronbach_alpha(pd.DataFrame({"a": [3, 3, 3], "b": [3, 3, 3]})).alpha)
+    with pytest.raises(ValueError, match="two items"):
+        rel.cronbach_alpha(HAND[["x1"]])
+    assert rel.judgement(0.85) == ("goed", "good")
+    assert rel.judgement(0.45) == ("onaanvaardbaar", "unacceptable")
+    assert rel.judgement(float("nan")) == (None, None)
+
+
+def test_reliability_table_reverses_sus_items_and_lists_scales():
+    rng = np.random.default_rng(7)
+    n = 300
+    latent = rng.normal(size=n)
+
+    def item(sign, lo, hi):
+        raw = np.round((hi + lo) / 2 + sign * 1.2 * latent + rng.normal(scale=0.7, size=n))
+        return np.clip(raw, lo, hi)
+
+    data = {f"sus_{i}": item(1 if i % 2 else -1, 1, 5) for i in range(1, 11)}
+    data.update({"a1": item(1, 1, 5), "a2": item(1, 1, 5), "b1": item(1, 1, 5)})
+    data["a2"][:10] = np.nan
+    df = pd.DataFrame(data)
+    cols = [
+        Col("a1", dimension="toegang"),
+        Col("a2", dimension="toegang"),
+        Col("b1", dimension="info"),
+        *[
+            Col(f"sus_{i}", type="sus", role="usability", reverse=i % 2 == 0, item_id="sus")
+            for i in range(1, 11)
+        ],
+    ]
+    out = rel.reliability_table(df, cols, dimension_labels={"toegang": {"nl": "Toegang"}})
+    scales = out.scales.set_index("scale_id")
+    assert list(scales.index) == ["dimension:toegang", "sus:sus", "battery:driver"]
+    assert scales.loc["dimension:toegang", "n"] == n - 10
+    assert scales.loc["dimension:toegang", "label_nl"] == "Toegang"
+    # Reversal applied: the ten items measure one thing, so alpha is high.
+    assert scales.loc["sus:sus", "alpha"] > 0.85
+    assert scales.loc["sus:sus", "k"] == 10
+    raw_alpha = rel.cronbach_alpha(df[[f"sus_{i}" for i in range(1, 11)]]).alpha
+    assert raw_alpha < 0.3  # the unreversed items would cancel out
+    items = out.items[out.items["scale_id"] == "sus:sus"].set_index("item")
+    assert (items["item_rest_r"] > 0.4).all()
+    assert scales.loc["sus:sus", "ci_low"] < scales.loc["sus:sus", "alpha"]
+    assert scales.loc["sus:sus", "alpha"] < scales.loc["sus:sus", "ci_high"]
