@@ -1,0 +1,144 @@
+"""`ktm questionnaire`: validate, convert (YAML <-> XLSForm), hash and print a questionnaire."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ktm.cli import CommandError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "questionnaire",
+        help="validate, convert, hash or print a questionnaire file (YAML or XLSForm)",
+        description="Work with a questionnaire definition (YAML or XLSForm .xlsx).",
+    )
+    sub = p.add_subparsers(dest="questionnaire_command", metavar="ACTION")
+
+    v = sub.add_parser("validate", help="check a questionnaire; list every error with its place")
+    v.add_argument("file")
+    v.set_defaults(func=_validate)
+
+    x = sub.add_parser("to-xlsform", help="convert a YAML questionnaire to XLSForm (.xlsx)")
+    x.add_argument("file")
+    x.add_argument("out")
+    x.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    x.set_defaults(func=_to_xlsform)
+
+    y = sub.add_parser("from-xlsform", help="convert an XLSForm (.xlsx) to a YAML questionnaire")
+    y.add_argument("file")
+    y.add_argument("out")
+    y.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    y.set_defaults(func=_from_xlsform)
+
+    h = sub.add_parser("hash", help="print the questionnaire's version fingerprint (SHA-256)")
+    h.add_argument("file")
+    h.set_defaults(func=_hash)
+
+    pr = sub.add_parser("print", help="write the printable HTML version")
+    pr.add_argument("file")
+    pr.add_argument("--lang", default=None, help="language code (default: the first language)")
+    pr.add_argument("--out", required=True, help="HTML file to write")
+    pr.add_argument(
+        "--annex",
+        action="store_true",
+        help="methodology annex: show variable names, dimensions and roles",
+    )
+    pr.set_defaults(func=_print)
+
+    p.set_defaults(func=lambda args: _help(p))
+
+
+def _help(parser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _load(path: str):
+    from survey import QuestionnaireError, load_questionnaire
+
+    if not Path(path).exists():
+        raise CommandError(f"{path}: file not found")
+    try:
+        return load_questionnaire(path)
+    except QuestionnaireError as exc:
+        raise CommandError(str(exc), code=1) from None
+
+
+def _check_out(out: str, force: bool, suffixes: tuple[str, ...]) -> Path:
+    path = Path(out)
+    if path.suffix.lower() not in suffixes:
+        raise CommandError(f"{out}: the output file must end in {' or '.join(suffixes)}")
+    if path.exists() and not force:
+        raise CommandError(f"{out} exists; use --force to overwrite it")
+    if not path.parent.exists():
+        raise CommandError(f"{out}: folder {path.parent} does not exist")
+    return path
+
+
+def _write_atomic(path: Path, write) -> None:
+    # Write next to the target and rename: a failure never leaves half a file.
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _validate(args) -> int:
+    q = _load(args.file)
+    n_items = len(q.items())
+    print(
+        f"{args.file}: OK: questionnaire '{q.id}' version {q.version}, "
+        f"{len(q.sections)} sections, {n_items} items, {len(q.columns())} answer columns, "
+        f"languages {', '.join(q.languages)}\nhash {q.hash}"
+    )
+    return 0
+
+
+def _to_xlsform(args) -> int:
+    from survey.loaders import YAML_SUFFIXES, save_xlsform
+
+    if Path(args.file).suffix.lower() not in YAML_SUFFIXES:
+        raise CommandError(f"{args.file}: expected a .yaml or .yml file")
+    q = _load(args.file)
+    out = _check_out(args.out, args.force, (".xlsx",))
+    _write_atomic(out, lambda p: save_xlsform(q, p))
+    print(f"wrote {out} (hash {q.hash})")
+    return 0
+
+
+def _from_xlsform(args) -> int:
+    from survey.loaders import XLSX_SUFFIXES, save_yaml
+
+    if Path(args.file).suffix.lower() not in XLSX_SUFFIXES:
+        raise CommandError(f"{args.file}: expected an .xlsx file")
+    q = _load(args.file)
+    out = _check_out(args.out, args.force, (".yaml", ".yml"))
+    _write_atomic(out, lambda p: save_yaml(q, p))
+    print(f"wrote {out} (hash {q.hash})")
+    return 0
+
+
+def _hash(args) -> int:
+    q = _load(args.file)
+    sys.stdout.write(q.hash + "\n")
+    return 0
+
+
+def _print(args) -> int:
+    from survey.printable import render_html
+
+    q = _load(args.file)
+    lang = args.lang or q.languages[0]
+    if lang not in q.languages:
+        raise CommandError(f"--lang {lang}: this questionnaire has {', '.join(q.languages)}")
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise CommandError(f"{args.out}: folder {out.parent} does not exist")
+    html = render_html(q, lang=lang, annex=args.annex)
+    _write_atomic(out, lambda p: p.write_text(html, encoding="utf-8"))
+    print(f"wrote {out} ({lang})")
+    return 0
