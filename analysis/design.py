@@ -306,10 +306,7 @@ class Design:
                     f"({int(bad.sum())} rows)"
                 )
 
-        if pop_h is None:
-            f_h = np.ones(len(s_levels))
-        else:
-            f_h = (pop_h - n_h) / pop_h
+        f_h = np.ones(len(s_levels)) if pop_h is None else (pop_h - n_h) / pop_h
         scale_h = np.where(n_h > 1, f_h * n_h / np.maximum(n_h - 1, 1), f_h)
         scale_h = np.where(f_h < _CERTAINTY_F, 0.0, scale_h)
 
@@ -657,6 +654,8 @@ class Design:
         )
         lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
         hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # n* astronomically large: var ~ 0
+            lo, hi = est.ci(level, df=math.inf)
         return (p, float(lo), float(hi))
 
     def ttest(self, variable: str, group: str) -> TTest:
@@ -848,8 +847,9 @@ class Design:
         after: list[np.ndarray] = []
         converged = False
         misfit = np.inf
-        it = 0
-        for it in range(1, max_iter + 1):
+        passes = 0
+        for _ in range(max_iter):
+            passes += 1
             after = []
             for m, (_, _, t) in enumerate(checked):
                 lv = cell_levels[:, m]
@@ -865,7 +865,7 @@ class Design:
             v, lvl, t = names[m], checked[m][1][k], checked[m][2][k]
             got = np.bincount(cell_levels[:, m], base * g, minlength=sizes[m])[k]
             raise RakingError(
-                f"raking did not converge after {it} passes: the weighted count of "
+                f"raking did not converge after {passes} passes: the weighted count of "
                 f"{v}={lvl!r} is {got:.6g} against a target of {t:.6g} "
                 f"({abs(got - t) / t:.2%} off). The targets may be infeasible for these "
                 "respondents (combinations of levels without respondents); merge sparse "
@@ -882,7 +882,7 @@ class Design:
             "method": "rake",
             "variables": names,
             "converged": True,
-            "iterations": it,
+            "iterations": passes,
             "max_misfit": float(misfit),
         }
         return self._derive(
