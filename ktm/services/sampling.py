@@ -1,0 +1,434 @@
+"""Sampling use cases: the pure `sampling` package, the store, files and the mail server.
+
+The command line (`ktm frame|sample|invitations ...`) and the page "Steekproef" call these
+functions and nothing else, so both behave the same.
+
+Tokens and the mail-merge file. Only token hashes are stored, so a personal link exists only at
+the moment it is issued. Issuing happens in exactly two places, each in one transaction with
+the disposition change:
+
+* `export_invitations` issues a new token to every invitation still `not_invited`, writes the
+  file and marks those invitations `invited` (the team sends the file by mail merge). The file
+  is written before the transaction commits and moved into place after it, so there is never a
+  file without stored hashes, nor stored hashes without a file. With `reminder=True` it
+  re-issues the links of everyone who may still answer (invited, opened, partial): for a
+  reminder, or for a lost file.
+* `send_invitations` does the same by e-mail, in batches: a batch's new hashes are committed
+  before the batch is sent, and the hashes of messages that did not go out are put back.
+
+Re-issuing replaces the token: the newest link is the valid one, an older link gets the
+survey's friendly "unknown link" page. Answers belong to the invitation, not to the token, so
+a partial response resumes with the new link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from ktm.config import public_base_url
+from sampling import invitations as inv
+from sampling.allocation import METHODS, allocate, compare_designs
+from sampling.frame import FrameError, read_frame
+from sampling.selection import select
+from sampling.size import sample_size
+from store import frames as store_frames
+from store import samples as store_samples
+from store.db import transaction
+from store.waves import StoreError, get_wave
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+__all__ = [
+    "DrawResult",
+    "ExportResult",
+    "FrameError",
+    "ImportResult",
+    "SamplingError",
+    "design_comparison",
+    "draw_sample",
+    "export_invitations",
+    "import_frame",
+    "invitations_overview",
+    "population",
+]
+
+
+class SamplingError(ValueError):
+    """A request that cannot be carried out as asked, with a message for people (nl / en)."""
+
+
+# --------------------------------------------------------------------------- frame
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    snapshot_id: int
+    n_units: int
+    source_name: str
+    sha256: str
+    aux_columns: tuple[str, ...]
+    new: bool  # False when the same file was already the wave's current frame
+
+
+def import_frame(
+    engine: Engine,
+    wave_id: int,
+    source: str | Path | bytes | Any,
+    *,
+    filename: str | None = None,
+    sheet: str | None = None,
+    frame_date: dt.date | None = None,
+) -> ImportResult:
+    """Read, validate and store a frame file as the wave's new snapshot.
+
+    An invalid file raises `sampling.frame.FrameError` listing every problem with its row, and
+    the store is left untouched. Importing the file that is already the wave's current frame
+    changes nothing. A wave whose invitations have gone out keeps its frame (SamplingError).
+    """
+    frame = read_frame(source, filename=filename, sheet=sheet)
+    with transaction(engine) as conn:
+        get_wave(conn, wave_id)
+        current = store_frames.latest_snapshot(conn, wave_id)
+        if current is not None and current["source_sha256"] == frame.sha256:
+            return ImportResult(
+                current["id"],
+                current["n_units"],
+                current["source_name"],
+                frame.sha256,
+                tuple(current["aux_columns"]),
+                new=False,
+            )
+        issued = store_samples.issued_count(conn, wave_id)
+        if issued:
+            raise SamplingError(
+                f"Bevraging {wave_id} heeft al {issued} uitnodigingen verstuurd; haar kader ligt "
+                f"vast / wave {wave_id} has issued invitations, its frame is fixed"
+            )
+        snapshot_id = store_frames.save_frame(
+            conn,
+            wave_id,
+            frame.data,
+            source_name=frame.source,
+            source_sha256=frame.sha256,
+            frame_date=frame_date,
+        )
+    return ImportResult(
+        snapshot_id, frame.n_units, frame.source, frame.sha256, tuple(frame.auxiliary), new=True
+    )
+
+
+def _current_snapshot(conn, wave_id: int) -> dict:
+    snapshot = store_frames.latest_snapshot(conn, wave_id)
+    if snapshot is None:
+        raise SamplingError(
+            f"Bevraging {wave_id} heeft nog geen kader; lees er eerst een in "
+            f"(ktm frame import FILE --wave {wave_id}) / wave {wave_id} has no frame yet"
+        )
+    return snapshot
+
+
+def population(engine: Engine, wave_id: int, strata: str | Sequence[str]) -> dict[str, int]:
+    """N_h per stratum of the wave's current frame."""
+    with engine.connect() as conn:
+        snapshot = _current_snapshot(conn, wave_id)
+        try:
+            return store_frames.population_counts(conn, snapshot["id"], strata)
+        except StoreError as exc:
+            raise SamplingError(str(exc)) from exc
+
+
+# --------------------------------------------------------------------------- design and draw
+
+
+def _n_for(
+    pop: Mapping[str, int],
+    method: str,
+    n: int | None,
+    moe: float | None,
+    confidence: float,
+    response_rate: float,
+    deff: float,
+) -> tuple[int, dict]:
+    """The number of invitations: given, the whole frame (census), or from a margin of error."""
+    total = sum(pop.values())
+    if method == "census":
+        return total, {}
+    if n is not None:
+        if n < 1 or n > total:
+            raise SamplingError(
+                f"n = {n} moet tussen 1 en de populatie ({total}) liggen / n must be 1..{total}"
+            )
+        return int(n), {}
+    if moe is None:
+        raise SamplingError(
+            "Geef n (aantal uitnodigingen) of een foutenmarge / give n or a margin of error"
+        )
+    size = sample_size(
+        moe, confidence=confidence, population=total, deff=deff, response_rate=response_rate
+    )
+    return size.invitations, {"target_moe": moe, "expected_completes": size.completes}
+
+
+def design_comparison(
+    engine: Engine,
+    wave_id: int,
+    strata: str | Sequence[str],
+    n: int,
+    *,
+    sd: Mapping[str, float] | None = None,
+    minimum: int | None = None,
+    response_rate: float = 1.0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """`sampling.compare_designs` on the wave's frame: expected margins of error per design."""
+    pop = population(engine, wave_id, strata)
+    designs = ("census", "proportional", "equal", "minimum")
+    if sd:
+        designs = ("census", "proportional", "neyman", "equal", "minimum")
+    try:
+        return compare_designs(
+            pop,
+            n,
+            sd=sd,
+            minimum=minimum,
+            response_rate=response_rate,
+            confidence=confidence,
+            designs=designs,
+        )
+    except ValueError as exc:
+        raise SamplingError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    sample_id: int
+    seed: int
+    method: str
+    n: int
+    allocation: dict[str, int]
+    population: dict[str, int]
+    realised: dict[str, int]
+    parameters: dict = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """Per stratum: N_h, n_h allocated, n_h drawn, inclusion probability, design weight."""
+        rows = [
+            {
+                "stratum": h,
+                "N_h": N,
+                "n_h": self.allocation.get(h, 0),
+                "getrokken": self.realised.get(h, 0),
+                "inclusion_prob": self.allocation.get(h, 0) / N if N else 0.0,
+                "design_weight": N / self.allocation[h] if self.allocation.get(h) else None,
+            }
+            for h, N in self.population.items()
+        ]
+        return pd.DataFrame(rows)
+
+
+def draw_sample(
+    engine: Engine,
+    wave_id: int,
+    strata: str | Sequence[str],
+    method: str = "proportional",
+    n: int | None = None,
+    seed: int | None = None,
+    minimum: int = 0,
+    *,
+    sd: Mapping[str, float] | None = None,
+    power: float = 0.5,
+    sort_by: str | None = None,
+    moe: float | None = None,
+    confidence: float = 0.95,
+    response_rate: float = 1.0,
+    deff: float = 1.0,
+) -> DrawResult:
+    """Allocate and draw the wave's sample from its current frame, and store it.
+
+    `n` invitations, or (when `n` is None) as many as `sampling.sample_size` needs for margin of
+    error `moe` overall at the expected `response_rate`; a census takes the whole frame. Without
+    a seed one is drawn from `secrets` and stored, so every sample can be drawn again. The draw
+    replaces an earlier sample of the wave only while none of its invitations has been issued.
+    """
+    if method not in METHODS:
+        raise SamplingError(
+            f"Onbekende methode {method!r}; kies uit {', '.join(METHODS)} / unknown method"
+        )
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    with transaction(engine) as conn:
+        get_wave(conn, wave_id)
+        snapshot = _current_snapshot(conn, wave_id)
+        frame = store_frames.load_frame(conn, snapshot["id"])
+        try:
+            pop = store_frames.population_counts(conn, snapshot["id"], strata)
+        except StoreError as exc:
+            raise SamplingError(str(exc)) from exc
+        total, extra = _n_for(pop, method, n, moe, confidence, response_rate, deff)
+        try:
+            allocation = allocate(
+                pop,
+                None if method == "census" else total,
+                method,
+                sd=sd,
+                minimum=minimum,
+                power=power,
+            )
+            selection = select(frame, strata, allocation, seed, sort_by=sort_by)
+        except ValueError as exc:
+            raise SamplingError(str(exc)) from exc
+        parameters = {
+            "minimum": minimum,
+            "power": power if method == "power" else None,
+            "sd": dict(sd) if sd else None,
+            "sort_by": sort_by,
+            "confidence": confidence,
+            "response_rate": response_rate,
+            "deff": deff,
+            **extra,
+        }
+        parameters = {k: v for k, v in parameters.items() if v is not None}
+        try:
+            sample_id = store_samples.save_sample(
+                conn,
+                wave_id,
+                snapshot["id"],
+                selection,
+                strata_var=strata,
+                method=method,
+                seed=seed,
+                allocation=allocation,
+                population=pop,
+                parameters=parameters,
+            )
+        except StoreError as exc:
+            raise SamplingError(str(exc)) from exc
+    realised = {str(k): int(v) for k, v in selection["stratum"].value_counts().items()}
+    return DrawResult(
+        sample_id=sample_id,
+        seed=int(seed),
+        method=method,
+        n=int(sum(allocation.values())),
+        allocation=dict(allocation),
+        population=dict(pop),
+        realised={h: realised.get(h, 0) for h in pop},
+        parameters=parameters,
+    )
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+def invitations_overview(engine: Engine, wave_id: int) -> pd.DataFrame:
+    """Counts per stratum (rows) and disposition (columns), with totals."""
+    with engine.connect() as conn:
+        long = store_samples.disposition_table(conn, wave_id)
+    if long.empty:
+        return pd.DataFrame()
+    wide = long.pivot_table(
+        index="stratum", columns="disposition", values="count", aggfunc="sum", fill_value=0
+    )
+    wide = wide.reindex(columns=[d for d in inv.DISPOSITIONS if d in wide.columns])
+    wide.loc["Totaal"] = wide.sum()
+    return wide.astype(int)
+
+
+def _deadline(wave: dict, deadline: dt.date | str | None) -> dt.date:
+    if isinstance(deadline, str):
+        try:
+            return dt.date.fromisoformat(deadline)
+        except ValueError as exc:
+            raise SamplingError(
+                f"Deadline {deadline!r} is geen datum JJJJ-MM-DD / not a date YYYY-MM-DD"
+            ) from exc
+    if deadline is not None:
+        return deadline
+    if wave.get("fieldwork_end") is not None:
+        return wave["fieldwork_end"]
+    raise SamplingError(
+        "Geef een deadline op (--deadline JJJJ-MM-DD) of vul het einde van het veldwerk in bij de "
+        "bevraging / give a deadline or set the wave's fieldwork end"
+    )
+
+
+def _targets(conn, wave_id: int, reminder: bool) -> pd.DataFrame:
+    invites = store_samples.invitations_frame(conn, wave_id, contacts=True)
+    if reminder:
+        return inv.reminder_targets(invites)
+    return invites[invites["disposition"] == "not_invited"]
+
+
+def _merge_rows(targets: pd.DataFrame, tokens: Mapping[int, str], base_url, deadline):
+    with_tokens = targets.assign(token=targets["id"].map(tokens))
+    return inv.mail_merge_rows(with_tokens, base_url, deadline)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    n: int
+    reminder: bool
+
+
+def export_invitations(
+    engine: Engine,
+    wave_id: int,
+    out_path: str | Path,
+    *,
+    reminder: bool = False,
+    deadline: dt.date | str | None = None,
+    base_url: str | None = None,
+) -> ExportResult:
+    """Write the mail-merge file (.xlsx or .csv by suffix) and issue its links.
+
+    Without `reminder`: every invitation still `not_invited` gets a token and becomes
+    `invited`. With `reminder`: every invitation that may still answer gets a new token (see
+    the module docstring). Raises SamplingError when there is nobody to write.
+    """
+    out = Path(out_path)
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise SamplingError(
+            f"{out.name}: kies een bestandsnaam op .xlsx of .csv / use a .xlsx or .csv file name"
+        )
+    if not out.parent.exists():
+        raise SamplingError(f"Map {out.parent} bestaat niet / folder does not exist")
+    base_url = base_url or public_base_url()
+    tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp{out.suffix}")
+    try:
+        with transaction(engine) as conn:
+            wave = get_wave(conn, wave_id)
+            when = _deadline(wave, deadline)
+            targets = _targets(conn, wave_id, reminder)
+            if targets.empty:
+                raise SamplingError(_nobody(wave_id, reminder))
+            ids = targets["id"].tolist()
+            tokens, _ = store_samples.rotate_tokens(conn, ids)
+            store_samples.mark_invited(conn, ids, reminder=reminder)
+            store_samples.forget_emails(conn, targets.loc[targets["mode"] == "post_contact", "id"])
+            rows = _merge_rows(targets, tokens, base_url, when)
+            inv.write_mail_merge(rows, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ExportResult(out, len(ids), reminder)
+
+
+def _nobody(wave_id: int, reminder: bool) -> str:
+    if reminder:
+        return (
+            f"Niemand in bevraging {wave_id} komt in aanmerking voor een herinnering "
+            "/ nobody to remind"
+        )
+    return (
+        f"Bevraging {wave_id} heeft geen uitnodigingen die nog niet verstuurd zijn; trek eerst "
+        "een steekproef, of gebruik --reminder / no invitations left to issue"
+    )
