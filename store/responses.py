@@ -1,0 +1,843 @@
+"""The response store: personal links, partial responses saved page by page, completion.
+
+Every public function is one transaction: given an Engine (or a Connection outside a
+transaction) it begins and commits its own; given a Connection inside a transaction it works
+in a savepoint. Either way a refusal or an error leaves the store exactly as it was.
+
+Guarantees (issue 3 item 4, issue 11 items 1-4):
+- A token is looked up by its hash only, compared in constant time, bound to its wave and
+  single-use (a completed response cannot be reopened). Garbage is refused before any query;
+  failed look-ups are counted per client key, and after `MAX_FAILURES` within `WINDOW` the
+  key is refused until the window has passed.
+- Pages are saved with optimistic locking on `responses.revision`: a stale tab gets
+  :class:`StaleRevision`, never a silent overwrite.
+- :func:`complete` is idempotent: a double click or a replayed request leaves exactly one
+  complete response, and the invitation's disposition becomes `complete` once.
+- Every page is validated server-side against the questionnaire version the response answers;
+  answers out of range or over-long are refused (:class:`InvalidAnswers`) and nothing is stored.
+- Responses never hold identity: no token, e-mail or name; the open-link resume key is stored
+  as a SHA-256 hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sampling import invitations as invitations_core
+from store.db import utcnow
+from store.schema import (
+    consents,
+    frame_units,
+    invitations,
+    questionnaire_versions,
+    responses,
+    sample_units,
+    token_attempts,
+    waves,
+)
+
+# --- rate limiting of token guesses ----------------------------------------------------------
+
+MAX_FAILURES = 10
+WINDOW = timedelta(minutes=15)
+
+# Profile answers of the open link, copied into strata under the frame's names.
+PROFILE_STRATA = {
+    "beroep": "profession",
+    "opleidingsjaar": "training_year",
+    "universiteit": "university",
+}
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: sampling's definition, so links and store agree."""
+    return invitations_core.hash_token(token)
+
+
+def hash_session_key(key: str) -> str:
+    return hashlib.sha256(("ktm-open-link:" + key).encode("utf-8")).hexdigest()
+
+
+def new_session_key() -> str:
+    """A random resume key for an open-link respondent (kept in the browser session only)."""
+    return secrets.token_urlsafe(32)
+
+
+# --- results and errors --------------------------------------------------------------------
+
+
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    NOT_OPEN = "not_open"  # the wave is a draft or closed
+    OPTED_OUT = "opted_out"
+    THROTTLED = "throttled"
+    NO_OPEN_LINK = "no_open_link"  # the wave has no open (post-contact) link
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A link that does not open the survey, and why (the page words it for people)."""
+
+    reason: Refusal
+    retry_after: timedelta | None = None
+    wave_id: int | None = None
+
+    ok = False
+
+
+@dataclass(frozen=True)
+class OpenedInvitation:
+    invitation: dict
+    wave: dict
+    questionnaire_hash: str
+
+    ok = True
+
+    @property
+    def invitation_id(self) -> int:
+        return int(self.invitation["id"])
+
+
+class ResponseError(ValueError):
+    """A refused write; `.nl` and `.en` are the messages for people."""
+
+    def __init__(self, nl: str, en: str):
+        self.nl, self.en = nl, en
+        super().__init__(f"{nl} / {en}")
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+class StaleRevision(ResponseError):
+    def __init__(self):
+        super().__init__(
+            "Deze antwoorden werden intussen in een ander venster of tabblad bewaard. "
+            "Herlaad de pagina om verder te gaan met de laatst bewaarde antwoorden.",
+            "These answers were saved meanwhile in another window or tab. "
+            "Reload the page to continue from the last saved answers.",
+        )
+
+
+class AlreadyCompleted(ResponseError):
+    def __init__(self):
+        super().__init__(
+            "U hebt deze bevraging al ingevuld en verzonden. Hartelijk dank!",
+            "You have already completed and sent this survey. Thank you!",
+        )
+
+
+class ResponseNotFound(ResponseError):
+    def __init__(self, response_id: Any):
+        super().__init__(
+            f"Antwoord {response_id} bestaat niet.", f"Response {response_id} does not exist."
+        )
+
+
+class InvalidAnswers(ResponseError):
+    """Answers refused by validation; `.errors` maps an answer key to (nl, en) messages."""
+
+    def __init__(self, errors: Mapping[str, tuple[str, str]]):
+        self.errors = dict(errors)
+        n = len(self.errors)
+        super().__init__(
+            f"{n} antwoord{'en' if n != 1 else ''} kon{'den' if n != 1 else ''} niet bewaard "
+            "worden; zie de melding bij de vraag.",
+            f"{n} answer{'s' if n != 1 else ''} could not be saved; see the message at the question.",
+        )
+
+
+# --- transactions ----------------------------------------------------------------------------
+
+
+@contextmanager
+def _tx(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    elif bind.in_transaction():
+        with bind.begin_nested():
+            yield bind
+    else:
+        with bind.begin():
+            yield bind
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; the store writes UTC only.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+# --- personal links --------------------------------------------------------------------------
+
+
+def _throttled(conn: Connection, client_key: str, now: datetime) -> timedelta | None:
+    row = conn.execute(
+        select(token_attempts).where(token_attempts.c.client_key == client_key)
+    ).first()
+    if row is None:
+        return None
+    start = _aware(row.window_start)
+    if row.failures >= MAX_FAILURES and now - start < WINDOW:
+        return start + WINDOW - now
+    return None
+
+
+def _count_failure(conn: Connection, client_key: str, now: datetime) -> None:
+    row = conn.execute(
+        select(token_attempts).where(token_attempts.c.client_key == client_key)
+    ).first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(token_attempts).values(
+                        client_key=client_key, failures=1, window_start=now
+                    )
+                )
+            return
+        except IntegrityError:  # a concurrent request counted first
+            pass
+        row = conn.execute(
+            select(token_attempts).where(token_attempts.c.client_key == client_key)
+        ).first()
+    if now - _aware(row.window_start) >= WINDOW:
+        values = {"failures": 1, "window_start": now}
+    else:
+        values = {"failures": token_attempts.c.failures + 1}
+    conn.execute(
+        update(token_attempts).where(token_attempts.c.client_key == client_key).values(**values)
+    )
+
+
+def _client(client_key: str) -> str:
+    # The table holds at most 64 characters; hash anything else so no raw address is stored.
+    if re.fullmatch(r"[0-9a-f]{64}", client_key or ""):
+        return client_key
+    return hashlib.sha256((client_key or "").encode("utf-8")).hexdigest()
+
+
+def _lookup(conn: Connection, token: Any, client_key: str, now: datetime):
+    """(invitation row | None, refusal | None); counts the failure for unknown tokens."""
+    key = _client(client_key)
+    wait = _throttled(conn, key, now)
+    if wait is not None:
+        return None, Refused(Refusal.THROTTLED, retry_after=wait)
+    if not invitations_core.token_shape_ok(token):
+        _count_failure(conn, key, now)
+        return None, Refused(Refusal.UNKNOWN)
+    digest = hash_token(token)
+    row = (
+        conn.execute(select(invitations).where(invitations.c.token_hash == digest))
+        .mappings()
+        .first()
+    )
+    if row is None or not invitations_core.tokens_equal(str(row["token_hash"]), digest):
+        _count_failure(conn, key, now)
+        return None, Refused(Refusal.UNKNOWN)
+    return dict(row), None
+
+
+def _wave(conn: Connection, wave_id: int) -> dict | None:
+    row = conn.execute(select(waves).where(waves.c.id == wave_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _response_for_invitation(conn: Connection, invitation_id: int) -> dict | None:
+    row = (
+        conn.execute(select(responses).where(responses.c.invitation_id == invitation_id))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+def open_invitation(
+    conn: Engine | Connection, token: Any, client_key: str, *, now: datetime | None = None
+) -> OpenedInvitation | Refused:
+    """The invitation behind a personal link, or why it does not open the survey."""
+    now = now or utcnow()
+    with _tx(conn) as c:
+        inv, refused = _lookup(c, token, client_key, now)
+        if refused is not None:
+            return refused
+        wave = _wave(c, inv["wave_id"])
+        response = _response_for_invitation(c, inv["id"])
+        if inv["disposition"] == "complete" or (response and response["status"] == "complete"):
+            return Refused(Refusal.USED, wave_id=inv["wave_id"])
+        if inv["disposition"] == "opted_out":
+            return Refused(Refusal.OPTED_OUT, wave_id=inv["wave_id"])
+        if wave is None or wave["status"] != "open":
+            return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
+        expires = _aware(inv["expires_at"])
+        if expires is not None and expires <= now:
+            return Refused(Refusal.EXPIRED, wave_id=inv["wave_id"])
+        if not wave.get("questionnaire_hash"):
+            return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
+        return OpenedInvitation(inv, wave, wave["questionnaire_hash"])
+
+
+def open_wave_link(conn: Engine | Connection, wave_ref: Any) -> dict | Refused:
+    """The wave behind an open link `?wave=<id>`, or why it does not open the survey."""
+    text = str(wave_ref or "").strip()
+    if not text.isdigit() or len(text) > 9:
+        return Refused(Refusal.UNKNOWN)
+    with _tx(conn) as c:
+        wave = _wave(c, int(text))
+        if wave is None:
+            return Refused(Refusal.UNKNOWN)
+        if wave["status"] != "open" or not wave.get("questionnaire_hash"):
+            return Refused(Refusal.NOT_OPEN, wave_id=wave["id"])
+        if not wave.get("post_contact"):
+            return Refused(Refusal.NO_OPEN_LINK, wave_id=wave["id"])
+        return wave
+
+
+def record_opt_out(
+    conn: Engine | Connection, token: Any, client_key: str, *, now: datetime | None = None
+) -> Refused | None:
+    """`?t=<token>&optout=1`: no more reminders. None when recorded (or already recorded)."""
+    now = now or utcnow()
+    with _tx(conn) as c:
+        inv, refused = _lookup(c, token, client_key, now)
+        if refused is not None:
+            return refused
+        if inv["disposition"] == "complete":
+            return Refused(Refusal.USED, wave_id=inv["wave_id"])
+        if inv["disposition"] != "opted_out":
+            c.execute(
+                update(invitations)
+                .where(invitations.c.id == inv["id"])
+                .values(disposition="opted_out")
+            )
+        return None
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+def questionnaire_mode(response: Mapping) -> str:
+    """The questionnaire's mode for a response: which sections are asked (ask_only_in).
+
+    Invited respondents' profile comes from the frame; a post-contact invitation without
+    frame data answers the profile questions like the open link.
+    """
+    mode = response["mode"]
+    if mode == "paper":
+        return "paper"
+    if mode == "invited" or (
+        mode == "post_contact" and (response.get("strata") or {}).get("profession")
+    ):
+        return "invited"
+    return "open"
+
+
+def load_response(conn: Engine | Connection, response_id: int) -> dict:
+    with _tx(conn) as c:
+        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
+        if row is None:
+            raise ResponseNotFound(response_id)
+        return dict(row)
+
+
+def _insert_response(c: Connection, values: dict, unique_lookup) -> dict:
+    """Insert, or return the row a concurrent request inserted first (unique key)."""
+    try:
+        with c.begin_nested():
+            rid = c.execute(insert(responses).values(**values)).inserted_primary_key[0]
+    except IntegrityError:
+        row = c.execute(select(responses).where(unique_lookup)).mappings().first()
+        if row is None:
+            raise
+        return dict(row)
+    return dict(c.execute(select(responses).where(responses.c.id == rid)).mappings().one())
+
+
+def start_or_resume(
+    conn: Engine | Connection,
+    *,
+    invitation: OpenedInvitation | int | None = None,
+    wave_id: int | None = None,
+    session_key: str | None = None,
+    language: str = "nl",
+    now: datetime | None = None,
+) -> dict:
+    """The respondent's response row, created (partial, empty) on first open.
+
+    Invited (or post-contact) mode: pass the invitation; its strata and design weight are
+    copied, its disposition becomes `opened`. Open link: pass `wave_id` and the raw
+    `session_key` from the browser session; only its hash is stored.
+    """
+    now = now or utcnow()
+    with _tx(conn) as c:
+        if invitation is not None:
+            inv_id = (
+                invitation.invitation_id
+                if isinstance(invitation, OpenedInvitation)
+                else int(invitation)
+            )
+            inv = (
+                c.execute(select(invitations).where(invitations.c.id == inv_id)).mappings().first()
+            )
+            if inv is None:
+                raise ResponseError("Onbekende uitnodiging.", "Unknown invitation.")
+            existing = _response_for_invitation(c, inv_id)
+            if existing is not None:
+                return existing
+            wave = _wave(c, inv["wave_id"])
+            if wave is None or not wave.get("questionnaire_hash"):
+                raise ResponseError("Deze bevraging is niet open.", "This survey is not open.")
+            strata = dict(inv["strata"] or {})
+            mode = inv["mode"] if inv["mode"] in ("invited", "post_contact") else "invited"
+            row = _insert_response(
+                c,
+                {
+                    "wave_id": inv["wave_id"],
+                    "invitation_id": inv_id,
+                    "mode": mode,
+                    "status": "partial",
+                    "questionnaire_hash": wave["questionnaire_hash"],
+                    "language": language,
+                    "stratum": inv["stratum"],
+                    "strata": strata,
+                    "design_weight": inv["design_weight"],
+                    "answers": {},
+                    "progress": {"page": 0, "done": []},
+                    "revision": 0,
+                    "started_at": now,
+                    "updated_at": now,
+                },
+                responses.c.invitation_id == inv_id,
+            )
+            if inv["disposition"] in ("not_invited", "invited", "bounced"):
+                c.execute(
+                    update(invitations)
+                    .where(invitations.c.id == inv_id)
+                    .values(disposition="opened", opened_at=inv["opened_at"] or now)
+                )
+            return row
+        if wave_id is None or not session_key:
+            raise ResponseError(
+                "Geen uitnodiging en geen bevraging opgegeven.", "No invitation and no wave given."
+            )
+        key_hash = hash_session_key(session_key)
+        row = (
+            c.execute(select(responses).where(responses.c.session_key == key_hash))
+            .mappings()
+            .first()
+        )
+        if row is not None:
+            if row["wave_id"] != wave_id:
+                raise ResponseError("Onbekende bevraging.", "Unknown survey.")
+            return dict(row)
+        wave = _wave(c, wave_id)
+        if wave is None or wave["status"] != "open" or not wave.get("questionnaire_hash"):
+            raise ResponseError("Deze bevraging is niet open.", "This survey is not open.")
+        return _insert_response(
+            c,
+            {
+                "wave_id": wave_id,
+                "invitation_id": None,
+                "mode": "open",
+                "status": "partial",
+                "questionnaire_hash": wave["questionnaire_hash"],
+                "language": language,
+                "stratum": None,
+                "strata": {"language": language},
+                "design_weight": None,
+                "answers": {},
+                "progress": {"page": 0, "done": []},
+                "revision": 0,
+                "started_at": now,
+                "updated_at": now,
+                "session_key": key_hash,
+            },
+            responses.c.session_key == key_hash,
+        )
+
+
+# --- validation against the questionnaire version ----------------------------------------------
+
+_questionnaires: dict[str, Any] = {}
+
+
+def questionnaire_for(conn: Connection, qhash: str):
+    """The validated Questionnaire a response answers (cached by hash: a version never changes)."""
+    q = _questionnaires.get(qhash)
+    if q is None:
+        from survey.schema import Questionnaire
+
+        definition = conn.execute(
+            select(questionnaire_versions.c.definition).where(
+                questionnaire_versions.c.hash == qhash
+            )
+        ).scalar_one_or_none()
+        if definition is None:
+            raise ResponseError(
+                f"Onbekende vragenlijstversie {qhash[:12]}.",
+                f"Unknown questionnaire version {qhash[:12]}.",
+            )
+        q = _questionnaires[qhash] = Questionnaire.from_dict(
+            definition, source=f"versie {qhash[:12]}"
+        )
+    return q
+
+
+@dataclass
+class PageCheck:
+    """What validating a page gives: the answers to store and the errors per answer key."""
+
+    answers: dict[str, Any]
+    errors: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def sections_asked(q, mode: str) -> list:
+    """The sections asked in `mode`. On paper the team also keys in the profile, which the
+    web form asks only on the open link (invited respondents' profile comes from the frame)."""
+    return [
+        s
+        for s in q.sections
+        if s.asked_in(mode)
+        or (mode == "paper" and s.items and all(it.role == "profile" for it in s.items))
+    ]
+
+
+def _blank(item, value: Any) -> bool:
+    if value is None:
+        return not item.na  # None is n.v.t. on an item that offers it
+    return (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, list | tuple) and not value
+    )
+
+
+def _clean(q, sections, raw: Mapping[str, Any]) -> tuple[dict, dict[str, tuple[str, str]]]:
+    """Keep the keys of `sections`' items, dropping blanks; unknown keys are errors."""
+    owners = {k: it for s in sections for it in s.items for k in it.answer_keys()}
+    out: dict[str, Any] = {}
+    errors: dict[str, tuple[str, str]] = {}
+    for key, value in raw.items():
+        item = owners.get(key)
+        if item is None:
+            errors[str(key)[:100]] = (
+                "Onbekende vraag op deze pagina.",
+                "Unknown question on this page.",
+            )
+        elif not _blank(item, value):
+            out[key] = list(value) if isinstance(value, tuple) else value
+    return out, errors
+
+
+def _errors(q, sections, answers: dict) -> dict[str, tuple[str, str]]:
+    from survey.data import validate_page
+
+    errors: dict[str, tuple[str, str]] = {}
+    for section in sections:
+        nl = validate_page(q, section, answers, "nl")
+        if nl:
+            en = validate_page(q, section, answers, "en")
+            errors.update({k: (v, en.get(k, v)) for k, v in nl.items()})
+    return errors
+
+
+def _effective(q, sections, answers: dict) -> dict:
+    """Only answers to items that are asked in this mode and relevant (skip logic)."""
+    from survey.data import effective_answers
+
+    asked = {k for s in sections for it in s.items for k in it.answer_keys()}
+    return {k: v for k, v in effective_answers(q, answers).items() if k in asked}
+
+
+def check_page(q, section_id: str, stored: Mapping, page_answers: Mapping, mode: str) -> PageCheck:
+    """Merge a page into the stored answers, validate it, drop answers that are not relevant.
+
+    The page replaces everything stored for its section (an item cleared is removed); answers
+    to items that are not relevant, on this page or later ones, are dropped.
+    """
+    sections = sections_asked(q, mode)
+    section = next((s for s in sections if s.id == section_id), None)
+    if section is None:
+        return PageCheck(
+            dict(stored),
+            {
+                "_page": (
+                    "Deze pagina hoort niet bij de vragenlijst.",
+                    "This page is not part of the questionnaire.",
+                )
+            },
+        )
+    page, errors = _clean(q, [section], page_answers)
+    own = {k for it in section.items for k in it.answer_keys()}
+    merged = {k: v for k, v in stored.items() if k not in own}
+    merged.update(page)
+    errors.update(_errors(q, [section], merged))
+    return PageCheck(_effective(q, sections, merged), errors)
+
+
+def check_all(q, answers: Mapping, mode: str) -> dict[str, tuple[str, str]]:
+    """Errors on every section asked (required items unanswered, values out of range)."""
+    return _errors(q, sections_asked(q, mode), dict(answers))
+
+
+def check_full(q, answers: Mapping, mode: str) -> tuple[dict, dict[str, tuple[str, str]]]:
+    """A whole questionnaire at once (paper): the answers to store and the errors."""
+    sections = sections_asked(q, mode)
+    cleaned, errors = _clean(q, sections, answers)
+    errors.update(_errors(q, sections, cleaned))
+    return _effective(q, sections, cleaned), errors
+
+
+def _profile_strata(q, answers: Mapping) -> dict:
+    out = {}
+    for item in q.items():
+        if item.role == "profile" and item.id in answers and answers[item.id] not in (None, ""):
+            name = PROFILE_STRATA.get(item.id, item.id)
+            value = answers[item.id]
+            if name == "training_year" and str(value).isdigit():
+                value = int(value)
+            out[name] = value
+    return out
+
+
+def save_page(
+    conn: Engine | Connection,
+    response_id: int,
+    revision: int,
+    page_answers: Mapping[str, Any],
+    progress: Mapping[str, Any],
+    *,
+    section_id: str,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """Validate and store one page of answers; returns the updated row (revision + 1).
+
+    Raises InvalidAnswers (nothing stored), StaleRevision, AlreadyCompleted, ResponseNotFound.
+    """
+    now = now or utcnow()
+    with _tx(conn) as c:
+        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
+        if row is None:
+            raise ResponseNotFound(response_id)
+        if row["status"] == "complete":
+            raise AlreadyCompleted()
+        if row["revision"] != revision:
+            raise StaleRevision()
+        q = questionnaire_for(c, row["questionnaire_hash"])
+        mode = questionnaire_mode(row)
+        checked = check_page(q, section_id, row["answers"] or {}, page_answers, mode)
+        if checked.errors:
+            raise InvalidAnswers(checked.errors)
+        values: dict[str, Any] = {
+            "answers": checked.answers,
+            "progress": dict(progress),
+            "revision": revision + 1,
+            "updated_at": now,
+        }
+        if language:
+            values["language"] = language
+        if mode == "open":  # the profile is asked: strata follow the answers
+            strata = {
+                k: v for k, v in (row["strata"] or {}).items() if k not in PROFILE_STRATA.values()
+            }
+            strata.update(_profile_strata(q, checked.answers))
+            if language:
+                strata["language"] = language
+            values["strata"] = strata
+        n = c.execute(
+            update(responses)
+            .where(
+                and_(
+                    responses.c.id == response_id,
+                    responses.c.revision == revision,
+                    responses.c.status == "partial",
+                )
+            )
+            .values(**values)
+        ).rowcount
+        if n != 1:  # a concurrent writer got in between our read and this write
+            raise StaleRevision()
+        if row["invitation_id"] is not None:
+            c.execute(
+                update(invitations)
+                .where(
+                    and_(
+                        invitations.c.id == row["invitation_id"],
+                        invitations.c.disposition.in_(
+                            ("not_invited", "invited", "bounced", "opened")
+                        ),
+                    )
+                )
+                .values(disposition="partial")
+            )
+        return dict(
+            c.execute(select(responses).where(responses.c.id == response_id)).mappings().one()
+        )
+
+
+def complete(
+    conn: Engine | Connection, response_id: int, revision: int, *, now: datetime | None = None
+) -> dict:
+    """Mark a response complete; a second call (double click, replay) changes nothing.
+
+    Every section asked is validated again on the stored answers (required items answered).
+    Raises InvalidAnswers, StaleRevision, ResponseNotFound.
+    """
+    now = now or utcnow()
+    with _tx(conn) as c:
+        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
+        if row is None:
+            raise ResponseNotFound(response_id)
+        if row["status"] == "complete":
+            return dict(row)
+        if row["revision"] != revision:
+            raise StaleRevision()
+        q = questionnaire_for(c, row["questionnaire_hash"])
+        errors = check_all(q, row["answers"] or {}, questionnaire_mode(row))
+        if errors:
+            raise InvalidAnswers(errors)
+        n = c.execute(
+            update(responses)
+            .where(
+                and_(
+                    responses.c.id == response_id,
+                    responses.c.revision == revision,
+                    responses.c.status == "partial",
+                )
+            )
+            .values(status="complete", completed_at=now, updated_at=now, revision=revision + 1)
+        ).rowcount
+        if n != 1:
+            current = (
+                c.execute(select(responses).where(responses.c.id == response_id)).mappings().one()
+            )
+            if current["status"] == "complete":
+                return dict(current)
+            raise StaleRevision()
+        if row["invitation_id"] is not None:
+            c.execute(
+                update(invitations)
+                .where(invitations.c.id == row["invitation_id"])
+                .values(disposition="complete", completed_at=now)
+            )
+        return dict(
+            c.execute(select(responses).where(responses.c.id == response_id)).mappings().one()
+        )
+
+
+# --- paper questionnaires ----------------------------------------------------------------------
+
+
+def save_paper_response(
+    conn: Engine | Connection,
+    wave_id: int,
+    answers: Mapping[str, Any],
+    *,
+    language: str = "nl",
+    now: datetime | None = None,
+) -> dict:
+    """One paper questionnaire keyed in by the team: a complete response with mode `paper`.
+
+    The profile is entered by the team (profile items); everything is validated as on the web.
+    """
+    now = now or utcnow()
+    with _tx(conn) as c:
+        wave = _wave(c, wave_id)
+        if wave is None:
+            raise ResponseError(
+                f"Bevraging {wave_id} bestaat niet.", f"Wave {wave_id} does not exist."
+            )
+        if not wave.get("questionnaire_hash"):
+            raise ResponseError(
+                "Deze bevraging heeft nog geen vragenlijst.", "This wave has no questionnaire yet."
+            )
+        q = questionnaire_for(c, wave["questionnaire_hash"])
+        cleaned, errors = check_full(q, answers, "paper")
+        if errors:
+            raise InvalidAnswers(errors)
+        strata = {"language": language, **_profile_strata(q, cleaned)}
+        return _insert_response(
+            c,
+            {
+                "wave_id": wave_id,
+                "invitation_id": None,
+                "mode": "paper",
+                "status": "complete",
+                "questionnaire_hash": wave["questionnaire_hash"],
+                "language": language,
+                "stratum": None,
+                "strata": strata,
+                "design_weight": None,
+                "answers": cleaned,
+                "progress": {"page": None, "done": [s.id for s in q.sections_for_mode("paper")]},
+                "revision": 1,
+                "started_at": now,
+                "updated_at": now,
+                "completed_at": now,
+            },
+            responses.c.id == -1,
+        )
+
+
+# --- consent to hear about the results ---------------------------------------------------------
+
+
+def record_consent(
+    conn: Engine | Connection, response_id: int, *, now: datetime | None = None
+) -> bool:
+    """The thank-you step's hook: keep (wave, e-mail, language) apart from the answers.
+
+    Only for responses through an invitation whose respondent said yes to the consent item;
+    the e-mail comes from the frame (via the sample unit) or the post-contact invitation.
+    Idempotent. True when a consent is (already) stored.
+    """
+    now = now or utcnow()
+    with _tx(conn) as c:
+        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
+        if row is None or row["status"] != "complete" or row["invitation_id"] is None:
+            return False
+        q = questionnaire_for(c, row["questionnaire_hash"])
+        answers = row["answers"] or {}
+        if not any(it.role == "consent" and answers.get(it.id) == "ja" for it in q.items()):
+            return False
+        found = c.execute(
+            select(invitations.c.email, frame_units.c.email.label("frame_email"))
+            .select_from(
+                invitations.outerjoin(
+                    sample_units, sample_units.c.id == invitations.c.sample_unit_id
+                ).outerjoin(frame_units, frame_units.c.id == sample_units.c.frame_unit_id)
+            )
+            .where(invitations.c.id == row["invitation_id"])
+        ).first()
+        email = found and (found.frame_email or found.email)
+        if not email:
+            return False
+        exists = c.execute(
+            select(consents.c.id).where(
+                and_(consents.c.wave_id == row["wave_id"], consents.c.email == email)
+            )
+        ).first()
+        if exists is None:
+            c.execute(
+                insert(consents).values(
+                    wave_id=row["wave_id"],
+                    email=email,
+                    language=row["language"] or "nl",
+                    created_at=now,
+                )
+            )
+        return True
