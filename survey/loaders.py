@@ -89,7 +89,9 @@ def _describe(raw: Any, path: tuple) -> str:
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that records duplicate mapping keys (PyYAML silently keeps the last)."""
+    """SafeLoader that records duplicate mapping keys (PyYAML silently keeps the last) and
+    reads only true/false as booleans (YAML 1.2), so a label "Yes", "No" or "On" stays text.
+    """
 
     duplicates: list[tuple[int, str]]
 
@@ -101,6 +103,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 self.duplicates.append((key_node.start_mark.line + 1, str(key)))
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 def _yaml_locator(root: yaml.Node | None, raw: Any) -> Any:

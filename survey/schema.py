@@ -719,6 +719,7 @@ def build_questionnaire(
                 paths.append(("sections", i, "items", j))
             except ValidationError as exc:
                 c.pydantic(("sections", i, "items", j), exc)
+                _check_broken_item(c, ("sections", i, "items", j), ri, exc, languages)
         if sec is not None:
             sec = sec.model_copy(update={"items": items})
             sections.append(sec)
@@ -769,17 +770,17 @@ def _check_semantics(
         for k, ch in enumerate(opts):
             _check_texts(c, ("choices", list_name, k, "label"), ch.label, languages, True)
 
-    # Every id that appears in the raw file, in order, so a reference to a broken item is
-    # not reported again as unknown.
-    raw_order: list[str] = []
-    for rs in raw_sections:
+    # Where every answer key appears in the raw file, so that a reference to an earlier item
+    # that failed to parse (already reported) is not reported again as unknown or later.
+    raw_pos: dict[str, tuple[int, int]] = {}
+    for i, rs in enumerate(raw_sections):
         if isinstance(rs, dict):
-            for ri in rs.get("items") or []:
+            for j, ri in enumerate(rs.get("items") or []):
                 if isinstance(ri, dict) and isinstance(ri.get("id"), str):
                     t = ri.get("type")
                     n = COMPOSITE_SIZE.get(t) if isinstance(t, str) else None
-                    raw_order += [f"{ri['id']}_{k}" for k in range(1, n + 1)] if n else [ri["id"]]
-    all_raw = set(raw_order)
+                    for key in [f"{ri['id']}_{k}" for k in range(1, n + 1)] if n else [ri["id"]]:
+                        raw_pos.setdefault(key, (i, j))
 
     # Duplicate ids, on the raw file so that items that failed to parse still count. Like
     # XLSForm, sections, items and the answers of a block share one name space.
@@ -813,7 +814,8 @@ def _check_semantics(
                 sec.relevant,
                 defined,
                 composite_ids,
-                all_raw,
+                raw_pos,
+                (spath[1], -1),
                 choices,
                 None,
             )
@@ -826,7 +828,8 @@ def _check_semantics(
                     it.relevant,
                     defined,
                     composite_ids,
-                    all_raw,
+                    raw_pos,
+                    (ipath[1], ipath[3]),
                     choices,
                     None,
                 )
@@ -841,10 +844,29 @@ def _check_semantics(
                     it.constraint,
                     defined,
                     composite_ids,
-                    all_raw,
+                    raw_pos,
+                    (ipath[1], ipath[3]),
                     choices,
                     it,
                 )
+
+
+def _check_broken_item(c: _Collector, path: Path, ri: Any, exc: ValidationError, languages):
+    """What can still be checked on an item that failed to parse: texts and syntax."""
+    if not isinstance(ri, dict):
+        return
+    failed = {err["loc"][0] for err in exc.errors() if err["loc"]}
+    for key, required in (("label", True), ("hint", False), ("constraint_message", False)):
+        value = ri.get(key)
+        if key not in failed and isinstance(value, dict):
+            _check_texts(c, (*path, key), value, languages, required)
+    for key in ("relevant", "constraint"):
+        value = ri.get(key)
+        if key not in failed and isinstance(value, str) and value.strip():
+            try:
+                expr.parse(value)
+            except expr.ExpressionError as err:
+                c.add((*path, key), f"syntax error in {key} {value!r}: {err}")
 
 
 def _claim(c: _Collector, seen: dict[str, str], name: str, path: Path, owner: str):
@@ -909,7 +931,9 @@ def _check_item(c: _Collector, path: Path, it: Item, languages: list[str], choic
                         )
 
 
-def _check_condition(c, path, text, defined, composite_ids, all_raw, choices, current_item):
+def _check_condition(
+    c, path, text, defined, composite_ids, raw_pos, position, choices, current_item
+):
     field = path[-1]
     try:
         e = expr.parse(text)
@@ -930,7 +954,9 @@ def _check_condition(c, path, text, defined, composite_ids, all_raw, choices, cu
                 path,
                 f"{where} refers to a block; refer to one of its answers ({keys[0]} .. {keys[-1]})",
             )
-        elif name in all_raw:
+        elif name in raw_pos and raw_pos[name] < position:
+            continue  # an earlier item that failed to parse; reported there
+        elif name in raw_pos:
             c.add(
                 path,
                 f"{where} refers to an item that comes later (or to itself); conditions may only use earlier answers",
