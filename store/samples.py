@@ -437,8 +437,9 @@ def add_post_contact_invitations(
 ) -> list[int]:
     """Create post-contact invitations and log each person as invited on `on`.
 
-    Each item of `people`: `person_hash`, `email`, `strata` (dict, no identity). The caller has
-    already applied the once-per-period rule (`last_post_contact`). Returns the new ids.
+    Each item of `people`: `person_hash`, `email`, `strata` (dict, no identity) and optionally
+    `invite_on` (the date logged; default `on`). The caller has already applied the
+    once-per-period rule (`last_post_contact`). Returns the new ids.
     """
     now = utcnow()
     ids = []
@@ -458,7 +459,7 @@ def add_post_contact_invitations(
             )
         )
         ids.append(int(result.inserted_primary_key[0]))
-        _upsert_log(conn, person["person_hash"], on)
+        _upsert_log(conn, person["person_hash"], person.get("invite_on") or on)
     return ids
 
 

@@ -46,6 +46,7 @@ from store.db import transaction
 from store.waves import StoreError, get_wave
 
 Progress = Callable[[int, int], None]  # (done, total)
+SAMPLE, POST_CONTACT = store_samples.SAMPLE_MODE, store_samples.POST_CONTACT_MODE
 
 __all__ = [
     "DrawResult",
@@ -360,8 +361,8 @@ def _deadline(wave: dict, deadline: dt.date | str | None) -> dt.date:
     )
 
 
-def _targets(conn, wave_id: int, reminder: bool) -> pd.DataFrame:
-    invites = store_samples.invitations_frame(conn, wave_id, contacts=True)
+def _targets(conn, wave_id: int, reminder: bool, mode: str | None) -> pd.DataFrame:
+    invites = store_samples.invitations_frame(conn, wave_id, mode=mode, contacts=True)
     if reminder:
         return inv.reminder_targets(invites)
     return invites[invites["disposition"] == "not_invited"]
@@ -387,12 +388,14 @@ def export_invitations(
     reminder: bool = False,
     deadline: dt.date | str | None = None,
     base_url: str | None = None,
+    mode: str | None = SAMPLE,
 ) -> ExportResult:
     """Write the mail-merge file (.xlsx or .csv by suffix) and issue its links.
 
     Without `reminder`: every invitation still `not_invited` gets a token and becomes
     `invited`. With `reminder`: every invitation that may still answer gets a new token (see
-    the module docstring). Raises SamplingError when there is nobody to write.
+    the module docstring). `mode`: the sample's invitations (default), `post_contact`, or None
+    for both. Raises SamplingError when there is nobody to write.
     """
     out = Path(out_path)
     if out.suffix.lower() not in (".xlsx", ".csv"):
@@ -407,9 +410,9 @@ def export_invitations(
         with transaction(engine) as conn:
             wave = get_wave(conn, wave_id)
             when = _deadline(wave, deadline)
-            targets = _targets(conn, wave_id, reminder)
+            targets = _targets(conn, wave_id, reminder, mode)
             if targets.empty:
-                raise SamplingError(_nobody(wave_id, reminder))
+                raise SamplingError(_nobody(wave_id, reminder, mode))
             ids = targets["id"].tolist()
             tokens, _ = store_samples.rotate_tokens(conn, ids)
             store_samples.mark_invited(conn, ids, reminder=reminder)
@@ -422,7 +425,12 @@ def export_invitations(
     return ExportResult(out, len(ids), reminder)
 
 
-def _nobody(wave_id: int, reminder: bool) -> str:
+def _nobody(wave_id: int, reminder: bool, mode: str | None) -> str:
+    if mode == POST_CONTACT:
+        return (
+            f"Bevraging {wave_id} heeft geen post-contactuitnodigingen om te versturen "
+            "/ no post-contact invitations to send"
+        )
     if reminder:
         return (
             f"Niemand in bevraging {wave_id} komt in aanmerking voor een herinnering "
@@ -432,3 +440,235 @@ def _nobody(wave_id: int, reminder: bool) -> str:
         f"Bevraging {wave_id} heeft geen uitnodigingen die nog niet verstuurd zijn; trek eerst "
         "een steekproef, of gebruik --reminder / no invitations left to issue"
     )
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+@dataclass(frozen=True)
+class SendSummary:
+    total: int
+    sent: int
+    bounced: int
+    failed: int
+    reminder: bool
+    problems: pd.DataFrame  # invitation id, e-mail, status, SMTP code, error (bounced, failed)
+
+
+def smtp_config_from_env(environ: Mapping[str, str] | None = None):
+    """`sampling.mailer.SmtpConfig` from KTM_SMTP_*; KTM_SMTP_USER is accepted for _USERNAME."""
+    from sampling.mailer import MailerError, SmtpConfig
+
+    env = dict(os.environ if environ is None else environ)
+    if env.get("KTM_SMTP_USER") and not env.get("KTM_SMTP_USERNAME"):
+        env["KTM_SMTP_USERNAME"] = env["KTM_SMTP_USER"]
+    try:
+        return SmtpConfig.from_env(env)
+    except MailerError as exc:
+        raise SamplingError(str(exc)) from exc
+
+
+def send_invitations(
+    engine: Engine,
+    wave_id: int,
+    smtp_config,
+    reminder: bool = False,
+    *,
+    deadline: dt.date | str | None = None,
+    base_url: str | None = None,
+    mode: str | None = SAMPLE,
+    progress: Progress | None = None,
+    batch_size: int = 50,
+) -> SendSummary:
+    """Send the invitations still `not_invited` (or, with `reminder`, a reminder to everyone
+    who may still answer: invited, opened, partial) by e-mail.
+
+    Per batch: new tokens are committed, the batch is sent over one SMTP connection, then sent
+    messages become `invited` (sent_at or reminded_at), refused addresses `bounced` and
+    temporary failures keep their disposition with the error; the hashes of messages that did
+    not go out are put back, so an earlier link keeps working. A server that cannot be reached
+    raises SamplingError, with the number already sent; nothing of the batch is lost.
+    """
+    from sampling.mailer import BOUNCED, SENT, MailerError, messages_from_invites
+
+    base_url = base_url or public_base_url()
+    with engine.connect() as conn:
+        wave = get_wave(conn, wave_id)
+        when = _deadline(wave, deadline)
+        targets = _targets(conn, wave_id, reminder, mode)
+    if targets.empty:
+        raise SamplingError(_nobody(wave_id, reminder, mode))
+    total = len(targets)
+    counts = {"sent": 0, "bounced": 0, "failed": 0}
+    problems: list[dict] = []
+    done = 0
+    for start in range(0, total, batch_size):
+        batch = targets.iloc[start : start + batch_size]
+        ids = batch["id"].tolist()
+        with transaction(engine) as conn:
+            tokens, previous = store_samples.rotate_tokens(conn, ids)
+        invites = batch.assign(unit_id=batch["id"].map(str), token=batch["id"].map(tokens))
+        messages = messages_from_invites(
+            invites, base_url, when, results_url=f"{base_url}/feedback", reminder=reminder
+        )
+
+        def on_progress(i: int, _n: int, offset: int = done) -> None:
+            if progress is not None:
+                progress(offset + i, total)
+
+        try:
+            results = send_messages_for(smtp_config, messages, on_progress)
+        except MailerError as exc:
+            with transaction(engine) as conn:
+                store_samples.restore_token_hashes(conn, previous)
+            raise SamplingError(
+                f"{exc}\nVerstuurd vóór de fout / sent before the error: {counts['sent']} van {total}"
+            ) from exc
+        sent_ids, bounced, failed = [], {}, {}
+        for r in results:
+            i = int(r.unit_id)
+            if r.status == SENT:
+                sent_ids.append(i)
+            else:
+                (bounced if r.status == BOUNCED else failed)[i] = r.error or f"SMTP {r.smtp_code}"
+                problems.append(
+                    {
+                        "invitation": i,
+                        "email": r.to,
+                        "status": r.status,
+                        "smtp_code": r.smtp_code,
+                        "error": r.error,
+                    }
+                )
+        post_contact = set(batch.loc[batch["mode"] == "post_contact", "id"])
+        with transaction(engine) as conn:
+            store_samples.mark_invited(conn, sent_ids, reminder=reminder)
+            store_samples.mark_bounced(conn, bounced)
+            store_samples.mark_send_failed(conn, failed)
+            store_samples.restore_token_hashes(conn, {i: previous[i] for i in (*bounced, *failed)})
+            store_samples.forget_emails(
+                conn, [i for i in (*sent_ids, *bounced) if i in post_contact]
+            )
+        counts["sent"] += len(sent_ids)
+        counts["bounced"] += len(bounced)
+        counts["failed"] += len(failed)
+        done += len(ids)
+    return SendSummary(
+        total=total,
+        reminder=reminder,
+        problems=pd.DataFrame(
+            problems, columns=["invitation", "email", "status", "smtp_code", "error"]
+        ),
+        **counts,
+    )
+
+
+def send_messages_for(config, messages, on_progress):
+    """The mailer call (a seam: one place where messages leave the application)."""
+    from sampling.mailer import send_messages
+
+    return send_messages(config, messages, on_progress=on_progress)
+
+
+# --------------------------------------------------------------------------- post-contact
+
+
+@dataclass(frozen=True)
+class PostContactResult:
+    created: int  # invitations made now (still to be sent)
+    schedule: pd.DataFrame  # per submission: unit_id, procedure, submitted_on, invite_on, action, reason
+    sent: SendSummary | None = None
+
+    def counts(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.schedule["reason"].value_counts().items()}
+
+    def summary(self) -> list[str]:
+        from sampling.postcontact import REASONS
+
+        lines = [
+            f"{len(self.schedule)} indieningen gelezen / submissions read; "
+            f"{self.created} post-contactuitnodigingen aangemaakt / invitations created"
+        ]
+        for reason, n in self.counts().items():
+            lines.append(f"  {n:>5}  {REASONS.get(reason, reason)}")
+        if self.sent is not None:
+            lines.append(
+                f"Verstuurd / sent: {self.sent.sent}, onbestelbaar / bounced: "
+                f"{self.sent.bounced}, mislukt / failed: {self.sent.failed}"
+            )
+        return lines
+
+
+def post_contact(
+    engine: Engine,
+    file: str | Path | bytes | Any,
+    wave_id: int,
+    *,
+    filename: str | None = None,
+    days: int = 3,
+    period_days: int = 182,
+    max_lag_days: int = 30,
+    today: dt.date | None = None,
+    smtp_config=None,
+    base_url: str | None = None,
+    deadline: dt.date | str | None = None,
+) -> PostContactResult:
+    """Post-contact invitations from an e-loket export of submissions (unit id, procedure, date).
+
+    Each submitter is invited `days` after the submission, at most once per `period_days` (the
+    store's post-contact log holds, per hashed person id, the last invitation date), only when
+    the person is in the wave's frame (the e-mail address comes from there). Submissions not yet
+    due are left for a later run with the same or a newer export. The invitations are made in
+    one transaction with the log; with `smtp_config` they are sent at once.
+    An invalid export raises `sampling.postcontact.SubmissionsError` (every row) and changes
+    nothing.
+    """
+    from sampling.postcontact import INVITE, post_contact_schedule, read_submissions
+
+    today = today or dt.date.today()
+    submissions = read_submissions(file, filename=filename, today=today)
+    with transaction(engine) as conn:
+        wave = get_wave(conn, wave_id)
+        if not wave["post_contact"]:
+            raise SamplingError(
+                f"Bevraging {wave_id} heeft geen bevraging na contact; zet ze aan bij de "
+                "bevraging / this wave has no post-contact survey"
+            )
+        snapshot = _current_snapshot(conn, wave_id)
+        frame = store_frames.load_frame(conn, snapshot["id"], with_ids=False)
+        by_unit = frame.set_index("unit_id")
+        units = submissions["unit_id"].unique().tolist()
+        hashes = {u: store_samples.person_hash(u) for u in units}
+        logged = store_samples.last_post_contact(conn, hashes.values())
+        already = {u: logged[h] for u, h in hashes.items() if h in logged}
+        schedule = post_contact_schedule(
+            submissions,
+            already,
+            today,
+            delay_days=days,
+            period_days=period_days,
+            max_lag_days=max_lag_days,
+            known_units=set(by_unit.index),
+        )
+        due = schedule[schedule["action"] == INVITE]
+        people = []
+        for row in due.itertuples(index=False):
+            unit = by_unit.loc[row.unit_id]
+            people.append(
+                {
+                    "person_hash": hashes[row.unit_id],
+                    "email": unit["email"],
+                    "invite_on": row.invite_on,
+                    "strata": {
+                        **{c: unit[c] for c in store_samples.COPIED_VARIABLES},
+                        "procedure": row.procedure,
+                    },
+                }
+            )
+        store_samples.add_post_contact_invitations(conn, wave_id, people, on=today)
+    sent = None
+    if smtp_config is not None and people:
+        sent = send_invitations(
+            engine, wave_id, smtp_config, base_url=base_url, deadline=deadline, mode=POST_CONTACT
+        )
+    return PostContactResult(created=len(people), schedule=schedule, sent=sent)

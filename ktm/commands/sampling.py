@@ -1,0 +1,274 @@
+"""Sampling commands: frame import, sample draw, invitations export/send/post-contact.
+
+Every command takes `--wave ID` (a number, or `open` for the wave in fieldwork) and prints a
+short summary; user errors (an invalid file, a wave without frame, no mail server) end with
+exit code 2 and a message saying what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from ktm.cli import CommandError
+from ktm.config import database_url
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("frame", help="the sampling frame of a wave")
+    fsub = p.add_subparsers(dest="frame_command", metavar="ACTION")
+    imp = fsub.add_parser("import", help="validate an .xlsx/.csv frame and store it for a wave")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    _wave(imp)
+    imp.add_argument("--sheet", help="worksheet name (default: the first)")
+    imp.add_argument("--frame-date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    imp.set_defaults(func=cmd_frame_import)
+
+    p = sub.add_parser("sample", help="sample design and selection")
+    ssub = p.add_subparsers(dest="sample_command", metavar="ACTION")
+    draw = ssub.add_parser("draw", help="allocate and draw a seeded stratified sample")
+    _wave(draw)
+    draw.add_argument("--strata", required=True, metavar="COL", help="strata variable(s), a,b")
+    draw.add_argument(
+        "--method",
+        default="proportional",
+        choices=["proportional", "neyman", "equal", "power", "census"],
+    )
+    size = draw.add_mutually_exclusive_group()
+    size.add_argument("--n", type=int, help="number of invitations")
+    size.add_argument("--moe", type=float, help="target margin of error overall (e.g. 0.05)")
+    draw.add_argument("--response-rate", type=float, default=1.0, help="expected, with --moe")
+    draw.add_argument("--confidence", type=float, default=0.95)
+    draw.add_argument("--seed", type=int, required=True)
+    draw.add_argument("--minimum", type=int, default=0, help="at least K per stratum")
+    draw.add_argument("--sd", metavar="H=S,...", help="S_h per stratum (Neyman, power)")
+    draw.add_argument("--power", type=float, default=0.5)
+    draw.add_argument("--sort-by", metavar="COL", help="systematic draw after sorting")
+    draw.set_defaults(func=cmd_sample_draw)
+
+    p = sub.add_parser("invitations", help="mail merge, e-mail, reminders, post-contact")
+    isub = p.add_subparsers(dest="invitations_command", metavar="ACTION")
+    exp = isub.add_parser(
+        "export", help="write the mail-merge file and issue the links (marks them invited)"
+    )
+    _wave(exp)
+    exp.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx|FILE.csv")
+    exp.add_argument("--reminder", action="store_true", help="new links for those not done")
+    exp.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
+    _post_contact_flag(exp)
+    exp.set_defaults(func=cmd_invitations_export)
+
+    send = isub.add_parser("send", help="send invitations (or reminders) by SMTP ($KTM_SMTP_*)")
+    _wave(send)
+    send.add_argument("--reminder", action="store_true")
+    send.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
+    _post_contact_flag(send)
+    send.set_defaults(func=cmd_invitations_send)
+
+    post = isub.add_parser(
+        "post-contact", help="post-contact invitations from an e-loket export of submissions"
+    )
+    post.add_argument("file", type=Path, metavar="FILE")
+    _wave(post)
+    post.add_argument("--days", type=int, default=3, help="invite this many days after (3)")
+    post.add_argument(
+        "--period-days", type=int, default=182, help="at most once per person per (182 days)"
+    )
+    post.add_argument("--send", action="store_true", help="send them at once ($KTM_SMTP_*)")
+    post.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
+    post.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+    post.set_defaults(func=cmd_invitations_post_contact)
+
+
+def _post_contact_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--post-contact",
+        action="store_const",
+        const="post_contact",
+        default="invited",
+        dest="mode",
+        help="the post-contact invitations instead of the sample's",
+    )
+
+
+def _wave(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wave", required=True, metavar="ID", help="wave id, or 'open'")
+    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+
+
+def _engine_and_wave(args):
+    from store.db import get_engine
+    from store.waves import StoreError, resolve_wave
+
+    engine = get_engine(database_url(getattr(args, "db", None) or getattr(args, "database", None)))
+    try:
+        with engine.connect() as conn:
+            wave = resolve_wave(conn, args.wave)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from exc
+    return engine, wave
+
+
+def _user_errors():
+    from ktm.services.sampling import SamplingError
+    from sampling.frame import FrameError
+    from store.waves import StoreError
+
+    return (FrameError, SamplingError, StoreError)
+
+
+def cmd_frame_import(args) -> int:
+    from ktm.services import sampling as svc
+
+    engine, wave = _engine_and_wave(args)
+    if not args.file.exists():
+        raise CommandError(f"{args.file}: bestand niet gevonden / file not found")
+    try:
+        result = svc.import_frame(
+            engine, wave["id"], args.file, sheet=args.sheet, frame_date=args.frame_date
+        )
+    except _user_errors() as exc:
+        raise CommandError(str(exc)) from exc
+    if not result.new:
+        print(
+            f"{result.source_name}: al het huidige kader van bevraging {wave['id']}; niets gewijzigd"
+        )
+        return 0
+    aux = ", ".join(result.aux_columns) or "-"
+    print(
+        f"Kader ingelezen / frame imported: {result.n_units} eenheden uit {result.source_name} "
+        f"voor bevraging {wave['id']} ({wave['name']}), snapshot {result.snapshot_id}; "
+        f"hulpvariabelen / auxiliary: {aux}"
+    )
+    return 0
+
+
+def _parse_sd(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[key.strip()] = float(value)
+        except ValueError as exc:
+            raise CommandError(f"--sd verwacht stratum=waarde,... niet {part!r}") from exc
+    return out
+
+
+def cmd_sample_draw(args) -> int:
+    from ktm.services import sampling as svc
+
+    engine, wave = _engine_and_wave(args)
+    strata = [s.strip() for s in args.strata.split(",") if s.strip()]
+    try:
+        result = svc.draw_sample(
+            engine,
+            wave["id"],
+            strata[0] if len(strata) == 1 else strata,
+            args.method,
+            n=args.n,
+            seed=args.seed,
+            minimum=args.minimum,
+            sd=_parse_sd(args.sd),
+            power=args.power,
+            sort_by=args.sort_by,
+            moe=args.moe,
+            confidence=args.confidence,
+            response_rate=args.response_rate,
+        )
+    except _user_errors() as exc:
+        raise CommandError(str(exc)) from exc
+    print(
+        f"Steekproef getrokken / sample drawn: bevraging {wave['id']}, {result.method}, "
+        f"n = {result.n}, seed {result.seed} (sample {result.sample_id})"
+    )
+    print(result.table().to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
+def cmd_invitations_export(args) -> int:
+    from ktm.services import sampling as svc
+
+    engine, wave = _engine_and_wave(args)
+    try:
+        result = svc.export_invitations(
+            engine,
+            wave["id"],
+            args.out,
+            reminder=args.reminder,
+            deadline=args.deadline,
+            mode=args.mode,
+        )
+    except _user_errors() as exc:
+        raise CommandError(str(exc)) from exc
+    what = "herinneringen / reminders" if result.reminder else "uitnodigingen / invitations"
+    print(
+        f"{result.n} {what} geschreven naar / written to {result.path}. De links in dit bestand "
+        "zijn nu de geldige; verstuur het met uw mail merge. / The links in this file are now "
+        "the valid ones."
+    )
+    return 0
+
+
+def cmd_invitations_send(args) -> int:
+    from ktm.services import sampling as svc
+
+    engine, wave = _engine_and_wave(args)
+    try:
+        config = svc.smtp_config_from_env()
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            if done - last[0] >= 50 or done == total:
+                last[0] = done
+                print(f"  {done}/{total}", file=sys.stderr, flush=True)
+
+        summary = svc.send_invitations(
+            engine,
+            wave["id"],
+            config,
+            reminder=args.reminder,
+            deadline=args.deadline,
+            mode=args.mode,
+            progress=progress,
+        )
+    except _user_errors() as exc:
+        raise CommandError(str(exc)) from exc
+    print(
+        f"Verstuurd / sent: {summary.sent}, onbestelbaar / bounced: {summary.bounced}, "
+        f"mislukt (later opnieuw) / failed (retry later): {summary.failed}, van / of {summary.total}"
+    )
+    for row in summary.problems.itertuples(index=False):
+        print(
+            f"  uitnodiging {row.invitation} <{row.email}>: {row.status} {row.smtp_code or ''} {row.error or ''}"
+        )
+    return 0 if summary.failed == 0 else 1
+
+
+def cmd_invitations_post_contact(args) -> int:
+    from ktm.services import sampling as svc
+
+    engine, wave = _engine_and_wave(args)
+    if not args.file.exists():
+        raise CommandError(f"{args.file}: bestand niet gevonden / file not found")
+    try:
+        result = svc.post_contact(
+            engine,
+            args.file,
+            wave["id"],
+            days=args.days,
+            period_days=args.period_days,
+            today=args.today,
+            smtp_config=svc.smtp_config_from_env() if args.send else None,
+            deadline=args.deadline,
+        )
+    except _user_errors() as exc:
+        raise CommandError(str(exc)) from exc
+    for line in result.summary():
+        print(line)
+    return 0
