@@ -585,51 +585,60 @@ def confidence_interval(
     return (p, p)
 
 
-def design_mean(design: Any, values: Any, by: str | None = None) -> pd.DataFrame:
-    """Weighted mean of a per-respondent vector with its design-based SE (NaN rows left out
-    as a domain). Returns columns ``group, estimate, se, df, n`` (one row with group None
-    without `by`; one per level of the `by` column of ``design.data`` otherwise)."""
-    from analysis import design as _design_mod
-
-    return _design_mod_mean(_design_mod, design, values, by)
+def _group_levels(col: pd.Series) -> list[Any]:
+    """Levels of a grouping column in R's factor order (categories, else sorted), no NA."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [c for c in col.cat.categories if (col == c).any()]
+    return list(pd.Series(col.dropna().unique()).sort_values(kind="stable"))
 
 
-def _design_mod_mean(_mod: Any, design: Any, values: Any, by: str | None) -> pd.DataFrame:
+def _aligned(design: Any, values: Any) -> np.ndarray:
     data = design.data
-    v = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values), index=data.index)
-    if len(v) != len(data):
-        raise ValueError(f"{len(v)} values for a design of {len(data)} rows")
-    v = pd.Series(np.asarray(v, dtype=float), index=data.index)
-    tmp = "__ktm_score__"
-    d2 = design.with_columns({tmp: v}) if hasattr(design, "with_columns") else None
-    if d2 is None:
-        raise NotImplementedError("analysis.design.Design lacks a way to add a column")
+    if isinstance(values, pd.Series) and not values.index.equals(data.index):
+        if len(values) != len(data) or not values.index.isin(data.index).all():
+            raise ValueError("the score values are not aligned with the rows of the design")
+        values = values.reindex(data.index)
+    v = np.asarray(values, dtype=float)
+    if v.shape != (len(data),):
+        raise ValueError(f"{v.shape[0] if v.ndim else 1} values for a design of {len(data)} rows")
+    return v
+
+
+def design_mean(design: Any, values: Any, by: str | None = None) -> pd.DataFrame:
+    """Weighted mean of a per-respondent vector with its design-based SE, overall or per level
+    of the column `by` of ``design.data`` (domain estimation: R's ``svyby``/``subset``, the
+    variance from the full design). Missing values are left out (R's ``na.rm=TRUE``).
+
+    Returns columns ``group, estimate, se, df, n``: ``n`` the respondents in the domain with a
+    value and a positive weight; a domain without any has NaN estimate and n 0.
+    """
+    v = _aligned(design, values)
+    w = np.asarray(design.weights)
+    has = ~np.isnan(v) & (w != 0)
     if by is None:
-        est = d2.mean(tmp, na_rm=True)
-        return pd.DataFrame(
-            [
-                {
-                    "group": None,
-                    "estimate": float(est.estimate),
-                    "se": float(est.se),
-                    "df": float(est.df),
-                    "n": int(v.notna().sum()),
-                }
-            ]
+        masks: list[tuple[Any, np.ndarray | None]] = [(None, None)]
+    else:
+        _require(design.data, [by], "estimation by group")
+        col = design.data[by]
+        masks = [(g, (col == g).to_numpy(dtype=bool, na_value=False)) for g in _group_levels(col)]
+    rows = []
+    for g, mask in masks:
+        n = int(has.sum() if mask is None else (has & mask).sum())
+        if n == 0:
+            rows.append({"group": g, "estimate": math.nan, "se": math.nan, "df": math.nan, "n": 0})
+            continue
+        dom = design if mask is None else design.subset(mask)
+        est = dom.mean_of(v, na_rm=True)
+        rows.append(
+            {
+                "group": g,
+                "estimate": float(est.estimate),
+                "se": float(est.se),
+                "df": float(est.df),
+                "n": n,
+            }
         )
-    res = d2.mean(tmp, by=by, na_rm=True)
-    counts = v.notna().groupby(data[by], dropna=True, observed=True).sum()
-    est0 = d2.mean(tmp, na_rm=True)
-    out = pd.DataFrame(
-        {
-            "group": res[by].to_numpy(),
-            "estimate": res["estimate"].astype(float).to_numpy(),
-            "se": res["se"].astype(float).to_numpy(),
-        }
-    )
-    out["df"] = float(est0.df)
-    out["n"] = [int(counts.get(g, 0)) for g in out["group"]]
-    return out
+    return pd.DataFrame(rows, columns=["group", "estimate", "se", "df", "n"])
 
 
 def score_table(
