@@ -580,9 +580,9 @@ def r_indicator(
     for col in covariates:
         s = sample[col]
         if _is_categorical(s):
-            levels = sorted(pd.unique(s.astype(str)))
-            for level in levels[1:]:
-                parts.append((s.astype(str) == level).astype(float).rename(f"{col}[{level}]"))
+            labels = s.astype(str)
+            for level in sorted(pd.unique(labels))[1:]:
+                parts.append((labels == level).astype(float).rename(f"{col}[{level}]"))
         else:
             parts.append(s.astype(float).rename(col))
     X = pd.concat(parts, axis=1)
