@@ -535,8 +535,11 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
         if required in first_label_of:
             continue
         candidates = [required, *COLUMN_ALIASES.get(required, ())]
+        known = set(COLUMN_ALIASES) | set(REQUIRED_COLUMNS)
         normalised = {
-            normalise_header(h): h for h in present_headers if h not in first_label_of.values()
+            normalise_header(h): h
+            for h in present_headers
+            if alias.get(normalise_header(h), h.strip()) not in known
         }
         close: list[str] = []
         for cand in candidates:
