@@ -211,20 +211,33 @@ def _orthonormal_basis(M: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- column helpers
 
 
+def _as_categorical(s: pd.Series) -> pd.Series:
+    """The column as a categorical (sorted levels for plain columns; cheaper than factorize)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    try:
+        return s.astype("category")
+    except TypeError:  # unorderable mixed types: keep the order of appearance
+        codes, uniques = pd.factorize(s)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=s.index)
+
+
 def _levels_and_codes(s: pd.Series) -> tuple[list[Any], np.ndarray]:
     """Levels as R's factor() would order them (categories, else sorted) and codes (-1 = NA)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return list(s.cat.categories), s.cat.codes.to_numpy(np.intp)
-    codes, uniques = pd.factorize(s, sort=True)
-    return list(uniques), codes.astype(np.intp)
+    c = _as_categorical(s)
+    return list(c.cat.categories), c.cat.codes.to_numpy(np.intp)
 
 
 def _codes_for(s: pd.Series, levels: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Codes of s in the given level order; -1 for NA, -2 for a value not among the levels."""
-    codes, uniques = pd.factorize(s)
+    """Codes of s in the given level order; -1 for NA, -2 for a value not among the levels.
+    Returns the values of s that are not among the levels too."""
+    c = _as_categorical(s)
+    codes = c.cat.codes.to_numpy(np.intp)
+    present = np.bincount(codes + 1, minlength=len(c.cat.categories) + 1)[1:] > 0
     index = {lvl: k for k, lvl in enumerate(levels)}
-    lut = np.array([index.get(u, -2) for u in uniques] + [-1], dtype=np.intp)
-    unknown = [u for u in uniques if u not in index]
+    cats = list(c.cat.categories)
+    lut = np.array([index.get(u, -2) for u in cats] + [-1], dtype=np.intp)
+    unknown = [u for u, here in zip(cats, present, strict=True) if here and u not in index]
     return lut[codes], unknown
 
 
