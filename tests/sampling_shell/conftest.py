@@ -56,7 +56,7 @@ def frame_xlsx(tmp_path):
 @pytest.fixture
 def bad_frame_csv(tmp_path):
     """Three problems: a duplicate e-mail (row 3), an unknown profession (row 4), a bad year (row 5)."""
-    table = frame_table().head(10).copy()
+    table = frame_table().head(10).astype(object)
     table.loc[1, "e-mail"] = table.loc[0, "e-mail"]
     table.loc[2, "beroep"] = "verpleegkundige"
     table.loc[3, "opleidingsjaar"] = "tweede"
