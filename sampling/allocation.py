@@ -159,7 +159,7 @@ def allocate(
         target = {h: float(N) for h, N in pop.items()}
     elif method == "neyman":
         target = {h: N * float(sd[h]) for h, N in pop.items()}
-        if sum(target.values()) == 0:
+        if sum(target.values()) == 0 and n > 0:
             raise ValueError("Neyman allocation is undefined when every S_h is 0")
     elif method == "equal":
         target = {h: 1.0 if N > 0 else 0.0 for h, N in pop.items()}
