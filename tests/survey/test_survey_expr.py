@@ -184,7 +184,7 @@ def test_random_text_only_raises_expression_error(text, answers, current):
     _check(text, answers, current)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(ATOMS, max_size=40).map(" ".join),
     st.dictionaries(st.sampled_from(["q1", "q2", "n", "nvt"]), ANSWER_VALUES),
