@@ -143,7 +143,7 @@ def _yaml_locator(root: yaml.Node | None, raw: Any) -> Any:
 
 def load_yaml(path: str | Path) -> Questionnaire:
     path = Path(path)
-    text = _read_bytes(path).decode("utf-8", errors="replace")
+    text = _read_bytes(path).decode("utf-8-sig", errors="replace")
     return loads_yaml(text, source=str(path))
 
 
@@ -170,6 +170,11 @@ def loads_yaml(text: str, source: str = "<yaml>") -> Questionnaire:
         ) from exc
     finally:
         loader.dispose()
+    if isinstance(raw, dict) and isinstance(root, yaml.MappingNode):
+        # Keep the version as written: an unquoted 1.10 must not become "1.1".
+        for k, v in root.value:
+            if k.value == "version" and isinstance(v, yaml.ScalarNode) and not v.style:
+                raw["version"] = v.value
     pre = [
         _issue(source, f"line {ln}", f"key '{key}' appears twice in the same block", key, line=ln)
         for ln, key in loader.duplicates

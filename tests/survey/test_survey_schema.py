@@ -227,6 +227,19 @@ def test_undeclared_language_is_an_error():
         build_questionnaire(raw)
 
 
+def test_version_is_kept_as_written(write):
+    assert load_text(write, GOOD.replace('version: "1"', "version: 1.10")).version == "1.10"
+    assert load_text(write, GOOD.replace('version: "1"', "version: 3")).version == "3"
+
+
+def test_yes_and_no_labels_stay_text(write):
+    q = load_text(
+        write, GOOD.replace("{nl: A, en: A}", "{nl: Ja, en: Yes}").replace("na: true", "na: yes")
+    )
+    assert q.choices["proc"][0].label == {"nl": "Ja", "en": "Yes"}
+    assert q.item("q2").na is True
+
+
 def test_hash_is_stable_and_changes_with_content(write):
     a = load_text(write, GOOD)
     b = load_text(write, GOOD.replace('version: "1"', "version: '1'"))  # same meaning
