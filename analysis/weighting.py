@@ -215,10 +215,10 @@ def weight_wave(
     n_h = strata.map(strata.value_counts())
     if design_weight and design_weight in sample.columns:
         d = pd.to_numeric(sample[design_weight], errors="coerce").to_numpy(float)
-        source = f"column {design_weight!r}"
+        source = (f"kolom {design_weight!r}", f"column {design_weight!r}")
     elif population in sample.columns:
         d = pd.to_numeric(sample[population], errors="coerce").to_numpy(float) / n_h.to_numpy(float)
-        source = f"N_h/n_h from column {population!r}"
+        source = (f"N_h/n_h uit kolom {population!r}", f"N_h/n_h from column {population!r}")
     else:
         raise KeyError(
             f"the sample needs a design weight column ({design_weight!r}) or N_h ({population!r})"
@@ -226,7 +226,7 @@ def weight_wave(
     bad = ~np.isfinite(d) | (d <= 0)
     if bad.any():
         raise ValueError(
-            f"design weights ({source}) must be positive; bad in rows {list(sample.index[bad][:5])}"
+            f"design weights ({source[1]}) must be positive; bad in rows {list(sample.index[bad][:5])}"
         )
     if population in sample.columns:
         N_h = pd.to_numeric(sample[population], errors="coerce").groupby(strata.to_numpy()).first()
@@ -235,8 +235,8 @@ def weight_wave(
     steps = [_summary("design", np.where(elig, d, 0.0), None)]
     notes = [
         {
-            "nl": f"Designgewichten uit de selectie ({source}).",
-            "en": f"Design weights from the selection ({source}).",
+            "nl": f"Designgewichten uit de selectie ({source[0]}).",
+            "en": f"Design weights from the selection ({source[1]}).",
         }
     ]
 
@@ -289,10 +289,10 @@ def weight_wave(
     w_nr = d_r * factor[rows]
     steps.append(_summary("nonresponse", w_nr, d_r))
 
-    fpc = {h: float(N_h[h]) for h in strata.iloc[rows].unique()}
-    data = respondents.assign(**{"_ktm_stratum": strata.iloc[rows].to_numpy()})
-    design = Design(data, weights=w_nr, strata="_ktm_stratum", fpc=fpc, lonely_psu=lonely_psu)
-    single = [h for h, k in data["_ktm_stratum"].value_counts().items() if k == 1]
+    data = respondents
+    fpc = {h: float(N_h[str(h)]) for h in data[stratum].unique()}
+    design = Design(data, weights=w_nr, strata=stratum, fpc=fpc, lonely_psu=lonely_psu)
+    single = [h for h, k in data[stratum].value_counts().items() if k == 1]
     if single:
         notes.append(
             {
@@ -361,6 +361,8 @@ def weight_wave(
         )
         design = trimmed
 
+    for c in ("sampled", "respondents"):
+        final[c] = final[c].astype(int)
     classes_out = final[
         ["label", "sampled", "respondents", "response_rate_weighted", "factor", "collapsed"]
     ]
