@@ -1,0 +1,96 @@
+"""The sampling commands, run through `ktm.cli.main` on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import N_FRAME, counts
+
+from ktm.cli import main
+from store.db import get_engine, transaction
+from store.waves import create_wave
+
+
+@pytest.fixture
+def cli_db(sqlite_url):
+    engine = get_engine(sqlite_url)
+    with transaction(engine) as conn:
+        create_wave(conn, "Vorige", status="closed")
+        wave = create_wave(conn, "Lopende", status="open")
+    return sqlite_url, engine, wave
+
+
+def run(url, *args) -> int:
+    return main([*args, "--database", url])
+
+
+def test_the_whole_flow_from_the_command_line(cli_db, frame_xlsx, tmp_path, capsys):
+    url, engine, wave = cli_db
+    assert run(url, "frame", "import", str(frame_xlsx), "--wave", "open") == 0
+    assert f"{N_FRAME} eenheden" in capsys.readouterr().out
+    args = ["sample", "draw", "--wave", str(wave), "--strata", "profession"]
+    assert (
+        run(url, *args, "--method", "proportional", "--n", "50", "--seed", "7", "--minimum", "5")
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "n = 50, seed 7" in out and "ziekenhuisapotheker" in out
+    out_file = tmp_path / "mm.xlsx"
+    code = run(
+        url,
+        "invitations",
+        "export",
+        "--wave",
+        "open",
+        "--out",
+        str(out_file),
+        "--deadline",
+        "2025-03-31",
+    )
+    assert code == 0 and "50 uitnodigingen" in capsys.readouterr().out
+    table = pd.read_excel(out_file)
+    assert len(table) == 50 and table["persoonlijke_link"].str.contains(r"\?t=").all()
+    assert counts(engine)["invitations"] == 50
+
+
+def test_user_errors_give_a_message_and_exit_code_2(
+    cli_db, bad_frame_csv, tmp_path, capsys, monkeypatch
+):
+    url, engine, wave = cli_db
+    before = counts(engine)
+    assert run(url, "frame", "import", str(bad_frame_csv), "--wave", str(wave)) == 2
+    err = capsys.readouterr().err
+    assert "rij 3" in err and "rij 4" in err and "rij 5" in err and "Traceback" not in err
+    assert counts(engine) == before
+
+    assert run(url, "frame", "import", str(tmp_path / "nope.xlsx"), "--wave", str(wave)) == 2
+    assert "niet gevonden" in capsys.readouterr().err
+    assert run(url, "frame", "import", str(bad_frame_csv), "--wave", "99") == 2
+    assert "bestaat niet" in capsys.readouterr().err
+    draw = [
+        "sample",
+        "draw",
+        "--wave",
+        str(wave),
+        "--strata",
+        "profession",
+        "--n",
+        "5",
+        "--seed",
+        "1",
+    ]
+    assert run(url, *draw) == 2
+    assert "nog geen kader" in capsys.readouterr().err
+
+    for var in ("KTM_SMTP_HOST", "KTM_SMTP_SENDER"):
+        monkeypatch.delenv(var, raising=False)
+    assert run(url, "invitations", "send", "--wave", str(wave)) == 2
+    assert "KTM_SMTP_HOST" in capsys.readouterr().err
+
+
+def test_open_needs_exactly_one_open_wave(cli_db, frame_xlsx, capsys):
+    url, engine, _ = cli_db
+    with transaction(engine) as conn:
+        create_wave(conn, "Nog een", status="open")
+    assert run(url, "frame", "import", str(frame_xlsx), "--wave", "open") == 2
+    assert "2 open bevragingen" in capsys.readouterr().err
