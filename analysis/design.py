@@ -482,8 +482,8 @@ class Design:
         if self._lonely_h.size:
             lonely_rows = np.isin(self._s_codes, self._lonely_h)
             if self._lonely_psu == "fail":
-                hit = lonely_rows & self._domain & (X != 0).any(axis=1)
-                if (lonely_rows & self._domain).any() and hit.any():
+                hit = lonely_rows & (self.weights != 0)
+                if hit.any():
                     h = self._s_codes[np.flatnonzero(hit)[0]]
                     raise ValueError(
                         f"stratum {self._s_levels[h]!r} has only one row (PSU): its variance "
