@@ -9,12 +9,16 @@ visibly matters).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, select
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
 from store import schema
 from store.db import transaction
-from store.waves import create_wave
+from store.waves import create_wave, get_wave, save_questionnaire_version
 
 DEMO_NOTE_NL = "Demowereld: synthetische, illustratieve gegevens, geen echte resultaten."
 DEMO_NOTE_EN = "Demo world: synthetic, illustrative data, not real results."
@@ -132,10 +136,381 @@ def seed_if_empty(engine: Engine, seed: int = 2024) -> bool:
     return True
 
 
+# --- the simulation -------------------------------------------------------------------------
+
+QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "data" / "questionnaire" / "eloket.yaml"
+
+# Per wave: how the frame is made up (the mix shifts, so standardization matters).
+FRAME_SIZES = [
+    {
+        "arts_specialist": 3450,
+        "huisarts": 1300,
+        "algemeen_tandarts": 340,
+        "tandarts_specialist": 140,
+        "ziekenhuisapotheker": 55,
+    },
+    {
+        "arts_specialist": 3550,
+        "huisarts": 1220,
+        "algemeen_tandarts": 345,
+        "tandarts_specialist": 150,
+        "ziekenhuisapotheker": 58,
+    },
+    {
+        "arts_specialist": 3600,
+        "huisarts": 1200,
+        "algemeen_tandarts": 350,
+        "tandarts_specialist": 150,
+        "ziekenhuisapotheker": 60,
+    },
+]
+SAMPLE_N = [1500, 1500, 1500]
+SAMPLE_MINIMUM = 40
+# Share of the fieldwork period elapsed for each wave (the open one is under way).
+FIELDWORK_DONE = [1.0, 1.0, 0.45]
+
+# Base response propensity (logit scale) per profession; later training years answer less.
+RESPONSE_LOGIT = {
+    "huisarts": -0.1,
+    "arts_specialist": -0.7,
+    "algemeen_tandarts": -0.9,
+    "tandarts_specialist": -0.4,
+    "ziekenhuisapotheker": 0.3,
+}
+RESPONSE_YEAR_SLOPE = -0.18
+
+# Mean of each aspect on the 1-5 scale, per wave: documents improved, processing time slipped.
+ASPECT_MEANS = {
+    "aanmelden": [3.9, 4.0, 4.0],
+    "informatie": [3.3, 3.5, 3.5],
+    "formulieren": [3.4, 3.6, 3.6],
+    "documenten": [3.0, 3.6, 3.7],
+    "opvolging": [2.9, 3.0, 3.1],
+    "doorlooptijd": [2.9, 2.7, 2.8],
+    "communicatie": [3.2, 3.3, 3.4],
+    "hulp": [3.6, 3.7, 3.7],
+}
+PROFESSION_SHIFT = {
+    "huisarts": 0.15,
+    "arts_specialist": -0.10,
+    "algemeen_tandarts": 0.0,
+    "tandarts_specialist": 0.1,
+    "ziekenhuisapotheker": 0.3,
+}
+# How much each aspect drives overall satisfaction (0-10), so the driver analysis finds them.
+DRIVER_WEIGHTS = {
+    "aanmelden": 0.2,
+    "informatie": 0.6,
+    "formulieren": 0.4,
+    "documenten": 0.4,
+    "opvolging": 0.8,
+    "doorlooptijd": 1.0,
+    "communicatie": 0.5,
+    "hulp": 0.2,
+}
+NA_SHARE = {"hulp": 0.35, "communicatie": 0.08}
+
+OPEN_ANSWERS = {
+    "doorlooptijd": [
+        "De behandeling van mijn dossier duurde erg lang.",
+        "Sneller antwoord op een erkenningsaanvraag zou helpen.",
+        "Ik wachtte maanden op de goedkeuring van mijn stageplan.",
+    ],
+    "opvolging": [
+        "Ik zie niet in welke fase mijn aanvraag zit.",
+        "Een statusoverzicht per dossier zou veel vragen vermijden.",
+    ],
+    "informatie": [
+        "De uitleg over welke documenten nodig zijn is onduidelijk.",
+        "Meer voorbeelden bij de formulieren graag.",
+    ],
+    "documenten": ["Uploaden van grote pdf's mislukt soms."],
+    "communicatie": ["Ik kreeg geen bevestiging na het indienen."],
+    "aanmelden": ["Aanmelden met de itsme-app werkt vlot."],
+}
+
+
+def _fieldwork_moment(wave: dict, frac: float) -> dt.datetime:
+    start = dt.datetime.combine(wave["fieldwork_start"], dt.time(8, 0), tzinfo=dt.UTC)
+    end = dt.datetime.combine(wave["fieldwork_end"], dt.time(20, 0), tzinfo=dt.UTC)
+    return start + (end - start) * float(frac)
+
+
+def _frame(seed: int, k: int) -> pd.DataFrame:
+    from sampling.demo import synthetic_frame
+
+    frame = synthetic_frame(seed + 101 * k, sizes=FRAME_SIZES[k])
+    frame = frame.assign(name=frame["first_name"] + " " + frame["last_name"])
+    return frame.drop(columns=["first_name", "last_name"])
+
+
+def _answers(rng: np.random.Generator, strata: dict, k: int, mode: str) -> dict:
+    """One respondent's answers, consistent with the questionnaire's routing."""
+    latent = rng.normal()
+    shift = PROFESSION_SHIFT.get(strata.get("profession"), 0.0)
+    procedures = [
+        p
+        for p, share in (
+            ("stageplan", 0.55),
+            ("wijziging_stageplan", 0.3),
+            ("stagerapport", 0.7),
+            ("erkenningsaanvraag", 0.25),
+        )
+        if rng.random() < share
+    ] or ["stagerapport"]
+    answers: dict = {"procedures": procedures}
+    for p, item in (
+        ("stageplan", "gemak_stageplan"),
+        ("wijziging_stageplan", "gemak_wijziging"),
+        ("stagerapport", "gemak_stagerapport"),
+        ("erkenningsaanvraag", "gemak_erkenning"),
+    ):
+        if p in procedures:
+            answers[item] = int(
+                np.clip(np.rint(3.4 + shift + 0.7 * latent + rng.normal(0, 0.8)), 1, 5)
+            )
+    values = {}
+    for dim, means in ASPECT_MEANS.items():
+        v = means[k] + shift + 0.75 * latent + rng.normal(0, 0.7)
+        values[dim] = v
+        answers[dim] = (
+            None if rng.random() < NA_SHARE.get(dim, 0.03) else int(np.clip(np.rint(v), 1, 5))
+        )
+    overall = 1.2 + sum(w * (values[d] - 1) for d, w in DRIVER_WEIGHTS.items()) / 2.4
+    answers["tevredenheid"] = int(np.clip(np.rint(overall + rng.normal(0, 0.9)), 0, 10))
+    usability = 4.6 + 0.9 * latent + 0.4 * shift
+    answers["umux_1"] = int(np.clip(np.rint(usability + rng.normal(0, 0.8)), 1, 7))
+    answers["umux_2"] = int(np.clip(np.rint(usability + rng.normal(0, 0.8)), 1, 7))
+    answers["ces"] = int(np.clip(np.rint(4.3 + 0.9 * latent + rng.normal(0, 1)), 1, 7))
+    knew = k == 0 or strata.get("training_year", 1) > 3 or rng.random() < 0.2
+    answers["kende_papier"] = "ja" if knew else "nee"
+    if knew:
+        answers["vergelijking_papier"] = str(
+            rng.choice(["beter", "gelijk", "slechter", "weet_niet"], p=[0.6, 0.2, 0.12, 0.08])
+        )
+    worst = min((d for d in ASPECT_MEANS if answers.get(d) is not None), key=lambda d: values[d])
+    if rng.random() < 0.35:
+        bank = OPEN_ANSWERS.get(worst) or OPEN_ANSWERS["doorlooptijd"]
+        answers["verbetering"] = str(rng.choice(bank))
+    if mode == "invited":
+        answers["terugkoppeling"] = "ja" if rng.random() < 0.3 else "nee"
+    else:
+        answers["beroep"] = strata["profession"]
+        answers["opleidingsjaar"] = str(strata["training_year"])
+        answers["universiteit"] = strata["university_code"]
+    return answers
+
+
+_UNIVERSITY_CODES = {
+    "KU Leuven": "kuleuven",
+    "UGent": "ugent",
+    "UAntwerpen": "uantwerpen",
+    "VUB": "vub",
+    "UHasselt": "uhasselt",
+}
+
+
+def _partial(answers: dict) -> tuple[dict, dict]:
+    """What a respondent who broke off after the second page has saved."""
+    keep = {
+        "procedures",
+        "gemak_stageplan",
+        "gemak_wijziging",
+        "gemak_stagerapport",
+        "gemak_erkenning",
+        *ASPECT_MEANS,
+    }
+    return {k: v for k, v in answers.items() if k in keep}, {
+        "page": 2,
+        "done": ["gebruik", "ervaring"],
+    }
+
+
+def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]:
+    """Dispositions and responses for the wave's invitations, plus some open-link answers."""
+    rows = conn.execute(
+        select(
+            schema.invitations.c.id,
+            schema.invitations.c.stratum,
+            schema.invitations.c.strata,
+            schema.invitations.c.design_weight,
+        )
+        .where(schema.invitations.c.wave_id == wave["id"])
+        .order_by(schema.invitations.c.id)
+    ).all()
+    done = FIELDWORK_DONE[k]
+    sent = _fieldwork_moment(wave, 0.0)
+    inv_updates, responses = [], []
+    for inv_id, stratum, strata, weight in rows:
+        logit = (
+            RESPONSE_LOGIT.get(strata["profession"], -0.5)
+            + RESPONSE_YEAR_SLOPE * (int(strata["training_year"]) - 1)
+            + 0.15 * k
+        )
+        p_respond = 1 / (1 + np.exp(-logit))
+        u = rng.random()
+        when = _fieldwork_moment(wave, rng.beta(1.2, 3.0))
+        arrived = when <= _fieldwork_moment(wave, done)
+        if u < p_respond and arrived:
+            status = "complete" if rng.random() < 0.9 else "partial"
+        elif u < p_respond:
+            status = "opened"
+        else:
+            status = str(
+                rng.choice(
+                    ["invited", "opened", "opted_out", "bounced"], p=[0.86, 0.07, 0.04, 0.03]
+                )
+            )
+        inv_updates.append(
+            {
+                "inv_id": inv_id,
+                "disposition": status,
+                "sent_at": sent,
+                "opened_at": when if status in ("opened", "partial", "complete") else None,
+                "completed_at": when if status == "complete" else None,
+            }
+        )
+        if status in ("partial", "complete"):
+            answers = _answers(rng, strata, k, "invited")
+            progress = {
+                "page": 6,
+                "done": [
+                    "gebruik",
+                    "ervaring",
+                    "gebruiksgemak",
+                    "papier",
+                    "algemeen",
+                    "resultaten",
+                ],
+            }
+            if status == "partial":
+                answers, progress = _partial(answers)
+            responses.append(
+                {
+                    "wave_id": wave["id"],
+                    "invitation_id": inv_id,
+                    "mode": "invited",
+                    "status": status,
+                    "questionnaire_hash": qhash,
+                    "language": strata.get("language", "nl"),
+                    "stratum": stratum,
+                    "strata": strata,
+                    "design_weight": weight,
+                    "answers": answers,
+                    "progress": progress,
+                    "revision": 3,
+                    "started_at": when,
+                    "updated_at": when,
+                    "completed_at": when if status == "complete" else None,
+                }
+            )
+    n_open = {0: 70, 1: 90, 2: 25}[k]
+    professions = list(RESPONSE_LOGIT)
+    for _ in range(n_open):
+        when = _fieldwork_moment(wave, rng.random() * done)
+        prof = str(rng.choice(professions, p=[0.3, 0.5, 0.1, 0.05, 0.05]))
+        uni = str(rng.choice(list(_UNIVERSITY_CODES)))
+        strata = {
+            "profession": prof,
+            "training_year": int(rng.integers(1, 4)),
+            "university": uni,
+            "university_code": _UNIVERSITY_CODES[uni],
+        }
+        answers = _answers(rng, strata, k, "open")
+        strata.pop("university_code")
+        responses.append(
+            {
+                "wave_id": wave["id"],
+                "invitation_id": None,
+                "mode": "open",
+                "status": "complete",
+                "questionnaire_hash": qhash,
+                "language": "nl",
+                "stratum": prof,
+                "strata": {**strata, "university": answers["universiteit"]},
+                "design_weight": None,
+                "answers": answers,
+                "progress": {"page": 6, "done": []},
+                "revision": 6,
+                "started_at": when,
+                "updated_at": when,
+                "completed_at": when,
+            }
+        )
+    if inv_updates:
+        stmt = (
+            update(schema.invitations)
+            .where(schema.invitations.c.id == bindparam("inv_id"))
+            .values(
+                disposition=bindparam("disposition"),
+                sent_at=bindparam("sent_at"),
+                opened_at=bindparam("opened_at"),
+                completed_at=bindparam("completed_at"),
+            )
+        )
+        conn.execute(stmt, inv_updates)
+    if responses:
+        conn.execute(insert(schema.responses), responses)
+    return len(rows), sum(r["status"] == "complete" for r in responses)
+
+
 def build_demo(engine: Engine, seed: int = 2024) -> list[str]:
-    """(Re)build the demo world in one transaction; returns a summary for people."""
+    """(Re)build the demo world in one transaction; returns a summary for people.
+
+    Deterministic from `seed`, except what must never be: the invitation tokens (secrets) and
+    the moments the store records as "created at".
+    """
+    from sampling import allocate
+    from sampling import select as draw
+    from store.frames import load_frame, population_counts, save_frame
+    from store.samples import save_sample
+    from survey import load_questionnaire
+
+    questionnaire = load_questionnaire(QUESTIONNAIRE)
+    rng = np.random.default_rng(seed)
+    lines = [DEMO_NOTE_NL]
     with transaction(engine) as conn:
         for table in _RESET_ORDER:
             conn.execute(delete(table))
-        ids = [create_wave(conn, **COMMON_FACTS, **w) for w in DEMO_WAVES]
-    return [DEMO_NOTE_NL, f"Bevragingen / waves: {len(ids)} (seed {seed})"]
+        qhash = save_questionnaire_version(
+            conn,
+            hash=questionnaire.hash,
+            questionnaire_id=questionnaire.id,
+            version=str(questionnaire.version),
+            definition=questionnaire.to_dict(),
+        )
+        for k, spec in enumerate(DEMO_WAVES):
+            wave_id = create_wave(conn, **COMMON_FACTS, **spec, questionnaire_hash=qhash)
+            wave = get_wave(conn, wave_id)
+            frame = _frame(seed, k)
+            snapshot = save_frame(
+                conn,
+                wave_id,
+                frame,
+                source_name=f"demo-kader-{k + 1}.xlsx",
+                source_sha256=hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest(),
+                frame_date=spec["fieldwork_start"] - dt.timedelta(days=14),
+            )
+            population = population_counts(conn, snapshot, "profession")
+            allocation = allocate(population, SAMPLE_N[k], "proportional", minimum=SAMPLE_MINIMUM)
+            sample_seed = seed * 10 + k
+            selection = draw(load_frame(conn, snapshot), "profession", allocation, sample_seed)
+            save_sample(
+                conn,
+                wave_id,
+                snapshot,
+                selection,
+                strata_var="profession",
+                method="proportional",
+                seed=sample_seed,
+                allocation=allocation,
+                population=population,
+                parameters={"minimum": SAMPLE_MINIMUM},
+            )
+            n_inv, n_complete = _simulate_wave(conn, rng, wave, k, qhash)
+            lines.append(
+                f"{spec['name']} ({spec['status']}): kader {len(frame)}, "
+                f"uitnodigingen {n_inv}, volledig ingevuld {n_complete}"
+            )
+    lines.append(f"seed {seed}")
+    return lines
