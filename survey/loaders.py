@@ -148,9 +148,10 @@ def load_yaml(path: str | Path) -> Questionnaire:
 
 
 def loads_yaml(text: str, source: str = "<yaml>") -> Questionnaire:
-    loader = _UniqueKeyLoader(text)
-    loader.duplicates = []
+    loader = None
     try:
+        loader = _UniqueKeyLoader(text)  # the reader refuses control characters here
+        loader.duplicates = []
         root = loader.get_single_node()
         raw = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
@@ -168,8 +169,13 @@ def loads_yaml(text: str, source: str = "<yaml>") -> Questionnaire:
             ],
             source,
         ) from exc
+    except RecursionError:
+        raise QuestionnaireError(
+            [_issue(source, "", "not valid YAML: nested too deeply")], source
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if isinstance(raw, dict) and isinstance(root, yaml.MappingNode):
         # Keep the version as written: an unquoted 1.10 must not become "1.1".
         for k, v in root.value:

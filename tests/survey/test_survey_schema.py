@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import survey
 from survey.schema import PROFESSIONS, build_questionnaire
@@ -351,3 +354,52 @@ def test_eloket_roles_and_dimensions(eloket):
     assert items["vergelijking_papier"].relevant == "${kende_papier} = 'ja'"
     for code in ("stageplan", "wijziging_stageplan", "stagerapport", "erkenningsaanvraag"):
         assert any(it.relevant == f"selected(${{procedures}}, '{code}')" for it in items.values())
+
+
+# --- hostile definitions ------------------------------------------------------------------
+
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+_GOOD_RAW = yaml.safe_load(GOOD)
+_GOOD_PATHS = [p for p in _paths(_GOOD_RAW) if p]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_GOOD_PATHS), _json)
+def test_any_mutation_gives_a_questionnaire_or_the_documented_error(path, value):
+    raw = copy.deepcopy(_GOOD_RAW)
+    node = raw
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    try:
+        q = build_questionnaire(raw)
+    except survey.QuestionnaireError as exc:
+        assert exc.errors and all(e.message for e in exc.errors)
+        return
+    assert len(q.hash) == 64
+    q.columns()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_random_yaml_text_gives_the_documented_error(text):
+    with contextlib.suppress(survey.QuestionnaireError):
+        survey.loads_yaml(text)
