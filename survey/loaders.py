@@ -536,13 +536,21 @@ def load_xlsform(path: str | Path) -> Questionnaire:
         )
     raw["sections"] = sections
 
+    # Name the XLSForm column where it differs from the field of the definition.
+    columns = {"id": "name", "code": "name", "choices": "type", "intro": "hint"}
+
     def locate(p: tuple) -> Location:
+        last = next((x for x in reversed(p) if isinstance(x, str)), "")
+        field = columns.get(last) if p and p[0] in ("sections", "choices") else None
         for k in range(len(p), 0, -1):
             if p[:k] in locations:
                 sheet, row = locations[p[:k]]
                 what = _describe(raw, p)
                 return Location(
-                    text=here(sheet, row) + (f" ({what})" if what else ""), sheet=sheet, row=row
+                    text=here(sheet, row) + (f" ({what})" if what else ""),
+                    sheet=sheet,
+                    row=row,
+                    field=field,
                 )
         sheet = (
             "settings"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +16,8 @@ from hypothesis import strategies as st
 
 import survey
 from survey.schema import PROFESSIONS, build_questionnaire
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """\
 id: demo
@@ -403,3 +408,12 @@ def test_any_mutation_gives_a_questionnaire_or_the_documented_error(path, value)
 def test_random_yaml_text_gives_the_documented_error(text):
     with contextlib.suppress(survey.QuestionnaireError):
         survey.loads_yaml(text)
+
+
+def test_schema_part_imports_neither_streamlit_nor_the_database():
+    code = (
+        "import sys, survey, survey.data, survey.printable, survey.expr\n"
+        "bad = [m for m in ('streamlit', 'sqlalchemy', 'store') if m in sys.modules]\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -115,8 +115,8 @@ def test_errors_name_sheet_and_row(eloket_xlsx):
     assert "unknown item type 'nps'" in found[("survey", r_ces, "type")]
     assert "missing English (en) translation" in found[("survey", r_hulp, "label")]
     assert "comes later" in found[("survey", r_verg, "relevant")]
-    assert "duplicate id 'aanmelden'" in found[("survey", r_ken, "id")]
-    assert "choice list 'beroepen' does not exist" in found[("survey", r_prof, "choices")]
+    assert "duplicate id 'aanmelden'" in found[("survey", r_ken, "name")]
+    assert "choice list 'beroepen' does not exist" in found[("survey", r_prof, "type")]
     assert "missing Nederlands (nl) translation" in found[("choices", r_choice, "label")]
     for e in info.value.errors:
         assert e.location.startswith(f"sheet {e.sheet}, row {e.row}")
