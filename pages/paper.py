@@ -1,9 +1,111 @@
+"""Paper answers (team): key in one paper questionnaire, stored as a complete response, mode paper.
+
+Every section on one page, with the profile the team reads from the paper form. The skip
+rules are applied when saving (answers to questions that did not apply are dropped), and the
+store validates everything as it does for the web form.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
 
 from ktm import webapp
 from ktm.webapp import t
+from store import responses as R
+from survey import form
+
+STATE = "paper"
 
 webapp.require_team()
 wave = webapp.wave_selector()
 st.title(t("Papieren antwoorden", "Paper answers"))
-st.info(t("Deze pagina volgt.", "This page is coming."))
+engine = webapp.engine()
+
+if wave is None:
+    st.stop()
+if not wave.get("questionnaire_hash"):
+    st.info(
+        t(
+            "Deze bevraging heeft nog geen vragenlijst; koppel er eerst een aan de bevraging.",
+            "This wave has no questionnaire yet; attach one to the wave first.",
+        )
+    )
+    st.stop()
+
+state = st.session_state.setdefault(STATE, {"gen": 0, "errors": {}, "saved": None, "draft": {}})
+with engine.connect() as conn:
+    q = R.questionnaire_for(conn, wave["questionnaire_hash"])
+
+st.markdown(
+    t(
+        "Neem één papieren vragenlijst over zoals ze werd ingevuld. Laat een vraag leeg als ze "
+        "niet beantwoord werd. Vragen die volgens de antwoorden niet van toepassing waren, "
+        "worden niet bewaard.",
+        "Key in one paper questionnaire as it was filled in. Leave a question empty when it was "
+        "not answered. Questions that did not apply, given the answers, are not stored.",
+    )
+)
+if wave["status"] != "open":
+    st.caption(
+        t(
+            "Deze bevraging loopt niet meer; papieren antwoorden kunnen nog worden ingevoerd.",
+            "This wave is no longer in fieldwork; paper answers can still be keyed in.",
+        )
+    )
+if state["saved"]:
+    st.success(
+        t(
+            f"Papieren vragenlijst bewaard als antwoord nr. {state['saved']}.",
+            f"Paper questionnaire saved as response no. {state['saved']}.",
+        ),
+        icon=":material/check_circle:",
+    )
+
+languages = list(q.languages)
+answer_lang = st.radio(
+    t("Taal van de papieren vragenlijst", "Language of the paper questionnaire"),
+    languages,
+    format_func=lambda c: webapp.LANGS.get(c, c),
+    horizontal=True,
+    key=f"paper_lang_{state['gen']}",
+)
+lang = webapp.lang()
+errors = {k: v[1] if lang == "en" else v[0] for k, v in state["errors"].items()}
+if errors:
+    st.error(
+        t(
+            f"{len(errors)} antwoord(en) niet in orde; zie de melding bij de vraag. "
+            "Er werd niets bewaard.",
+            f"{len(errors)} answer(s) need attention; see the message at the question. "
+            "Nothing was saved.",
+        )
+    )
+
+answers: dict = {}
+for section in R.sections_asked(q, "paper"):
+    st.header(form._text(section.title, lang))
+    answers.update(
+        form.render_section(
+            q,
+            section,
+            state["draft"],
+            lang,
+            f"paper{state['gen']}",
+            errors,
+            skip_logic=False,  # everything on paper is keyed in; the rules apply when saving
+        )
+    )
+state["draft"] = answers
+
+if st.button(t("Bewaren", "Save"), type="primary", icon=":material/save:", key="paper_save"):
+    try:
+        saved = R.save_paper_response(engine, wave["id"], answers, language=answer_lang)
+    except R.InvalidAnswers as exc:
+        state.update(errors=exc.errors, saved=None)
+    except R.ResponseError as exc:
+        state.update(errors={}, saved=None)
+        st.error(exc.text(lang))
+        st.stop()
+    else:  # a clean form for the next questionnaire
+        state.update(errors={}, saved=saved["id"], draft={}, gen=state["gen"] + 1)
+    st.rerun()

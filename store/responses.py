@@ -147,6 +147,14 @@ class ResponseNotFound(ResponseError):
         )
 
 
+class WaveNotOpen(ResponseError):
+    def __init__(self):
+        super().__init__(
+            "Deze bevraging is afgesloten; er kunnen geen antwoorden meer bewaard worden.",
+            "This survey is closed; answers can no longer be saved.",
+        )
+
+
 class InvalidAnswers(ResponseError):
     """Answers refused by validation; `.errors` maps an answer key to (nl, en) messages."""
 
@@ -613,6 +621,13 @@ def _profile_strata(q, answers: Mapping) -> dict:
     return out
 
 
+def _require_open(c: Connection, row: Mapping) -> None:
+    # Web answers only while the wave is in fieldwork; paper answers are keyed in apart.
+    wave = _wave(c, row["wave_id"])
+    if wave is None or wave["status"] != "open":
+        raise WaveNotOpen()
+
+
 def save_page(
     conn: Engine | Connection,
     response_id: int,
@@ -637,6 +652,7 @@ def save_page(
             raise AlreadyCompleted()
         if row["revision"] != revision:
             raise StaleRevision()
+        _require_open(c, row)
         q = questionnaire_for(c, row["questionnaire_hash"])
         mode = questionnaire_mode(row)
         checked = check_page(q, section_id, row["answers"] or {}, page_answers, mode)
@@ -706,6 +722,7 @@ def complete(
             return dict(row)
         if row["revision"] != revision:
             raise StaleRevision()
+        _require_open(c, row)
         q = questionnaire_for(c, row["questionnaire_hash"])
         errors = check_all(q, row["answers"] or {}, questionnaire_mode(row))
         if errors:

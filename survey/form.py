@@ -1,0 +1,181 @@
+"""Streamlit rendering of questionnaire items (the only part of `survey/` that imports Streamlit).
+
+The widgets return the answers in the shape survey.data expects: an int per scale point,
+``None`` (key present) for "niet van toepassing / weet niet", a code for single choice and
+yes/no, a list of codes for multiple choice, a string for text; an unanswered item leaves
+its key out. Everything stacks vertically, so a phone shows one question under the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from survey import data
+from survey.schema import NA_CODE, NA_LABEL, Item, Questionnaire, Section
+
+REQUIRED_MARK = " *"
+
+
+def _text(texts: Mapping[str, str] | None, lang: str) -> str:
+    texts = texts or {}
+    return texts.get(lang) or texts.get("nl") or next(iter(texts.values()), "")
+
+
+def required_note(lang: str) -> str:
+    return (
+        "Vragen met * zijn verplicht." if lang != "en" else "Questions marked with * are required."
+    )
+
+
+def _label(item: Item, lang: str) -> str:
+    return _text(item.label, lang) + (REQUIRED_MARK if item.required else "")
+
+
+def _heading(item: Item, lang: str) -> str:
+    # Markdown: the mark escaped, so it is not read as emphasis.
+    return f"**{_text(item.label, lang)}**" + (" \\*" if item.required else "")
+
+
+def _point_options(item: Item, lang: str) -> tuple[list[Any], dict[Any, str]]:
+    points = item.scale_points()
+    options: list[Any] = [v for v, _ in points]
+    if item.type == "scale5":
+        labels = {v: _text(lbl, lang) if lbl else str(v) for v, lbl in points}
+    else:  # numbered points, so the order is clear on a phone; labels at the ends only
+        labels = {v: f"{v} – {_text(lbl, lang)}" if lbl else str(v) for v, lbl in points}
+    if item.na:
+        options.append(NA_CODE)
+        labels[NA_CODE] = _text(NA_LABEL, lang)
+    return options, labels
+
+
+def _index(options: list[Any], value: Any, present: bool, na: bool) -> int | None:
+    if not present:
+        return None
+    if value is None:
+        return options.index(NA_CODE) if na and NA_CODE in options else None
+    try:
+        return options.index(data._as_int(value) if isinstance(options[0], int) else value)
+    except ValueError:
+        return None
+
+
+def _scale_radio(item: Item, label: str, answer_key: str, answers: Mapping, lang: str, key: str):
+    options, labels = _point_options(item, lang)
+    choice = st.radio(
+        label,
+        options,
+        index=_index(options, answers.get(answer_key), answer_key in answers, item.na),
+        format_func=lambda v: labels[v],
+        horizontal=True,
+        key=key,
+    )
+    if choice is None:
+        return False, None
+    return True, (None if choice == NA_CODE else int(choice))
+
+
+def render_item(
+    q: Questionnaire,
+    item: Item,
+    answers: Mapping[str, Any],
+    lang: str,
+    key_prefix: str,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """Draw one item with its stored answer and, under it, its error; return its answers."""
+    out: dict[str, Any] = {}
+    hint = _text(item.hint, lang) or None
+    key = f"{key_prefix}:{item.id}"
+    if item.type in ("scale5", "rating10", "ces"):
+        answered, value = _scale_radio(item, _label(item, lang), item.id, answers, lang, key)
+        if hint:
+            st.caption(hint)
+        if answered:
+            out[item.id] = value
+    elif item.type in ("umux_lite", "sus"):
+        st.markdown(_heading(item, lang))
+        if hint:
+            st.caption(hint)
+        for answer_key, statement in zip(item.answer_keys(), item.statement_texts(), strict=True):
+            answered, value = _scale_radio(
+                item,
+                _text(statement, lang),
+                answer_key,
+                answers,
+                lang,
+                f"{key_prefix}:{answer_key}",
+            )
+            if answered:
+                out[answer_key] = value
+    elif item.type in ("select_one", "yesno"):
+        options = q.choice_options(item)
+        codes = [c for c, _ in options]
+        labels = {c: _text(lbl, lang) for c, lbl in options}
+        current = answers.get(item.id)
+        choice = st.radio(
+            _label(item, lang),
+            codes,
+            index=codes.index(current) if current in codes else None,
+            format_func=lambda c: labels[c],
+            horizontal=item.type == "yesno",
+            help=None,
+            key=key,
+        )
+        if hint:
+            st.caption(hint)
+        if choice is not None:
+            out[item.id] = choice
+    elif item.type == "select_multiple":
+        st.markdown(_heading(item, lang))
+        if hint:
+            st.caption(hint)
+        current = answers.get(item.id) or []
+        ticked = [
+            code
+            for code, lbl in q.choice_options(item)
+            if st.checkbox(_text(lbl, lang), value=code in current, key=f"{key}:{code}")
+        ]
+        if ticked:
+            out[item.id] = ticked
+    elif item.type == "text":
+        value = st.text_area(
+            _label(item, lang),
+            value=str(answers.get(item.id) or ""),
+            max_chars=item.text_max_length,
+            key=key,
+        )
+        if hint:
+            st.caption(hint)
+        if value and value.strip():
+            out[item.id] = value
+    if error:
+        st.error(error, icon=":material/error:")
+    return out
+
+
+def render_section(
+    q: Questionnaire,
+    section: Section,
+    answers: Mapping[str, Any],
+    lang: str,
+    key_prefix: str,
+    errors: Mapping[str, str] | None = None,
+    skip_logic: bool = True,
+) -> dict[str, Any]:
+    """Draw the items of a section that are relevant (live, as the page is filled in) and
+    return the page's answers. Answers of items that turn irrelevant are not returned."""
+    errors = errors or {}
+    own = {k for it in section.items for k in it.answer_keys()}
+    before = {k: v for k, v in answers.items() if k not in own}
+    page: dict[str, Any] = {}
+    for item in section.items:
+        if skip_logic:
+            shown = data.visible_items(q, section, {**before, **page})
+            if item.id not in {it.id for it in shown}:
+                continue
+        page.update(render_item(q, item, answers, lang, key_prefix, errors.get(item.id)))
+    return page
