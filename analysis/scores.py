@@ -613,30 +613,45 @@ def design_mean(design: Any, values: Any, by: str | None = None) -> pd.DataFrame
     value and a positive weight; a domain without any has NaN estimate and n 0.
     """
     v = _aligned(design, values)
-    w = np.asarray(design.weights)
+    data = design.data
+    w = np.asarray(design.weights, dtype=float)
     has = ~np.isnan(v) & (w != 0)
     if by is None:
-        masks: list[tuple[Any, np.ndarray | None]] = [(None, None)]
+        groups: list[Any] = [None]
+        member = has[:, None]
     else:
-        _require(design.data, [by], "estimation by group")
-        col = design.data[by]
-        masks = [(g, (col == g).to_numpy(dtype=bool, na_value=False)) for g in _group_levels(col)]
+        _require(data, [by], "estimation by group")
+        col = data[by]
+        groups = _group_levels(col)
+        member = (
+            np.column_stack([has & (col == g).to_numpy(dtype=bool, na_value=False) for g in groups])
+            if groups
+            else np.zeros((len(v), 0), dtype=bool)
+        )
+    # All domains at once: domain weights W, means, and influence values
+    # x_ig = W_ig (y_i - ybar_g) / sum_i W_ig through the design's variance (as svyby).
+    W = np.where(member, w[:, None], 0.0)
+    sw = W.sum(axis=0)
+    y0 = np.nan_to_num(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (W * y0[:, None]).sum(axis=0) / sw
+        infl = np.where(sw > 0, W * (y0[:, None] - means) / sw, 0.0)
+    se = (
+        np.sqrt(np.clip(np.diag(np.atleast_2d(design.linearized_variance(infl))), 0.0, None))
+        if len(groups)
+        else np.zeros(0)
+    )
+    strata = getattr(design, "strata", None)
+    s_codes = pd.factorize(data[strata])[0] if strata else np.zeros(len(v), dtype=np.intp)
     rows = []
-    for g, mask in masks:
-        n = int(has.sum() if mask is None else (has & mask).sum())
+    for j, g in enumerate(groups):
+        n = int(member[:, j].sum())
         if n == 0:
             rows.append({"group": g, "estimate": math.nan, "se": math.nan, "df": math.nan, "n": 0})
             continue
-        dom = design if mask is None else design.subset(mask)
-        est = dom.mean_of(v, na_rm=True)
+        df = n - np.unique(s_codes[member[:, j]]).size  # R's degf of the domain
         rows.append(
-            {
-                "group": g,
-                "estimate": float(est.estimate),
-                "se": float(est.se),
-                "df": float(est.df),
-                "n": n,
-            }
+            {"group": g, "estimate": float(means[j]), "se": float(se[j]), "df": float(df), "n": n}
         )
     return pd.DataFrame(rows, columns=["group", "estimate", "se", "df", "n"])
 
