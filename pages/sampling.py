@@ -1,9 +1,593 @@
+"""Steekproef: frame, design, draw, mail merge, e-mail and post-contact invitations for a wave.
+
+A thin page: every action is a call to `ktm.services.sampling`, the same as the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import tempfile
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
 from ktm import webapp
+from ktm.services import sampling as svc
 from ktm.webapp import t
+from sampling.allocation import DESIGN_LABELS, METHODS, designs_side_by_side
+from sampling.frame import FrameError
+from sampling.invitations import DISPOSITION_LABELS
+from sampling.size import sample_size
+from store import frames as store_frames
+from store import samples as store_samples
 
 webapp.require_team()
 wave = webapp.wave_selector()
 st.title(t("Steekproef", "Sample"))
-st.info(t("Deze pagina volgt.", "This page is coming."))
+if wave is None:
+    st.stop()
+engine = webapp.engine()
+wave_id = int(wave["id"])
+st.caption(
+    t(
+        f"Bevraging: {wave['name']}. Stappen: kader inlezen, ontwerp kiezen en trekken, "
+        "uitnodigen en herinneren.",
+        f"Wave: {wave['name']}. Steps: import the frame, choose the design and draw, "
+        "invite and remind.",
+    )
+)
+
+METHOD_LABELS = {m: DESIGN_LABELS.get(m, m) for m in METHODS}
+
+
+def problems_table(exc: FrameError) -> pd.DataFrame:
+    table = exc.as_frame().rename(
+        columns={
+            "row": t("Rij", "Row"),
+            "column": t("Kolom", "Column"),
+            "message": t("Probleem", "Problem"),
+        }
+    )
+    return table.astype({t("Rij", "Row"): "Int64"})
+
+
+def show_problems(key: str) -> None:
+    """The last failed import's problems (kept across reruns until the next attempt)."""
+    stored = st.session_state.get(key)
+    if stored:
+        st.error(stored["message"])
+        st.dataframe(stored["table"], hide_index=True, width="stretch")
+
+
+def run_with_progress(label: str, action):
+    """Run `action(progress)` with a progress bar; progress(done, total)."""
+    bar = st.progress(0.0, text=label)
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{label} {done}/{total}")
+
+    try:
+        return action(progress)
+    finally:
+        bar.empty()
+
+
+with engine.connect() as conn:
+    snapshot = store_frames.latest_snapshot(conn, wave_id)
+    sample = store_samples.current_sample(conn, wave_id)
+    issued = store_samples.issued_count(conn, wave_id)
+    variables = store_frames.frame_variables(conn, snapshot["id"]) if snapshot else []
+
+tab_frame, tab_design, tab_invite, tab_post = st.tabs(
+    [
+        t("1. Kader", "1. Frame"),
+        t("2. Ontwerp en trekking", "2. Design and draw"),
+        t("3. Uitnodigingen", "3. Invitations"),
+        t("4. Na contact", "4. Post-contact"),
+    ]
+)
+
+# --------------------------------------------------------------------------- 1. frame
+with tab_frame:
+    if snapshot:
+        st.success(
+            t(
+                f"Huidig kader: {snapshot['source_name']}, {snapshot['n_units']} eenheden, "
+                f"ingelezen op {snapshot['imported_at']:%d/%m/%Y %H:%M}.",
+                f"Current frame: {snapshot['source_name']}, {snapshot['n_units']} units, "
+                f"imported {snapshot['imported_at']:%Y-%m-%d %H:%M}.",
+            )
+        )
+        if snapshot["aux_columns"]:
+            st.caption(
+                t("Hulpvariabelen: ", "Auxiliary variables: ") + ", ".join(snapshot["aux_columns"])
+            )
+    else:
+        st.info(t("Deze bevraging heeft nog geen kader.", "This wave has no frame yet."))
+    st.markdown(
+        t(
+            "Verplichte kolommen: **unit_id, email, profession, training_year, university, "
+            "language** (Nederlandse namen zoals *beroep*, *opleidingsjaar*, *taal* mogen ook). "
+            "Andere kolommen blijven bewaard als hulpvariabele. Een bestand met fouten wordt "
+            "niet ingelezen: u krijgt elke fout met haar rij.",
+            "Required columns: **unit_id, email, profession, training_year, university, "
+            "language**. Other columns are kept as auxiliary variables. A file with errors is "
+            "not imported: you get every error with its row.",
+        )
+    )
+    upload = st.file_uploader(
+        t("Kaderbestand (.xlsx of .csv)", "Frame file (.xlsx or .csv)"),
+        type=["xlsx", "csv"],
+        key="frame_file",
+        disabled=issued > 0,
+    )
+    if st.button(
+        t("Kader inlezen", "Import frame"),
+        key="frame_import",
+        type="primary",
+        disabled=upload is None or issued > 0,
+    ):
+        st.session_state.pop("frame_problems", None)
+        try:
+            result = svc.import_frame(engine, wave_id, upload.getvalue(), filename=upload.name)
+        except FrameError as exc:
+            st.session_state["frame_problems"] = {
+                "message": t(
+                    f"{upload.name}: {len(exc.problems)} probleem/problemen; er is niets "
+                    "ingelezen. Verbeter het bestand en probeer opnieuw.",
+                    f"{upload.name}: {len(exc.problems)} problem(s); nothing was imported. "
+                    "Fix the file and try again.",
+                ),
+                "table": problems_table(exc),
+            }
+        except svc.SamplingError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["frame_message"] = (
+                t(
+                    f"{result.n_units} eenheden ingelezen uit {result.source_name}.",
+                    f"{result.n_units} units imported from {result.source_name}.",
+                )
+                if result.new
+                else t(
+                    "Dit bestand is al het huidige kader; niets gewijzigd.",
+                    "This file already is the current frame; nothing changed.",
+                )
+            )
+            st.rerun()
+    if issued:
+        st.caption(
+            t(
+                "De uitnodigingen zijn vertrokken: het kader van deze bevraging ligt vast.",
+                "Invitations have gone out: this wave's frame is fixed.",
+            )
+        )
+    if "frame_message" in st.session_state:
+        st.success(st.session_state.pop("frame_message"))
+    show_problems("frame_problems")
+    if snapshot:
+        counts = svc.population(engine, wave_id, "profession")
+        st.dataframe(
+            pd.DataFrame({t("Beroep", "Profession"): list(counts), "N": list(counts.values())}),
+            hide_index=True,
+        )
+
+# --------------------------------------------------------------------------- 2. design
+with tab_design:
+    if not snapshot:
+        st.info(t("Lees eerst een kader in.", "Import a frame first."))
+    else:
+        c1, c2 = st.columns(2)
+        strata = c1.selectbox(
+            t("Stratificatievariabele", "Strata variable"),
+            variables,
+            index=variables.index("profession") if "profession" in variables else 0,
+            key="strata",
+        )
+        method = c2.selectbox(
+            t("Methode", "Method"),
+            list(METHODS),
+            format_func=METHOD_LABELS.get,
+            key="method",
+        )
+        pop = svc.population(engine, wave_id, strata)
+        total = sum(pop.values())
+        sd = None
+        if method in ("neyman", "power"):
+            sd_text = st.text_input(
+                t(
+                    "Standaardafwijking S_h per stratum (stratum=waarde, gescheiden door komma's)",
+                    "Standard deviation S_h per stratum (stratum=value, comma separated)",
+                ),
+                value=", ".join(f"{h}=1" for h in pop),
+                key="sd",
+            )
+            try:
+                sd = {
+                    k.strip(): float(v)
+                    for k, _, v in (p.partition("=") for p in sd_text.split(",") if p.strip())
+                }
+            except ValueError:
+                st.error(t("Schrijf S_h als stratum=getal.", "Write S_h as stratum=number."))
+                sd = None
+        power = st.slider("a (power)", 0.0, 1.0, 0.5, key="power") if method == "power" else 0.5
+
+        moe = None
+        if method == "census":
+            n = total
+            st.info(
+                t(f"Volledige telling: {total} uitnodigingen.", f"Census: {total} invitations.")
+            )
+        else:
+            size_mode = st.radio(
+                t("Steekproefgrootte", "Sample size"),
+                ["n", "moe"],
+                format_func=lambda m: {
+                    "n": t("Aantal uitnodigingen", "Number of invitations"),
+                    "moe": t("Uit een doelfoutenmarge", "From a target margin of error"),
+                }[m],
+                horizontal=True,
+                key="size_mode",
+            )
+            if size_mode == "n":
+                n = int(st.number_input("n", 1, total, min(400, total), key="n"))
+            else:
+                c1, c2, c3 = st.columns(3)
+                moe = c1.number_input(
+                    t("Foutenmarge (bv. 0,05)", "Margin of error (e.g. 0.05)"),
+                    0.005, 0.5, 0.05, 0.005, format="%.3f", key="moe",
+                )  # fmt: skip
+                confidence = c2.selectbox(
+                    t("Betrouwbaarheid", "Confidence"), [0.9, 0.95, 0.99], index=1, key="conf"
+                )
+                rr = c3.number_input(
+                    t("Verwachte respons", "Expected response rate"),
+                    0.05, 1.0, 0.4, 0.05, key="rr",
+                )  # fmt: skip
+                size = sample_size(moe, confidence=confidence, population=total, response_rate=rr)
+                n = size.invitations
+                st.info(
+                    t(
+                        f"Nodig: {size.completes} volledige antwoorden, dus {size.invitations} "
+                        f"uitnodigingen (populatie {total}).",
+                        f"Needed: {size.completes} completes, so {size.invitations} invitations "
+                        f"(population {total}).",
+                    )
+                    + (
+                        t(
+                            " Zelfs een volledige telling volstaat niet.",
+                            " Even a census falls short.",
+                        )
+                        if size.capped
+                        else ""
+                    )
+                )
+        minimum = int(
+            st.number_input(
+                t("Minimum per stratum", "Minimum per stratum"), 0, total, 0, key="minimum"
+            )
+        )
+
+        st.subheader(t("Ontwerpen naast elkaar", "Designs side by side"))
+        st.caption(
+            t(
+                f"Verwachte foutenmarge (95%, proportie 50%) per stratum voor hetzelfde budget "
+                f"van {n} uitnodigingen; bij 'minimum' minstens {minimum or 'min(30, n/H)'} per "
+                "stratum.",
+                f"Expected margin of error (95%, proportion 50%) per stratum for the same "
+                f"budget of {n} invitations.",
+            )
+        )
+        try:
+            comparison = svc.design_comparison(
+                engine, wave_id, strata, n, sd=sd if method == "neyman" else None,
+                minimum=minimum or None,
+            )  # fmt: skip
+        except svc.SamplingError as exc:
+            st.error(str(exc))
+        else:
+            moe_table = designs_side_by_side(comparison, "moe").rename(columns=DESIGN_LABELS)
+            n_table = designs_side_by_side(comparison, "n").rename(columns=DESIGN_LABELS)
+            st.dataframe((moe_table * 100).round(1).astype(str) + " %")
+            with st.expander(t("Aantal uitnodigingen per ontwerp", "Invitations per design")):
+                st.dataframe(n_table.round(0).astype("Int64"))
+
+        st.subheader(t("Trekken", "Draw"))
+        if "seed" not in st.session_state:
+            st.session_state["seed"] = secrets.randbelow(1_000_000)
+        seed = int(
+            st.number_input(
+                t("Seed (bewaar hem: dezelfde seed geeft dezelfde steekproef)",
+                  "Seed (keep it: the same seed gives the same sample)"),
+                0, 2**31 - 1, key="seed",
+            )
+        )  # fmt: skip
+        if issued:
+            st.warning(
+                t(
+                    f"{issued} uitnodigingen zijn al uitgegeven: de steekproef ligt vast.",
+                    f"{issued} invitations have been issued: the sample is fixed.",
+                )
+            )
+        elif sample:
+            st.caption(
+                t(
+                    "Opnieuw trekken vervangt de huidige steekproef (er is nog niets verstuurd).",
+                    "Drawing again replaces the current sample (nothing has been sent yet).",
+                )
+            )
+        if st.button(
+            t("Steekproef trekken", "Draw the sample"),
+            key="draw",
+            type="primary",
+            disabled=bool(issued),
+        ):
+            try:
+                result = svc.draw_sample(
+                    engine, wave_id, strata, method, n=None if method == "census" else n,
+                    seed=seed, minimum=minimum, sd=sd, power=power,
+                    moe=moe, response_rate=st.session_state.get("rr", 1.0),
+                )  # fmt: skip
+            except svc.SamplingError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["draw_message"] = t(
+                    f"Steekproef getrokken: {result.n} eenheden, seed {result.seed}.",
+                    f"Sample drawn: {result.n} units, seed {result.seed}.",
+                )
+                st.rerun()
+        if "draw_message" in st.session_state:
+            st.success(st.session_state.pop("draw_message"))
+        if sample:
+            with engine.connect() as conn:
+                units = store_samples.sample_units_frame(conn, sample["id"])
+            realised = units["stratum"].value_counts().to_dict()
+            st.markdown(
+                t(
+                    f"**Huidige steekproef**: {sample['method']}, strata *{sample['strata_var']}*, "
+                    f"n = {sample['n']}, seed {sample['seed']}.",
+                    f"**Current sample**: {sample['method']}, strata *{sample['strata_var']}*, "
+                    f"n = {sample['n']}, seed {sample['seed']}.",
+                )
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "stratum": h,
+                            "N_h": N,
+                            t("n_h toegewezen", "n_h allocated"): sample["allocation"].get(h, 0),
+                            t("n_h getrokken", "n_h drawn"): realised.get(h, 0),
+                            t("inclusiekans", "inclusion probability"): (
+                                sample["allocation"].get(h, 0) / N if N else 0.0
+                            ),
+                            t("ontwerpgewicht", "design weight"): (
+                                N / sample["allocation"][h] if sample["allocation"].get(h) else None
+                            ),
+                        }
+                        for h, N in sample["population"].items()
+                    ]
+                ),
+                hide_index=True,
+            )
+
+# --------------------------------------------------------------------------- 3. invitations
+with tab_invite:
+    overview = svc.invitations_overview(engine, wave_id)
+    if overview.empty:
+        st.info(t("Er zijn nog geen uitnodigingen: trek eerst een steekproef.",
+                  "No invitations yet: draw a sample first."))  # fmt: skip
+    else:
+        st.dataframe(overview.rename(columns=lambda d: DISPOSITION_LABELS.get(d, d)))
+        default_deadline = wave.get("fieldwork_end") or dt.date.today() + dt.timedelta(days=21)
+        deadline = st.date_input(
+            t("Antwoorden tot en met", "Answers until"), default_deadline, key="deadline"
+        )
+        reminder = st.toggle(
+            t(
+                "Herinnering (nieuwe links voor wie nog niet volledig antwoordde, zich niet "
+                "afmeldde en bereikbaar is)",
+                "Reminder (new links for those not complete, not opted out, reachable)",
+            ),
+            key="reminder",
+        )
+
+        st.subheader(t("Mail-merge-bestand", "Mail-merge file"))
+        st.caption(
+            t(
+                "Het bestand maken geeft de persoonlijke links uit en zet deze uitnodigingen op "
+                "'uitgenodigd'. Enkel de nieuwste links werken: bewaar het bestand goed.",
+                "Making the file issues the personal links and marks these invitations "
+                "'invited'. Only the newest links work: keep the file safe.",
+            )
+        )
+        fmt = st.radio(t("Formaat", "Format"), ["xlsx", "csv"], horizontal=True, key="mm_format")
+        if st.button(t("Bestand maken", "Make the file"), key="mm_make"):
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    name = f"uitnodigingen_bevraging{wave_id}{'_herinnering' if reminder else ''}.{fmt}"
+                    result = svc.export_invitations(
+                        engine, wave_id, Path(tmp) / name, reminder=reminder, deadline=deadline
+                    )
+                    st.session_state["mailmerge"] = {
+                        "name": name,
+                        "data": result.path.read_bytes(),
+                        "n": result.n,
+                    }
+            except svc.SamplingError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+        made = st.session_state.get("mailmerge")
+        if made:
+            st.success(t(f"{made['n']} links uitgegeven.", f"{made['n']} links issued."))
+            st.download_button(
+                t(f"Download {made['name']}", f"Download {made['name']}"),
+                made["data"],
+                file_name=made["name"],
+                mime=(
+                    "text/csv"
+                    if made["name"].endswith(".csv")
+                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                ),
+                key="mm_download",
+                on_click="ignore",
+            )
+
+        st.subheader(t("Versturen per e-mail", "Send by e-mail"))
+        try:
+            smtp = svc.smtp_config_from_env()
+        except svc.SamplingError as exc:
+            smtp = None
+            st.info(
+                t(
+                    "Geen mailserver ingesteld (KTM_SMTP_HOST, KTM_SMTP_SENDER, ...). "
+                    "Gebruik het mail-merge-bestand, of stel de server in.",
+                    "No mail server configured (KTM_SMTP_HOST, KTM_SMTP_SENDER, ...). "
+                    "Use the mail-merge file, or configure the server.",
+                )
+                + f"\n\n{exc}"
+            )
+        if smtp is not None:
+            st.caption(
+                t(
+                    f"Server {smtp.host}:{smtp.effective_port} ({smtp.security}), afzender "
+                    f"{smtp.sender}.",
+                    f"Server {smtp.host}:{smtp.effective_port} ({smtp.security}), sender "
+                    f"{smtp.sender}.",
+                )
+            )
+            confirm = st.checkbox(
+                t("Ik wil nu versturen", "I want to send now"), key="send_confirm"
+            )
+            label = (
+                t("Herinneringen versturen", "Send reminders")
+                if reminder
+                else t("Uitnodigingen versturen", "Send invitations")
+            )
+            if st.button(label, key="send", type="primary", disabled=not confirm):
+                try:
+                    summary = run_with_progress(
+                        label,
+                        lambda progress: svc.send_invitations(
+                            engine,
+                            wave_id,
+                            smtp,
+                            reminder=reminder,
+                            deadline=deadline,
+                            progress=progress,
+                        ),  # fmt: skip
+                    )
+                except svc.SamplingError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state["send_summary"] = summary
+                    st.rerun()
+        summary = st.session_state.pop("send_summary", None)
+        if summary is not None:
+            st.success(
+                t(
+                    f"Verstuurd: {summary.sent}; onbestelbaar: {summary.bounced}; "
+                    f"mislukt (later opnieuw): {summary.failed}.",
+                    f"Sent: {summary.sent}; bounced: {summary.bounced}; "
+                    f"failed (retry later): {summary.failed}.",
+                )
+            )
+            if not summary.problems.empty:
+                st.dataframe(summary.problems, hide_index=True)
+
+# --------------------------------------------------------------------------- 4. post-contact
+with tab_post:
+    if not wave.get("post_contact"):
+        st.info(
+            t(
+                "Deze bevraging heeft geen bevraging na contact (zie Bevragingen).",
+                "This wave has no post-contact survey (see Waves).",
+            )
+        )
+    elif not snapshot:
+        st.info(t("Lees eerst een kader in.", "Import a frame first."))
+    else:
+        st.markdown(
+            t(
+                "Lees een export van e-loketindieningen in (kolommen: unit_id, procedure, "
+                "datum). Elke indiener krijgt enkele dagen later een uitnodiging, hoogstens één "
+                "keer per periode.",
+                "Import an e-loket export of submissions (unit_id, procedure, date). Each "
+                "submitter is invited a few days later, at most once per period.",
+            )
+        )
+        c1, c2 = st.columns(2)
+        days = int(
+            c1.number_input(t("Dagen na de indiening", "Days after"), 0, 60, 3, key="pc_days")
+        )
+        period = int(
+            c2.number_input(t("Periode (dagen)", "Period (days)"), 1, 730, 182, key="pc_period")
+        )
+        post_file = st.file_uploader(
+            t("Export van indieningen (.xlsx of .csv)", "Submissions export (.xlsx or .csv)"),
+            type=["xlsx", "csv"],
+            key="pc_file",
+        )
+        if st.button(
+            t("Uitnodigingen aanmaken", "Create invitations"),
+            key="pc_make",
+            disabled=post_file is None,
+        ):
+            st.session_state.pop("pc_problems", None)
+            try:
+                result = svc.post_contact(
+                    engine, post_file.getvalue(), wave_id, filename=post_file.name,
+                    days=days, period_days=period,
+                )  # fmt: skip
+            except FrameError as exc:
+                st.session_state["pc_problems"] = {
+                    "message": t(
+                        f"{post_file.name}: {len(exc.problems)} probleem/problemen; niets "
+                        "aangemaakt.",
+                        f"{post_file.name}: {len(exc.problems)} problem(s); nothing created.",
+                    ),
+                    "table": problems_table(exc),
+                }
+            except svc.SamplingError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["pc_result"] = result.summary()
+        show_problems("pc_problems")
+        for line in st.session_state.get("pc_result", []):
+            st.text(line)
+        st.caption(
+            t(
+                "Verstuur ze met de knop hieronder of met `ktm invitations send --post-contact`.",
+                "Send them with the button below or `ktm invitations send --post-contact`.",
+            )
+        )
+        if st.button(t("Post-contactuitnodigingen versturen", "Send post-contact invitations"),
+                     key="pc_send"):  # fmt: skip
+            try:
+                smtp = svc.smtp_config_from_env()
+                summary = run_with_progress(
+                    t("Versturen", "Sending"),
+                    lambda progress: svc.send_invitations(
+                        engine,
+                        wave_id,
+                        smtp,
+                        mode=svc.POST_CONTACT,
+                        deadline=wave.get("fieldwork_end")
+                        or dt.date.today() + dt.timedelta(days=14),
+                        progress=progress,
+                    ),  # fmt: skip
+                )
+            except svc.SamplingError as exc:
+                st.error(str(exc))
+            else:
+                st.success(
+                    t(
+                        f"Verstuurd: {summary.sent}; onbestelbaar: {summary.bounced}; mislukt: "
+                        f"{summary.failed}.",
+                        f"Sent: {summary.sent}; bounced: {summary.bounced}; failed: "
+                        f"{summary.failed}.",
+                    )
+                )

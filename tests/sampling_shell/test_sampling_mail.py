@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import re
-import socket
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import counts
+from conftest import counts, free_port
 
 from ktm.services import sampling as svc
 from sampling.mailer import SmtpConfig
@@ -22,50 +19,6 @@ from store.waves import update_wave
 
 DEADLINE = dt.date(2025, 3, 31)
 LINK = re.compile(r"\?t=([A-Za-z0-9_-]{43})")
-
-
-class Handler:
-    """Accepts every message, except recipients listed in `refuse` (550, permanent)."""
-
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 Recipient address rejected: user unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    config = SmtpConfig(
-        host="127.0.0.1",
-        port=controller.port,
-        security="none",
-        sender="zorgberoepen@example.org",
-        timeout=10,
-    )
-    yield handler, config
-    controller.stop()
 
 
 def _tokens(handler) -> dict[str, str]:
@@ -160,7 +113,7 @@ def test_an_unreachable_server_sends_nothing_and_keeps_the_links(engine, drawn, 
     handler, config = smtp
     with engine.connect() as conn:
         before = set(conn.execute(sa.select(schema.invitations.c.token_hash)).scalars())
-    dead = SmtpConfig(host="127.0.0.1", port=_free_port(), security="none", sender="a@example.org")
+    dead = SmtpConfig(host="127.0.0.1", port=free_port(), security="none", sender="a@example.org")
     with pytest.raises(svc.SamplingError, match="niet bereiken"):
         svc.send_invitations(engine, drawn, dead)
     with engine.connect() as conn:

@@ -1,0 +1,132 @@
+"""The team page "Steekproef" through Streamlit's AppTest (the real app.py, logged in)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from conftest import N_FRAME, counts, frame_table
+
+from sampling.invitations import hash_token
+from store import schema
+from store.db import get_engine, transaction
+from store.waves import create_wave
+from tests.app import conftest as app_fixtures
+from tests.app.conftest import login, new_app
+
+# The app fixtures (a fresh SQLite file, a known team password), shared with tests/app.
+app_env = app_fixtures.app_env
+team_password_hash = app_fixtures.team_password_hash
+
+
+@pytest.fixture
+def page(app_env, monkeypatch):
+    """The page on a database with one open wave (so no demo world), logged in."""
+    for var in ("KTM_SMTP_HOST", "KTM_SMTP_SENDER"):
+        monkeypatch.delenv(var, raising=False)
+    engine = get_engine(app_env)
+    with transaction(engine) as conn:
+        wave_id = create_wave(conn, "Steekproeftest", status="open")
+    at = new_app().run()
+    login(at)
+    at.switch_page("pages/sampling.py").run()
+    assert not at.exception, at.exception
+    return at, engine, wave_id
+
+
+def _xlsx_bytes(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _table_with(at, column: str) -> pd.DataFrame:
+    """The (first) table on the page that has `column`."""
+    tables = [d.value for d in at.dataframe if column in d.value.columns]
+    assert tables, f"no table with a column {column!r}"
+    return tables[0]
+
+
+def _upload_frame(at, name: str, data: bytes):
+    at.file_uploader(key="frame_file").set_value((name, data, "application/octet-stream")).run()
+    at.button(key="frame_import").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_invalid_upload_shows_every_problem_and_changes_nothing(page):
+    at, engine, _ = page
+    before = counts(engine)
+    table = frame_table().head(10).astype(object)
+    table.loc[1, "e-mail"] = table.loc[0, "e-mail"]
+    table.loc[2, "beroep"] = "verpleegkundige"
+    table.loc[3, "opleidingsjaar"] = "tweede"
+    _upload_frame(at, "kader.csv", table.to_csv(index=False, sep=";").encode())
+    assert counts(engine) == before
+    assert any("niets ingelezen" in e.value for e in at.error)
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["Rij", "Kolom", "Probleem"]
+    assert {3, 4, 5} <= set(problems["Rij"].dropna().astype(int))
+
+
+def test_frame_design_draw_and_mail_merge_on_the_page(page):
+    at, engine, wave_id = page
+    _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
+    assert counts(engine)["frame_snapshots"] == 1 and counts(engine)["frame_units"] == N_FRAME
+    assert any(f"{N_FRAME} eenheden" in s.value for s in at.success)
+
+    # Design: the comparison is there for the chosen budget, then a seeded draw.
+    at.number_input(key="n").set_value(60).run()
+    comparison = _table_with(at, "Proportioneel (proportional)")
+    assert "Totaal" in comparison.index and len(comparison.columns) >= 4
+    at.number_input(key="seed").set_value(4242).run()
+    at.button(key="draw").click().run()
+    assert not at.exception, at.exception
+    assert any("seed 4242" in s.value for s in at.success)
+    allocation = _table_with(at, "n_h getrokken")
+    assert allocation["n_h getrokken"].sum() == 60
+    assert (allocation["n_h toegewezen"] == allocation["n_h getrokken"]).all()
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.samples.c.seed)).scalar_one() == 4242
+
+    # Mail merge (CSV): the file's links are the stored hashes; the invitations are issued.
+    at.radio(key="mm_format").set_value("csv").run()
+    at.button(key="mm_make").click().run()
+    assert not at.exception, at.exception
+    made = at.session_state["mailmerge"]
+    assert made["name"].endswith(".csv") and made["n"] == 60
+    assert at.download_button(key="mm_download")
+    merged = pd.read_csv(io.BytesIO(made["data"]), sep=";", encoding="utf-8-sig")
+    tokens = [link.split("?t=", 1)[1] for link in merged["persoonlijke_link"]]
+    with engine.connect() as conn:
+        stored = set(conn.execute(sa.select(schema.invitations.c.token_hash)).scalars())
+        dispositions = set(conn.execute(sa.select(schema.invitations.c.disposition)).scalars())
+    assert {hash_token(tok) for tok in tokens} == stored and dispositions == {"invited"}
+    # The sample is now fixed: the draw button is disabled.
+    assert at.button(key="draw").disabled
+
+
+def test_sending_from_the_page_with_progress(page, smtp, monkeypatch):
+    at, engine, wave_id = page
+    handler, config = smtp
+    for key, value in {
+        "KTM_SMTP_HOST": config.host,
+        "KTM_SMTP_PORT": str(config.port),
+        "KTM_SMTP_SECURITY": "none",
+        "KTM_SMTP_SENDER": config.sender,
+    }.items():
+        monkeypatch.setenv(key, value)
+    _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
+    at.number_input(key="n").set_value(15).run()
+    at.button(key="draw").click().run()
+    assert at.button(key="send").disabled  # needs the confirmation first
+    at.checkbox(key="send_confirm").check().run()
+    at.button(key="send").click().run()
+    assert not at.exception, at.exception
+    assert any("Verstuurd: 15" in s.value for s in at.success)
+    assert len(handler.messages) == 15
+    with engine.connect() as conn:
+        dispositions = conn.execute(sa.select(schema.invitations.c.disposition)).scalars().all()
+    assert dispositions == ["invited"] * 15
