@@ -63,6 +63,19 @@ def _stratum_rng(seed: int, label: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(label.encode("utf-8"))])
 
 
+def srswor_positions(rng: np.random.Generator, N: int, n: int) -> np.ndarray:
+    """n distinct positions out of 0..N-1, each with probability n/N, in increasing order."""
+    return np.sort(rng.choice(N, size=n, replace=False))
+
+
+def systematic_positions(rng: np.random.Generator, N: int, n: int) -> np.ndarray:
+    """Systematic positions floor(u + i·k), k = N/n, u ~ U[0, k): each with probability n/N."""
+    k = N / n
+    start = rng.uniform(0, k)
+    positions = np.floor(start + k * np.arange(n)).astype(int)
+    return np.minimum(positions, N - 1)
+
+
 def select(
     frame: pd.DataFrame,
     strata: str | Sequence[str],
@@ -116,13 +129,10 @@ def select(
         rng = _stratum_rng(seed, str(h))
         if sort_cols:
             ordered = group.sort_values([*sort_cols, "_id"], kind="mergesort")
-            k = N_h / n_h
-            start = rng.uniform(0, k)
-            positions = np.floor(start + k * np.arange(n_h)).astype(int)
-            positions = np.minimum(positions, N_h - 1)
+            positions = systematic_positions(rng, N_h, n_h)
         else:
             ordered = group.sort_values("_id", kind="mergesort")
-            positions = np.sort(rng.choice(N_h, size=n_h, replace=False))
+            positions = srswor_positions(rng, N_h, n_h)
         picked.append(ordered["_pos"].to_numpy()[positions])
 
     chosen = np.concatenate(picked) if picked else np.array([], dtype=int)
