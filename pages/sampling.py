@@ -326,10 +326,19 @@ with tab_design:
         ):
             try:
                 result = svc.draw_sample(
-                    engine, wave_id, strata, method, n=None if method == "census" else n,
-                    seed=seed, minimum=minimum, sd=sd, power=power,
-                    moe=moe, response_rate=st.session_state.get("rr", 1.0),
-                )  # fmt: skip
+                    engine,
+                    wave_id,
+                    strata,
+                    method,
+                    n=None if method == "census" or moe is not None else n,
+                    seed=seed,
+                    minimum=minimum,
+                    sd=sd,
+                    power=power,
+                    moe=moe,
+                    confidence=st.session_state.get("conf", 0.95),
+                    response_rate=st.session_state.get("rr", 1.0) if moe is not None else 1.0,
+                )
             except svc.SamplingError as exc:
                 st.error(str(exc))
             else:

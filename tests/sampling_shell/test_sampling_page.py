@@ -28,7 +28,7 @@ def page(app_env, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     engine = get_engine(app_env)
     with transaction(engine) as conn:
-        wave_id = create_wave(conn, "Steekproeftest", status="open")
+        wave_id = create_wave(conn, "Steekproeftest", status="open", post_contact=True)
     at = new_app().run()
     login(at)
     at.switch_page("pages/sampling.py").run()
@@ -130,3 +130,39 @@ def test_sending_from_the_page_with_progress(page, smtp, monkeypatch):
     with engine.connect() as conn:
         dispositions = conn.execute(sa.select(schema.invitations.c.disposition)).scalars().all()
     assert dispositions == ["invited"] * 15
+
+
+def test_size_from_a_margin_of_error_and_post_contact_upload(page):
+    import datetime as dt
+
+    from sampling.size import sample_size
+
+    at, engine, wave_id = page
+    _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
+    at.radio(key="size_mode").set_value("moe").run()
+    at.number_input(key="moe").set_value(0.08).run()
+    at.number_input(key="rr").set_value(0.5).run()
+    expected = sample_size(0.08, population=N_FRAME, response_rate=0.5)
+    assert any(f"{expected.invitations} uitnodigingen" in i.value for i in at.info)
+    at.button(key="draw").click().run()
+    assert not at.exception, at.exception
+    with engine.connect() as conn:
+        n, parameters = conn.execute(
+            sa.select(schema.samples.c.n, schema.samples.c.parameters)
+        ).one()
+    assert n == expected.invitations and parameters["target_moe"] == pytest.approx(0.08)
+    assert parameters["expected_completes"] == expected.completes
+
+    recent = (dt.date.today() - dt.timedelta(days=4)).strftime("%d/%m/%Y")
+    export = pd.DataFrame(
+        {"id": ["P00001", "P00002", "P00002", "ONBEKEND"], "procedure": ["stageplan"] * 4,
+         "datum": [recent] * 4}
+    )  # fmt: skip
+    at.file_uploader(key="pc_file").set_value(
+        ("indieningen.csv", export.to_csv(index=False, sep=";").encode(), "text/csv")
+    ).run()
+    at.button(key="pc_make").click().run()
+    assert not at.exception, at.exception
+    lines = [x.value for x in at.text]
+    assert any("2 post-contactuitnodigingen aangemaakt" in line for line in lines)
+    assert counts(engine)["post_contact_log"] == 2
