@@ -14,6 +14,14 @@ _EXPORTS = {
     "RakingError": "analysis.design",
     "response_rates": "analysis.response",
     "r_indicator": "analysis.response",
+    "score_table": "analysis.scores",
+    "reliability_table": "analysis.reliability",
+    "key_drivers": "analysis.drivers",
+    "improvement_points": "analysis.drivers",
+    "compare_waves": "analysis.trend",
+    "standardized_mean": "analysis.trend",
+    "weight_wave": "analysis.weighting",
+    "analyse_wave": "analysis.wave",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -276,7 +276,7 @@ def _answers(rng: np.random.Generator, strata: dict, k: int, mode: str) -> dict:
         answers[dim] = (
             None if rng.random() < NA_SHARE.get(dim, 0.03) else int(np.clip(np.rint(v), 1, 5))
         )
-    overall = 1.2 + sum(w * (values[d] - 1) for d, w in DRIVER_WEIGHTS.items()) / 2.4
+    overall = 2.0 + sum(w * (values[d] - 1) for d, w in DRIVER_WEIGHTS.items()) / 1.9
     answers["tevredenheid"] = int(np.clip(np.rint(overall + rng.normal(0, 0.9)), 0, 10))
     usability = 4.6 + 0.9 * latent + 0.4 * shift
     answers["umux_1"] = int(np.clip(np.rint(usability + rng.normal(0, 0.8)), 1, 7))

@@ -85,3 +85,28 @@ def engine(db_url):
     from store.db import get_engine
 
     return get_engine(db_url)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> str:
+    """The demo world built once per test session (a SQLite file); copy it before writing."""
+    from ktm.demo import build_demo
+    from store.db import create, upgrade_schema
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    engine = create(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    build_demo(engine, seed=2024)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return str(path)
+
+
+@pytest.fixture
+def demo_url(demo_template, tmp_path) -> str:
+    """A private copy of the demo world for one test."""
+    import shutil
+
+    target = tmp_path / "demo.sqlite3"
+    shutil.copyfile(demo_template, target)
+    return f"sqlite:///{target}"

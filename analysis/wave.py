@@ -1,0 +1,313 @@
+"""A whole wave analysed in one call: the pipeline the dashboard and the Excel export share.
+
+    inputs = WaveInputs(responses=..., sample=..., frame=..., columns=q.columns(), settings=...)
+    result = analyse_wave(inputs)
+
+Which respondents count where (never pooled silently):
+- the estimates of the wave are those of the **invited** sample's complete responses, weighted
+  (design weight N_h/n_h, nonresponse adjustment within strata, raking to the frame margins the
+  team chose, optional trimming: :func:`analysis.weighting.weight_wave`);
+- **partial** responses count in the response rates (AAPOR P) but not in the estimates;
+- **open-link** (post-contact, self-selected) and **paper** responses are summarised apart,
+  unweighted, per mode (:attr:`WaveAnalysis.scores_by_mode`); paper answers of sampled people
+  would be invited-mode, so mode paper here means unsampled paper forms.
+A wave without a sample (open link only, or a census without invitations) is summarised
+unweighted and says so in its notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import scores as sc
+from analysis.design import Design
+
+BREAKDOWNS = ("profession", "training_year", "university")
+
+
+@dataclass(frozen=True)
+class WaveSettings:
+    strata: str = "profession"
+    margins: tuple[str, ...] = ("profession",)  # frame variables to rake to
+    trim: Mapping[str, Any] | None = None
+    min_response_rate: float | None = None
+    min_response_rate_stratum: float | None = None
+    min_completes_stratum: int = 0
+    rate: str = "RR2"
+    k: int = 5
+    breakdowns: tuple[str, ...] = BREAKDOWNS
+    representativeness_vars: tuple[str, ...] = (
+        "profession",
+        "training_year",
+        "university",
+        "language",
+        "eloket_use_12m",
+    )
+
+
+@dataclass(frozen=True)
+class WaveInputs:
+    responses: pd.DataFrame  # one row per response: mode, status, strata columns, answers
+    columns: Sequence[Any]  # the questionnaire's answer columns (survey.schema.Column)
+    sample: pd.DataFrame | None = None  # invited-mode invitations: stratum, disposition, ...
+    frame: pd.DataFrame | None = None  # the frame snapshot's units
+    settings: WaveSettings = field(default_factory=WaveSettings)
+
+
+HEADLINE_KINDS = ("overall_0_100",)
+
+
+def _note(nl: str, en: str) -> dict[str, str]:
+    return {"nl": nl, "en": en}
+
+
+def _unweighted(data: pd.DataFrame) -> Design | None:
+    return None if data.empty else Design(data.reset_index(drop=True))
+
+
+def _scores(design: Design | None, columns, by: Sequence[str], kinds=None) -> pd.DataFrame:
+    if design is None:
+        return pd.DataFrame(columns=sc.SCORE_TABLE_COLUMNS)
+    by = [b for b in by if b in design.data.columns and design.data[b].notna().any()]
+    return sc.score_table(design, columns, by=by, kinds=kinds)
+
+
+class WaveAnalysis:
+    """The analysis of one wave, computed piece by piece on first use (cached), so a view that
+    needs only the headline does not pay for every breakdown."""
+
+    def __init__(self, inputs: WaveInputs):
+        self.inputs = inputs
+        self.settings = inputs.settings
+        self.notes: list[dict[str, str]] = []
+        r = inputs.responses
+        status = r["status"] if "status" in r else pd.Series("", index=r.index)
+        mode = r["mode"] if "mode" in r else pd.Series("", index=r.index)
+        self.complete = r[status == "complete"]
+        self.invited = self.complete[mode.loc[self.complete.index] == "invited"]
+        self.counts = {
+            "responses": len(r),
+            "complete": int((status == "complete").sum()),
+            "partial": int((status == "partial").sum()),
+            **{
+                f"complete_{m}": int((self.complete["mode"] == m).sum())
+                for m in self.complete["mode"].unique()
+            },
+        }
+        self.has_sample = inputs.sample is not None and not inputs.sample.empty
+        if not self.has_sample and not self.complete.empty:
+            self.notes.append(
+                _note(
+                    "Geen steekproef: de resultaten zijn ongewogen en gelden enkel voor wie "
+                    "antwoordde (zelfselectie).",
+                    "No sample: results are unweighted and hold only for those who answered "
+                    "(self-selection).",
+                )
+            )
+
+    # --- the sample, its response and its weights ---------------------------------------
+
+    @cached_property
+    def sample(self) -> pd.DataFrame | None:
+        """Every invited unit, with its response's answers where it responded, `responded`."""
+        if not self.has_sample:
+            return None
+        sample = self.inputs.sample
+        if "response_id" not in sample.columns:
+            raise ValueError("the sample needs a response_id column (NaN for nonrespondents)")
+        drop = [c for c in self.invited.columns if c in sample.columns and c != "response_id"]
+        merged = sample.merge(self.invited.drop(columns=drop), on="response_id", how="left")
+        merged["responded"] = merged["response_id"].isin(self.invited["response_id"])
+        return merged
+
+    @cached_property
+    def response(self) -> pd.DataFrame:
+        """AAPOR counts and rates per stratum and overall, against the wave's minimum."""
+        from analysis.response import response_table
+
+        if self.sample is None:
+            return pd.DataFrame()
+        s = self.settings
+        population = self.sample.groupby("stratum")["N_h"].first().to_dict()
+        return response_table(
+            self.sample,
+            "stratum",
+            s.min_response_rate or 0.0,
+            s.min_response_rate_stratum,
+            s.min_completes_stratum,
+            rate=s.rate,
+            population=population,
+        )
+
+    @cached_property
+    def weighting(self):
+        """analysis.weighting.WeightingResult, or None without sampled respondents."""
+        from analysis.weighting import frame_margins, weight_wave
+
+        if self.sample is None or not self.sample["responded"].any():
+            if self.sample is not None:
+                self.notes.append(
+                    _note(
+                        "Nog geen volledige antwoorden uit de steekproef.",
+                        "No complete responses from the sample yet.",
+                    )
+                )
+            return None
+        margins = None
+        frame = self.inputs.frame
+        if frame is not None and self.settings.margins:
+            usable = [m for m in self.settings.margins if m in frame.columns and m in self.sample]
+            margins = frame_margins(frame, usable) if usable else None
+        return weight_wave(self.sample, margins=margins, trim=self.settings.trim)
+
+    @property
+    def design(self) -> Design | None:
+        """The weighted design of the invited completes (None when there are none)."""
+        return None if self.weighting is None else self.weighting.design
+
+    @property
+    def weighting_steps(self) -> pd.DataFrame:
+        return pd.DataFrame() if self.weighting is None else self.weighting.steps
+
+    @cached_property
+    def design_unweighted(self) -> Design | None:
+        if self.design is not None:
+            return _unweighted(self.design.data)
+        return _unweighted(self.invited if self.has_sample else self.complete)
+
+    @property
+    def analysed(self) -> Design | None:
+        """The design the wave's estimates come from: weighted when there is a sample."""
+        return self.design if self.design is not None else self.design_unweighted
+
+    @cached_property
+    def r_indicator(self):
+        from analysis.response import r_indicator
+
+        sample = self.sample
+        if sample is None or sample["responded"].nunique() != 2:
+            return None
+        covariates = [c for c in ("profession", "training_year") if c in sample.columns]
+        data = sample.assign(responded=sample["responded"].astype(int))
+        if "training_year" in data:
+            data["training_year"] = data["training_year"].astype(str)
+        weights = "design_weight" if "design_weight" in data else None
+        return r_indicator(data, "responded", covariates, weights=weights)
+
+    @cached_property
+    def representativeness(self) -> pd.DataFrame:
+        from analysis.representativeness import representativeness_table
+
+        frame = self.inputs.frame
+        if frame is None or self.design is None:
+            return pd.DataFrame()
+        data = self.design.data.assign(_w=self.design.weights)
+        variables = [
+            v
+            for v in self.settings.representativeness_vars
+            if v in data.columns and v in frame.columns
+        ]
+        if not variables:
+            return pd.DataFrame()
+        frame = frame.copy()
+        for v in variables:  # categories compare as text on both sides
+            frame[v] = frame[v].astype(str)
+            data[v] = data[v].astype(str)
+        return representativeness_table(data, frame, variables, weights="_w")
+
+    # --- scores ---------------------------------------------------------------------------
+
+    def headline_scores(self, kinds: Sequence[str] = HEADLINE_KINDS) -> pd.DataFrame:
+        """A few score kinds, overall only: what the first view needs."""
+        return _scores(self.analysed, self.inputs.columns, [], kinds=kinds)
+
+    def headline(self, kind: str = "overall_0_100") -> pd.Series | None:
+        """The overall row of one score kind (e.g. the overall satisfaction on 0-100)."""
+        table = self.headline_scores((kind,))
+        return None if table.empty else table.iloc[0]
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """Every score, weighted, overall and per breakdown."""
+        return _scores(self.analysed, self.inputs.columns, self.settings.breakdowns)
+
+    @cached_property
+    def scores_unweighted(self) -> pd.DataFrame:
+        return _scores(self.design_unweighted, self.inputs.columns, self.settings.breakdowns)
+
+    @cached_property
+    def scores_by_mode(self) -> pd.DataFrame:
+        """Every mode apart (invited, open link, paper), unweighted: never pooled."""
+        parts = []
+        for m in sorted(self.complete["mode"].unique()):
+            d = _unweighted(self.complete[self.complete["mode"] == m])
+            parts.append(_scores(d, self.inputs.columns, []).assign(mode=m))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    # --- improvement points and reliability -----------------------------------------------
+
+    @cached_property
+    def drivers(self):
+        from analysis.drivers import key_drivers
+
+        if self.analysed is None or self.analysed.n < 10:
+            return None
+        try:
+            return key_drivers(self.analysed, self.inputs.columns)
+        except ValueError as exc:
+            self.notes.append(
+                _note(f"Geen sleutelanalyse: {exc}", f"No key-driver analysis: {exc}")
+            )
+            return None
+
+    @cached_property
+    def improvement_points(self):
+        from analysis.drivers import improvement_points
+
+        if self.drivers is None:
+            return None
+        return improvement_points(
+            self.drivers, k=self.settings.k, group_cols=[self.settings.strata]
+        )
+
+    @cached_property
+    def reliability(self):
+        from analysis.reliability import reliability_table
+
+        if self.analysed is None or self.analysed.n < 10:
+            return None
+        return reliability_table(self.analysed, self.inputs.columns)
+
+
+def analyse_wave(inputs: WaveInputs) -> WaveAnalysis:
+    """The wave's analysis; each part is computed when first asked for."""
+    return WaveAnalysis(inputs)
+
+
+def disclosed(table: pd.DataFrame, k: int, value_cols: Sequence[str] | None = None) -> pd.DataFrame:
+    """A score table under disclosure control: each breakdown is one line whose total is the
+    overall row, so a hidden group cannot be recovered from the others by subtraction."""
+    from analysis.disclosure import suppress
+
+    if table.empty:
+        return table.assign(suppressed=pd.Series(dtype=bool))
+    value_cols = list(value_cols or ["estimate", "se", "ci_low", "ci_high"])
+    parts = []
+    for (_score, group_var), part in table.groupby(
+        ["score_id", table["group_var"].fillna("")], sort=False, dropna=False
+    ):
+        if group_var == "":
+            overall = part.copy()
+            overall["suppressed"] = overall["n"] < k
+            for c in value_cols:
+                overall[c] = overall[c].astype(object).where(~overall["suppressed"], np.nan)
+            parts.append(overall)
+        else:
+            parts.append(suppress(part, count_col="n", value_cols=value_cols, k=k))
+    return pd.concat(parts).loc[table.index]

@@ -1,0 +1,203 @@
+"""A wave's data from the store, analysed: what the dashboard and the Excel export show.
+
+`load_inputs` reads the store (responses, invitations, frame snapshot, questionnaire);
+`analyse` runs the pure pipeline (analysis.wave.analyse_wave); `trend` sets the wave against
+the previous closed one. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from analysis.wave import WaveAnalysis, WaveInputs, WaveSettings, analyse_wave
+from store import schema
+from store.waves import get_questionnaire_definition, get_wave, previous_wave
+from survey.data import to_frame
+from survey.schema import Questionnaire
+
+STRATA_COLUMNS = ("profession", "training_year", "university", "language")
+
+
+@dataclass
+class WaveData:
+    wave: dict
+    questionnaire: Questionnaire
+    inputs: WaveInputs
+    sample_info: dict | None  # the stored sample: method, seed, allocation, population
+    frame_info: dict | None  # the frame snapshot: source, date, size
+
+
+def questionnaire_of(conn, qhash: str) -> Questionnaire:
+    return Questionnaire.from_dict(get_questionnaire_definition(conn, qhash))
+
+
+def _responses(conn, wave_id: int, questionnaire: Questionnaire) -> pd.DataFrame:
+    rows = (
+        conn.execute(
+            select(
+                schema.responses.c.id,
+                schema.responses.c.invitation_id,
+                schema.responses.c.mode,
+                schema.responses.c.status,
+                schema.responses.c.language,
+                schema.responses.c.stratum,
+                schema.responses.c.strata,
+                schema.responses.c.design_weight,
+                schema.responses.c.answers,
+                schema.responses.c.questionnaire_hash,
+                schema.responses.c.started_at,
+                schema.responses.c.completed_at,
+            )
+            .where(schema.responses.c.wave_id == wave_id)
+            .order_by(schema.responses.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    meta = pd.DataFrame(
+        {
+            "response_id": [r["id"] for r in rows],
+            "invitation_id": [r["invitation_id"] for r in rows],
+            "mode": [r["mode"] for r in rows],
+            "status": [r["status"] for r in rows],
+            "response_language": [r["language"] for r in rows],
+            "stratum": [r["stratum"] for r in rows],
+            "design_weight": [r["design_weight"] for r in rows],
+            "started_at": pd.to_datetime([r["started_at"] for r in rows], utc=True),
+            "completed_at": pd.to_datetime([r["completed_at"] for r in rows], utc=True),
+            "questionnaire_hash": [r["questionnaire_hash"] for r in rows],
+        }
+    )
+    for c in STRATA_COLUMNS:
+        meta[c] = [(r["strata"] or {}).get(c) for r in rows]
+    meta["training_year"] = pd.to_numeric(meta["training_year"], errors="coerce").astype("Int64")
+    answers = to_frame(questionnaire, [r["answers"] for r in rows])
+    answers.index = meta.index
+    return pd.concat([meta, answers], axis=1)
+
+
+def _sample(conn, wave_id: int, responses: pd.DataFrame, population: dict) -> pd.DataFrame:
+    rows = (
+        conn.execute(
+            select(
+                schema.invitations.c.id,
+                schema.invitations.c.stratum,
+                schema.invitations.c.strata,
+                schema.invitations.c.design_weight,
+                schema.invitations.c.disposition,
+            )
+            .where(schema.invitations.c.wave_id == wave_id, schema.invitations.c.mode == "invited")
+            .order_by(schema.invitations.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    if not rows:
+        return pd.DataFrame()
+    sample = pd.DataFrame(
+        {
+            "invitation_id": [r["id"] for r in rows],
+            "stratum": [r["stratum"] for r in rows],
+            "design_weight": [r["design_weight"] for r in rows],
+            "disposition": [r["disposition"] for r in rows],
+        }
+    )
+    for c in STRATA_COLUMNS:
+        sample[c] = [(r["strata"] or {}).get(c) for r in rows]
+    sample["N_h"] = sample["stratum"].map(population).astype(float)
+    link = responses.dropna(subset=["invitation_id"])[["invitation_id", "response_id"]]
+    link = link.astype({"invitation_id": "int64"})
+    return sample.merge(link, on="invitation_id", how="left")
+
+
+def load_inputs(engine: Engine, wave_id: int) -> WaveData:
+    from store.frames import latest_snapshot, load_frame
+    from store.samples import current_sample
+
+    with engine.connect() as conn:
+        wave = get_wave(conn, wave_id)
+        qhash = wave["questionnaire_hash"]
+        if qhash is None:  # fall back on what the responses answered
+            qhash = conn.execute(
+                select(schema.responses.c.questionnaire_hash)
+                .where(schema.responses.c.wave_id == wave_id)
+                .limit(1)
+            ).scalar()
+        if qhash is None:
+            raise LookupError(
+                f"Bevraging {wave['name']} heeft nog geen vragenlijst / wave has no questionnaire"
+            )
+        questionnaire = questionnaire_of(conn, qhash)
+        responses = _responses(conn, wave_id, questionnaire)
+        snapshot = latest_snapshot(conn, wave_id)
+        frame = load_frame(conn, snapshot["id"], with_ids=False) if snapshot else None
+        if frame is not None:
+            frame = frame.drop(columns=[c for c in ("email", "name") if c in frame])
+        sample_info = current_sample(conn, wave_id)
+        population = dict(sample_info["population"]) if sample_info else {}
+        sample = _sample(conn, wave_id, responses, population) if sample_info else None
+    settings_kw = dict(wave.get("weighting") or {})
+    settings = WaveSettings(
+        strata=(sample_info or {}).get("strata_var") or "profession",
+        margins=tuple(settings_kw.get("margins", ("profession",))),
+        trim=settings_kw.get("trim"),
+        min_response_rate=wave["min_response_rate"],
+        min_response_rate_stratum=wave["min_response_rate_stratum"],
+        min_completes_stratum=wave["min_completes_stratum"] or 0,
+        k=wave["disclosure_k"],
+    )
+    inputs = WaveInputs(
+        responses=responses,
+        columns=questionnaire.columns(),
+        sample=sample,
+        frame=frame,
+        settings=settings,
+    )
+    return WaveData(wave, questionnaire, inputs, sample_info, snapshot)
+
+
+def analyse(engine: Engine, wave_id: int) -> tuple[WaveData, WaveAnalysis]:
+    data = load_inputs(engine, wave_id)
+    return data, analyse_wave(data.inputs)
+
+
+def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
+    """The wave against the previous closed wave: (previous wave, TREND table), or None."""
+    from analysis.trend import compare_waves
+
+    with engine.connect() as conn:
+        prev = previous_wave(conn, wave_id)
+    if prev is None:
+        return None
+    last_data, last_result = (
+        (load_inputs(engine, wave_id), last) if last is not None else analyse(engine, wave_id)
+    )
+    prev_data, prev_result = analyse(engine, prev["id"])
+    d_last, d_prev = last_result.analysed, prev_result.analysed
+    if d_last is None or d_prev is None:
+        return None
+    reference = None
+    if last_data.inputs.frame is not None:
+        reference = last_data.inputs.frame["profession"].value_counts().to_dict()
+    table = compare_waves(
+        d_prev,
+        d_last,
+        last_data.questionnaire.columns(),
+        reference=reference,
+        columns_prev=prev_data.questionnaire.columns(),
+    )
+    return prev, prev_result, table
+
+
+def activity_fingerprint(engine: Engine, wave_id: int) -> tuple:
+    """Cheap to read: changes whenever a response of the wave is saved (cache key)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(func.count(), func.max(schema.responses.c.updated_at)).where(
+                schema.responses.c.wave_id == wave_id
+            )
+        ).one()
+    return int(row[0]), str(row[1])
