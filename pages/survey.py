@@ -162,9 +162,14 @@ def open_link(params) -> dict | None:
     if token:
         ctx = "t:" + R.hash_token(token) if isinstance(token, str) and len(token) < 200 else "t:?"
         if state and state["ctx"] == ctx:
+            if state.get("refused"):  # asked once per session: a rerun is not a new guess
+                refusal_page(state["refused"])
+                return None
             return state
         opened = R.open_invitation(engine, token, webapp.client_key())
         if not opened.ok:
+            if opened.reason is not R.Refusal.THROTTLED:
+                st.session_state[STATE] = {"ctx": ctx, "refused": opened}
             refusal_page(opened)
             return None
         response = R.start_or_resume(engine, invitation=opened, language=webapp.lang())
@@ -332,9 +337,7 @@ def _keys(section) -> set[str]:
 # --- the page --------------------------------------------------------------------------------
 
 engine = webapp.engine()
-if webapp.team_user() is None:
-    webapp.language_switch(st.container())
-webapp.set_html_lang()
+top = st.container()  # the language switch, drawn last: an invitation may set the language
 params = st.query_params
 if params.get("t") and params.get("optout"):
     opt_out_page(params.get("t"))
@@ -344,3 +347,6 @@ elif params.get("t") or params.get("wave"):
         survey(state)
 else:
     landing_page()
+if webapp.team_user() is None:  # the team has the switch in the sidebar
+    webapp.language_switch(top)
+webapp.set_html_lang()

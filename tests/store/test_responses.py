@@ -404,3 +404,22 @@ def test_paper_response_is_complete_with_the_profile_keyed_in(engine):
         R.save_paper_response(engine, world.wave_id, {**answers, "terugkoppeling": "ja"})
     assert "terugkoppeling" in info.value.errors
     assert _snapshot(engine) == before
+
+
+def test_no_web_answers_are_stored_once_the_wave_is_closed(engine):
+    world = make_world(engine)
+    resp = _answer_all(engine, _start(engine, world))
+    with transaction(engine) as conn:
+        conn.execute(sa.update(schema.waves).values(status="closed"))
+    before = _snapshot(engine)
+    with pytest.raises(R.WaveNotOpen):
+        R.save_page(
+            engine, resp["id"], resp["revision"], {"tevredenheid": 1}, {}, section_id="algemeen"
+        )
+    with pytest.raises(R.WaveNotOpen):
+        R.complete(engine, resp["id"], resp["revision"])
+    assert _snapshot(engine) == before
+    # Paper questionnaires can still be keyed in after fieldwork.
+    answers = {**all_answers(PAGES_INVITED), **PROFILE}
+    del answers["terugkoppeling"]
+    assert R.save_paper_response(engine, world.wave_id, answers)["status"] == "complete"

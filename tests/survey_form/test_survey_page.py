@@ -344,3 +344,46 @@ def test_without_a_link_the_page_explains_and_offers_the_team_login(app_env, wor
     assert "persoonlijke link" in at.info[0].value
     labels = [link.label for link in at.get("page_link")]
     assert "Aanmelden voor teamleden" in labels
+
+
+def test_the_invitation_language_from_the_frame_is_the_default(app_env, world):
+    import sqlalchemy as sa
+
+    with get_engine(app_env).begin() as conn:
+        conn.execute(
+            sa.update(schema.invitations)
+            .where(schema.invitations.c.id == world.invitation_ids["b"])
+            .values(strata={**STRATA, "language": "en"})
+        )
+    at = survey_app({"t": world.tokens["b"]})
+    assert header(at) == "Your use of the e-loket"
+    assert at.radio(key="lang_switch").value == "en"
+    at.radio(key="lang_switch").set_value("nl").run()  # and the respondent may still switch
+    assert header(at) == TITLES_NL["gebruik"]
+    at.run()
+    assert header(at) == TITLES_NL["gebruik"]
+
+
+def test_a_rerun_of_a_refused_link_is_not_counted_as_another_guess(app_env, world):
+    at = survey_app({"t": "B" * 43})
+    assert at.title[0].value == "Deze link werkt niet"
+    at.radio(key="lang_switch").set_value("en").run()
+    assert at.title[0].value == "This link does not work"
+    [attempts] = rows_by_key(app_env)
+    assert attempts["failures"] == 1
+
+
+def rows_by_key(url):
+    import sqlalchemy as sa
+
+    with get_engine(url).connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(schema.token_attempts)).mappings()]
+
+
+def test_after_many_wrong_links_even_a_good_one_waits_with_a_friendly_page(app_env, world):
+    for i in range(10):  # ten wrong links from this browser
+        assert survey_app({"t": f"{i}" * 43}).title[0].value == "Deze link werkt niet"
+    at = survey_app({"t": world.tokens["a"]})
+    assert at.title[0].value == "Even geduld"
+    assert "Probeer het over 15 minuten opnieuw" in at.info[0].value
+    assert responses(app_env) == []
