@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis import scores as sc
@@ -293,7 +292,7 @@ def analyse_wave(inputs: WaveInputs) -> WaveAnalysis:
 def disclosed(table: pd.DataFrame, k: int, value_cols: Sequence[str] | None = None) -> pd.DataFrame:
     """A score table under disclosure control: each breakdown is one line whose total is the
     overall row, so a hidden group cannot be recovered from the others by subtraction."""
-    from analysis.disclosure import suppress
+    from analysis.disclosure import SUPPRESSED, suppress
 
     if table.empty:
         return table.assign(suppressed=pd.Series(dtype=bool))
@@ -305,8 +304,8 @@ def disclosed(table: pd.DataFrame, k: int, value_cols: Sequence[str] | None = No
         if group_var == "":
             overall = part.copy()
             overall["suppressed"] = overall["n"] < k
-            for c in value_cols:
-                overall[c] = overall[c].astype(object).where(~overall["suppressed"], np.nan)
+            for c in [*value_cols, "n"]:
+                overall[c] = overall[c].astype(object).where(~overall["suppressed"], SUPPRESSED)
             parts.append(overall)
         else:
             parts.append(suppress(part, count_col="n", value_cols=value_cols, k=k))

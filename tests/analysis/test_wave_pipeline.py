@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.disclosure import SUPPRESSED
 from analysis.wave import disclosed
 from ktm.services.results import analyse, trend
 from store.db import get_engine
@@ -74,9 +75,13 @@ def test_trend_against_the_previous_wave(demo_template, last_wave):
 
 def test_breakdowns_pass_disclosure_control(last_wave):
     _, result = last_wave
-    shown = disclosed(result.scores, k=25)
-    small = shown[shown["n"].astype(float) < 25] if "n" in shown else shown.iloc[0:0]
-    assert shown["suppressed"].any()
-    hidden = shown[shown["suppressed"]]
-    assert hidden["estimate"].isna().all()
-    assert len(small) == 0 or small["suppressed"].all()
+    k = 25
+    shown = disclosed(result.scores, k=k)
+    small = result.scores["n"] < k
+    assert small.any()
+    # Every cell under k is hidden, with its count; complements may hide a few more.
+    assert shown.loc[small, "suppressed"].all()
+    assert (shown.loc[shown["suppressed"], ["estimate", "se", "n"]] == SUPPRESSED).all().all()
+    assert (shown["suppressed"] & ~small).any()  # complementary suppression at work
+    visible = ~shown["suppressed"]
+    assert (shown.loc[visible, "estimate"] == result.scores.loc[visible, "estimate"]).all()
