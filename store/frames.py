@@ -78,7 +78,8 @@ def save_frame(
             imported_at=utcnow(),
         )
     ).inserted_primary_key[0]
-    names = data["name"] if "name" in data.columns else None
+    names = data["name"].tolist() if "name" in data.columns else None
+    aux_records = data[aux_columns].to_dict("records") if aux_columns else [{}] * len(data)
     rows = []
     for i, rec in enumerate(data[list(CORE_COLUMNS)].itertuples(index=False, name=None)):
         unit_id, email, profession, year, university, language = rec
@@ -87,12 +88,12 @@ def save_frame(
                 "snapshot_id": snapshot_id,
                 "unit_id": str(unit_id),
                 "email": _text_or_none(email),
-                "name": None if names is None else _text_or_none(names.iat[i]),
+                "name": None if names is None else _text_or_none(names[i]),
                 "profession": str(profession),
                 "training_year": int(year),
                 "university": str(university),
                 "language": str(language),
-                "aux": {c: _json_value(data[c].iat[i]) for c in aux_columns},
+                "aux": {c: _json_value(v) for c, v in aux_records[i].items()},
             }
         )
     for start in range(0, len(rows), _INSERT_CHUNK):

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -145,6 +145,7 @@ def save_sample(
             )
         ).all()
     )
+    strata_records = selection[copied].to_dict("records")
     invitation_rows = []
     for i, r in enumerate(selection.itertuples(index=False)):
         invitation_rows.append(
@@ -154,7 +155,7 @@ def save_sample(
                 "token_hash": hash_token(new_token()),  # unissued: nobody knows this token
                 "mode": SAMPLE_MODE,
                 "stratum": str(r.stratum),
-                "strata": {c: _json_value(selection[c].iat[i]) for c in copied},
+                "strata": {c: _json_value(v) for c, v in strata_records[i].items()},
                 "design_weight": float(r.design_weight),
                 "disposition": "not_invited",
                 "created_at": now,
@@ -299,18 +300,25 @@ def rotate_tokens(conn: Connection, invitation_ids: Iterable[int]) -> tuple[dict
     if missing:
         raise StoreError(f"Onbekende uitnodiging(en) {sorted(missing)[:5]} / unknown invitations")
     tokens = {i: new_token() for i in ids}
-    for i, token in tokens.items():
-        conn.execute(
-            update(invitations).where(invitations.c.id == i).values(token_hash=hash_token(token))
-        )
+    _set_hashes(conn, {i: hash_token(token) for i, token in tokens.items()})
     return tokens, previous
 
 
 def restore_token_hashes(conn: Connection, previous: Mapping[int, str]) -> None:
-    for i, token_hash in previous.items():
-        conn.execute(
-            update(invitations).where(invitations.c.id == int(i)).values(token_hash=token_hash)
-        )
+    _set_hashes(conn, previous)
+
+
+def _set_hashes(conn: Connection, hashes: Mapping[int, str]) -> None:
+    if not hashes:
+        return
+    stmt = (
+        update(invitations)
+        .where(invitations.c.id == bindparam("_id"))
+        .values(token_hash=bindparam("_hash"))
+    )
+    rows = [{"_id": int(i), "_hash": h} for i, h in hashes.items()]
+    for chunk in _chunks(rows):
+        conn.execute(stmt, list(chunk))
 
 
 def _advance_all(
@@ -325,12 +333,17 @@ def _advance_all(
                 invitations.c.id.in_(list(chunk))
             )
         ).all()
+        by_target: dict[str, list[int]] = {}
         for i, disposition in current:
             new = advance(disposition, event)
-            conn.execute(
-                update(invitations).where(invitations.c.id == i).values(disposition=new, **values)
-            )
+            by_target.setdefault(new, []).append(i)
             changed += new != disposition
+        for new, members in by_target.items():
+            conn.execute(
+                update(invitations)
+                .where(invitations.c.id.in_(members))
+                .values(disposition=new, **values)
+            )
     return changed
 
 
