@@ -569,8 +569,8 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
     rows = [i for i in range(last + 1) if filled[i]]
 
     def cells(canonical: str) -> list[tuple[int, Any]]:
-        col = df[label_of[canonical]]
-        return [(i, col.iat[i]) for i in rows]
+        col = df[label_of[canonical]].tolist()
+        return [(i, col[i]) for i in rows]
 
     def missing(i: int, canonical: str) -> None:
         problems.append(
@@ -715,15 +715,15 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
     )
     for name_col in NAME_COLUMNS:
         if name_col in label_of:
-            col = df[label_of[name_col]]
+            col = df[label_of[name_col]].tolist()
             result[name_col] = pd.Series(
-                [None if _is_blank(col.iat[i]) else _text(col.iat[i]) for i in rows], dtype="str"
+                [None if _is_blank(col[i]) else _text(col[i]) for i in rows], dtype="str"
             )
     for label, canonical in canon_of.items():
         if canonical in REQUIRED_COLUMNS or canonical in NAME_COLUMNS:
             continue
-        col = df[label]
-        result[canonical] = _maybe_numeric([col.iat[i] for i in rows])
+        col = df[label].tolist()
+        result[canonical] = _maybe_numeric([col[i] for i in rows])
     return result
 
 

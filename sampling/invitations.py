@@ -201,22 +201,31 @@ def write_xlsx(
     from openpyxl.utils import get_column_letter
 
     safe = neutralise_frame(df)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet_name[:31]
-    ws.append([str(c) for c in safe.columns])
-    for record in safe.itertuples(index=False, name=None):
-        ws.append(
-            [
-                None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else v
-                for v in record
-            ]
-        )
+    wb = openpyxl.Workbook(write_only=True)  # streaming: fast for large files
+    ws = wb.create_sheet(sheet_name[:31])
     for j, col in enumerate(safe.columns, start=1):
         width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:, j - 1].head(200)])
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 80)
     ws.freeze_panes = "A2"
+    ws.append([str(c) for c in safe.columns])
+    for record in safe.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in record])
     wb.save(target)
+
+
+def _cell(value: Any) -> Any:
+    """A value openpyxl can store: missing values empty, numpy scalars as Python numbers."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters Excel cannot hold
+    if hasattr(value, "item"):
+        return value.item()
+    return value
 
 
 def write_csv(

@@ -247,3 +247,17 @@ def test_reminder_targets():
         reminder_targets(pd.DataFrame({"disposition": ["sent"]}))
     with pytest.raises(ValueError, match="lacks the column"):
         reminder_targets(pd.DataFrame({"status": ["invited"]}))
+
+
+def test_xlsx_writer_handles_missing_values_numbers_and_control_characters(tmp_path):
+    df = pd.DataFrame(
+        {"a": ["x\x07y", "z"], "b": [1.5, float("nan")], "c": pd.array([3, None], dtype="Int64")}
+    )
+    write_xlsx(df, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [
+        ["a", "b", "c"],
+        ["xy", 1.5, 3],
+        ["z", None, None],
+    ]
+    assert ws.freeze_panes == "A2"
