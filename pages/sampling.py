@@ -150,6 +150,14 @@ with tab_frame:
                     f"{result.n_units} eenheden ingelezen uit {result.source_name}.",
                     f"{result.n_units} units imported from {result.source_name}.",
                 )
+                + (
+                    t(
+                        " De steekproef van het vorige kader is verwijderd: trek opnieuw.",
+                        " The sample of the previous frame was removed: draw again.",
+                    )
+                    if result.discarded_sample
+                    else ""
+                )
                 if result.new
                 else t(
                     "Dit bestand is al het huidige kader; niets gewijzigd.",

@@ -106,7 +106,7 @@ def save_sample(
             f"Maak een nieuwe bevraging voor een nieuwe steekproef / this wave has already issued "
             f"{issued} invitations, its sample is fixed"
         )
-    _delete_samples(conn, wave_id)
+    discard_sample(conn, wave_id)
     strata_cols = [strata_var] if isinstance(strata_var, str) else list(strata_var)
     now = utcnow()
     sample_id = conn.execute(
@@ -166,7 +166,9 @@ def save_sample(
     return int(sample_id)
 
 
-def _delete_samples(conn: Connection, wave_id: int) -> None:
+def discard_sample(conn: Connection, wave_id: int) -> bool:
+    """Delete the wave's sample and its (unissued) invitations; True when there was one."""
+    had = current_sample(conn, wave_id) is not None
     conn.execute(
         delete(invitations).where(
             invitations.c.wave_id == wave_id, invitations.c.mode == SAMPLE_MODE
@@ -175,6 +177,7 @@ def _delete_samples(conn: Connection, wave_id: int) -> None:
     old = select(samples.c.id).where(samples.c.wave_id == wave_id).scalar_subquery()
     conn.execute(delete(sample_units).where(sample_units.c.sample_id.in_(old)))
     conn.execute(delete(samples).where(samples.c.wave_id == wave_id))
+    return had
 
 
 def sample_units_frame(conn: Connection, sample_id: int) -> pd.DataFrame:
@@ -496,6 +499,7 @@ def table_counts(conn: Connection) -> dict[str, int]:
 __all__ = [
     "add_post_contact_invitations",
     "current_sample",
+    "discard_sample",
     "disposition_table",
     "find_by_token",
     "forget_emails",

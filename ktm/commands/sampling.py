@@ -60,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _post_contact_flag(exp)
     exp.set_defaults(func=cmd_invitations_export)
 
-    send = isub.add_parser("send", help="send invitations (or reminders) by SMTP ($KTM_SMTP_*)")
+    send = isub.add_parser(
+        "send",
+        help="send invitations (or reminders) by SMTP ($KTM_SMTP_*); exit 1 if some failed",
+    )
     _wave(send)
     send.add_argument("--reminder", action="store_true")
     send.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
@@ -136,6 +139,8 @@ def cmd_frame_import(args) -> int:
             f"{result.source_name}: al het huidige kader van bevraging {wave['id']}; niets gewijzigd"
         )
         return 0
+    if result.discarded_sample:
+        print("De steekproef van het vorige kader is verwijderd; trek opnieuw / sample discarded")
     aux = ", ".join(result.aux_columns) or "-"
     print(
         f"Kader ingelezen / frame imported: {result.n_units} eenheden uit {result.source_name} "

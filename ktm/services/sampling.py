@@ -78,6 +78,7 @@ class ImportResult:
     sha256: str
     aux_columns: tuple[str, ...]
     new: bool  # False when the same file was already the wave's current frame
+    discarded_sample: bool = False  # an unissued sample of the previous frame was removed
 
 
 def import_frame(
@@ -93,7 +94,8 @@ def import_frame(
 
     An invalid file raises `sampling.frame.FrameError` listing every problem with its row, and
     the store is left untouched. Importing the file that is already the wave's current frame
-    changes nothing. A wave whose invitations have gone out keeps its frame (SamplingError).
+    changes nothing. A new frame discards a sample drawn from the previous one (nothing of it
+    was issued); a wave whose invitations have gone out keeps its frame (SamplingError).
     """
     frame = read_frame(source, filename=filename, sheet=sheet)
     with transaction(engine) as conn:
@@ -114,6 +116,8 @@ def import_frame(
                 f"Bevraging {wave_id} heeft al {issued} uitnodigingen verstuurd; haar kader ligt "
                 f"vast / wave {wave_id} has issued invitations, its frame is fixed"
             )
+        # A sample drawn from the previous frame no longer describes this one.
+        discarded = store_samples.discard_sample(conn, wave_id)
         snapshot_id = store_frames.save_frame(
             conn,
             wave_id,
@@ -123,7 +127,13 @@ def import_frame(
             frame_date=frame_date,
         )
     return ImportResult(
-        snapshot_id, frame.n_units, frame.source, frame.sha256, tuple(frame.auxiliary), new=True
+        snapshot_id,
+        frame.n_units,
+        frame.source,
+        frame.sha256,
+        tuple(frame.auxiliary),
+        new=True,
+        discarded_sample=discarded,
     )
 
 
@@ -576,7 +586,9 @@ def send_messages_for(config, messages, on_progress):
 @dataclass(frozen=True)
 class PostContactResult:
     created: int  # invitations made now (still to be sent)
-    schedule: pd.DataFrame  # per submission: unit_id, procedure, submitted_on, invite_on, action, reason
+    schedule: (
+        pd.DataFrame
+    )  # per submission: unit_id, procedure, submitted_on, invite_on, action, reason
     sent: SendSummary | None = None
 
     def counts(self) -> dict[str, int]:

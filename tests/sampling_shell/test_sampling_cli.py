@@ -94,3 +94,37 @@ def test_open_needs_exactly_one_open_wave(cli_db, frame_xlsx, capsys):
         create_wave(conn, "Nog een", status="open")
     assert run(url, "frame", "import", str(frame_xlsx), "--wave", "open") == 2
     assert "2 open bevragingen" in capsys.readouterr().err
+
+
+def test_send_reminders_and_post_contact_from_the_command_line(
+    cli_db, frame_xlsx, tmp_path, capsys, monkeypatch, smtp
+):
+    from store.waves import update_wave
+
+    url, engine, wave = cli_db
+    handler, config = smtp
+    with transaction(engine) as conn:
+        update_wave(conn, wave, post_contact=True)
+    monkeypatch.setenv("KTM_SMTP_HOST", config.host)
+    monkeypatch.setenv("KTM_SMTP_PORT", str(config.port))
+    monkeypatch.setenv("KTM_SMTP_SECURITY", "none")
+    monkeypatch.setenv("KTM_SMTP_SENDER", config.sender)
+    assert run(url, "frame", "import", str(frame_xlsx), "--wave", "open") == 0
+    draw = ["sample", "draw", "--wave", "open", "--strata", "profession", "--n", "8", "--seed", "2"]
+    assert run(url, *draw) == 0
+    send = ["invitations", "send", "--wave", "open", "--deadline", "2025-03-31"]
+    assert run(url, *send) == 0
+    assert "Verstuurd / sent: 8" in capsys.readouterr().out and len(handler.messages) == 8
+    assert run(url, *send, "--reminder") == 0
+    assert len(handler.messages) == 16 and "Herinnering" in handler.messages[-1]["Subject"]
+
+    export = tmp_path / "indieningen.csv"
+    export.write_text("id;procedure;datum\nP00010;stageplan;01/03/2025\n", encoding="utf-8")
+    post = ["invitations", "post-contact", str(export), "--wave", "open", "--today", "2025-03-05"]
+    assert run(url, *post, "--send", "--deadline", "2025-03-31") == 0
+    out = capsys.readouterr().out
+    assert "1 post-contactuitnodigingen aangemaakt" in out and "Verstuurd / sent: 1" in out
+    assert handler.messages[-1]["To"] == "persoon10@example.org"
+    assert run(url, *post) == 0  # the same export again: invited already in this period
+    assert "0 post-contactuitnodigingen aangemaakt" in capsys.readouterr().out
+    assert counts(engine)["post_contact_log"] == 1

@@ -261,3 +261,20 @@ def test_opt_out_is_a_refusal_and_stops_reminders(engine, wave_id, frame_xlsx, t
     assert reminder.n == 8
     overview = svc.invitations_overview(engine, wave_id)
     assert overview.loc["Totaal"].to_dict() == {"invited": 8, "opted_out": 1, "complete": 1}
+
+
+def test_a_new_frame_discards_an_unissued_sample(engine, wave_id, frame_xlsx, tmp_path):
+    svc.import_frame(engine, wave_id, frame_xlsx)
+    _draw(engine, wave_id, n=20)
+    path = tmp_path / "gecorrigeerd.xlsx"
+    frame_table(seed=8).to_excel(path, index=False)
+    result = svc.import_frame(engine, wave_id, path)
+    assert result.new and result.discarded_sample
+    assert counts(engine) | {"frame_units": 0} == {
+        "frame_snapshots": 2,
+        "frame_units": 0,
+        "samples": 0,
+        "sample_units": 0,
+        "invitations": 0,
+        "post_contact_log": 0,
+    }
