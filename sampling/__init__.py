@@ -12,6 +12,7 @@ Typical use::
     tokens = sampling.issue_tokens(sample["unit_id"])              # store token_hash only
 """
 
+from sampling import demo
 from sampling.allocation import (
     DESIGN_LABELS,
     METHODS,
@@ -152,5 +153,6 @@ __all__ = [
     "write_csv",
     "write_mail_merge",
     "write_xlsx",
+    "demo",
     "z_value",
 ]
