@@ -18,13 +18,25 @@ def team_password_hash() -> str:
 
 
 @pytest.fixture
-def app_env(monkeypatch, tmp_path, team_password_hash):
+def empty_app_env(monkeypatch, tmp_path, team_password_hash):
+    """The app on an empty database file (it seeds the demo world itself)."""
     url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    _environment(monkeypatch, tmp_path, team_password_hash, url)
+    return url
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, team_password_hash, demo_url):
+    """The app on a private copy of the demo world (built once per test session)."""
+    _environment(monkeypatch, tmp_path, team_password_hash, demo_url)
+    return demo_url
+
+
+def _environment(monkeypatch, tmp_path, team_password_hash, url):
     monkeypatch.setenv("KTM_DATABASE_URL", url)
     monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", team_password_hash)
     monkeypatch.chdir(ROOT)
-    return url
 
 
 def new_app(**kwargs):

@@ -25,8 +25,8 @@ def _titles(at) -> list[str]:
     return [t.value for t in at.title]
 
 
-def test_app_starts_on_an_empty_database_and_seeds_the_demo(app_env):
-    engine = sa.create_engine(app_env)
+def test_app_starts_on_an_empty_database_and_seeds_the_demo(empty_app_env):
+    engine = sa.create_engine(empty_app_env)
     at = new_app().run()
     assert not at.exception, at.exception
     with engine.connect() as conn:
