@@ -13,12 +13,25 @@ from sampling.invitations import hash_token
 from store import schema
 from store.db import get_engine, transaction
 from store.waves import create_wave
-from tests.app import conftest as app_fixtures
-from tests.app.conftest import login, new_app
+from tests.app.conftest import ROOT, TEAM_PASSWORD, login, new_app
 
-# The app fixtures (a fresh SQLite file, a known team password), shared with tests/app.
-app_env = app_fixtures.app_env
-team_password_hash = app_fixtures.team_password_hash
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    from ktm.auth import hash_password
+
+    return hash_password(TEAM_PASSWORD)
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, password_hash):
+    """The real app on its own SQLite file (no demo world: the test makes its wave first)."""
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    monkeypatch.setenv("KTM_DATABASE_URL", url)
+    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", password_hash)
+    monkeypatch.chdir(ROOT)
+    return url
 
 
 @pytest.fixture
