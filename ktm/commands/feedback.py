@@ -1,0 +1,115 @@
+"""Feedback commands: publish a wave's results and e-mail the respondents who asked for it.
+
+    ktm feedback publish --wave ID      publish, then send the link to the public page ($KTM_SMTP_*)
+    ktm feedback status --wave ID       publication date, actions per status, e-mails waiting
+    ktm feedback unpublish --wave ID    take the wave off the public page
+
+Publishing again keeps the first publication date and retries the e-mails that did not go out.
+Exit code 0 when every waiting respondent got the e-mail, 1 when some are kept for a retry,
+2 for a user error (unknown wave, wave not closed, no mail server while respondents wait).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ktm.cli import CommandError
+from ktm.config import database_url
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("feedback", help="publish results and tell the respondents who asked")
+    fsub = p.add_subparsers(dest="feedback_command", metavar="ACTION")
+    pub = fsub.add_parser(
+        "publish", help="publish a closed wave and e-mail the link to consenting respondents"
+    )
+    _wave(pub)
+    pub.add_argument("--base-url", metavar="URL", help="public address (default $KTM_PUBLIC_URL)")
+    pub.set_defaults(func=cmd_publish)
+    st = fsub.add_parser("status", help="publication, actions and e-mails waiting for a wave")
+    _wave(st)
+    st.set_defaults(func=cmd_status)
+    un = fsub.add_parser("unpublish", help="take a wave off the public page")
+    _wave(un)
+    un.set_defaults(func=cmd_unpublish)
+
+
+def _wave(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wave", required=True, metavar="ID", help="wave id, or 'latest' (closed)")
+    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+
+
+def _engine_and_wave(args):
+    from store.db import get_engine
+    from store.waves import StoreError, resolve_wave
+
+    engine = get_engine(database_url(getattr(args, "db", None) or getattr(args, "database", None)))
+    try:
+        with engine.connect() as conn:
+            wave = resolve_wave(conn, args.wave)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from exc
+    return engine, wave
+
+
+def smtp_or_none():
+    """The mail server from $KTM_SMTP_*, or None when none is configured at all."""
+    from ktm.services.sampling import SamplingError, smtp_config_from_env
+
+    if not os.environ.get("KTM_SMTP_HOST"):
+        return None
+    try:
+        return smtp_config_from_env()
+    except SamplingError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def cmd_publish(args) -> int:
+    from ktm.services import feedback as svc
+    from store.waves import StoreError
+
+    engine, wave = _engine_and_wave(args)
+    config = smtp_or_none()
+
+    def progress(done: int, total: int) -> None:
+        print(f"  {done}/{total}", file=sys.stderr, flush=True)
+
+    try:
+        summary = svc.publish(engine, wave["id"], config, base_url=args.base_url, progress=progress)
+    except (svc.FeedbackError, StoreError) as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"{wave['name']} (id {wave['id']})")
+    for line in summary.lines():
+        print(line)
+    print(f"Publieke pagina / public page: {svc.feedback_url(wave['id'], base_url=args.base_url)}")
+    return 1 if summary.remaining else 0
+
+
+def cmd_status(args) -> int:
+    from store import actions as A
+
+    engine, wave = _engine_and_wave(args)
+    published = wave["published_at"]
+    print(f"{wave['name']} (id {wave['id']}, {wave['status']})")
+    print(
+        "Gepubliceerd / published: "
+        + (f"{published:%Y-%m-%d %H:%M} UTC" if published else "nee / no")
+    )
+    rows = A.list_actions(engine, wave["id"])
+    for status, (nl, en) in A.STATUS_LABELS.items():
+        print(
+            f"Acties {nl.lower()} / actions {en.lower()}: {sum(r['status'] == status for r in rows)}"
+        )
+    print(f"E-mails te versturen / e-mails waiting: {A.consent_count(engine, wave['id'])}")
+    return 0
+
+
+def cmd_unpublish(args) -> int:
+    from store import actions as A
+
+    engine, wave = _engine_and_wave(args)
+    A.unpublish_wave(engine, wave["id"])
+    print(f"{wave['name']}: niet langer publiek / no longer public")
+    return 0
