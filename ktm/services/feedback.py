@@ -254,48 +254,42 @@ def next_measurement(engine: Engine, wave: dict) -> dict:
     return {"text": None, "start": None, "end": None}
 
 
-def public_view(engine: Engine, wave_id: int) -> dict | None:
-    """What the public page shows of one *published* wave (None for an unpublished one)."""
+def public_results(engine: Engine, wave_id: int) -> dict:
+    """The figures of a wave for the public page (slow: the whole analysis; cache it):
+    {"k", "headline": {suppressed, estimate, ci_low, ci_high, n} | None, "points": [...]}.
+
+    The headline is the overall satisfaction (0-100) under disclosure control; the improvement
+    points (ranked, analysis.drivers) come only when the headline may be shown, each with its
+    score and interval only when its own n reaches k.
+    """
     from analysis.wave import disclosed
     from ktm.services.results import analyse
 
     with engine.connect() as conn:
         wave = get_wave(conn, wave_id)
-    if wave["published_at"] is None:
-        return None
     k = int(wave["disclosure_k"] or 5)
-    view: dict = {
-        "wave": {key: wave[key] for key in ("id", "name", "fieldwork_start", "fieldwork_end")}
-        | {"published_at": A._same_moment(wave["published_at"])},
-        "k": k,
-        "headline": None,
-        "points": [],
-        "other_actions": [],
-        "next": next_measurement(engine, wave),
-    }
-    analysis = table = None
+    out: dict = {"k": k, "headline": None, "points": []}
     try:
         _data, analysis = analyse(engine, wave_id)
         table = analysis.headline_scores(("overall_0_100",))
     except LookupError:  # a wave without questionnaire or answers: nothing to show
-        pass
-    if table is not None and not table.empty:
-        row = disclosed(table, k).iloc[0]
-        view["headline"] = {
-            "suppressed": bool(row["suppressed"]),
-            "estimate": None if row["suppressed"] else _number(row["estimate"]),
-            "ci_low": None if row["suppressed"] else _number(row["ci_low"]),
-            "ci_high": None if row["suppressed"] else _number(row["ci_high"]),
-            "n": None if row["suppressed"] else int(row["n"]),
-        }
-    public = _public_actions(A.list_actions(engine, wave_id))
-    headline_shown = view["headline"] is not None and not view["headline"]["suppressed"]
-    ranked = analysis.improvement_points if headline_shown and analysis is not None else None
-    seen = set()
+        return out
+    if table.empty:
+        return out
+    row = disclosed(table, k).iloc[0]
+    hidden = bool(row["suppressed"])
+    out["headline"] = {
+        "suppressed": hidden,
+        "estimate": None if hidden else _number(row["estimate"]),
+        "ci_low": None if hidden else _number(row["ci_low"]),
+        "ci_high": None if hidden else _number(row["ci_high"]),
+        "n": None if hidden else int(row["n"]),
+    }
+    ranked = None if hidden else analysis.improvement_points
     if ranked is not None:
         for p in ranked.points.itertuples():
             shown = int(p.n) >= k
-            view["points"].append(
+            out["points"].append(
                 {
                     "rank": int(p.rank),
                     "dimension": p.dimension,
@@ -307,20 +301,43 @@ def public_view(engine: Engine, wave_id: int) -> dict | None:
                     "score": _number(p.performance) if shown else None,
                     "ci_low": _number(p.performance_ci_low) if shown else None,
                     "ci_high": _number(p.performance_ci_high) if shown else None,
-                    "actions": [a for a in public if a["improvement_point"] == p.dimension],
                 }
             )
-            seen.add(p.dimension)
-    view["other_actions"] = [
-        {
-            **a,
-            "label_nl": point_label(a["improvement_point"], "nl"),
-            "label_en": point_label(a["improvement_point"], "en"),
-        }
-        for a in public
-        if a["improvement_point"] not in seen
+    return out
+
+
+def public_view(engine: Engine, wave_id: int, results: dict | None = None) -> dict | None:
+    """What the public page shows of one *published* wave (None for an unpublished one):
+    the wave, `public_results` (pass them when cached), each point's public actions, the
+    actions on other points, and the next measurement."""
+    with engine.connect() as conn:
+        wave = get_wave(conn, wave_id)
+    if wave["published_at"] is None:
+        return None
+    results = results if results is not None else public_results(engine, wave_id)
+    public = _public_actions(A.list_actions(engine, wave_id))
+    points = [
+        {**p, "actions": [a for a in public if a["improvement_point"] == p["dimension"]]}
+        for p in results["points"]
     ]
-    return view
+    seen = {p["dimension"] for p in points}
+    return {
+        "wave": {key: wave[key] for key in ("id", "name", "fieldwork_start", "fieldwork_end")}
+        | {"published_at": A._same_moment(wave["published_at"])},
+        "k": results["k"],
+        "headline": results["headline"],
+        "points": points,
+        "other_actions": [
+            {
+                **a,
+                "label_nl": point_label(a["improvement_point"], "nl"),
+                "label_en": point_label(a["improvement_point"], "en"),
+            }
+            for a in public
+            if a["improvement_point"] not in seen
+        ],
+        "next": next_measurement(engine, wave),
+    }
 
 
 GENERAL_POINT = "algemeen"
