@@ -1,9 +1,159 @@
+"""Overzicht: the wave at a glance; the response counts refresh live (every few seconds).
+
+The live part reads one small cached query (ktm.dashboard.live_counts, a few seconds' cache
+shared by every session); the score and the improvement points come from the shared analysis,
+recomputed when the responses changed since it was last computed.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
 
-from ktm import webapp
+from ktm import dashboard as D
+from ktm.config import database_url
 from ktm.webapp import t
 
-webapp.require_team()
-wave = webapp.wave_selector()
-st.title(t("Overzicht", "Overview"))
-st.info(t("Deze pagina volgt.", "This page is coming."))
+wave = D.page("Overzicht", "Overview")
+if wave is None:
+    st.stop()
+url, wave_id = database_url(), wave["id"]
+
+
+def _date(d) -> str:
+    return d.strftime("%d/%m/%Y") if d else "–"
+
+
+st.markdown(
+    t(
+        f"**Veldwerk**: {_date(wave['fieldwork_start'])} tot {_date(wave['fieldwork_end'])}",
+        f"**Fieldwork**: {_date(wave['fieldwork_start'])} to {_date(wave['fieldwork_end'])}",
+    )
+)
+
+
+@st.fragment(run_every=D.LIVE_EVERY if wave["status"] == "open" else None)
+def live() -> None:
+    counts = D.live_counts(url, wave_id)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        t("Volledig ingevuld (alle manieren)", "Completes (all modes)"),
+        D.fmt(counts["complete"], 0),
+    )
+    c2.metric(t("Gedeeltelijk ingevuld", "Partials"), D.fmt(counts["partial"], 0))
+    if counts["rate"] is not None:
+        minimum = counts["minimum_rate"]
+        delta = None
+        if minimum is not None:
+            gap = D.fmt(100 * (counts["rate"] - minimum))
+            delta = t(
+                f"{gap} procentpunt t.o.v. het minimum {D.pct(minimum, 0)}",
+                f"{gap} percentage points against the minimum {D.pct(minimum, 0)}",
+            )
+        c3.metric(
+            t("Responsgraad (AAPOR RR2, steekproef)", "Response rate (AAPOR RR2, sample)"),
+            D.pct(counts["rate"]),
+            delta=delta,
+            delta_color="normal",
+        )
+        if counts.get("strata_short"):
+            st.caption(
+                t(
+                    f"{counts['strata_short']} strata halen hun minimum nog niet: zie Respons.",
+                    f"{counts['strata_short']} strata are still short of their minimum: "
+                    "see Response.",
+                )
+            )
+    else:
+        c3.metric(t("Responsgraad", "Response rate"), "–")
+        st.caption(t("Geen steekproef: geen responsgraad.", "No sample: no response rate."))
+    modes = counts["by_mode"]
+    apart = [m for m in modes if m != "invited" and modes[m].get("complete")]
+    if apart:
+        st.caption(
+            t("Apart geteld, niet in de gewogen resultaten: ", "Counted apart, not weighted: ")
+            + "; ".join(
+                f"{D.group_label('mode', m)}: {modes[m]['complete']}" for m in sorted(apart)
+            )
+        )
+    if counts["last_update"] is not None:
+        st.caption(
+            t("Laatste antwoord: ", "Last answer: ")
+            + str(counts["last_update"])[:16]
+            + (t(" · wordt live bijgewerkt", " · updates live") if wave["status"] == "open" else "")
+        )
+
+
+live()
+
+key = D.current(wave_id)
+st.subheader(t("Algemene tevredenheid", "Overall satisfaction"))
+try:
+    head = D.headline(*key)
+except LookupError as exc:
+    st.warning(str(exc))
+    st.stop()
+if head is None:
+    st.info(t("Nog geen volledige antwoorden.", "No complete responses yet."))
+elif head["suppressed"]:
+    st.metric(t("Score op 100", "Score out of 100"), "x")
+    D.suppression_caption(D.k_of(*key))
+else:
+    change = D.change_since_previous(*key)
+    delta = None
+    if change and not change["suppressed"]:
+        delta = t(
+            f"{D.fmt(change['difference'])} t.o.v. {change['wave']['name']} "
+            f"({change['change_nl']}, p = {D.fmt(change['p'], 3)})",
+            f"{D.fmt(change['difference'])} against {change['wave']['name']} "
+            f"({change['change_en']}, p = {D.fmt(change['p'], 3)})",
+        )
+    c1, c2 = st.columns([1, 2])
+    c1.metric(
+        t("Score op 100 (gewogen)", "Score out of 100 (weighted)"),
+        D.fmt(head["estimate"]),
+        delta=delta,
+        delta_color="normal" if change and change.get("change") != "none" else "off",
+    )
+    c2.markdown(
+        t(
+            f"95%-betrouwbaarheidsinterval **{D.fmt(head['ci_low'])} – {D.fmt(head['ci_high'])}**"
+            f" (n = {head['n']}).",
+            f"95% confidence interval **{D.fmt(head['ci_low'])} – {D.fmt(head['ci_high'])}**"
+            f" (n = {head['n']}).",
+        )
+    )
+    if change and not change["suppressed"]:
+        c2.caption(
+            t(
+                f"Vorige meting ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}. "
+                "Verschil getoetst met een design-gebaseerde t-toets (onafhankelijke metingen).",
+                f"Previous wave ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}. "
+                "Difference tested with a design-based t-test (independent waves).",
+            )
+        )
+    elif change is None:
+        c2.caption(t("Geen vorige afgesloten meting.", "No previous closed wave."))
+
+st.subheader(t("Drie belangrijkste verbeterpunten", "Three main improvement points"))
+ip = D.improvement_points(*key)
+if ip is None or ip["points"].empty:
+    st.info(
+        t(
+            "Nog te weinig antwoorden voor een sleutelanalyse.",
+            "Too few answers for a key-driver analysis yet.",
+        )
+    )
+else:
+    label = D.label_col()
+    evidence = "evidence_en" if label == "label_en" else "evidence_nl"
+    quadrant = "quadrant_en" if label == "label_en" else "quadrant_nl"
+    for p in ip["points"].head(3).itertuples():
+        st.markdown(f"**{p.rank}. {getattr(p, label)}** · {getattr(p, quadrant)}")
+        st.caption(getattr(p, evidence))
+    st.page_link(
+        "pages/improvements.py",
+        label=t(
+            "Alle verbeterpunten en open antwoorden", "All improvement points and open answers"
+        ),
+        icon=":material/trending_up:",
+    )

@@ -1,0 +1,488 @@
+"""Cached data access for the dashboard pages: one computation shared by every open session.
+
+Caching, from cheap to dear:
+- `live_counts` and `fingerprint`: one small query each, cached a few seconds (`LIVE_TTL`), so
+  ten sessions polling the live Overzicht every 5 s cost the database one query per period.
+- `wave_analysis`: the wave read from the store and its lazy `WaveAnalysis`, one shared object
+  (`st.cache_resource`) per (database url, wave id, activity fingerprint). A new response
+  changes the fingerprint, so the next view computes afresh; a closed wave never changes.
+- The tables the pages show (`st.cache_data`), keyed on the same triple and built from that
+  object: each part (headline, drivers, breakdowns...) is computed only when a page asks.
+
+Every figure a page shows comes from here after disclosure control (k = the wave's
+`disclosure_k`). Pages stay thin: they lay out what these functions return.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from sqlalchemy import func, select
+
+from analysis.disclosure import SUPPRESSED, suppression_note
+from ktm import webapp
+from ktm.config import database_url
+from ktm.webapp import t
+from store import schema
+
+LIVE_TTL = 2  # seconds: the live count's cache (the overview polls every LIVE_EVERY)
+LIVE_EVERY = "5s"
+TTL = 3600  # the analysis caches; a new response invalidates them via the fingerprint
+TOTAL_LABEL = "Totaal / Total"
+
+MODE_LABELS = {
+    "invited": ("Uitgenodigd (steekproef, gewogen)", "Invited (sample, weighted)"),
+    "open": ("Open link (zelfselectie, ongewogen)", "Open link (self-selected, unweighted)"),
+    "post_contact": (
+        "Na contact (open link, ongewogen)",
+        "After contact (open link, unweighted)",
+    ),
+    "paper": ("Papier (buiten de steekproef, ongewogen)", "Paper (outside the sample, unweighted)"),
+}
+BREAKDOWN_LABELS = {
+    "profession": ("Beroep", "Profession"),
+    "training_year": ("Opleidingsjaar", "Training year"),
+    "university": ("Universiteit", "University"),
+    "language": ("Taal", "Language"),
+    "eloket_use_12m": ("Gebruik e-loket (12 maanden)", "E-loket use (12 months)"),
+    "mode": ("Manier van antwoorden", "Mode"),
+}
+KIND_LABELS = {
+    "overall_0_100": ("Algemene tevredenheid (0-100)", "Overall satisfaction (0-100)"),
+    "overall": ("Algemene tevredenheid (0-10)", "Overall satisfaction (0-10)"),
+    "dimension": ("Aspecten (0-100)", "Aspects (0-100)"),
+    "item": ("Vragen (0-100)", "Items (0-100)"),
+    "top2": ("Top-2-box (aandeel tevreden)", "Top-2-box (share satisfied)"),
+    "ces_mean": ("Customer Effort Score (1-7)", "Customer Effort Score (1-7)"),
+    "ces_share_5_7": ("CES: aandeel 5-7", "CES: share 5-7"),
+    "umux_lite": ("UMUX-Lite (0-100)", "UMUX-Lite (0-100)"),
+    "umux_sus_eq": ("UMUX-Lite als SUS (0-100)", "UMUX-Lite as SUS (0-100)"),
+    "sus": ("SUS (0-100)", "SUS (0-100)"),
+}
+STATUS_LABELS = {
+    "draft": ("ontwerp", "draft"),
+    "open": ("veldwerk loopt", "in fieldwork"),
+    "closed": ("afgesloten", "closed"),
+}
+
+
+def tr(pair: tuple[str, str]) -> str:
+    return t(*pair)
+
+
+def group_label(var: str | None, value: Any) -> str:
+    """A breakdown's category as a person reads it (professions by name)."""
+    from survey.schema import PROFESSIONS
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("Totaal", "Total")
+    if var == "profession" and value in PROFESSIONS:
+        return PROFESSIONS[value][webapp.lang()]
+    if var == "mode":
+        return tr(MODE_LABELS.get(value, (str(value), str(value))))
+    if var == "stratum" and value == TOTAL_LABEL:
+        return t("Totaal", "Total")
+    if var == "stratum" and value in PROFESSIONS:
+        return PROFESSIONS[value][webapp.lang()]
+    return str(value)
+
+
+def label_col() -> str:
+    return "label_en" if webapp.lang() == "en" else "label_nl"
+
+
+# --- the page frame -------------------------------------------------------------------------
+
+
+def page(title_nl: str, title_en: str) -> dict | None:
+    """Login check, wave selector, title and the demo note: the top of every dashboard page."""
+    webapp.require_team()
+    wave = webapp.wave_selector()
+    st.title(t(title_nl, title_en))
+    if wave is not None:
+        status = tr(STATUS_LABELS.get(wave["status"], (wave["status"], wave["status"])))
+        st.caption(f"{wave['name']} · {status}")
+        if is_demo(database_url(), wave["id"]):
+            from ktm.demo import DEMO_NOTE_EN, DEMO_NOTE_NL
+
+            st.info(t(DEMO_NOTE_NL, DEMO_NOTE_EN), icon=":material/science:")
+    return wave
+
+
+def engine():
+    return webapp.engine()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def is_demo(url: str, wave_id: int) -> bool:
+    """A demo wave's frame comes from the demo world (its source name starts with "demo-")."""
+    info = frame_info(url, wave_id)
+    return bool(info and str(info.get("source_name", "")).startswith("demo-"))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def frame_info(url: str, wave_id: int) -> dict | None:
+    from store.frames import latest_snapshot
+
+    with engine().connect() as conn:
+        return latest_snapshot(conn, wave_id)
+
+
+# --- live, cheap ----------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False)
+def fingerprint(url: str, wave_id: int) -> tuple:
+    from ktm.services.results import activity_fingerprint
+
+    return activity_fingerprint(engine(), wave_id)
+
+
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False)
+def live_counts(url: str, wave_id: int) -> dict:
+    """Completes and partials per mode, and the invited sample's response so far."""
+    from analysis.response import response_table
+
+    r, inv = schema.responses, schema.invitations
+    with engine().connect() as conn:
+        by_mode = conn.execute(
+            select(r.c.mode, r.c.status, func.count(), func.max(r.c.updated_at))
+            .where(r.c.wave_id == wave_id)
+            .group_by(r.c.mode, r.c.status)
+        ).all()
+        disp = conn.execute(
+            select(inv.c.stratum, inv.c.disposition, func.count())
+            .where(inv.c.wave_id == wave_id, inv.c.mode == "invited")
+            .group_by(inv.c.stratum, inv.c.disposition)
+        ).all()
+        wave = conn.execute(
+            select(
+                schema.waves.c.min_response_rate,
+                schema.waves.c.min_response_rate_stratum,
+                schema.waves.c.min_completes_stratum,
+            ).where(schema.waves.c.id == wave_id)
+        ).one()
+    out = {"complete": 0, "partial": 0, "by_mode": {}, "last_update": None}
+    for mode, status, n, last in by_mode:
+        out[status] = out.get(status, 0) + int(n)
+        out["by_mode"].setdefault(mode, {"complete": 0, "partial": 0})[status] = int(n)
+        if last is not None and (out["last_update"] is None or last > out["last_update"]):
+            out["last_update"] = last
+    out["rate"] = out["minimum_rate"] = None
+    if disp:
+        rows = pd.DataFrame(disp, columns=["stratum", "disposition", "n"])
+        rows = rows.loc[rows.index.repeat(rows["n"])].reset_index(drop=True)
+        table = response_table(
+            rows[["stratum", "disposition"]],
+            "stratum",
+            wave.min_response_rate or 0.0,
+            wave.min_response_rate_stratum,
+            wave.min_completes_stratum or 0,
+        )
+        total = table.iloc[-1]
+        out["rate"] = float(total["rate"])
+        out["minimum_rate"] = wave.min_response_rate
+        out["invited"] = int(len(rows))
+        out["strata_short"] = int((~table.iloc[:-1]["meets"]).sum())
+    return out
+
+
+# --- the analysis, shared -------------------------------------------------------------------
+
+
+@st.cache_resource(ttl=TTL, max_entries=8, show_spinner=False)
+def _analysis(url: str, wave_id: int, fp: tuple):
+    from ktm.services.results import analyse
+
+    return analyse(engine(), wave_id)
+
+
+def wave_analysis(url: str, wave_id: int):
+    """(WaveData, WaveAnalysis) of the wave as it is now (shared by every session)."""
+    return _analysis(url, wave_id, fingerprint(url, wave_id))
+
+
+def current(wave_id: int) -> tuple[str, int, tuple]:
+    """The cache key of the wave's tables: (database url, wave id, activity fingerprint)."""
+    url = database_url()
+    return url, wave_id, fingerprint(url, wave_id)
+
+
+def k_of(url: str, wave_id: int, fp: tuple) -> int:
+    return int(_analysis(url, wave_id, fp)[1].settings.k)
+
+
+def _row_disclosed(row: pd.Series | None, k: int) -> dict | None:
+    if row is None:
+        return None
+    out = {c: row[c] for c in ("estimate", "se", "ci_low", "ci_high", "df", "n")}
+    out["suppressed"] = bool(row["n"] < k)
+    if out["suppressed"]:
+        out.update(estimate=None, se=None, ci_low=None, ci_high=None)
+    return out
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def headline(url: str, wave_id: int, fp: tuple, kind: str = "overall_0_100") -> dict | None:
+    _data, a = _analysis(url, wave_id, fp)
+    if a.analysed is None:
+        return None
+    return _row_disclosed(a.headline(kind), a.settings.k)
+
+
+def previous_wave(url: str, wave_id: int) -> dict | None:
+    from store.waves import previous_wave as _prev
+
+    with engine().connect() as conn:
+        return _prev(conn, wave_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
+    """The overall score against the previous closed wave (design-based test of the change)."""
+    from analysis.trend import difference_test
+
+    prev = previous_wave(url, wave_id)
+    if prev is None:
+        return None
+    _d, a = _analysis(url, wave_id, fp)
+    _pd, pa = wave_analysis(url, prev["id"])
+    if a.analysed is None or pa.analysed is None:
+        return None
+    last, before = a.headline(), pa.headline()
+    if last is None or before is None:
+        return None
+    if min(last["n"], before["n"]) < a.settings.k:
+        return {"wave": prev, "suppressed": True}
+    test = difference_test(
+        (before["estimate"], before["se"], before["df"]), (last["estimate"], last["se"], last["df"])
+    )
+    return {"wave": prev, "suppressed": False, "prev_estimate": float(before["estimate"]), **test}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def improvement_points(url: str, wave_id: int, fp: tuple) -> dict | None:
+    """The ranked improvement points, the driver table and the open answers (disclosed)."""
+    _d, a = _analysis(url, wave_id, fp)
+    ip = a.improvement_points
+    if ip is None:
+        return None
+    k = a.settings.k
+    points = ip.points.copy()
+    drivers = a.drivers.table.copy()
+    small = points["n"] < k
+    for c in ("performance", "performance_ci_low", "performance_ci_high", "importance_share"):
+        points[c] = points[c].astype(object).where(~small, None)
+    drivers = drivers[drivers["n"] >= k]
+    return {
+        "points": points,
+        "drivers": drivers,
+        "open_answers": ip.open_answers,
+        "r2": a.drivers.r2,
+        "n": a.drivers.n_complete,
+        "excluded": a.drivers.excluded,
+        "k": k,
+    }
+
+
+# --- the fieldwork view ---------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def response_table(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
+    return _analysis(url, wave_id, fp)[1].response
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def completes_over_time(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
+    """Cumulative completes per day and mode (day, mode, completes)."""
+    data, _a = _analysis(url, wave_id, fp)
+    r = data.inputs.responses
+    r = r[(r["status"] == "complete") & r["completed_at"].notna()]
+    if r.empty:
+        return pd.DataFrame(columns=["day", "mode", "completes"])
+    days = r["completed_at"].dt.tz_convert("Europe/Brussels").dt.tz_localize(None).dt.normalize()
+    daily = r.assign(day=days).groupby(["mode", "day"]).size().rename("n").reset_index()
+    parts = []
+    for mode, part in daily.groupby("mode"):
+        span = pd.date_range(part["day"].min(), part["day"].max(), freq="D")
+        s = part.set_index("day")["n"].reindex(span, fill_value=0).cumsum()
+        parts.append(pd.DataFrame({"day": span, "mode": mode, "completes": s.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def representativeness(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
+    return _analysis(url, wave_id, fp)[1].representativeness
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def r_indicator(url: str, wave_id: int, fp: tuple) -> dict | None:
+    ri = _analysis(url, wave_id, fp)[1].r_indicator
+    if ri is None:
+        return None
+    return {
+        "R": ri.R,
+        "cv": ri.cv,
+        "rho_mean": ri.rho_mean,
+        "max_bias": ri.max_bias,
+        "n": ri.n,
+        "partial": ri.partial,
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def weighting(url: str, wave_id: int, fp: tuple) -> dict:
+    a = _analysis(url, wave_id, fp)[1]
+    notes = list(a.weighting.notes) if a.weighting is not None else []
+    return {"steps": a.weighting_steps, "notes": notes + list(a.notes)}
+
+
+# --- scores ---------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scores(url: str, wave_id: int, fp: tuple, weighted: bool = True) -> pd.DataFrame:
+    """Every score overall and per breakdown, under disclosure control."""
+    from analysis.wave import disclosed
+
+    a = _analysis(url, wave_id, fp)[1]
+    table = a.scores if weighted else a.scores_unweighted
+    return disclosed(table, a.settings.k)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scores_by_mode(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
+    """Per mode apart (never pooled), unweighted; a mode with fewer than k answers is hidden."""
+    from analysis.wave import disclosed
+
+    a = _analysis(url, wave_id, fp)[1]
+    table = a.scores_by_mode
+    if table.empty:
+        return table
+    return pd.concat(
+        [
+            disclosed(part.drop(columns="mode"), a.settings.k).assign(mode=m)
+            for m, part in table.groupby("mode", sort=False)
+        ],
+        ignore_index=True,
+    )
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] | None:
+    """Every score of the wave against the previous closed wave, crude and standardized."""
+    from analysis.trend import compare_waves
+
+    prev = previous_wave(url, wave_id)
+    if prev is None:
+        return None
+    data, a = _analysis(url, wave_id, fp)
+    pdata, pa = wave_analysis(url, prev["id"])
+    if a.analysed is None or pa.analysed is None:
+        return None
+    reference = None
+    if data.inputs.frame is not None and "profession" in data.inputs.frame:
+        reference = data.inputs.frame["profession"].value_counts().to_dict()
+    table = compare_waves(
+        pa.analysed,
+        a.analysed,
+        data.inputs.columns,
+        reference=reference,
+        columns_prev=pdata.inputs.columns,
+    )
+    k = a.settings.k
+    small = (table["prev_n"] < k) | (table["last_n"] < k)
+    return prev, table[~small].reset_index(drop=True)
+
+
+TREND_KINDS = ("overall_0_100", "dimension")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
+    """The overall and aspect scores of every wave up to this one, crude and standardized to
+    this wave's frame composition by profession (one row per wave and score)."""
+    from analysis import scores as sc
+    from analysis.trend import _standardized
+
+    waves = [w for w in webapp.list_waves(url)]
+    ids = [w["id"] for w in waves]
+    waves = waves[: ids.index(upto_wave_id) + 1] if upto_wave_id in ids else waves
+    this_data, _ = _analysis(url, upto_wave_id, fp)
+    frame = this_data.inputs.frame
+    reference = (
+        frame["profession"].value_counts().to_dict()
+        if frame is not None and "profession" in frame
+        else None
+    )
+    parts = []
+    for w in waves:
+        if w["status"] == "draft":
+            continue
+        try:
+            data, a = wave_analysis(url, w["id"])
+        except LookupError:
+            continue
+        design = a.analysed
+        if design is None:
+            continue
+        table = a.headline_scores(TREND_KINDS)
+        table = table[table["n"] >= a.settings.k].copy()
+        if table.empty:
+            continue
+        rs = sc.respondent_scores(design.data, data.inputs.columns).only(TREND_KINDS)
+        std = {}
+        if reference is not None and "profession" in design.data:
+            for sid in table["score_id"]:
+                est, missing = _standardized(design, rs.values[sid], "profession", reference)
+                std[sid] = (math.nan, math.nan) if missing else (est.estimate, est.se)
+        q = sc._quantile(0.95, None)
+        table["std_estimate"] = [std.get(s, (math.nan,))[0] for s in table["score_id"]]
+        table["std_se"] = [std.get(s, (math.nan, math.nan))[1] for s in table["score_id"]]
+        table["std_ci_low"] = table["std_estimate"] - q * table["std_se"]
+        table["std_ci_high"] = table["std_estimate"] + q * table["std_se"]
+        table["wave_id"] = w["id"]
+        table["wave"] = w["name"]
+        table["start"] = pd.Timestamp(w["fieldwork_start"]) if w["fieldwork_start"] else pd.NaT
+        parts.append(table)
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+
+def fmt(x: Any, decimals: int = 1) -> str:
+    """A number as a person reads it (decimal comma in Dutch); the suppression marker as is."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)) or x is pd.NA:
+        return "–"
+    if isinstance(x, str):
+        return x
+    s = f"{float(x):,.{decimals}f}"
+    if webapp.lang() == "nl":
+        s = s.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return s
+
+
+def pct(x: Any, decimals: int = 1) -> str:
+    if x is None or isinstance(x, str) or x is pd.NA:
+        return fmt(x)
+    return fmt(100 * float(x), decimals) + "%"
+
+
+def suppression_caption(k: int, table: pd.DataFrame | None = None) -> None:
+    """The footnote under a table that may hide cells (always when some are hidden)."""
+    if table is None or ("suppressed" in table and table["suppressed"].any()):
+        st.caption(suppression_note(k, webapp.lang()))
+
+
+__all__ = ["SUPPRESSED"]
