@@ -223,6 +223,7 @@ def survey(state: dict) -> None:
             refusal_page(R.Refused(R.Refusal.USED))
         return
 
+    nav_slot = st.container()
     mode = R.questionnaire_mode(response)
     draft = state["draft"]
     sections = [s for s in R.sections_asked(q, mode) if data.visible_items(q, s, draft)]
@@ -253,6 +254,12 @@ def survey(state: dict) -> None:
     own = {k for it in section.items for k in it.answer_keys()}
     state["draft"] = {**{k: v for k, v in draft.items() if k not in own}, **page}
 
+    with nav_slot:  # first on the page, so a rerun while answering does not run it again
+        marker = f"{state['response_id']}-{state['gen']}"
+        if state["errors"]:
+            form.show_from_top(f"{marker}-{state.get('attempt', 0)}", first_error=True)
+        elif state["gen"]:
+            form.show_from_top(marker)
     back_col, next_col = st.columns(2)
     back = index > 0 and back_col.button(
         t("Vorige", "Back"), icon=":material/arrow_back:", key="survey_back", width="stretch"
@@ -297,6 +304,7 @@ def go(state, q, mode, page, sections, index, target, *, check: bool, finish: bo
     except R.InvalidAnswers as exc:
         if check:
             state["errors"] = exc.errors
+            state["attempt"] = state.get("attempt", 0) + 1
             state["notice"] = (
                 "Sommige antwoorden zijn nog niet in orde; zie de melding bij de vraag.",
                 "Some answers need your attention; see the message at the question.",

@@ -16,8 +16,6 @@ import streamlit as st
 from survey import data
 from survey.schema import NA_CODE, NA_LABEL, Item, Questionnaire, Section
 
-REQUIRED_MARK = " *"
-
 
 def _text(texts: Mapping[str, str] | None, lang: str) -> str:
     texts = texts or {}
@@ -30,13 +28,13 @@ def required_note(lang: str) -> str:
     )
 
 
-def _label(item: Item, lang: str) -> str:
-    return _text(item.label, lang) + (REQUIRED_MARK if item.required else "")
-
-
 def _heading(item: Item, lang: str) -> str:
-    # Markdown: the mark escaped, so it is not read as emphasis.
+    # Widget labels and headings are Markdown: the question in bold (it stands out from the
+    # answer options on a phone), the required mark escaped so it is not read as emphasis.
     return f"**{_text(item.label, lang)}**" + (" \\*" if item.required else "")
+
+
+_label = _heading
 
 
 def _point_options(item: Item, lang: str) -> tuple[list[Any], dict[Any, str]]:
@@ -179,3 +177,37 @@ def render_section(
                 continue
         page.update(render_item(q, item, answers, lang, key_prefix, errors.get(item.id)))
     return page
+
+
+def show_from_top(marker: str, first_error: bool = False) -> None:
+    """After Next or Back, show the new page from its top and move the keyboard and
+    screen-reader focus to its heading (Streamlit keeps the scroll position of the old page);
+    with `first_error`, bring the first message next to a question into view instead.
+
+    `marker` changes with every page or attempt, so the script runs again.
+    """
+    target = (
+        "(main && main.querySelector('[data-testid=stAlertContentError]'))"
+        if first_error
+        else "null"
+    )
+    # The page is drawn after this frame: wait (up to 2 s) for the message to be there.
+    script = (
+        "<script>/* page " + marker.replace("*/", "") + " */"
+        "const d = window.parent.document;"
+        "function go(n) {"
+        "  const main = d.querySelector('[data-testid=stMain]');"
+        "  const err = " + target + ";"
+        "  if (!err && " + ("true" if first_error else "false") + " && n > 0) {"
+        "    return setTimeout(() => go(n - 1), 100); }"
+        "  if (err) { err.scrollIntoView({block: 'center'});"
+        "    const box = err.closest('[data-testid=stAlertContainer]') || err;"
+        "    box.setAttribute('tabindex', '-1'); box.focus({preventScroll: true}); return; }"
+        "  if (main) main.scrollTo(0, 0); window.parent.scrollTo(0, 0);"
+        "  const h = main && main.querySelector('h2');"
+        "  if (h) { h.setAttribute('tabindex', '-1'); h.focus({preventScroll: true}); }"
+        "}"
+        "go(20);"
+        "</script>"
+    )
+    st.iframe(script, height=1, tab_index=-1, alt="Navigatie / navigation")
