@@ -1,0 +1,102 @@
+"""Fixtures for the feedback loop: a local SMTP server (aiosmtpd, in-process) and a closed
+wave whose invited respondents answered, some asking to hear what is done with the results."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from dataclasses import dataclass
+
+import pytest
+
+from store import responses as R
+from store.db import transaction
+from store.waves import update_wave
+from tests.survey_form.world import PAGES_INVITED, make_world
+
+
+class Handler:
+    """Accepts every message, except recipients in `refuse` (550) or `later` (451)."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: set[str] = set()
+        self.later: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Recipient address rejected: user unknown"
+        if address in self.later:
+            return "451 4.3.0 Mailbox temporarily unavailable, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted"
+
+    def to(self) -> list[str]:
+        return [str(m["To"]) for m in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    from sampling.mailer import SmtpConfig
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    config = SmtpConfig(
+        host="127.0.0.1",
+        port=controller.port,
+        security="none",
+        sender="zorgberoepen@example.org",
+        timeout=10,
+    )
+    yield handler, config
+    controller.stop()
+
+
+@dataclass
+class Answered:
+    wave_id: int
+    emails: dict[str, str]  # label -> the frame's e-mail address
+    response_ids: dict[str, int]
+
+
+def answer(engine, world, label: str, consent: str, language: str = "nl") -> int:
+    """One invited respondent answers every page (consent item as given) and completes;
+    then the thank-you step's hook runs, as the survey page does."""
+    opened = R.open_invitation(engine, world.tokens[label], f"client-{label}")
+    resp = R.start_or_resume(engine, invitation=opened, language=language)
+    pages = {**PAGES_INVITED, "resultaten": {"terugkoppeling": consent}}
+    rev = resp["revision"]
+    for i, (section, page) in enumerate(pages.items()):
+        resp = R.save_page(
+            engine, resp["id"], rev, page, {"page": i + 1, "done": []}, section_id=section
+        )
+        rev = resp["revision"]
+    resp = R.complete(engine, resp["id"], rev)
+    R.record_consent(engine, resp["id"])
+    return resp["id"]
+
+
+def answered_wave(engine, answers: dict[str, tuple[str, str]], name="Meting test") -> Answered:
+    """A wave whose respondents `answers` ({label: (consent ja/nee, language)}) completed it,
+    then closed."""
+    world = make_world(engine, invitations=tuple(answers), name=name)
+    ids = {label: answer(engine, world, label, c, lang) for label, (c, lang) in answers.items()}
+    with transaction(engine) as conn:
+        update_wave(conn, world.wave_id, status="closed")
+    return Answered(world.wave_id, {lbl: f"{lbl}.{world.email}" for lbl in answers}, ids)
