@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,27 +15,10 @@ import statsmodels.api as sm
 
 from analysis import drivers as dr
 from analysis.design import Design
+from tests.analysis.columns import Col
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
-
-
-@dataclass
-class Col:
-    name: str
-    type: str = "scale5"
-    kind: str = "scale"
-    scale_min: float | None = 1
-    scale_max: float | None = 5
-    reverse: bool = False
-    dimension: str | None = None
-    role: str = "driver"
-    item_id: str = ""
-    label: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.item_id = self.item_id or self.name
-        self.label = self.label or {"nl": f"Vraag {self.name}", "en": f"Question {self.name}"}
 
 
 OVERALL = Col(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,25 +10,7 @@ import pytest
 from scipy import stats
 
 from analysis import reliability as rel
-
-
-@dataclass
-class Col:
-    name: str
-    type: str = "scale5"
-    kind: str = "scale"
-    scale_min: float | None = 1
-    scale_max: float | None = 5
-    reverse: bool = False
-    dimension: str | None = None
-    role: str = "driver"
-    item_id: str = ""
-    label: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.item_id = self.item_id or self.name
-        self.label = self.label or {"nl": f"Vraag {self.name}", "en": f"Question {self.name}"}
-
+from tests.analysis.columns import Col
 
 HAND = pd.DataFrame({"x1": [1, 2, 3, 4, 5], "x2": [2, 2, 4, 4, 5], "x3": [1, 3, 3, 5, 4]})
 

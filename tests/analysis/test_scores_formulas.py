@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import scores as sc
-
-
-@dataclass
-class Col:
-    name: str
-    type: str = "scale5"
-    kind: str = "scale"
-    scale_min: float | None = 1
-    scale_max: float | None = 5
-    reverse: bool = False
-    dimension: str | None = None
-    role: str = "driver"
-    item_id: str = ""
-    label: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.item_id = self.item_id or self.name
-        self.label = self.label or {"nl": f"Vraag {self.name}", "en": f"Question {self.name}"}
+from tests.analysis.columns import Col
 
 
 def test_to_0_100_maps_linearly_and_keeps_missing():
