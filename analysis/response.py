@@ -120,6 +120,7 @@ DISPOSITIONS: tuple[str, ...] = (
     "opened",
     "partial",
     "complete",
+    "ineligible",
 )
 
 #: Disposition -> AAPOR code (see the module docstring); ``None`` = not in the sample.
@@ -131,6 +132,7 @@ DISPOSITION_TO_AAPOR: dict[str, str | None] = {
     "opened": "R",
     "partial": "P",
     "complete": "I",
+    "ineligible": "NE",
 }
 
 #: The same when the frame establishes eligibility (``eligibility_known=True``).

@@ -34,7 +34,6 @@ from sampling.frame import (
 )
 from sampling.invitations import (
     AAPOR_CODE,
-    AAPOR_CODES,
     DISPOSITION_LABELS,
     DISPOSITIONS,
     EVENTS,
@@ -90,7 +89,6 @@ from sampling.size import (
 
 __all__ = [
     "AAPOR_CODE",
-    "AAPOR_CODES",
     "DESIGN_LABELS",
     "DISPOSITIONS",
     "DISPOSITION_LABELS",

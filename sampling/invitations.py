@@ -23,11 +23,12 @@ AAPOR codes (Standard Definitions, "Internet surveys of specifically named perso
     opted_out   R   2.11  explicit refusal (opt-out link)
     opened      R   2.12  implicit refusal / break-off: logged on, no answer saved
     invited     UH  3.19  nothing ever returned       (NC when eligibility is known)
-    not_invited UH  3.11  no invitation sent          (NC when eligibility is known)
+    not_invited --        not yet invited: in no denominator while fieldwork runs
     bounced     UO  3.30  invitation undeliverable    (NC when eligibility is known)
     ineligible  NE  4.x   not eligible (e.g. left training before the wave)
 
-``AAPOR_CODE`` is the strict AAPOR mapping: without an answer we cannot know that the e-mail
+``AAPOR_CODE`` is ``analysis.response.DISPOSITION_TO_AAPOR``, the one mapping the response rates
+use. It is the strict AAPOR mapping: without an answer we cannot know that the e-mail
 reached its addressee, so these cases count as unknown eligibility. The frame is however the
 register of persons in training, so every listed person is eligible unless reported otherwise;
 ``aapor_code(d, eligibility_known=True)`` gives NC (eligible, not reached) for them, which is
@@ -50,6 +51,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from analysis.response import DISPOSITION_TO_AAPOR, DISPOSITION_TO_AAPOR_ELIGIBLE
 from sampling.safe_cells import neutralise, neutralise_frame
 
 TOKEN_BYTES = 32
@@ -311,17 +313,9 @@ EVENTS: dict[str, str] = {
     "ineligible": INELIGIBLE,
 }
 
-AAPOR_CODE: dict[str, str] = {
-    COMPLETE: "I",
-    PARTIAL: "P",
-    OPTED_OUT: "R",
-    OPENED: "R",
-    INVITED: "UH",
-    NOT_INVITED: "UH",
-    BOUNCED: "UO",
-    INELIGIBLE: "NE",
-}
-AAPOR_CODES: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
+# One mapping for the whole tool: the response rates are computed with it. A unit not yet
+# invited is in no denominator (None).
+AAPOR_CODE: dict[str, str | None] = dict(DISPOSITION_TO_AAPOR)
 
 DISPOSITION_LABELS: dict[str, str] = {
     NOT_INVITED: "Nog niet uitgenodigd (not yet invited)",
@@ -358,13 +352,12 @@ def opt_out(current: str) -> str:
     return advance(current, "opt_out")
 
 
-def aapor_code(disposition: str, eligibility_known: bool = False) -> str:
-    """The AAPOR final code; with ``eligibility_known`` unanswered cases are NC, not UH/UO."""
+def aapor_code(disposition: str, eligibility_known: bool = False) -> str | None:
+    """The AAPOR final code (None: not invited, in no denominator); with
+    ``eligibility_known`` unanswered cases are NC, not UH/UO."""
     _check_disposition(disposition)
-    code = AAPOR_CODE[disposition]
-    if eligibility_known and code in ("UH", "UO"):
-        return "NC"
-    return code
+    mapping = DISPOSITION_TO_AAPOR_ELIGIBLE if eligibility_known else DISPOSITION_TO_AAPOR
+    return mapping[disposition]
 
 
 def can_respond(disposition: str) -> bool:
@@ -389,7 +382,6 @@ def reminder_targets(invitations: pd.DataFrame, column: str = "disposition") -> 
 
 __all__ = [
     "AAPOR_CODE",
-    "AAPOR_CODES",
     "DISPOSITIONS",
     "EVENTS",
     "advance",

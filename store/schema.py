@@ -37,7 +37,16 @@ metadata = MetaData(naming_convention=NAMING)
 WAVE_STATUSES = ("draft", "open", "closed")
 RESPONSE_MODES = ("invited", "open", "paper", "post_contact")
 RESPONSE_STATUSES = ("partial", "complete")
-DISPOSITIONS = ("not_invited", "invited", "bounced", "opted_out", "opened", "partial", "complete")
+DISPOSITIONS = (
+    "not_invited",
+    "invited",
+    "bounced",
+    "opted_out",
+    "opened",
+    "partial",
+    "complete",
+    "ineligible",
+)
 ACTION_STATUSES = ("planned", "in_progress", "done")
 
 

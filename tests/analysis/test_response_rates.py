@@ -147,6 +147,7 @@ def test_mapping_covers_every_disposition_as_documented():
         "opened": "R",
         "partial": "P",
         "complete": "I",
+        "ineligible": "NE",
     }
 
 

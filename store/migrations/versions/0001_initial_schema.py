@@ -187,7 +187,7 @@ def upgrade() -> None:
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('send_error', sa.Text(), nullable=True),
-    sa.CheckConstraint("disposition IN ('not_invited', 'invited', 'bounced', 'opted_out', 'opened', 'partial', 'complete')", name=op.f('ck_invitations_disposition')),
+    sa.CheckConstraint("disposition IN ('not_invited', 'invited', 'bounced', 'opted_out', 'opened', 'partial', 'complete', 'ineligible')", name=op.f('ck_invitations_disposition')),
     sa.ForeignKeyConstraint(['sample_unit_id'], ['sample_units.id'], name=op.f('fk_invitations_sample_unit_id_sample_units'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['wave_id'], ['waves.id'], name=op.f('fk_invitations_wave_id_waves'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
