@@ -137,9 +137,35 @@ def frame_info(url: str, wave_id: int) -> dict | None:
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False)
 def fingerprint(url: str, wave_id: int) -> tuple:
+    """What the analysis depends on, cheaply: the responses (count, last update), the
+    dispositions of the invitations (an opt-out changes no response) and the wave's settings
+    (minimum rates, k, weighting)."""
     from ktm.services.results import activity_fingerprint
 
-    return activity_fingerprint(engine(), wave_id)
+    inv, w = schema.invitations, schema.waves
+    with engine().connect() as conn:
+        dispositions = conn.execute(
+            select(inv.c.disposition, func.count())
+            .where(inv.c.wave_id == wave_id)
+            .group_by(inv.c.disposition)
+            .order_by(inv.c.disposition)
+        ).all()
+        settings = conn.execute(
+            select(
+                w.c.min_response_rate,
+                w.c.min_response_rate_stratum,
+                w.c.min_completes_stratum,
+                w.c.disclosure_k,
+                w.c.weighting,
+                w.c.questionnaire_hash,
+                w.c.status,
+            ).where(w.c.id == wave_id)
+        ).first()
+    return (
+        activity_fingerprint(engine(), wave_id),
+        tuple(map(tuple, dispositions)),
+        repr(tuple(settings) if settings else None),
+    )
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False)

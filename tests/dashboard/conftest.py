@@ -63,3 +63,10 @@ def metric(at, label_start: str):
     found = [m for m in at.metric if m.label.startswith(label_start)]
     assert found, (label_start, [m.label for m in at.metric])
     return found[0]
+
+
+def charts(at) -> list[dict]:
+    """The Vega-Lite specs of the page's charts (Altair)."""
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
