@@ -43,6 +43,7 @@ from store.schema import (
     questionnaire_versions,
     responses,
     sample_units,
+    samples,
     token_attempts,
     waves,
 )
@@ -609,6 +610,16 @@ def check_full(q, answers: Mapping, mode: str) -> tuple[dict, dict[str, tuple[st
     return _effective(q, sections, cleaned), errors
 
 
+def _stratum(c: Connection, wave_id: int, strata: Mapping) -> str | None:
+    """The stratum of a self-reported profile: the value of the wave's stratification variable
+    (profession by default), so open-link and paper answers can be compared by stratum."""
+    var = c.execute(
+        select(samples.c.strata_var).where(samples.c.wave_id == wave_id).order_by(samples.c.id)
+    ).scalar()
+    value = strata.get(var or "profession")
+    return None if value in (None, "") else str(value)
+
+
 def _profile_strata(q, answers: Mapping) -> dict:
     out = {}
     for item in q.items():
@@ -674,6 +685,7 @@ def save_page(
             if language:
                 strata["language"] = language
             values["strata"] = strata
+            values["stratum"] = _stratum(c, row["wave_id"], strata)
         n = c.execute(
             update(responses)
             .where(
@@ -787,6 +799,7 @@ def save_paper_response(
         if errors:
             raise InvalidAnswers(errors)
         strata = {"language": language, **_profile_strata(q, cleaned)}
+        stratum = _stratum(c, wave_id, strata)
         return _insert_response(
             c,
             {
@@ -796,7 +809,7 @@ def save_paper_response(
                 "status": "complete",
                 "questionnaire_hash": wave["questionnaire_hash"],
                 "language": language,
-                "stratum": None,
+                "stratum": stratum,
                 "strata": strata,
                 "design_weight": None,
                 "answers": cleaned,

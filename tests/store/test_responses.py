@@ -348,7 +348,8 @@ def test_open_link_keeps_a_hashed_session_key_and_the_profile_as_strata(engine):
         "language": "en",
     }
     assert resp["answers"] == {**all_answers(pages)}
-    assert resp["design_weight"] is None and resp["stratum"] is None
+    assert resp["design_weight"] is None
+    assert resp["stratum"] == "tandarts_specialist"  # the profile's value of the strata variable
     # The same key resumes the same response; the consent section is not asked on the open link.
     assert R.start_or_resume(engine, wave_id=world.wave_id, session_key=key)["id"] == resp["id"]
     assert R.record_consent(engine, resp["id"]) is False
@@ -396,6 +397,7 @@ def test_paper_response_is_complete_with_the_profile_keyed_in(engine):
     assert resp["answers"] == answers
     assert resp["strata"]["profession"] == "tandarts_specialist"
     assert resp["strata"]["training_year"] == 3
+    assert resp["stratum"] == "tandarts_specialist"
     before = _snapshot(engine)
     with pytest.raises(R.InvalidAnswers) as info:
         R.save_paper_response(engine, world.wave_id, {**answers, "tevredenheid": 12})
