@@ -387,3 +387,21 @@ def test_after_many_wrong_links_even_a_good_one_waits_with_a_friendly_page(app_e
     assert at.title[0].value == "Even geduld"
     assert "Probeer het over 15 minuten opnieuw" in at.info[0].value
     assert responses(app_env) == []
+
+
+def test_the_open_link_of_the_demo_wave_in_fieldwork_works(
+    monkeypatch, tmp_path, team_password_hash, demo_url
+):
+    from store.waves import list_waves
+    from tests.app.conftest import _environment
+
+    _environment(monkeypatch, tmp_path, team_password_hash, demo_url)
+    with get_engine(demo_url).connect() as conn:
+        [wave] = [w for w in list_waves(conn) if w["status"] == "open"]
+    before = len(responses(demo_url))
+    at = survey_app({"wave": str(wave["id"])})
+    assert header(at) == TITLES_NL["gebruik"]
+    fill(at, PAGES_INVITED["gebruik"])
+    next_page(at)
+    assert header(at) == TITLES_NL["ervaring"]
+    assert len(responses(demo_url)) == before + 1
