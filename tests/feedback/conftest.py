@@ -13,6 +13,7 @@ import pytest
 from store import responses as R
 from store.db import transaction
 from store.waves import update_wave
+from tests.app.conftest import app_env, team_password_hash  # noqa: F401
 from tests.survey_form.world import PAGES_INVITED, make_world
 
 
