@@ -16,7 +16,11 @@ from ktm.services import feedback as F
 from ktm.webapp import t
 from store import actions as A
 
-STATUS_ICONS = {"planned": "🗓️", "in_progress": "🔧", "done": "✅"}
+STATUS_ICONS = {
+    "planned": ":material/event:",
+    "in_progress": ":material/construction:",
+    "done": ":material/check_circle:",
+}
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=20)
