@@ -270,10 +270,18 @@ class _Sheet:
         self.row = 1
         self.tables = tables
         self.widths: dict[int, float] = {}
+        self.exact: dict[str, str] = {}  # coordinate -> repr of a float openpyxl would shorten
+
+    def cell(self, row: int, col: int, value: Any = None):
+        """ws.cell, remembering floats that openpyxl's "%.16g" would not round-trip."""
+        c = self.ws.cell(row, col, value)
+        if isinstance(value, float) and float(f"{value:.16g}") != value:
+            self.exact[c.coordinate] = repr(value)
+        return c
 
     def text(self, *values: Any, bold: bool = False, title: bool = False, col: int = 1) -> None:
         for j, v in enumerate(values):
-            c = self.ws.cell(self.row, col + j, cell_value(v))
+            c = self.cell(self.row, col + j, cell_value(v))
             if title:
                 c.font = _TITLE
             elif bold:
@@ -303,14 +311,14 @@ class _Sheet:
         top = self.row
         ws = self.ws
         for j, label in enumerate(labels):
-            ws.cell(top, col + j, label).font = _BOLD
+            self.cell(top, col + j, label).font = _BOLD
         records = _records(df)
         for i, rec in enumerate(records, start=1):
             for j, c in enumerate(cols):
                 v = cell_value(rec[c])
                 if v is None:
                     continue
-                cell = ws.cell(top + i, col + j, v)
+                cell = self.cell(top + i, col + j, v)
                 fmt = formats.get(c)
                 if callable(fmt):
                     fmt = fmt(rec)
@@ -692,8 +700,8 @@ def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
     for label, value in facts:
         sh.text(label, value, bold=False)
         if isinstance(value, dt.datetime):
-            sh.ws.cell(sh.row - 1, 2).number_format = FMT_DATETIME
-        sh.ws.cell(sh.row - 1, 1).font = _BOLD
+            sh.cell(sh.row - 1, 2).number_format = FMT_DATETIME
+        sh.cell(sh.row - 1, 1).font = _BOLD
     sh.skip()
     sh.text("Bescherming van de respondenten / Respondent protection", bold=True)
     k = book.k
@@ -784,11 +792,11 @@ def _resultaten(sh: _Sheet, book: WorkbookInput) -> pd.DataFrame:
     rows = rows[rows["estimate"].map(lambda v: isinstance(v, int | float))]
     if len(rows):
         col = len(table.columns) + 2
-        sh.ws.cell(1, col, "Kerncijfer / Key score").font = _BOLD
-        sh.ws.cell(1, col + 1, "Score (0-100)").font = _BOLD
+        sh.cell(1, col, "Kerncijfer / Key score").font = _BOLD
+        sh.cell(1, col + 1, "Score (0-100)").font = _BOLD
         for i, rec in enumerate(rows.to_dict("records"), start=2):
-            sh.ws.cell(i, col, cell_value(rec["label_nl"]))
-            sh.ws.cell(i, col + 1, float(rec["estimate"])).number_format = FMT_SCORE
+            sh.cell(i, col, cell_value(rec["label_nl"]))
+            sh.cell(i, col + 1, float(rec["estimate"])).number_format = FMT_SCORE
         last = len(rows) + 1
         chart = BarChart()
         chart.type = "bar"
@@ -824,14 +832,14 @@ def _trend(sh: _Sheet, book: WorkbookInput) -> None:
     if keep.empty:
         return
     col = len(table.columns) + 2
-    sh.ws.cell(1, col, "Meting / Wave").font = _BOLD
+    sh.cell(1, col, "Meting / Wave").font = _BOLD
     for j, rec in enumerate(keep.to_dict("records"), start=1):
-        sh.ws.cell(1, col + j, cell_value(rec["label_nl"])).font = _BOLD
-        sh.ws.cell(2, col + j, float(rec["prev_estimate"])).number_format = FMT_SCORE
-        sh.ws.cell(3, col + j, float(rec["last_estimate"])).number_format = FMT_SCORE
-    sh.ws.cell(2, col, cell_value(f"{prev.get('name')} ({_date_text(prev.get('fieldwork_end'))})"))
+        sh.cell(1, col + j, cell_value(rec["label_nl"])).font = _BOLD
+        sh.cell(2, col + j, float(rec["prev_estimate"])).number_format = FMT_SCORE
+        sh.cell(3, col + j, float(rec["last_estimate"])).number_format = FMT_SCORE
+    sh.cell(2, col, cell_value(f"{prev.get('name')} ({_date_text(prev.get('fieldwork_end'))})"))
     w = book.wave
-    sh.ws.cell(3, col, cell_value(f"{w.get('name')} ({_date_text(w.get('fieldwork_end'))})"))
+    sh.cell(3, col, cell_value(f"{w.get('name')} ({_date_text(w.get('fieldwork_end'))})"))
     chart = LineChart()
     chart.title = "Scores (0-100) per meting / by wave"
     chart.y_axis.scaling.min = 0
@@ -1000,7 +1008,7 @@ def _respons(sh: _Sheet, book: WorkbookInput) -> None:
             ("Maximale bias / Maximal bias", ri.max_bias, FMT_DEC),
         ):
             sh.text(label, value)
-            sh.ws.cell(sh.row - 1, 2).number_format = fmt
+            sh.cell(sh.row - 1, 2).number_format = fmt
 
 
 WEIGHT_HEADERS = {
@@ -1125,7 +1133,7 @@ def _steekproef(sh: _Sheet, book: WorkbookInput) -> None:
         ]
     for label, value in facts:
         sh.text(label, value)
-        sh.ws.cell(sh.row - 1, 1).font = _BOLD
+        sh.cell(sh.row - 1, 1).font = _BOLD
     if not si:
         sh.text("Geen steekproef voor deze meting. / No sample for this wave.")
         return
@@ -1224,26 +1232,49 @@ def _stream_rows(fh, df: pd.DataFrame, first_row: int, chunk: int = 5000) -> Non
         fh.write("".join(buf).encode("utf-8"))
 
 
-def _splice_data(raw: bytes, sheet_title: str, df: pd.DataFrame, target) -> None:
-    """Copy the saved package to ``target``, with ``df``'s rows streamed into ``sheet_title``."""
+_NUM_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)><v>([^<]*)</v>')
+
+
+def _restore_exact(xml: str, exact: Mapping[str, str]) -> str:
+    """Put back the full-precision text of the floats openpyxl wrote with 16 digits."""
+    if not exact:
+        return xml
+
+    def sub(m: re.Match) -> str:
+        value = exact.get(m.group(1))
+        return m.group(0) if value is None else f'<c r="{m.group(1)}"{m.group(2)}><v>{value}</v>'
+
+    return _NUM_CELL.sub(sub, xml)
+
+
+def _finish_package(
+    raw: bytes, exact: Mapping[str, Mapping[str, str]], data_title: str, df: pd.DataFrame, target
+) -> None:
+    """Copy the saved package to ``target``: floats at full precision in every sheet
+    (``exact``: sheet title -> coordinate -> text), and ``df``'s rows streamed into the
+    ``data_title`` sheet after its header row."""
     src = zipfile.ZipFile(io.BytesIO(raw))
-    path = _sheet_path(src, sheet_title)
+    paths = {_sheet_path(src, title): title for title in {*exact, data_title}}
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename != path:
+            title = paths.get(info.filename)
+            if title is None:
                 out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            xml = data.decode("utf-8")
+            xml = _restore_exact(data.decode("utf-8"), exact.get(title, {}))
+            if title != data_title:
+                out.writestr(info, xml.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+                continue
             cut = xml.index("</sheetData>")  # openpyxl wrote the header row only
             head, tail = xml[:cut], xml[cut:]
             last = get_column_letter(max(len(df.columns), 1))
             head = re.sub(
                 r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}{len(df) + 1}"/>', head
             )
-            with out.open(
-                zipfile.ZipInfo(info.filename, date_time=info.date_time), "w", force_zip64=True
-            ) as fh:
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(entry, "w", force_zip64=True) as fh:
                 fh.write(head.encode("utf-8"))
                 _stream_rows(fh, df, first_row=2)
                 fh.write(tail.encode("utf-8"))
@@ -1267,7 +1298,7 @@ def _data_sheet(sh: _Sheet, df: pd.DataFrame) -> None:
     ws = sh.ws
     labels = _unique([str(c) for c in df.columns])
     for j, label in enumerate(labels, start=1):
-        ws.cell(1, j, label).font = _BOLD
+        sh.cell(1, j, label).font = _BOLD
         sh.widths[j] = float(min(max(len(label) + 2, 8), 40))
     ws.freeze_panes = "B2"
     if len(df):
@@ -1278,7 +1309,7 @@ def _data_sheet(sh: _Sheet, df: pd.DataFrame) -> None:
 # --- the workbook ---------------------------------------------------------------------------
 
 
-def _build(book: WorkbookInput) -> tuple[bytes, pd.DataFrame]:
+def _build(book: WorkbookInput) -> tuple[bytes, dict[str, dict[str, str]], pd.DataFrame]:
     moment = book.exported_at or dt.datetime.now(dt.UTC)
     moment = _brussels(moment) if moment.tzinfo else moment
     wb = Workbook()
@@ -1318,25 +1349,28 @@ def _build(book: WorkbookInput) -> tuple[bytes, pd.DataFrame]:
     wb.properties.creator = f"ktm {book.version}".strip()
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue(), data
+    return buf.getvalue(), {t: s.exact for t, s in sheets.items() if s.exact}, data
 
 
 def workbook_bytes(book: WorkbookInput) -> bytes:
     """The workbook as the bytes of an .xlsx file."""
-    raw, data = _build(book)
+    raw, exact, data = _build(book)
     out = io.BytesIO()
-    _splice_data(raw, "Data", data, out)
+    _finish_package(raw, exact, "Data", data, out)
     return out.getvalue()
 
 
 def write_workbook(book: WorkbookInput, path: str | os.PathLike) -> Path:
     """Write the workbook to ``path`` (via a temporary file, so a failure leaves no half file)."""
     path = Path(path)
-    raw, data = _build(book)
+    raw, exact, data = _build(book)
     fd, tmp = tempfile.mkstemp(prefix=".ktm-", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
-        _splice_data(raw, "Data", data, tmp)
+        _finish_package(raw, exact, "Data", data, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a workbook is a normal file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,9 +1,69 @@
+"""Team page: download a wave's Excel workbook and its data and codebook as CSV."""
+
 import streamlit as st
 
 from ktm import webapp
+from ktm.config import database_url
 from ktm.webapp import t
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _files(url: str, wave_id: int, fingerprint: tuple) -> tuple[bytes, bytes]:
+    # fingerprint: part of the cache key only, so a new response makes a new file.
+    from ktm.services.export import export_bytes
+
+    return export_bytes(webapp.engine(), wave_id)
+
 
 webapp.require_team()
 wave = webapp.wave_selector()
 st.title(t("Excel-export", "Excel export"))
-st.info(t("Deze pagina volgt.", "This page is coming."))
+if wave is not None:
+    from ktm.services.export import file_stem
+    from ktm.services.results import activity_fingerprint
+
+    st.write(
+        t(
+            "Eén werkmap met de antwoorden op de parlementaire vragen, alle gewogen scores, de "
+            "trend, de verbeterpunten, respons, weging, steekproef, de gegevens (één rij per "
+            "antwoord, zonder namen of e-mailadressen) en het codeboek. Cellen met minder dan "
+            f"{wave.get('disclosure_k', 5)} respondenten staan als x.",
+            "One workbook with the answers to the parliamentary questions, every weighted score, "
+            "the trend, improvement points, response, weighting, sample, the data (one row per "
+            "response, without names or e-mail addresses) and the codebook. Cells with fewer "
+            f"than {wave.get('disclosure_k', 5)} respondents show x.",
+        )
+    )
+    key = f"export_ready_{wave['id']}"
+    if st.button(t("Bestanden maken", "Build the files"), type="primary"):
+        st.session_state[key] = True
+    if st.session_state.get(key):
+        engine = webapp.engine()
+        fingerprint = activity_fingerprint(engine, wave["id"])
+        try:
+            with st.spinner(t("Werkmap maken…", "Building the workbook…")):
+                xlsx, csv_zip = _files(database_url(), wave["id"], fingerprint)
+        except LookupError as exc:
+            st.error(str(exc))
+        else:
+            stem = file_stem(wave)
+            st.download_button(
+                t("Excel-werkmap downloaden", "Download the Excel workbook"),
+                xlsx,
+                file_name=f"{stem}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="download_xlsx",
+            )
+            st.download_button(
+                t("Data en codeboek als CSV (zip)", "Data and codebook as CSV (zip)"),
+                csv_zip,
+                file_name=f"{stem}-csv.zip",
+                mime="application/zip",
+                key="download_csv",
+            )
+            st.caption(
+                t(
+                    "CSV: UTF-8 met BOM, scheidingsteken ';', decimaalteken ','.",
+                    "CSV: UTF-8 with BOM, separator ';', decimal mark ','.",
+                )
+            )
