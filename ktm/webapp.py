@@ -7,6 +7,7 @@ and lay out the result. Only this module and the pages import Streamlit.
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 import streamlit as st
@@ -69,11 +70,11 @@ def language_switch(where: Any = None) -> None:
 
 def set_html_lang() -> None:
     """Screen readers need the page's language (WCAG 3.1.1); Streamlit leaves <html lang> at en."""
-    import streamlit.components.v1 as components
-
-    components.html(
+    st.iframe(
         f"<script>window.parent.document.documentElement.lang = {lang()!r};</script>",
-        height=0,
+        height=1,
+        tab_index=-1,
+        alt=t("Taal van de pagina", "Page language"),
     )
 
 
@@ -192,7 +193,18 @@ def wave_selector() -> dict | None:
 
 
 def client_key() -> str:
-    """A stable, non-identifying key for this browser session (rate limiting of guesses)."""
-    headers = getattr(st.context, "headers", {}) or {}
-    raw = headers.get("X-Forwarded-For") or headers.get("Host") or "local"
-    return hashlib.sha256(raw.encode()).hexdigest()
+    """A non-identifying key for the client's address, to slow down guessing of links.
+
+    Behind a reverse proxy (KTM_TRUSTED_PROXY=1) the first X-Forwarded-For address is the
+    client; otherwise the header could be forged, and the connection's own address counts.
+    Only a hash is kept.
+    """
+    address = None
+    if os.environ.get("KTM_TRUSTED_PROXY") == "1":
+        forwarded = (getattr(st.context, "headers", {}) or {}).get("X-Forwarded-For", "")
+        address = forwarded.split(",")[0].strip() or None
+    if not address:
+        address = getattr(st.context, "ip_address", None)
+    if not isinstance(address, str) or not address:  # unknown (e.g. in AppTest)
+        address = "unknown"
+    return hashlib.sha256(address.encode()).hexdigest()
