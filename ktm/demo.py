@@ -479,8 +479,10 @@ def build_demo(engine: Engine, seed: int = 2024) -> list[str]:
             version=str(questionnaire.version),
             definition=questionnaire.to_dict(),
         )
+        wave_ids = []
         for k, spec in enumerate(DEMO_WAVES):
             wave_id = create_wave(conn, **COMMON_FACTS, **spec, questionnaire_hash=qhash)
+            wave_ids.append(wave_id)
             wave = get_wave(conn, wave_id)
             frame = _frame(seed, k)
             snapshot = save_frame(
@@ -512,5 +514,73 @@ def build_demo(engine: Engine, seed: int = 2024) -> list[str]:
                 f"{spec['name']} ({spec['status']}): kader {len(frame)}, "
                 f"uitnodigingen {n_inv}, volledig ingevuld {n_complete}"
             )
+        _actions(conn, wave_ids)
     lines.append(f"seed {seed}")
     return lines
+
+
+# What the team decided after each closed wave (illustrative): the register, then publication.
+DEMO_ACTIONS = {
+    0: [
+        (
+            "documenten",
+            "done",
+            dt.date(2025, 6, 30),
+            "Upload van documenten herwerkt: grotere bestanden, meerdere tegelijk.",
+            "We hebben het opladen van documenten vernieuwd: grotere bestanden en meerdere "
+            "tegelijk.",
+            "Document upload was rebuilt: larger files, several at once.",
+        ),
+        (
+            "opvolging",
+            "done",
+            dt.date(2025, 9, 30),
+            "Statusoverzicht per dossier in het e-loket.",
+            "U ziet nu in het e-loket in welke fase uw dossier zit.",
+            "The e-loket now shows the stage of each of your files.",
+        ),
+    ],
+    1: [
+        (
+            "doorlooptijd",
+            "in_progress",
+            dt.date(2026, 6, 30),
+            "Behandeling van erkenningsaanvragen herorganiseren; doel: beslissing binnen 30 dagen.",
+            "We herorganiseren de behandeling van erkenningsaanvragen, met als doel een beslissing "
+            "binnen 30 dagen.",
+            "We are reorganising how recognition requests are handled, aiming at a decision "
+            "within 30 days.",
+        ),
+        (
+            "informatie",
+            "planned",
+            dt.date(2026, 12, 31),
+            "Handleiding en voorbeelden bij elk formulier.",
+            "Elk formulier krijgt een korte handleiding met voorbeelden.",
+            "Every form will get a short guide with examples.",
+        ),
+    ],
+}
+
+
+def _actions(conn, wave_ids: list[int]) -> None:
+    from store.actions import create_action, publish_wave
+
+    for k, actions in DEMO_ACTIONS.items():
+        wave = get_wave(conn, wave_ids[k])
+        moment = dt.datetime.combine(wave["fieldwork_end"], dt.time(12), tzinfo=dt.UTC)
+        for point, status, due, description, text_nl, text_en in actions:
+            create_action(
+                conn,
+                wave_ids[k],
+                changed_by="demo",
+                now=moment + dt.timedelta(days=30),
+                improvement_point=point,
+                description=description,
+                owner="Team Zorgberoepen",
+                status=status,
+                due_date=due,
+                public_text_nl=text_nl,
+                public_text_en=text_en,
+            )
+        publish_wave(conn, wave_ids[k], now=moment + dt.timedelta(days=45))
