@@ -14,20 +14,38 @@ def team_hash() -> str:
     return hash_password(TEAM_PASSWORD)
 
 
-@pytest.fixture
-def dash_env(monkeypatch, demo_url, tmp_path, team_hash):
-    """KTM_DATABASE_URL points at a copy of the demo world (no rebuild per test)."""
-    monkeypatch.setenv("KTM_DATABASE_URL", demo_url)
+@pytest.fixture(scope="session")
+def shared_demo_url(demo_template, tmp_path_factory) -> str:
+    """One copy of the demo world for the tests that only read: they share the dashboard's
+    caches (keyed on the database url), as sessions of the app do."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("dash") / "demo.sqlite3"
+    shutil.copyfile(demo_template, target)
+    return f"sqlite:///{target}"
+
+
+def _env(monkeypatch, url, tmp_path, team_hash) -> str:
+    monkeypatch.setenv("KTM_DATABASE_URL", url)
     monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", team_hash)
     monkeypatch.chdir(ROOT)
-    return demo_url
+    return url
 
 
 @pytest.fixture
-def team_app(dash_env):
-    """The app with a team member logged in (the login form itself is tested in tests/app),
-    on the demo world. The first run shows the overview, not the public survey page."""
+def dash_env(monkeypatch, demo_url, tmp_path, team_hash):
+    """KTM_DATABASE_URL points at a private copy of the demo world (for tests that write)."""
+    return _env(monkeypatch, demo_url, tmp_path, team_hash)
+
+
+@pytest.fixture
+def shared_env(monkeypatch, shared_demo_url, tmp_path, team_hash):
+    """KTM_DATABASE_URL points at the shared, read-only copy of the demo world."""
+    return _env(monkeypatch, shared_demo_url, tmp_path, team_hash)
+
+
+def _team(_url: str):
     from ktm.webapp import TEAM_KEY
 
     at = new_app()
@@ -35,6 +53,19 @@ def team_app(dash_env):
     at.switch_page("pages/overview.py").run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def team_app(shared_env):
+    """The app with a team member logged in (the login form itself is tested in tests/app),
+    on the shared demo world: for tests that only read. The first run shows the overview."""
+    return _team(shared_env)
+
+
+@pytest.fixture
+def team_app_rw(dash_env):
+    """As `team_app`, on a private copy of the demo world the test may change."""
+    return _team(dash_env)
 
 
 def open_page(at, page: str, wave_name: str | None = None):
@@ -70,3 +101,15 @@ def charts(at) -> list[dict]:
     import json
 
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def chart_data(at) -> list:
+    """The data drawn in the page's charts (one DataFrame per dataset of each chart)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        out += [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+        if chart.proto.data.data:
+            out.append(convert_arrow_bytes_to_pandas_df(chart.proto.data.data))
+    return out

@@ -37,8 +37,8 @@ def test_overview_in_english(team_app):
     assert "against Meting 2025-2026" in metric(at, "Score out of 100").delta
 
 
-def test_a_new_response_shows_on_the_overview_without_reload(team_app, dash_env):
-    at = open_page(team_app, "pages/overview.py")
+def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_env):
+    at = open_page(team_app_rw, "pages/overview.py")
     assert metric(at, "Volledig ingevuld").value == "395"
     engine = sa.create_engine(dash_env)
     with engine.begin() as conn:

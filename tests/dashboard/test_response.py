@@ -34,7 +34,7 @@ def test_response_page_shows_the_fieldwork_view(team_app):
     assert any(d.value.columns[-1] == "Partiële R (Pu)" for d in at.dataframe)
 
 
-def test_reminder_targets_say_when_a_minimum_is_out_of_reach(team_app, dash_env):
+def test_reminder_targets_say_when_a_minimum_is_out_of_reach(team_app_rw, dash_env):
     engine = sa.create_engine(dash_env)
     with engine.begin() as conn:  # every pharmacist still outstanding has opted out
         conn.execute(
@@ -46,6 +46,6 @@ def test_reminder_targets_say_when_a_minimum_is_out_of_reach(team_app, dash_env)
             .values(disposition="opted_out")
         )
     engine.dispose()
-    at = open_page(team_app, "pages/response.py")
+    at = open_page(team_app_rw, "pages/response.py")
     out = texts(at)
     assert "**Ziekenhuisapotheker in opleiding**: nog 13 volledige antwoorden nodig, maar" in out
