@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from ktm.dashboard import LIVE_TTL
+from store import schema
+from tests.dashboard.conftest import chart_data, open_page, texts
+
+
+def _ranked(at):
+    return next(d.value for d in at.dataframe if d.value.columns[0] == "#")
+
+
+def test_improvement_points_chart_ranking_and_open_answers(team_app):
+    at = open_page(team_app, "pages/improvements.py")
+    ranked = _ranked(at)
+    assert list(ranked["#"]) == list(range(1, len(ranked) + 1))
+    # The demo makes processing time and follow-up the weak, important aspects.
+    assert set(ranked["Aspect"][:2]) == {"Doorlooptijd", "Opvolging"}
+    assert set(ranked["Kwadrant"][:2]) == {"Prioriteit: verbeteren"}
+    drawn = next(df for df in chart_data(at) if "importance_pct" in df)
+    assert set(drawn["label"]) == set(ranked["Aspect"])
+    assert at.expander[0].label.startswith("1. ")
+    assert "minstens 5 respondenten" in texts(at)
+    first_answers = [d.value for d in at.expander[0].dataframe]
+    assert first_answers and first_answers[0]["Aantal"].sum() == int(ranked["Open antwoorden"][0])
+
+
+def test_open_answers_of_small_cells_are_withheld(team_app_rw, dash_env):
+    at = open_page(team_app_rw, "pages/improvements.py")
+    before = int(_ranked(at)["Open antwoorden"].astype(int).sum())
+    engine = sa.create_engine(dash_env)
+    with engine.begin() as conn:  # every profession but two has fewer than 40 respondents
+        conn.execute(
+            sa.update(schema.waves).where(schema.waves.c.status == "open").values(disclosure_k=40)
+        )
+    engine.dispose()
+    time.sleep(LIVE_TTL + 0.2)  # the fingerprint's cache
+    at.run()
+    after = int(_ranked(at)["Open antwoorden"].astype(int).sum())
+    assert 0 < after < before
+    assert "minstens 40 respondenten" in texts(at)
