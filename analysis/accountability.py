@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
@@ -225,7 +226,10 @@ def _missing(x: Any) -> bool:
 
 
 def _num(x: float, decimals: int = 1, lang: str = "nl") -> str:
-    s = f"{x:,.{decimals}f}"  # 1,234.5
+    # Half away from zero on the decimal text (71.25 -> 71.3), as a reader rounds by hand;
+    # Python's format would give 71.2 (half to even).
+    q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    s = f"{q:,.{decimals}f}"  # 1,234.5
     if lang == "nl":  # 1.234,5
         s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return s
