@@ -1,9 +1,122 @@
+"""Trend: every wave on one chart per aspect (crude or standardized to this wave's mix of
+professions), and the significance of the last change (design-based test)."""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from ktm import webapp
+from ktm import charts
+from ktm import dashboard as D
 from ktm.webapp import t
 
-webapp.require_team()
-wave = webapp.wave_selector()
-st.title(t("Trend", "Trend"))
-st.info(t("Deze pagina volgt.", "This page is coming."))
+wave = D.page("Trend", "Trend")
+if wave is None:
+    st.stop()
+key = D.current(wave["id"])
+label = D.label_col()
+en = label == "label_en"
+
+standardized = (
+    st.segmented_control(
+        t("Cijfers", "Figures"),
+        ["crude", "std"],
+        default="crude",
+        format_func=lambda v: (
+            t("Ruw", "Crude") if v == "crude" else t("Gestandaardiseerd", "Standardized")
+        ),
+        key="trend_kind",
+    )
+    == "std"
+)
+st.caption(
+    t(
+        "Gestandaardiseerd: elke meting herwogen naar de samenstelling naar beroep van het kader "
+        "van deze meting (directe standaardisatie), zodat een andere mix van beroepen niet "
+        "doorgaat voor een verandering in tevredenheid.",
+        "Standardized: every wave re-weighted to the profession mix of this wave's frame (direct "
+        "standardization), so a different mix of professions does not pass for a change in "
+        "satisfaction.",
+    )
+)
+
+try:
+    series = D.trend_series(*key)
+except LookupError as exc:
+    st.warning(str(exc))
+    st.stop()
+if series.empty:
+    st.info(t("Nog geen resultaten om te vergelijken.", "No results to compare yet."))
+    st.stop()
+series = series.assign(label=series[label])
+est, low, high = (
+    ("std_estimate", "std_ci_low", "std_ci_high")
+    if standardized
+    else ("estimate", "ci_low", "ci_high")
+)
+st.altair_chart(
+    charts.trend_lines(
+        series.dropna(subset=[est]),
+        estimate=est,
+        low=low,
+        high=high,
+        label="label",
+        x_title=t("Meting", "Wave"),
+        y_title=t("Score (0-100)", "Score (0-100)"),
+    ),
+)
+st.caption(
+    t(
+        f"{series['wave'].nunique()} metingen · gewogen scores met 95%-betrouwbaarheidsinterval.",
+        f"{series['wave'].nunique()} waves · weighted scores with 95% confidence interval.",
+    )
+)
+
+st.subheader(t("De laatste verandering", "The last change"))
+result = D.trend_table(*key)
+if result is None:
+    st.info(
+        t(
+            "Er is geen vorige afgesloten meting om mee te vergelijken.",
+            "There is no previous closed wave to compare with.",
+        )
+    )
+    st.stop()
+prev, table = result
+rows = table[table["kind"].isin(["overall_0_100", "dimension"])]
+prefix = "std_" if standardized else ""
+change = f"{prefix}change_en" if en else f"{prefix}change_nl"
+shown = pd.DataFrame(
+    {
+        t("Score", "Score"): rows[label],
+        prev["name"]: [
+            D.fmt(x) for x in rows["std_prev_estimate" if standardized else "prev_estimate"]
+        ],
+        wave["name"]: [
+            D.fmt(x) for x in rows["std_last_estimate" if standardized else "last_estimate"]
+        ],
+        t("Verschil", "Difference"): [D.fmt(x) for x in rows[f"{prefix}difference"]],
+        t("95%-BI van het verschil", "95% CI of the difference"): [
+            f"{D.fmt(lo)} – {D.fmt(hi)}"
+            for lo, hi in zip(rows[f"{prefix}ci_low"], rows[f"{prefix}ci_high"], strict=True)
+        ],
+        "p": [D.fmt(x, 3) for x in rows[f"{prefix}p"]],
+        t("Verandering", "Change"): rows[change],
+    }
+)
+st.dataframe(shown, hide_index=True, width="stretch")
+st.caption(
+    t(
+        f"Vergeleken met {prev['name']}: verschil = laatste − vorige meting; t-toets voor twee "
+        "onafhankelijke steekproeven met design-gebaseerde standaardfouten "
+        "(Welch-Satterthwaite), significant bij p < 0,05. "
+        + ("Gestandaardiseerde cijfers." if standardized else "Ruwe cijfers."),
+        f"Compared with {prev['name']}: difference = last − previous wave; t-test for two "
+        "independent samples with design-based standard errors (Welch-Satterthwaite), "
+        "significant at p < 0.05. "
+        + ("Standardized figures." if standardized else "Crude figures."),
+    )
+)
+notes = [n for n in table["note"].dropna().unique()]
+for n in notes:
+    st.caption(n)
