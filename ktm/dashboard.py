@@ -512,3 +512,36 @@ def suppression_caption(k: int, table: pd.DataFrame | None = None) -> None:
 
 
 __all__ = ["SUPPRESSED"]
+
+
+# --- methodology ------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
+    """The answers to the parliamentary questions (analysis.accountability, shared with Excel)."""
+    from analysis import accountability as acc
+
+    data, a = _analysis(url, wave_id, fp)
+    trend = trend_table(url, wave_id, fp)
+    comparison = acc.comparison_of(trend[0], trend[1]) if trend is not None else None
+    return acc.answer_rows(
+        data.wave, a if a.analysed is not None else None, comparison, (), data.sample_info
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def design_facts(url: str, wave_id: int, fp: tuple) -> dict:
+    """The stored sample and frame of the wave, and the weighting's diagnostics."""
+    data, a = _analysis(url, wave_id, fp)
+    design = a.design
+    return {
+        "wave": data.wave,
+        "sample": data.sample_info,
+        "frame": data.frame_info,
+        "n_eff": None if design is None else float(design.n_eff),
+        "deff_kish": None if design is None else float(design.deff_kish),
+        "margins": list(a.settings.margins),
+        "trim": a.settings.trim,
+        "rate_name": a.settings.rate,
+    }
