@@ -33,7 +33,10 @@ def build(path: Path) -> None:
     from ktm import demo
     from store.db import create, upgrade_schema
 
-    demo.FRAME_SIZES = [*demo.FRAME_SIZES[:2], {k: v * SCALE_FRAME for k, v in demo.FRAME_SIZES[2].items()}]
+    demo.FRAME_SIZES = [
+        *demo.FRAME_SIZES[:2],
+        {k: v * SCALE_FRAME for k, v in demo.FRAME_SIZES[2].items()},
+    ]
     demo.SAMPLE_N = [*demo.SAMPLE_N[:2], SAMPLE_N]
     path.unlink(missing_ok=True)
     engine = create(f"sqlite:///{path}")
@@ -82,8 +85,14 @@ def main() -> None:
         key = timed("fingerprint", lambda: D.current(wave["id"]), rows)
         timed("load the wave from the store", lambda: D.wave_analysis(url, wave["id"]), rows)
         head = timed("overall score with CI", lambda: D.headline(*key), rows)
-        change = timed("change since the previous wave", lambda: D.change_since_previous(*key), rows)
-        points = timed("improvement points (drivers)", lambda: D.improvement_points(*key), rows)
+        change = timed(
+            "change since the previous wave", lambda: D.change_since_previous(*key), rows
+        )
+        points = timed(
+            "improvement points (drivers)",
+            lambda: D.improvement_points(*key, with_open_answers=False),
+            rows,
+        )
         return counts, head, change, points
 
     best, result = None, None

@@ -291,12 +291,22 @@ def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def improvement_points(url: str, wave_id: int, fp: tuple) -> dict | None:
-    """The ranked improvement points, the driver table and the open answers (disclosed)."""
+def improvement_points(
+    url: str, wave_id: int, fp: tuple, with_open_answers: bool = True
+) -> dict | None:
+    """The ranked improvement points, the driver table and the open answers (disclosed).
+
+    ``with_open_answers=False`` ranks the points without reading the open answers (the
+    overview shows only the top three; matching thousands of answers costs seconds)."""
+    from analysis.drivers import improvement_points as rank
+
     _d, a = _analysis(url, wave_id, fp)
-    ip = a.improvement_points
-    if ip is None:
+    if a.drivers is None:
         return None
+    if with_open_answers:
+        ip = a.improvement_points
+    else:
+        ip = rank(a.drivers, text_columns=[], k=a.settings.k, group_cols=[a.settings.strata])
     k = a.settings.k
     points = ip.points.copy()
     drivers = a.drivers.table.copy()

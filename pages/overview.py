@@ -135,7 +135,7 @@ else:
         c2.caption(t("Geen vorige afgesloten meting.", "No previous closed wave."))
 
 st.subheader(t("Drie belangrijkste verbeterpunten", "Three main improvement points"))
-ip = D.improvement_points(*key)
+ip = D.improvement_points(*key, with_open_answers=False)
 if ip is None or ip["points"].empty:
     st.info(
         t(
