@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from store import schema
+from tests.dashboard.conftest import open_page, texts
+
+
+def _wave(url, name):
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(schema.waves).where(schema.waves.c.name == name)).mappings()
+        out = row.first()
+    engine.dispose()
+    return None if out is None else dict(out)
+
+
+def test_edit_the_stored_facts_and_close_the_wave(team_app_rw, dash_env):
+    at = open_page(team_app_rw, "pages/waves.py")
+    assert "Demowereld" in texts(at)
+    prefix = f"edit{_wave(dash_env, 'Meting 2026-2027')['id']}"
+    at.text_input(key=f"{prefix}_next").input("Najaar 2027")
+    at.number_input(key=f"{prefix}_k").set_value(10)
+    at.number_input(key=f"{prefix}_cost").set_value(1250.0)
+    at.selectbox(key=f"{prefix}_execution").select("mixed")
+    at.text_area(key=f"{prefix}_methods").input("Klachten | Complaints\nFocusgroep")
+    at.button(key=f"FormSubmitter:{prefix}_form-Bewaren").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Gegevens bewaard." in texts(at)
+    stored = _wave(dash_env, "Meting 2026-2027")
+    assert stored["next_wave_planned"] == "Najaar 2027"
+    assert stored["disclosure_k"] == 10 and stored["cost_eur"] == 1250.0
+    assert stored["execution"] == "mixed"
+    assert stored["other_methods"]["methods"] == [
+        {"nl": "Klachten", "en": "Complaints"},
+        {"nl": "Focusgroep", "en": "Focusgroep"},
+    ]
+    assert stored["other_methods"]["complaints"] == {"2021": 142, "2022": 159, "2023": 127}
+    assert stored["min_response_rate"] == 0.3  # untouched facts stay as they were
+
+    at.button(key="w_close").click().run()
+    assert _wave(dash_env, "Meting 2026-2027")["status"] == "closed"
+    assert "De bevraging is afgesloten." in texts(at)
+
+
+def test_create_a_wave_and_refuse_bad_input(team_app_rw, dash_env):
+    import datetime as dt
+
+    at = open_page(team_app_rw, "pages/waves.py")
+    at.text_input(key="new_name").input("Meting 2024-2025")  # taken
+    at.date_input(key="new_start").set_value(dt.date(2027, 11, 8))
+    at.date_input(key="new_end").set_value(dt.date(2027, 11, 1))
+    at.button(key="FormSubmitter:new_form-Bewaren").click().run()
+    errors = "\n".join(e.value for e in at.error)
+    assert "bestaat al een bevraging" in errors and "vóór het begin" in errors
+    assert _wave(dash_env, "Meting 2027-2028") is None
+
+    at.text_input(key="new_name").input("Meting 2027-2028")
+    at.date_input(key="new_end").set_value(dt.date(2028, 1, 28))
+    at.button(key="FormSubmitter:new_form-Bewaren").click().run()
+    assert not at.error, [e.value for e in at.error]
+    new = _wave(dash_env, "Meting 2027-2028")
+    assert new["status"] == "draft" and new["fieldwork_start"] == dt.date(2027, 11, 8)
+    assert new["objectives"].startswith("Meten hoe tevreden")  # copied from the chosen wave
+    assert at.sidebar.selectbox(key="wave_select").value == new["id"]
