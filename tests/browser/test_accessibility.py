@@ -1,0 +1,207 @@
+"""Accessibility (issue 11 item 6, a legal duty for Flemish government sites): axe-core audits
+in headless Chromium of every survey page (so every item type), the error states (validation
+messages, the pages for unknown and used links) and the public page. Any serious or critical
+WCAG 2.1 A/AA violation fails; so does a page whose <html lang> is not the chosen language."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.browser.conftest import artifact_dir, settle
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+NEXT = re.compile(r"^(Volgende|Verzenden|Next|Send)$")
+
+
+class Auditor:
+    """Runs axe on each state of a page and keeps the blocking violations of all of them."""
+
+    def __init__(self, request):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.request = request
+        self.audited: list[str] = []
+        self.problems: list[str] = []
+        self.reports: dict[str, dict] = {}
+
+    def __call__(self, page, state: str, lang: str) -> None:
+        settle(page)
+        # The page sets <html lang> from a small script once it is drawn (Streamlit itself
+        # always says "en"): wait for it, then audit.
+        try:
+            page.wait_for_function(
+                "lang => document.documentElement.lang === lang", arg=lang, timeout=15_000
+            )
+        except Exception:
+            found = page.evaluate("document.documentElement.lang")
+            raise AssertionError(f"[{state}] <html lang> is {found!r}, not {lang!r}") from None
+        results = self.axe.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                "resultTypes": ["violations"],
+            },
+        )
+        self.audited.append(state)
+        self.reports[state] = results.response
+        for v in results.response["violations"]:
+            if v.get("impact") in BLOCKING:
+                targets = [", ".join(map(str, n["target"])) for n in v["nodes"][:3]]
+                self.problems.append(
+                    f"[{state}] {v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} "
+                    f"element(s), e.g. {targets} — {v['helpUrl']}"
+                )
+
+    def check(self) -> None:
+        if self.problems:
+            folder = artifact_dir(self.request.node)
+            (folder / "axe.json").write_text(json.dumps(self.reports, indent=1, default=str))
+        assert self.problems == [], "\n".join(self.problems)
+
+
+@pytest.fixture
+def audit(request) -> Auditor:
+    return Auditor(request)
+
+
+def _header(page) -> str:
+    headers = page.locator("h2")
+    return headers.first.inner_text() if headers.count() else ""
+
+
+def _errors(page):
+    return page.get_by_test_id("stMain").get_by_test_id("stAlertContentError")
+
+
+def _fill_page(page) -> None:
+    """Answer whatever the page asks: the first option of every question, a short text."""
+    main = page.get_by_test_id("stMain")
+    boxes = main.get_by_test_id("stCheckbox")
+    if boxes.count() and not main.locator("input[type=checkbox]:checked").count():
+        boxes.first.locator("label").click()
+        settle(page)
+    for _ in range(3):  # questions shown by an earlier answer (skip logic) appear after a rerun
+        groups = main.locator("[role=radiogroup]")
+        unanswered = [
+            groups.nth(i)
+            for i in range(groups.count())
+            if not groups.nth(i).locator("input:checked").count()
+        ]
+        if not unanswered:
+            break
+        for group in unanswered:
+            group.locator("label").first.click()
+        settle(page)
+    texts = main.locator("textarea")
+    for i in range(texts.count()):
+        if not texts.nth(i).input_value():
+            texts.nth(i).fill("Een duidelijker overzicht van mijn dossier.")
+            texts.nth(i).blur()
+    settle(page)
+
+
+THANKS = re.compile("Hartelijk dank|Thank you")
+
+
+def _next(page) -> None:
+    """Press Next and wait for what follows: another page, the thanks, or messages."""
+    before = _header(page)
+    had_errors = _errors(page).count() > 0
+    page.get_by_test_id("stMain").get_by_role("button", name=NEXT).click()
+    page.wait_for_function(
+        """([before, hadErrors]) => {
+            const h = document.querySelector('h2');
+            const main = document.querySelector('[data-testid=stMain]');
+            const errors = document.querySelector(
+                '[data-testid=stMain] [data-testid=stAlertContentError]');
+            return (h && h.innerText !== before)
+                || (main && /Hartelijk dank|Thank you/.test(main.innerText))
+                || (!hadErrors && errors !== null);
+        }""",
+        arg=[before, had_errors],
+    )
+    settle(page)
+
+
+def test_every_survey_page_and_its_validation_messages(survey_world, page, audit):
+    """The open link asks every section, the profile too: each item type is on some page."""
+    page.goto(f"{survey_world.url}/?wave={survey_world.open_wave_id}")
+    audit(page, "page 1", "nl")
+    seen = [_header(page)]
+    for _ in range(15):
+        if "validation messages" not in " ".join(audit.audited) and page.get_by_text("*").count():
+            _next(page)  # a page with required questions, nothing answered yet
+            if _header(page) == seen[-1] and _errors(page).count():
+                audit(page, f"page {len(seen)} with validation messages", "nl")
+        _fill_page(page)
+        _next(page)
+        if page.get_by_text(THANKS).count():
+            break
+        header = _header(page)
+        assert header != seen[-1], f"stuck on page {header!r}"
+        seen.append(header)
+        audit(page, f"page {len(seen)}: {header}", "nl")
+    audit(page, "thank-you page", "nl")
+    assert len(seen) >= 6, seen  # every section of the e-loket questionnaire was shown
+    assert any("validation messages" in a for a in audit.audited), audit.audited
+    print("audited:", audit.audited)
+    audit.check()
+
+
+def test_a_personal_link_in_english(survey_world, page, audit):
+    page.goto(survey_world.new_link(language="en"))
+    audit(page, "personal link (en): first page", "en")
+    assert page.get_by_role("button", name=NEXT).count()
+    audit.check()
+
+
+def test_refusal_pages_and_the_landing_page(survey_world, page, audit):
+    page.goto(f"{survey_world.url}/?t={'x' * 43}")
+    audit(page, "unknown link", "nl")
+    assert page.get_by_text("Deze link werkt niet").count()
+
+    token = survey_world.new_token()
+    from store import responses as R
+    from store.db import create
+
+    engine = create(survey_world.server.db_url)
+    try:
+        opened = R.open_invitation(engine, token, "a11y")
+        resp = R.start_or_resume(engine, invitation=opened)
+        with engine.begin() as conn:  # mark it complete as a respondent would have
+            import sqlalchemy as sa
+
+            from store import schema
+
+            conn.execute(
+                sa.update(schema.invitations)
+                .where(schema.invitations.c.id == opened.invitation_id)
+                .values(disposition="complete")
+            )
+            conn.execute(
+                sa.update(schema.responses)
+                .where(schema.responses.c.id == resp["id"])
+                .values(status="complete")
+            )
+    finally:
+        engine.dispose()
+    page.goto(f"{survey_world.url}/?t={token}&lang=en")
+    audit(page, "used link (en)", "en")
+    assert page.get_by_text("You have already completed this survey").count()
+
+    page.goto(f"{survey_world.url}/")
+    audit(page, "landing page", "nl")
+    audit.check()
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_public_feedback_page(survey_world, page, audit, lang):
+    page.goto(f"{survey_world.url}/feedback?lang={lang}")
+    audit(page, f"public page ({lang})", lang)
+    assert page.locator("h1").count()
+    audit.check()
