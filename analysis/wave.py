@@ -67,7 +67,9 @@ def _note(nl: str, en: str) -> dict[str, str]:
 
 
 def _unweighted(data: pd.DataFrame) -> Design | None:
-    return None if data.empty else Design(data.reset_index(drop=True))
+    # A lone response (the first of a wave, or of a mode) must not stop every table: its
+    # variance is treated as the weighted design's lonely strata are (disclosure hides n < k).
+    return None if data.empty else Design(data.reset_index(drop=True), lonely_psu="adjust")
 
 
 def _scores(design: Design | None, columns, by: Sequence[str], kinds=None) -> pd.DataFrame:
@@ -147,6 +149,7 @@ class WaveAnalysis:
     @cached_property
     def weighting(self):
         """analysis.weighting.WeightingResult, or None without sampled respondents."""
+        from analysis.design import RakingError
         from analysis.weighting import frame_margins, weight_wave
 
         if self.sample is None or not self.sample["responded"].any():
@@ -163,7 +166,22 @@ class WaveAnalysis:
         if frame is not None and self.settings.margins:
             usable = [m for m in self.settings.margins if m in frame.columns and m in self.sample]
             margins = frame_margins(frame, usable) if usable else None
-        return weight_wave(self.sample, margins=margins, trim=self.settings.trim)
+        try:
+            return weight_wave(self.sample, margins=margins, trim=self.settings.trim)
+        except RakingError as exc:
+            # Early in fieldwork a margin level (a profession) often has no respondent yet:
+            # the margins cannot be met, so the weights stay design x nonresponse adjustment.
+            self.notes.append(
+                _note(
+                    f"Geen raking naar de kadermarges ({', '.join(margins)}): niet elk niveau "
+                    f"heeft al respondenten ({exc}). De gewichten zijn designgewichten met "
+                    "non-responscorrectie.",
+                    f"No raking to the frame margins ({', '.join(margins)}): not every level "
+                    f"has respondents yet ({exc}). The weights are design weights with the "
+                    "nonresponse adjustment.",
+                )
+            )
+            return weight_wave(self.sample, margins=None, trim=self.settings.trim)
 
     @property
     def design(self) -> Design | None:
