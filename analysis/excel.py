@@ -1269,8 +1269,9 @@ def _finish_package(
             cut = xml.index("</sheetData>")  # openpyxl wrote the header row only
             head, tail = xml[:cut], xml[cut:]
             last = get_column_letter(max(len(df.columns), 1))
+            # openpyxl writes `<dimension ref="A1:X1" />`; read-only readers trust it.
             head = re.sub(
-                r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}{len(df) + 1}"/>', head
+                r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{last}{len(df) + 1}"/>', head
             )
             entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
