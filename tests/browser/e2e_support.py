@@ -1,0 +1,316 @@
+"""What the end-to-end browser tests need: the app as a real `streamlit run` process on a free
+port and a prepared database, headless Debian Chromium, screenshots of every page on failure,
+and the steps a team member or a trainee takes (log in, answer a page of the survey).
+
+Kept apart from tests/browser/conftest.py (issue 11) until that file settles; see the report of
+issue 12 for what could move there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+ELOKET = ROOT / "data" / "questionnaire" / "eloket.yaml"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TEAM_PASSWORD = "correct horse battery staple"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# Streamlit reruns and the live fragment: generous, as a loaded CI machine is slow.
+TIMEOUT_MS = 20_000
+SERVER_START_S = 60
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def prepare_open_wave(db_url: str, name: str = "Meting e2e") -> int:
+    """An open wave with the e-loket questionnaire (no frame, no sample), on an upgraded schema.
+
+    With a wave in it the app does not seed the demo world on its first start.
+    """
+    from store.db import create, transaction, upgrade_schema
+    from store.waves import create_wave, save_questionnaire_version
+    from survey.loaders import load_questionnaire
+
+    q = load_questionnaire(ELOKET)
+    engine = create(db_url)
+    try:
+        upgrade_schema(engine)
+        with transaction(engine) as conn:
+            qhash = save_questionnaire_version(
+                conn,
+                hash=q.hash,
+                questionnaire_id=q.id,
+                version=q.version,
+                definition=q.to_dict(),
+            )
+            return create_wave(
+                conn,
+                name,
+                status="open",
+                post_contact=False,
+                design_type="stratified",
+                min_response_rate=0.3,
+                questionnaire_hash=qhash,
+            )
+    finally:
+        engine.dispose()
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    """`streamlit run app.py` on a free port with its own database and data folder."""
+
+    db_url: str
+    workdir: Path
+    name: str = "app"
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def start(self) -> AppServer:
+        from ktm.auth import hash_password
+
+        env = {
+            **os.environ,
+            "KTM_DATABASE_URL": self.db_url,
+            "KTM_DATA_DIR": str(self.workdir / f"{self.name}-var"),
+            "KTM_PUBLIC_URL": self.url,
+            "KTM_TEAM_PASSWORD_HASH": hash_password(TEAM_PASSWORD),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+        for var in ("KTM_SMTP_HOST", "KTM_TRUSTED_PROXY"):
+            env.pop(var, None)
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--server.runOnSave",
+                "false",
+                "--global.developmentMode",
+                "false",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} stopped at start:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {SERVER_START_S} s:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-5000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def warm_up(chromium, url: str) -> None:
+    """One session on the main page, so that the app has called st.navigation once.
+
+    Until then Streamlit resolves a URL path against the pages/ folder (MPA v1), where the
+    team's /team is not a file: the first visitor after a start who opens /team gets a
+    "Page not found" dialog over the login form (see test_team_url_right_after_a_start).
+    """
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_role("heading", name="Tevredenheid over het e-loket").wait_for(
+            timeout=SERVER_START_S * 1000
+        )
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def start_app(tmp_path, request, chromium) -> Iterator:
+    """start_app(db_url, name, warm=True) -> a running AppServer, stopped after the test (its
+    log kept in test-artifacts/ when the test failed)."""
+    servers: list[AppServer] = []
+    failed_before = request.session.testsfailed
+
+    def start(db_url: str, name: str = "app", warm: bool = True) -> AppServer:
+        server = AppServer(db_url, tmp_path, name)
+        servers.append(server)
+        server.start()
+        if warm:
+            warm_up(chromium, server.url)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+    if request.session.testsfailed > failed_before:
+        folder = artifact_dir(request.node)
+        for server in servers:
+            if server.log_path.exists():
+                shutil.copyfile(server.log_path, folder / server.log_path.name)
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+
+def artifact_dir(node) -> Path:
+    folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", node.nodeid)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("KTM_BROWSER_TESTS") == "required":
+            pytest.fail(f"{CHROMIUM} is missing and KTM_BROWSER_TESTS=required")
+        pytest.skip(f"{CHROMIUM} is missing (apt install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Browsers:
+    """Browser contexts of one test: one per person (team, trainee), each with its own cookies.
+    Every page opened is remembered so that a failure leaves a screenshot of each."""
+
+    def __init__(self, chromium):
+        self._chromium = chromium
+        self.contexts = []
+        self.pages: list[tuple[str, object]] = []
+
+    def new_page(self, who: str, viewport: dict | None = None, **kwargs):
+        context = self._chromium.new_context(
+            viewport=viewport or DESKTOP, locale="nl-BE", accept_downloads=True, **kwargs
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        return self.page_in(context, who)
+
+    def page_in(self, context, who: str):
+        page = context.new_page()
+        self.pages.append((who, page))
+        return page
+
+    def screenshots(self, folder: Path) -> list[Path]:
+        saved = []
+        for i, (who, page) in enumerate(self.pages):
+            if page.is_closed():
+                continue
+            path = folder / f"{i:02d}-{who}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True, timeout=10_000)
+            except Exception as exc:  # a crashed page: say so next to the others
+                path.with_suffix(".txt").write_text(f"no screenshot: {exc}\n")
+                continue
+            saved.append(path)
+        return saved
+
+    def close(self) -> None:
+        for context in self.contexts:
+            with contextlib.suppress(Exception):  # already closed, or the browser is gone
+                context.close()
+
+
+@pytest.fixture
+def browsers(chromium, request) -> Iterator[Browsers]:
+    failed_before = request.session.testsfailed
+    b = Browsers(chromium)
+    yield b
+    # The call phase's report is counted before the teardown of the fixtures starts.
+    if request.session.testsfailed > failed_before:
+        b.screenshots(artifact_dir(request.node))
+    b.close()
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+def settle(page, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until Streamlit's script run is over (the status widget says 'Running...')."""
+    page.wait_for_load_state()
+    running = page.get_by_test_id("stStatusWidget").get_by_text("Running", exact=False)
+    running.wait_for(state="detached", timeout=timeout)
+
+
+def log_in(page, base_url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/team")
+    page.get_by_label("Teamwachtwoord").fill(TEAM_PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page.get_by_role("button", name="Afmelden")).to_be_visible()
+    settle(page)
