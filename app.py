@@ -42,10 +42,11 @@ else:
     def team(path: str, nl: str, en: str, icon: str) -> st.Page:
         return st.Page(path, title=t(nl, en), icon=f":material/{icon}:")
 
+    overview = team("pages/overview.py", "Overzicht", "Overview", "dashboard")
     page = st.navigation(
         {
             t("Dashboard", "Dashboard"): [
-                team("pages/overview.py", "Overzicht", "Overview", "dashboard"),
+                overview,
                 team("pages/response.py", "Respons", "Response", "how_to_reg"),
                 team("pages/results.py", "Resultaten", "Results", "bar_chart"),
                 team(
@@ -64,6 +65,8 @@ else:
             t("Publiek", "Public"): public,
         }
     )
+    if st.session_state.pop(webapp.AFTER_LOGIN, False):
+        st.switch_page(overview)
     webapp.language_switch()
     if st.sidebar.button(t("Afmelden", "Log out"), icon=":material/logout:"):
         webapp.logout()

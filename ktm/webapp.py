@@ -18,6 +18,9 @@ from ktm.config import database_url
 
 LANGS = {"nl": "Nederlands", "en": "English"}
 TEAM_KEY = "team_user"
+# Set by the login: the next run opens the dashboard (the login page is gone from the
+# navigation then, and Streamlit would fall back to the public survey page).
+AFTER_LOGIN = "after_login"
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,6 +136,7 @@ def login_form() -> None:
     if submitted:
         if auth.verify_password(password, stored):
             st.session_state[TEAM_KEY] = "team"
+            st.session_state[AFTER_LOGIN] = True
             st.rerun()
         st.error(t("Onjuist wachtwoord.", "Wrong password."))
 
