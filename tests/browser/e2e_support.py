@@ -313,4 +313,6 @@ def log_in(page, base_url: str) -> None:
     page.get_by_label("Teamwachtwoord").fill(TEAM_PASSWORD)
     page.get_by_role("button", name="Aanmelden").click()
     expect(page.get_by_role("button", name="Afmelden")).to_be_visible()
+    # The team lands on the dashboard, not on the public survey page.
+    expect(page.get_by_role("heading", name="Overzicht", exact=True)).to_be_visible()
     settle(page)

@@ -294,3 +294,42 @@ def allocation(db_url: str) -> dict[str, int]:
             return current_sample(conn, wave["id"])["allocation"]
     finally:
         engine.dispose()
+
+
+# --- 3: two app processes on one PostgreSQL database ----------------------------------------
+
+
+@pytest.mark.postgres
+def test_two_app_processes_on_one_postgresql_database(
+    postgres_url,
+    start_app,  # noqa: F811
+    browsers,  # noqa: F811
+):
+    """The deployment for more than one server: the trainee is served by one process, the
+    team watches through the other; the link's state is shared too."""
+    from store.db import create, upgrade_schema
+    from tests.survey_form.world import make_world
+
+    engine = create(postgres_url)
+    try:
+        upgrade_schema(engine)
+        world = make_world(engine, post_contact=False, invitations=("a",), name="Meting PG")
+    finally:
+        engine.dispose()
+    token = world.tokens["a"]
+    first, second = start_app(postgres_url, "app-1"), start_app(postgres_url, "app-2")
+
+    team = browsers.new_page("team-on-2")
+    log_in(team, second.url)
+    expect(metric(team, COMPLETES)).to_have_text("0")
+
+    trainee = browsers.new_page("trainee-on-1", viewport=PHONE, is_mobile=True, has_touch=True)
+    trainee.goto(f"{first.url}/?t={token}")
+    answer_everything(trainee)
+
+    expect(metric(team, COMPLETES)).to_have_text("1", timeout=15_000)
+    elsewhere = browsers.new_page("trainee-on-2", viewport=PHONE, is_mobile=True)
+    elsewhere.goto(f"{second.url}/?t={token}")
+    expect(
+        elsewhere.get_by_role("heading", name="U hebt deze bevraging al ingevuld")
+    ).to_be_visible()
