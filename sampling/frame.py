@@ -349,7 +349,22 @@ def read_table(
     is_xlsx = suffix in (".xlsx", ".xlsm") or (
         suffix not in (".csv", ".txt") and data[:4] == b"PK\x03\x04"
     )
-    rows = _rows_from_xlsx(data, name, sheet) if is_xlsx else _rows_from_csv(data)
+    try:
+        rows = _rows_from_xlsx(data, name, sheet) if is_xlsx else _rows_from_csv(data)
+    except csv.Error as exc:  # e.g. a cell over the csv module's field limit (128 KiB)
+        raise FrameError(
+            [
+                Problem(
+                    None,
+                    None,
+                    f"het CSV-bestand kan niet gelezen worden ({exc}); controleer of er geen "
+                    "uitzonderlijk lange cel of een niet-afgesloten aanhalingsteken in staat "
+                    f"(the CSV file cannot be read ({exc}): look for an extremely long cell or "
+                    "an unclosed quote)",
+                )
+            ],
+            name,
+        ) from exc
 
     def last_filled(cells: list[Any]) -> int:
         for j in range(len(cells) - 1, -1, -1):

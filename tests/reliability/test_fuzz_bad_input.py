@@ -181,11 +181,6 @@ def test_formula_cells_in_an_xlsx_frame_are_never_evaluated_nor_kept_as_formulas
     assert not any("cmd" in v or v.startswith("=") for v in values)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect in sampling/frame.py (_rows_from_csv): csv.Error 'field larger than field "
-    "limit' escapes instead of a FrameError; reported, the file's owner was mid-change",
-)
 def test_a_cell_larger_than_the_csv_field_limit_gives_a_frame_error():
     rows = _frame_rows()
     rows[2][7] = "x" * 200_000
@@ -197,7 +192,7 @@ def test_a_cell_larger_than_the_csv_field_limit_gives_a_frame_error():
     strict=True,
     reason="defect in sampling/frame.py: cells longer than the store's columns (unit_id and "
     "university 100, name 300) pass validation; PostgreSQL then refuses the insert "
-    "with a raw DataError (nothing is stored); reported, the file's owner was mid-change",
+    "with a raw DataError (nothing is stored); reported, reported for a fix in validate_frame",
 )
 @pytest.mark.parametrize("column", ["unit_id", "university"])
 def test_over_long_frame_cells_get_a_frame_error_before_the_store(postgres_url, column):
