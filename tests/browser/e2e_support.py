@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+# CI publishes this folder; a test of the mechanism itself points it elsewhere.
+ARTIFACTS = Path(os.environ.get("KTM_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 ELOKET = ROOT / "data" / "questionnaire" / "eloket.yaml"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -108,6 +109,10 @@ class AppServer:
         return self.workdir / f"{self.name}.log"
 
     def start(self) -> AppServer:
+        return self.launch().wait_ready()
+
+    def launch(self) -> AppServer:
+        """Start the process (without waiting for it to answer)."""
         from ktm.auth import hash_password
 
         env = {
@@ -147,6 +152,9 @@ class AppServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
+        return self
+
+    def wait_ready(self) -> AppServer:
         deadline = time.monotonic() + SERVER_START_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -176,38 +184,45 @@ class AppServer:
                 self.proc.wait(5)
 
 
-def warm_up(chromium, url: str) -> None:
-    """One session on the main page, so that the app has called st.navigation once.
+def warm_up(chromium, urls: list[str]) -> None:
+    """One session on the main page of each app, so that it has called st.navigation once.
 
     Until then Streamlit resolves a URL path against the pages/ folder (MPA v1), where the
     team's /team is not a file: the first visitor after a start who opens /team gets a
     "Page not found" dialog over the login form (see test_team_url_right_after_a_start).
+    The first run also imports what the pages need, which takes seconds.
     """
     context = chromium.new_context()
     try:
-        page = context.new_page()
-        page.goto(url)
-        page.get_by_role("heading", name="Tevredenheid over het e-loket").wait_for(
-            timeout=SERVER_START_S * 1000
-        )
+        pages = []
+        for url in urls:  # all at once: each app runs its first script in its own process
+            page = context.new_page()
+            page.goto(url)
+            pages.append(page)
+        for page in pages:
+            page.get_by_role("heading", name="Tevredenheid over het e-loket").wait_for(
+                timeout=SERVER_START_S * 1000
+            )
     finally:
         context.close()
 
 
 @pytest.fixture
 def start_app(tmp_path, request, chromium) -> Iterator:
-    """start_app(db_url, name, warm=True) -> a running AppServer, stopped after the test (its
-    log kept in test-artifacts/ when the test failed)."""
+    """start_app(db_url, *names, warm=True) -> the running AppServer(s) `names` (default one,
+    "app") on that database, started side by side and stopped after the test (their logs
+    kept in test-artifacts/ when the test failed)."""
     servers: list[AppServer] = []
     failed_before = request.session.testsfailed
 
-    def start(db_url: str, name: str = "app", warm: bool = True) -> AppServer:
-        server = AppServer(db_url, tmp_path, name)
-        servers.append(server)
-        server.start()
+    def start(db_url: str, *names: str, warm: bool = True):
+        started = [AppServer(db_url, tmp_path, name).launch() for name in names or ("app",)]
+        servers.extend(started)
+        for server in started:
+            server.wait_ready()
         if warm:
-            warm_up(chromium, server.url)
-        return server
+            warm_up(chromium, [server.url for server in started])
+        return started if names else started[0]
 
     yield start
     for server in servers:

@@ -317,7 +317,7 @@ def test_two_app_processes_on_one_postgresql_database(
     finally:
         engine.dispose()
     token = world.tokens["a"]
-    first, second = start_app(postgres_url, "app-1"), start_app(postgres_url, "app-2")
+    first, second = start_app(postgres_url, "app-1", "app-2")
 
     team = browsers.new_page("team-on-2")
     log_in(team, second.url)
@@ -333,3 +333,76 @@ def test_two_app_processes_on_one_postgresql_database(
     expect(
         elsewhere.get_by_role("heading", name="U hebt deze bevraging al ingevuld")
     ).to_be_visible()
+
+
+# --- 4: what a failure leaves behind --------------------------------------------------------
+
+BROKEN_TEST = """
+from tests.browser.e2e_support import browsers, chromium, start_app  # noqa: F401
+
+
+def test_broken(tmp_path, start_app, browsers):
+    start_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", warm=False)
+    team = browsers.new_page("team")
+    team.set_content("<h1>Overzicht</h1>")
+    trainee = browsers.new_page("trainee", viewport={"width": 390, "height": 844})
+    trainee.set_content("<h1>Pagina 4 van 6</h1>")
+    assert "Hartelijk dank!" in trainee.content()
+
+
+def test_fine(browsers):
+    browsers.new_page("team").set_content("<h1>ok</h1>")
+"""
+
+
+def test_a_failing_browser_test_leaves_screenshots_and_server_logs(tmp_path, chromium):  # noqa: F811
+    """A failing test keeps a screenshot of each of its pages and the app's log in the
+    artifacts folder (test-artifacts/ in CI); a passing test leaves nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.browser.e2e_support import ROOT
+
+    (tmp_path / "test_broken.py").write_text(BROKEN_TEST)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    artifacts = tmp_path / "artifacts"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "KTM_TEST_ARTIFACTS": str(artifacts)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 failed, 1 passed" in run.stdout, run.stdout
+    (folder,) = artifacts.iterdir()
+    assert folder.name == "test_broken.py_test_broken"
+    assert sorted(p.name for p in folder.iterdir()) == ["00-team.png", "01-trainee.png", "app.log"]
+    for shot, width in (("00-team.png", 1280), ("01-trainee.png", 390)):
+        png = (folder / shot).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(png[16:20], "big") == width  # full page, device scale 1
+    assert "Uvicorn server started" in (folder / "app.log").read_text()
+
+
+# --- known defect ---------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Streamlit resolves the first session's URL path against the pages/ folder (MPA v1) "
+    "until app.py has called st.navigation once; /team is no file there, so the first visitor "
+    "after a start gets a 'Page not found' dialog over the login form. Fixed by renaming the "
+    "pages/ folder (then remove this xfail and the warm-up in e2e_support.start_app).",
+)
+def test_team_url_right_after_a_start(tmp_path, start_app, browsers):  # noqa: F811
+    db_url = f"sqlite:///{tmp_path / 'ktm.sqlite3'}"
+    prepare_open_wave(db_url)
+    app = start_app(db_url, warm=False)
+    team = browsers.new_page("team")
+    team.goto(f"{app.url}/team")
+    expect(team.get_by_role("heading", name="Aanmelden voor het team")).to_be_visible()
+    settle(team)
+    expect(team.get_by_role("dialog")).to_have_count(0, timeout=1000)
