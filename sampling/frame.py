@@ -133,6 +133,9 @@ LANGUAGE_ALIASES: dict[str, str] = {
     "de_be": "de",
 }
 
+#: The longest value the store accepts per column (store/schema.py frame_units).
+MAX_LENGTH = {"unit_id": 100, "university": 100, "name": 300}
+
 EMAIL_RE = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -713,6 +716,21 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
                 )
             langs.append(code)
         out["language"] = langs
+
+    # The store keeps these in columns of a fixed size; say so here, not as a database error.
+    for canonical, limit in MAX_LENGTH.items():
+        if canonical not in label_of:
+            continue
+        for i, v in cells(canonical):
+            if not _is_blank(v) and len(_text(v)) > limit:
+                problems.append(
+                    Problem(
+                        i + 2,
+                        first_label_of[canonical],
+                        f"waarde van {len(_text(v))} tekens; maximaal {limit} "
+                        f"(value too long: at most {limit} characters)",
+                    )
+                )
 
     if problems:
         problems.sort(key=lambda p: p.row or 0)

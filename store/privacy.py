@@ -327,17 +327,10 @@ def disposition_table(conn: Connection, wave_id: int, mode: str | None = None) -
         if mode is not None:
             query = query.where(t.c.mode == mode)
         rows = [(s if s != NO_STRATUM else None, d, int(n)) for s, d, n in conn.execute(query)]
-    else:
-        query = (
-            select(invitations.c.stratum, invitations.c.disposition, func.count().label("count"))
-            .where(invitations.c.wave_id == wave_id)
-            .group_by(invitations.c.stratum, invitations.c.disposition)
-            .order_by(invitations.c.stratum, invitations.c.disposition)
-        )
-        if mode is not None:
-            query = query.where(invitations.c.mode == mode)
-        rows = [tuple(r) for r in conn.execute(query)]
-    return pd.DataFrame(rows, columns=["stratum", "disposition", "count"])
+        return pd.DataFrame(rows, columns=["stratum", "disposition", "count"])
+    from store.samples import disposition_table as live_table
+
+    return live_table(conn, wave_id, mode)
 
 
 def _stratum_weights(conn: Connection, wave_id: int) -> dict[str, float]:

@@ -341,8 +341,10 @@ def draw_sample(
 
 def invitations_overview(engine: Engine, wave_id: int) -> pd.DataFrame:
     """Counts per stratum (rows) and disposition (columns), with totals."""
+    from store.privacy import disposition_table  # counts survive anonymisation
+
     with engine.connect() as conn:
-        long = store_samples.disposition_table(conn, wave_id)
+        long = disposition_table(conn, wave_id)
     if long.empty:
         return pd.DataFrame()
     wide = long.pivot_table(

@@ -188,12 +188,6 @@ def test_a_cell_larger_than_the_csv_field_limit_gives_a_frame_error():
         read_frame(_csv_bytes(rows), filename="kader.csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect in sampling/frame.py: cells longer than the store's columns (unit_id and "
-    "university 100, name 300) pass validation; PostgreSQL then refuses the insert "
-    "with a raw DataError (nothing is stored); reported for a fix in validate_frame",
-)
 @pytest.mark.parametrize("column", ["unit_id", "university"])
 def test_over_long_frame_cells_get_a_frame_error_before_the_store(postgres_url, column):
     from ktm.services.sampling import import_frame
