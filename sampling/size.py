@@ -24,7 +24,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-from scipy.stats import norm
 
 _EPS = 1e-9
 
@@ -33,6 +32,8 @@ def z_value(confidence: float) -> float:
     """Two-sided standard normal quantile: z = Φ⁻¹(1 - (1 - confidence)/2)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    from scipy.stats import norm  # lazily: scipy.stats costs seconds, and a form needs none
+
     return float(norm.ppf(1 - (1 - confidence) / 2))
 
 
