@@ -231,15 +231,37 @@ def validate_page(
 # --- the flat table -----------------------------------------------------------------------
 
 
-def to_frame(q: Questionnaire, answers: list[dict[str, Any]]) -> pd.DataFrame:
+def to_frame(
+    q: Questionnaire, answers: list[dict[str, Any]], *, trusted: bool = False
+) -> pd.DataFrame:
     """One row per answers dict, one column per :meth:`Questionnaire.columns` entry.
 
     Numeric scales are float (NaN for unanswered, n.v.t. or skipped); choice, yes/no and text
     columns hold the code or text (NaN when missing); a multiple-choice item gives one 0/1
     column per option, NaN for all of them when the question was not answered.
     A value that does not fit its column raises ValueError naming the row and column.
+
+    ``trusted=True`` is for answers that the store checked when it saved them against this
+    questionnaire version (store.responses: every value validated, answers to items that are
+    not relevant dropped): the skip logic and the validation are not run again, so a value
+    that does not fit its column is not caught. It gives the same frame as the checked path
+    on such answers, about ten times faster.
     """
     columns = q.columns()
+    if trusted:
+        data = _trusted_columns(columns, [raw or {} for raw in answers])
+    else:
+        data = _checked_columns(q, columns, answers)
+    frame = pd.DataFrame(data, columns=[c.name for c in columns])
+    for col in columns:
+        if col.kind in ("scale", "rating", "multi"):
+            frame[col.name] = frame[col.name].astype("float64")
+        else:
+            frame[col.name] = frame[col.name].astype("str").where(frame[col.name].notna())
+    return frame
+
+
+def _checked_columns(q: Questionnaire, columns, answers: list[dict[str, Any]]) -> dict[str, list]:
     data: dict[str, list] = {c.name: [] for c in columns}
     items = {it.id: it for it in q.items()}
     for r, raw in enumerate(answers):
@@ -265,13 +287,30 @@ def to_frame(q: Questionnaire, answers: list[dict[str, Any]]) -> pd.DataFrame:
                 data[col.name].append(float(_as_int(v)))  # type: ignore[arg-type]
             else:
                 data[col.name].append(str(v))
-    frame = pd.DataFrame(data, columns=[c.name for c in columns])
+    return data
+
+
+def _trusted_columns(columns, answers: list[dict[str, Any]]) -> dict[str, list]:
+    """The columns of answers that are valid and relevant already: one pass per column.
+
+    A valid number is an int, an integral float or a string of digits, so float() of it is
+    float(_as_int()) of it; blanks (None, "", []) are missing, as on the checked path."""
+    nan = np.nan
+    data: dict[str, list] = {}
     for col in columns:
-        if col.kind in ("scale", "rating", "multi"):
-            frame[col.name] = frame[col.name].astype("float64")
+        name = col.name
+        if col.kind == "multi":
+            code, key = col.choice_code, col.item_id
+            data[name] = [
+                nan if _is_blank(v := a.get(key)) else (1.0 if code in v else 0.0) for a in answers
+            ]
+        elif col.kind in ("scale", "rating"):
+            data[name] = [
+                nan if (v := a.get(name)) is None or _is_blank(v) else float(v) for a in answers
+            ]
         else:
-            frame[col.name] = frame[col.name].astype("str").where(frame[col.name].notna())
-    return frame
+            data[name] = [None if _is_blank(v := a.get(name)) else str(v) for a in answers]
+    return data
 
 
 def from_frame(q: Questionnaire, frame: pd.DataFrame) -> list[dict[str, Any]]:

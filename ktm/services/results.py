@@ -7,10 +7,11 @@ the previous closed one. Nothing here writes.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, func, select, type_coerce
 
 from analysis.wave import WaveAnalysis, WaveInputs, WaveSettings, analyse_wave
 from store import schema
@@ -34,79 +35,95 @@ def questionnaire_of(conn, qhash: str) -> Questionnaire:
     return Questionnaire.from_dict(get_questionnaire_definition(conn, qhash))
 
 
-def _responses(conn, wave_id: int, questionnaire: Questionnaire) -> pd.DataFrame:
-    rows = (
-        conn.execute(
-            select(
-                schema.responses.c.id,
-                schema.responses.c.invitation_id,
-                schema.responses.c.mode,
-                schema.responses.c.status,
-                schema.responses.c.language,
-                schema.responses.c.stratum,
-                schema.responses.c.strata,
-                schema.responses.c.design_weight,
-                schema.responses.c.answers,
-                schema.responses.c.questionnaire_hash,
-                schema.responses.c.started_at,
-                schema.responses.c.completed_at,
-            )
-            .where(schema.responses.c.wave_id == wave_id)
-            .order_by(schema.responses.c.id)
+def _strata(column):
+    """A strata JSON column fetched as its text (decoded by :func:`_decoded`)."""
+    return type_coerce(column, Text)
+
+
+def _decoded(values) -> list[dict]:
+    """Strata dicts from their JSON texts, each distinct text decoded once: tens of thousands
+    of units share a few hundred combinations. (A driver that decodes JSON itself, as psycopg
+    does, hands over dicts already.)"""
+    memo = {v: json.loads(v) for v in set(values) if isinstance(v, str)}
+    return [(memo[v] if isinstance(v, str) else v) or {} for v in values]
+
+
+def _responses(conn, wave_id: int, questionnaire: Questionnaire, qhash: str | None = None):
+    """The wave's responses: metadata, strata and one column per answer column."""
+    rows = conn.execute(
+        select(
+            schema.responses.c.id,
+            schema.responses.c.invitation_id,
+            schema.responses.c.mode,
+            schema.responses.c.status,
+            schema.responses.c.language,
+            schema.responses.c.stratum,
+            _strata(schema.responses.c.strata),
+            schema.responses.c.design_weight,
+            schema.responses.c.answers,
+            schema.responses.c.questionnaire_hash,
+            schema.responses.c.started_at,
+            schema.responses.c.completed_at,
         )
-        .mappings()
-        .all()
-    )
+        .where(schema.responses.c.wave_id == wave_id)
+        .order_by(schema.responses.c.id)
+    ).all()
+    # Plain tuples, one column at a time: a Row's mapping access costs more than the data.
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 12
+    (rid, inv, mode, status, lang, stratum, strata, weight, answers, qhashes, start, done) = cols
     meta = pd.DataFrame(
         {
-            "response_id": [r["id"] for r in rows],
-            "invitation_id": [r["invitation_id"] for r in rows],
-            "mode": [r["mode"] for r in rows],
-            "status": [r["status"] for r in rows],
-            "response_language": [r["language"] for r in rows],
-            "stratum": [r["stratum"] for r in rows],
-            "design_weight": [r["design_weight"] for r in rows],
-            "started_at": pd.to_datetime([r["started_at"] for r in rows], utc=True),
-            "completed_at": pd.to_datetime([r["completed_at"] for r in rows], utc=True),
-            "questionnaire_hash": [r["questionnaire_hash"] for r in rows],
+            "response_id": list(rid),
+            "invitation_id": list(inv),
+            "mode": list(mode),
+            "status": list(status),
+            "response_language": list(lang),
+            "stratum": list(stratum),
+            "design_weight": list(weight),
+            "started_at": pd.to_datetime(list(start), utc=True),
+            "completed_at": pd.to_datetime(list(done), utc=True),
+            "questionnaire_hash": list(qhashes),
         }
     )
+    strata = _decoded(strata)
     for c in STRATA_COLUMNS:
-        meta[c] = [(r["strata"] or {}).get(c) for r in rows]
+        meta[c] = [s.get(c) for s in strata]
     meta["training_year"] = pd.to_numeric(meta["training_year"], errors="coerce").astype("Int64")
-    answers = to_frame(questionnaire, [r["answers"] for r in rows])
-    answers.index = meta.index
-    return pd.concat([meta, answers], axis=1)
+    # The store validated every answer and dropped those to items that are not relevant when
+    # it saved them, against the response's own questionnaire version: when that is the
+    # wave's, the answers need not be checked again (survey.data.to_frame, trusted).
+    trusted = qhash is not None and all(h == qhash for h in qhashes)
+    frame = to_frame(questionnaire, list(answers), trusted=trusted)
+    frame.index = meta.index
+    return pd.concat([meta, frame], axis=1)
 
 
 def _sample(conn, wave_id: int, responses: pd.DataFrame, population: dict) -> pd.DataFrame:
-    rows = (
-        conn.execute(
-            select(
-                schema.invitations.c.id,
-                schema.invitations.c.stratum,
-                schema.invitations.c.strata,
-                schema.invitations.c.design_weight,
-                schema.invitations.c.disposition,
-            )
-            .where(schema.invitations.c.wave_id == wave_id, schema.invitations.c.mode == "invited")
-            .order_by(schema.invitations.c.id)
+    rows = conn.execute(
+        select(
+            schema.invitations.c.id,
+            schema.invitations.c.stratum,
+            _strata(schema.invitations.c.strata),
+            schema.invitations.c.design_weight,
+            schema.invitations.c.disposition,
         )
-        .mappings()
-        .all()
-    )
+        .where(schema.invitations.c.wave_id == wave_id, schema.invitations.c.mode == "invited")
+        .order_by(schema.invitations.c.id)
+    ).all()
     if not rows:
         return pd.DataFrame()
+    ids, stratum, strata, weight, disposition = zip(*rows, strict=True)
     sample = pd.DataFrame(
         {
-            "invitation_id": [r["id"] for r in rows],
-            "stratum": [r["stratum"] for r in rows],
-            "design_weight": [r["design_weight"] for r in rows],
-            "disposition": [r["disposition"] for r in rows],
+            "invitation_id": list(ids),
+            "stratum": list(stratum),
+            "design_weight": list(weight),
+            "disposition": list(disposition),
         }
     )
+    strata = _decoded(strata)
     for c in STRATA_COLUMNS:
-        sample[c] = [(r["strata"] or {}).get(c) for r in rows]
+        sample[c] = [s.get(c) for s in strata]
     sample["N_h"] = sample["stratum"].map(population).astype(float)
     link = responses.dropna(subset=["invitation_id"])[["invitation_id", "response_id"]]
     link = link.astype({"invitation_id": "int64"})
@@ -131,7 +148,7 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
                 f"Bevraging {wave['name']} heeft nog geen vragenlijst / wave has no questionnaire"
             )
         questionnaire = questionnaire_of(conn, qhash)
-        responses = _responses(conn, wave_id, questionnaire)
+        responses = _responses(conn, wave_id, questionnaire, qhash)
         snapshot = latest_snapshot(conn, wave_id)
         frame = load_frame(conn, snapshot["id"], with_ids=False) if snapshot else None
         if frame is not None:
