@@ -315,10 +315,15 @@ def browsers(chromium, request) -> Iterator[Browsers]:
 
 
 def settle(page, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until Streamlit's script run is over (the status widget says 'Running...')."""
+    """Wait until Streamlit's script run is over. The app's root carries the run state
+    (rerunRequested, running, notRunning) from the moment a widget changes, as Streamlit's
+    own end-to-end tests use it; the short pause lets the last deltas of the run arrive."""
     page.wait_for_load_state()
-    running = page.get_by_test_id("stStatusWidget").get_by_text("Running", exact=False)
-    running.wait_for(state="detached", timeout=timeout)
+    page.locator(
+        "[data-testid=stApp][data-test-connection-state=CONNECTED]"
+        "[data-test-script-state=notRunning]"
+    ).wait_for(timeout=timeout)
+    page.wait_for_timeout(100)
 
 
 def log_in(page, base_url: str) -> None:
