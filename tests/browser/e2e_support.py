@@ -1,9 +1,9 @@
-"""What the end-to-end browser tests need: the app as a real `streamlit run` process on a free
-port and a prepared database, headless Debian Chromium, screenshots of every page on failure,
-and the steps a team member or a trainee takes (log in, answer a page of the survey).
+"""What the end-to-end browser tests (issue 12) add to tests/browser/conftest.py: an open
+wave prepared before the app starts, several app processes per test (side by side, on one
+database), one browser context per person with a screenshot of each page on failure, and the
+steps a team member takes.
 
-Kept apart from tests/browser/conftest.py (issue 11) until that file settles; see the report of
-issue 12 for what could move there.
+The browser and the app process come from conftest.py (Debian's Chromium, `streamlit run`).
 """
 
 from __future__ import annotations
@@ -12,36 +12,21 @@ import contextlib
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# CI publishes this folder; a test of the mechanism itself points it elsewhere.
-ARTIFACTS = Path(os.environ.get("KTM_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+from tests.browser import conftest as base
+from tests.browser.conftest import ROOT, SERVER_START_S, TEAM_PASSWORD, TIMEOUT_MS
+
+# CI publishes this folder; the test of the mechanism itself points it elsewhere.
+ARTIFACTS = Path(os.environ.get("KTM_TEST_ARTIFACTS") or base.ARTIFACTS)
 ELOKET = ROOT / "data" / "questionnaire" / "eloket.yaml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TEAM_PASSWORD = "correct horse battery staple"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-# Streamlit reruns and the live fragment: generous, as a loaded CI machine is slow.
-TIMEOUT_MS = 20_000
-SERVER_START_S = 60
 
 
 # --- the database ---------------------------------------------------------------------------
@@ -81,107 +66,24 @@ def prepare_open_wave(db_url: str, name: str = "Meting e2e") -> int:
         engine.dispose()
 
 
+def artifact_dir(node) -> Path:
+    folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", node.nodeid)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 # --- the app --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
-class AppServer:
-    """`streamlit run app.py` on a free port with its own database and data folder."""
+class AppServer(base.AppServer):
+    """conftest's `streamlit run app.py` process, named, so that two can share a folder."""
 
-    db_url: str
-    workdir: Path
     name: str = "app"
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}.log"
-
-    def start(self) -> AppServer:
-        return self.launch().wait_ready()
-
-    def launch(self) -> AppServer:
-        """Start the process (without waiting for it to answer)."""
-        from ktm.auth import hash_password
-
-        env = {
-            **os.environ,
-            "KTM_DATABASE_URL": self.db_url,
-            "KTM_DATA_DIR": str(self.workdir / f"{self.name}-var"),
-            "KTM_PUBLIC_URL": self.url,
-            "KTM_TEAM_PASSWORD_HASH": hash_password(TEAM_PASSWORD),
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        }
-        for var in ("KTM_SMTP_HOST", "KTM_TRUSTED_PROXY"):
-            env.pop(var, None)
-        log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--server.runOnSave",
-                "false",
-                "--global.developmentMode",
-                "false",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        return self
-
-    def wait_ready(self) -> AppServer:
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} stopped at start:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not answer within {SERVER_START_S} s:\n{self.log()}")
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-5000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 def warm_up(chromium, urls: list[str]) -> None:
@@ -216,10 +118,10 @@ def start_app(tmp_path, request, chromium) -> Iterator:
     failed_before = request.session.testsfailed
 
     def start(db_url: str, *names: str, warm: bool = True):
-        started = [AppServer(db_url, tmp_path, name).launch() for name in names or ("app",)]
+        started = [AppServer(db_url, tmp_path, name=name) for name in names or ("app",)]
         servers.extend(started)
-        for server in started:
-            server.wait_ready()
+        with ThreadPoolExecutor(len(started)) as pool:  # side by side: each takes seconds
+            list(pool.map(AppServer.start, started))
         if warm:
             warm_up(chromium, [server.url for server in started])
         return started if names else started[0]
@@ -235,27 +137,6 @@ def start_app(tmp_path, request, chromium) -> Iterator:
 
 
 # --- the browser ----------------------------------------------------------------------------
-
-
-def artifact_dir(node) -> Path:
-    folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", node.nodeid)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, headless (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("KTM_BROWSER_TESTS") == "required":
-            pytest.fail(f"{CHROMIUM} is missing and KTM_BROWSER_TESTS=required")
-        pytest.skip(f"{CHROMIUM} is missing (apt install chromium); browser tests skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 class Browsers:

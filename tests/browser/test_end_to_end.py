@@ -24,7 +24,6 @@ from tests.browser.e2e_support import (  # noqa: F401  (fixtures)
     PHONE,
     TIMEOUT_MS,
     browsers,
-    chromium,
     log_in,
     prepare_open_wave,
     settle,
@@ -352,7 +351,8 @@ def test_two_app_processes_on_one_postgresql_database(
 # --- 4: what a failure leaves behind --------------------------------------------------------
 
 BROKEN_TEST = """
-from tests.browser.e2e_support import browsers, chromium, start_app  # noqa: F401
+from tests.browser.conftest import chromium  # noqa: F401
+from tests.browser.e2e_support import browsers, start_app  # noqa: F401
 
 
 def test_broken(tmp_path, start_app, browsers):
@@ -369,7 +369,7 @@ def test_fine(browsers):
 """
 
 
-def test_a_failing_browser_test_leaves_screenshots_and_server_logs(tmp_path, chromium):  # noqa: F811
+def test_a_failing_browser_test_leaves_screenshots_and_server_logs(tmp_path, chromium):
     """A failing test keeps a screenshot of each of its pages and the app's log in the
     artifacts folder (test-artifacts/ in CI); a passing test leaves nothing."""
     import os
