@@ -759,6 +759,12 @@ def _check_texts(c: _Collector, path: Path, text: LangText, languages: list[str]
             c.add(path, f"language '{lang}' is not declared in languages ({', '.join(languages)})")
 
 
+def _raw_items(raw_section: dict) -> list:
+    """A raw section's items when they are a list (anything else is reported elsewhere)."""
+    items = raw_section.get("items")
+    return items if isinstance(items, list) else []
+
+
 def _check_semantics(
     c, languages, head, choices, sections, section_paths, item_paths, raw_sections
 ):
@@ -775,7 +781,7 @@ def _check_semantics(
     raw_pos: dict[str, tuple[int, int]] = {}
     for i, rs in enumerate(raw_sections):
         if isinstance(rs, dict):
-            for j, ri in enumerate(rs.get("items") or []):
+            for j, ri in enumerate(_raw_items(rs)):
                 if isinstance(ri, dict) and isinstance(ri.get("id"), str):
                     t = ri.get("type")
                     n = COMPOSITE_SIZE.get(t) if isinstance(t, str) else None
@@ -790,7 +796,7 @@ def _check_semantics(
             continue
         if isinstance(rs.get("id"), str):
             _claim(c, seen_names, rs["id"], ("sections", i, "id"), f"section '{rs['id']}'")
-        for j, ri in enumerate(rs.get("items") or []):
+        for j, ri in enumerate(_raw_items(rs)):
             if isinstance(ri, dict) and isinstance(ri.get("id"), str):
                 t = ri.get("type")
                 n = COMPOSITE_SIZE.get(t) if isinstance(t, str) else None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import survey
@@ -388,6 +388,7 @@ _GOOD_PATHS = [p for p in _paths(_GOOD_RAW) if p]
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(_GOOD_PATHS), _json)
+@example(path=("sections", 0, "items"), value=True)  # once crashed the duplicate-id pass
 def test_any_mutation_gives_a_questionnaire_or_the_documented_error(path, value):
     raw = copy.deepcopy(_GOOD_RAW)
     node = raw
