@@ -21,9 +21,19 @@ OWNER = "Jan Janssens"
 
 @pytest.fixture
 def demo_env(app_env, demo_url, monkeypatch):
-    """The app on a private copy of the demo world (three waves, the last still open)."""
+    """The app on a private copy of the demo world (three waves, the last still open), with
+    its actions register emptied and nothing published, so each test sets up its own."""
     monkeypatch.setenv("KTM_DATABASE_URL", demo_url)
-    return get_engine(demo_url)
+    engine = get_engine(demo_url)
+    _clear_register(engine)
+    return engine
+
+
+def _clear_register(engine):
+    with transaction(engine) as conn:
+        conn.execute(sa.delete(schema.action_history))
+        conn.execute(sa.delete(schema.improvement_actions))
+        conn.execute(sa.update(schema.waves).values(published_at=None))
 
 
 def public_page(**query):
@@ -107,6 +117,7 @@ def test_the_link_in_the_e_mail_opens_its_wave_and_language(demo_env):
 
 def test_a_wave_with_fewer_than_k_respondents_shows_no_figure(app_env):
     engine = get_engine(app_env)
+    _clear_register(engine)
     w = answered_wave(engine, {"a": ("nee", "nl"), "b": ("nee", "nl"), "c": ("nee", "en")})
     A.create_action(
         engine, w.wave_id, improvement_point="algemeen", description="x", public_text_nl="Actie"
