@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -544,7 +545,9 @@ def _blocks(cols: Sequence[Any], item_type: str) -> dict[str, list[Any]]:
 # -- design-based estimation ----------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _quantile(level: float, df: float | None) -> float:
+    # Cached: a score table asks the same few (level, df) pairs hundreds of times.
     if not 0.0 < level < 1.0:
         raise ValueError(f"confidence level must lie strictly between 0 and 1, got {level!r}")
     p = 0.5 + level / 2.0
@@ -604,30 +607,43 @@ def _aligned(design: Any, values: Any) -> np.ndarray:
     return v
 
 
-def design_mean(design: Any, values: Any, by: str | None = None) -> pd.DataFrame:
-    """Weighted mean of a per-respondent vector with its design-based SE, overall or per level
-    of the column `by` of ``design.data`` (domain estimation: R's ``svyby``/``subset``, the
-    variance from the full design). Missing values are left out (R's ``na.rm=TRUE``).
+def _by_codes(data: pd.DataFrame, by: str) -> tuple[list[Any], np.ndarray]:
+    """The levels of ``data[by]`` (:func:`_group_levels`) and each row's position among them
+    (-1 for a missing value)."""
+    _require(data, [by], "estimation by group")
+    col = data[by]
+    groups = _group_levels(col)
+    if not groups:
+        return groups, np.full(len(col), -1, dtype=np.intp)
+    codes = pd.Index(groups, dtype=object).get_indexer(col.astype(object))
+    return groups, np.asarray(codes, dtype=np.intp)
 
-    Returns columns ``group, estimate, se, df, n``: ``n`` the respondents in the domain with a
-    value and a positive weight; a domain without any has NaN estimate and n 0.
-    """
-    v = _aligned(design, values)
-    data = design.data
-    w = np.asarray(design.weights, dtype=float)
+
+def _strata_codes(design: Any) -> np.ndarray:
+    strata = getattr(design, "strata", None)
+    n = len(design.data)
+    return pd.factorize(design.data[strata])[0] if strata else np.zeros(n, dtype=np.intp)
+
+
+def _domain_means(
+    design: Any,
+    v: np.ndarray,
+    w: np.ndarray,
+    s_codes: np.ndarray,
+    groups: list[Any],
+    codes: np.ndarray | None,
+) -> pd.DataFrame:
+    """:func:`design_mean` for one grouping, given as codes (None: overall)."""
     has = ~np.isnan(v) & (w != 0)
-    if by is None:
-        groups: list[Any] = [None]
+    if codes is None:
+        groups = [None]
         member = has[:, None]
+        inside = has
+        dom = np.zeros(len(v), dtype=np.intp)
     else:
-        _require(data, [by], "estimation by group")
-        col = data[by]
-        groups = _group_levels(col)
-        member = (
-            np.column_stack([has & (col == g).to_numpy(dtype=bool, na_value=False) for g in groups])
-            if groups
-            else np.zeros((len(v), 0), dtype=bool)
-        )
+        member = has[:, None] & (codes[:, None] == np.arange(len(groups)))
+        inside = has & (codes >= 0)
+        dom = codes
     # All domains at once: domain weights W, means, and influence values
     # x_ig = W_ig (y_i - ybar_g) / sum_i W_ig through the design's variance (as svyby).
     W = np.where(member, w[:, None], 0.0)
@@ -641,19 +657,41 @@ def design_mean(design: Any, values: Any, by: str | None = None) -> pd.DataFrame
         if len(groups)
         else np.zeros(0)
     )
-    strata = getattr(design, "strata", None)
-    s_codes = pd.factorize(data[strata])[0] if strata else np.zeros(len(v), dtype=np.intp)
+    # n and R's degf of each domain: respondents minus strata present in the domain.
+    n = np.bincount(dom[inside], minlength=len(groups))
+    stratum = s_codes[inside] + 1  # a missing stratum (-1) counts as one of its own
+    size = int(stratum.max()) + 1 if len(stratum) else 1
+    pairs = np.unique(dom[inside] * size + stratum)
+    strata_in = np.bincount(pairs // size, minlength=len(groups))
     rows = []
     for j, g in enumerate(groups):
-        n = int(member[:, j].sum())
-        if n == 0:
+        if n[j] == 0:
             rows.append({"group": g, "estimate": math.nan, "se": math.nan, "df": math.nan, "n": 0})
             continue
-        df = n - np.unique(s_codes[member[:, j]]).size  # R's degf of the domain
         rows.append(
-            {"group": g, "estimate": float(means[j]), "se": float(se[j]), "df": float(df), "n": n}
+            {
+                "group": g,
+                "estimate": float(means[j]),
+                "se": float(se[j]),
+                "df": float(n[j] - strata_in[j]),
+                "n": int(n[j]),
+            }
         )
     return pd.DataFrame(rows, columns=["group", "estimate", "se", "df", "n"])
+
+
+def design_mean(design: Any, values: Any, by: str | None = None) -> pd.DataFrame:
+    """Weighted mean of a per-respondent vector with its design-based SE, overall or per level
+    of the column `by` of ``design.data`` (domain estimation: R's ``svyby``/``subset``, the
+    variance from the full design). Missing values are left out (R's ``na.rm=TRUE``).
+
+    Returns columns ``group, estimate, se, df, n``: ``n`` the respondents in the domain with a
+    value and a positive weight; a domain without any has NaN estimate and n 0.
+    """
+    v = _aligned(design, values)
+    w = np.asarray(design.weights, dtype=float)
+    groups, codes = ([None], None) if by is None else _by_codes(design.data, by)
+    return _domain_means(design, v, w, _strata_codes(design), groups, codes)
 
 
 def score_table(
@@ -681,11 +719,15 @@ def score_table(
         rs = rs.only(kinds)
     by_vars = [by] if isinstance(by, str) else list(by or [])
     _require(design.data, by_vars, "score_table(by=...)")
+    # What every score shares, worked out once: weights, strata, the groups of each by-column.
+    w = np.asarray(design.weights, dtype=float)
+    s_codes = _strata_codes(design)
+    domains = {None: ([None], None), **{gv: _by_codes(design.data, gv) for gv in by_vars}}
     rows: list[dict[str, Any]] = []
     for m in rs.meta.itertuples(index=False):
-        v = rs.values[m.score_id]
+        v = _aligned(design, rs.values[m.score_id])
         for gv in [None, *by_vars]:
-            est = design_mean(design, v, gv)
+            est = _domain_means(design, v, w, s_codes, *domains[gv])
             for e in est.itertuples(index=False):
                 low, high = confidence_interval(
                     e.estimate, e.se, e.df, level, m.proportion, int(e.n)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import scores as sc
@@ -315,16 +316,27 @@ def disclosed(table: pd.DataFrame, k: int, value_cols: Sequence[str] | None = No
     if table.empty:
         return table.assign(suppressed=pd.Series(dtype=bool))
     value_cols = list(value_cols or ["estimate", "se", "ci_low", "ci_high"])
-    parts = []
-    for (_score, group_var), part in table.groupby(
-        ["score_id", table["group_var"].fillna("")], sort=False, dropna=False
-    ):
+    # The pattern of each line (score x breakdown) comes from its counts alone: it is worked
+    # out on the counts, then the figures of the whole table are hidden in one pass.
+    n = table["n"]
+    hidden = np.zeros(len(table), dtype=bool)
+    reason = np.full(len(table), np.nan, dtype=object)
+    any_breakdown = False
+    groups = table.groupby(["score_id", table["group_var"].fillna("")], sort=False, dropna=False)
+    for (_score, group_var), rows in groups.indices.items():
         if group_var == "":
-            overall = part.copy()
-            overall["suppressed"] = overall["n"] < k
-            for c in [*value_cols, "n"]:
-                overall[c] = overall[c].astype(object).where(~overall["suppressed"], SUPPRESSED)
-            parts.append(overall)
+            hidden[rows] = (n.iloc[rows] < k).to_numpy()
+        elif any_breakdown and (n.iloc[rows] >= k).all():
+            reason[rows] = None  # no cell under k: nothing to hide, nothing to complement
         else:
-            parts.append(suppress(part, count_col="n", value_cols=value_cols, k=k))
-    return pd.concat(parts).loc[table.index]
+            any_breakdown = True  # the first line also checks k
+            pattern = suppress(n.iloc[rows].to_frame(), count_col="n", value_cols=[], k=k)
+            hidden[rows] = pattern["suppressed"].to_numpy()
+            reason[rows] = pattern["suppression_reason"].to_numpy()
+    out = table.copy()
+    for c in [*value_cols, "n"]:
+        out[c] = out[c].astype(object).where(~hidden, SUPPRESSED)
+    out["suppressed"] = hidden
+    if any_breakdown:
+        out["suppression_reason"] = pd.Series(reason, index=out.index, dtype=object)
+    return out

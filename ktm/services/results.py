@@ -189,20 +189,19 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
         prev = previous_wave(conn, wave_id)
     if prev is None:
         return None
-    last_data, last_result = (
-        (load_inputs(engine, wave_id), last) if last is not None else analyse(engine, wave_id)
-    )
+    # The wave's analysis carries its inputs (columns, frame): it is not read again.
+    last_result = last if last is not None else analyse(engine, wave_id)[1]
     prev_data, prev_result = analyse(engine, prev["id"])
     d_last, d_prev = last_result.analysed, prev_result.analysed
     if d_last is None or d_prev is None:
         return None
     reference = None
-    if last_data.inputs.frame is not None:
-        reference = last_data.inputs.frame["profession"].value_counts().to_dict()
+    if last_result.inputs.frame is not None:
+        reference = last_result.inputs.frame["profession"].value_counts().to_dict()
     table = compare_waves(
         d_prev,
         d_last,
-        last_data.questionnaire.columns(),
+        last_result.inputs.columns,
         reference=reference,
         columns_prev=prev_data.questionnaire.columns(),
     )
