@@ -47,6 +47,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -313,6 +314,9 @@ class _Sheet:
         for j, label in enumerate(labels):
             self.cell(top, col + j, label).font = _BOLD
         records = _records(df)
+        # A style set once per (number format, wrap) and copied to the other cells: openpyxl
+        # looks a style up in the workbook's lists on every assignment (seconds on 30k rows).
+        styled: dict[tuple[str | None, bool], Any] = {}
         for i, rec in enumerate(records, start=1):
             for j, c in enumerate(cols):
                 v = cell_value(rec[c])
@@ -322,20 +326,31 @@ class _Sheet:
                 fmt = formats.get(c)
                 if callable(fmt):
                     fmt = fmt(rec)
+                number_format = None
                 if fmt and isinstance(v, int | float) and not isinstance(v, bool):
-                    cell.number_format = fmt
+                    number_format = fmt
                 elif isinstance(v, dt.datetime):
-                    cell.number_format = FMT_DATETIME
+                    number_format = FMT_DATETIME
                 elif isinstance(v, dt.date):
-                    cell.number_format = FMT_DATE
-                if c in wrap:
+                    number_format = FMT_DATE
+                key = (number_format, c in wrap)
+                if key == (None, False):
+                    continue
+                template = styled.get(key)
+                if template is not None:
+                    cell._style = copy(template._style)
+                    continue
+                if number_format:
+                    cell.number_format = number_format
+                if key[1]:
                     cell.alignment = _WRAP
+                styled[key] = cell
         last = top + len(records)
         if records:
             ref = f"{get_column_letter(col)}{top}:{get_column_letter(col + len(cols) - 1)}{last}"
             self.add_table(name, ref, labels)
         for j, c in enumerate(cols):
-            values = [cell_value(r[c]) for r in records]
+            values = [cell_value(r[c]) for r in records[:200]]  # _width reads the first 200
             w = min(_width(labels[j], values), max_width)
             self.widths[col + j] = max(self.widths.get(col + j, 0), w)
         if freeze:
@@ -1174,18 +1189,26 @@ def _xml_cells(df: pd.DataFrame) -> list[list[str | None]]:
         s = df[c]
         if pd.api.types.is_bool_dtype(s):
             out.append([None if _missing(v) else f' t="b"><v>{int(v)}</v>' for v in s])
-        elif pd.api.types.is_integer_dtype(s):
+        elif pd.api.types.is_integer_dtype(s) and pd.api.types.is_signed_integer_dtype(s):
+            values, inverse = np.unique(s.to_numpy(dtype=np.int64, na_value=0), return_inverse=True)
+            texts = [f"><v>{v}</v>" for v in values.tolist()]
+            cells = [texts[i] for i in inverse.tolist()]
+            for i in np.flatnonzero(s.isna().to_numpy()).tolist():
+                cells[i] = None
+            out.append(cells)
+        elif pd.api.types.is_integer_dtype(s):  # unsigned: may not fit in int64
             vals = s.astype(object).where(s.notna(), None).tolist()
             out.append([None if v is None else f"><v>{int(v)}</v>" for v in vals])
         elif pd.api.types.is_float_dtype(s):
+            # Each distinct value is written once (answer codes repeat): distinct by bit
+            # pattern, so 0.0 and -0.0 keep their own text.
             arr = s.to_numpy(dtype=float, na_value=np.nan)
-            ok = np.isfinite(arr)
-            out.append(
-                [
-                    f"><v>{v!r}</v>" if good else None
-                    for v, good in zip(arr.tolist(), ok, strict=True)
-                ]
-            )
+            bits, inverse = np.unique(arr.view(np.int64), return_inverse=True)
+            texts = [
+                f"><v>{v!r}</v>" if math.isfinite(v) else None
+                for v in bits.view(np.float64).tolist()
+            ]
+            out.append([texts[i] for i in inverse.tolist()])
         else:
             cells: list[str | None] = []
             cache: dict[Any, str | None] = {}
@@ -1219,16 +1242,17 @@ def _stream_rows(fh, df: pd.DataFrame, first_row: int, chunk: int = 5000) -> Non
     letters = [get_column_letter(j + 1) for j in range(len(df.columns))]
     for start in range(0, len(df), chunk):
         part = df.iloc[start : start + chunk]
-        cols = _xml_cells(part)
-        buf = []
-        for i in range(len(part)):
-            r = first_row + start + i
-            cells = "".join(
-                f'<c r="{letters[j]}{r}"{col[i]}</c>'
-                for j, col in enumerate(cols)
-                if col[i] is not None
-            )
-            buf.append(f'<row r="{r}">{cells}</row>')
+        numbers = [str(first_row + start + i) for i in range(len(part))]
+        # Column by column (a list comprehension each), then joined row by row.
+        cells = [
+            [
+                "" if x is None else f'<c r="{letter}{r}"{x}</c>'
+                for r, x in zip(numbers, col, strict=True)
+            ]
+            for letter, col in zip(letters, _xml_cells(part), strict=True)
+        ]
+        rows = ["".join(row) for row in zip(*cells, strict=True)] if cells else [""] * len(part)
+        buf = [f'<row r="{r}">{row}</row>' for r, row in zip(numbers, rows, strict=True)]
         fh.write("".join(buf).encode("utf-8"))
 
 
