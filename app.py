@@ -15,14 +15,14 @@ st.set_page_config(
 webapp.engine()
 
 survey = st.Page(
-    "pages/survey.py",
+    "views/survey.py",
     title=t("Bevraging", "Survey"),
     url_path="survey",
     icon=":material/edit_note:",
     default=True,
 )
 feedback = st.Page(
-    "pages/feedback.py",
+    "views/feedback.py",
     title=t("Wat doen we met uw feedback?", "What we do with your feedback"),
     url_path="feedback",
     icon=":material/campaign:",
@@ -31,7 +31,7 @@ public = [survey, feedback]
 
 if webapp.team_user() is None:
     login = st.Page(
-        "pages/login.py",
+        "views/login.py",
         title=t("Aanmelden (team)", "Log in (team)"),
         url_path="team",
         icon=":material/login:",
@@ -42,25 +42,25 @@ else:
     def team(path: str, nl: str, en: str, icon: str) -> st.Page:
         return st.Page(path, title=t(nl, en), icon=f":material/{icon}:")
 
-    overview = team("pages/overview.py", "Overzicht", "Overview", "dashboard")
+    overview = team("views/overview.py", "Overzicht", "Overview", "dashboard")
     page = st.navigation(
         {
             t("Dashboard", "Dashboard"): [
                 overview,
-                team("pages/response.py", "Respons", "Response", "how_to_reg"),
-                team("pages/results.py", "Resultaten", "Results", "bar_chart"),
+                team("views/response.py", "Respons", "Response", "how_to_reg"),
+                team("views/results.py", "Resultaten", "Results", "bar_chart"),
                 team(
-                    "pages/improvements.py", "Verbeterpunten", "Improvement points", "trending_up"
+                    "views/improvements.py", "Verbeterpunten", "Improvement points", "trending_up"
                 ),
-                team("pages/trend.py", "Trend", "Trend", "timeline"),
-                team("pages/methodology.py", "Methodologie", "Methodology", "menu_book"),
+                team("views/trend.py", "Trend", "Trend", "timeline"),
+                team("views/methodology.py", "Methodologie", "Methodology", "menu_book"),
             ],
             t("Beheer", "Management"): [
-                team("pages/waves.py", "Bevragingen", "Waves", "event_note"),
-                team("pages/sampling.py", "Steekproef", "Sample", "group_add"),
-                team("pages/paper.py", "Papieren antwoorden", "Paper answers", "keyboard"),
-                team("pages/actions.py", "Acties", "Actions", "checklist"),
-                team("pages/export.py", "Excel-export", "Excel export", "download"),
+                team("views/waves.py", "Bevragingen", "Waves", "event_note"),
+                team("views/sampling.py", "Steekproef", "Sample", "group_add"),
+                team("views/paper.py", "Papieren antwoorden", "Paper answers", "keyboard"),
+                team("views/actions.py", "Acties", "Actions", "checklist"),
+                team("views/export.py", "Excel-export", "Excel export", "download"),
             ],
             t("Publiek", "Public"): public,
         }

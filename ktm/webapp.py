@@ -55,20 +55,24 @@ def t(nl: str, en: str) -> str:
     return en if lang() == "en" else nl
 
 
+def _language_chosen() -> None:
+    st.session_state["lang"] = st.session_state["lang_switch"]
+
+
 def language_switch(where: Any = None) -> None:
+    """The NL/EN switch. The language itself lives in session_state["lang"], which survives
+    pages without the switch; the widget is re-synced to it on every run, so a language set
+    elsewhere (a link's ?lang=, a test) is never overwritten by the widget's old value."""
     where = where or st.sidebar
-    current = lang()
-    choice = where.radio(
+    st.session_state["lang_switch"] = lang()
+    where.radio(
         "Taal / Language",
         list(LANGS),
-        index=list(LANGS).index(current),
         format_func=LANGS.get,
         horizontal=True,
         key="lang_switch",
+        on_change=_language_chosen,
     )
-    if choice != current:
-        st.session_state["lang"] = choice
-        st.rerun()
 
 
 def set_html_lang() -> None:

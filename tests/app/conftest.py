@@ -47,7 +47,8 @@ def new_app(**kwargs):
 
 def login(at):
     """Log the team in through the login page; returns the AppTest after the rerun."""
-    at.switch_page("pages/login.py").run()
+    at.run()  # the navigation (which knows the login page) exists only after a first run
+    at.switch_page("views/login.py").run()
     at.text_input[0].input(TEAM_PASSWORD)
     at.button[0].click().run()
     assert not at.exception, at.exception

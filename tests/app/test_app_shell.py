@@ -7,17 +7,17 @@ from store import schema
 from tests.app.conftest import login, new_app
 
 TEAM_PAGES = [
-    "pages/overview.py",
-    "pages/response.py",
-    "pages/results.py",
-    "pages/improvements.py",
-    "pages/trend.py",
-    "pages/methodology.py",
-    "pages/waves.py",
-    "pages/sampling.py",
-    "pages/paper.py",
-    "pages/actions.py",
-    "pages/export.py",
+    "views/overview.py",
+    "views/response.py",
+    "views/results.py",
+    "views/improvements.py",
+    "views/trend.py",
+    "views/methodology.py",
+    "views/waves.py",
+    "views/sampling.py",
+    "views/paper.py",
+    "views/actions.py",
+    "views/export.py",
 ]
 
 
@@ -49,7 +49,7 @@ def test_team_page_run_directly_stops_without_login(app_env):
 
     from tests.app.conftest import ROOT
 
-    at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "views/overview.py"), default_timeout=30).run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Deze pagina is alleen voor het team."]
     assert not at.title
@@ -57,12 +57,12 @@ def test_team_page_run_directly_stops_without_login(app_env):
 
 def test_wrong_password_is_refused_and_the_right_one_opens_the_team_pages(app_env):
     at = new_app().run()
-    at.switch_page("pages/login.py").run()
+    at.switch_page("views/login.py").run()
     at.text_input[0].input("not the password")
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Onjuist wachtwoord."]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/overview.py")
+        at.switch_page("views/overview.py")
 
     login(at)
     for page in TEAM_PAGES:

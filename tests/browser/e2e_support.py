@@ -87,12 +87,12 @@ class AppServer(base.AppServer):
 
 
 def warm_up(chromium, urls: list[str]) -> None:
-    """One session on the main page of each app, so that it has called st.navigation once.
+    """One session on the main page of each app: its first run imports what the pages need,
+    which takes seconds, so the timed steps of a test do not pay for it.
 
-    Until then Streamlit resolves a URL path against the pages/ folder (MPA v1), where the
-    team's /team is not a file: the first visitor after a start who opens /team gets a
-    "Page not found" dialog over the login form (see test_team_url_right_after_a_start).
-    The first run also imports what the pages need, which takes seconds.
+    (Streamlit resolves URL paths against a folder named pages/ (MPA v1) until the first run
+    calls st.navigation; the pages live in views/ so that /team works on a fresh server: see
+    test_team_url_right_after_a_start, which starts without this warm-up.)
     """
     context = chromium.new_context()
     try:

@@ -401,16 +401,9 @@ def test_a_failing_browser_test_leaves_screenshots_and_server_logs(tmp_path, chr
     assert "Uvicorn server started" in (folder / "app.log").read_text()
 
 
-# --- known defect ---------------------------------------------------------------------------
+# --- the team's URL on a fresh server -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit resolves the first session's URL path against the pages/ folder (MPA v1) "
-    "until app.py has called st.navigation once; /team is no file there, so the first visitor "
-    "after a start gets a 'Page not found' dialog over the login form. Fixed by renaming the "
-    "pages/ folder (then remove this xfail and the warm-up in e2e_support.start_app).",
-)
 def test_team_url_right_after_a_start(tmp_path, start_app, browsers):  # noqa: F811
     db_url = f"sqlite:///{tmp_path / 'ktm.sqlite3'}"
     prepare_open_wave(db_url)

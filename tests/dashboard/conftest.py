@@ -50,7 +50,7 @@ def _team(_url: str):
 
     at = new_app()
     at.session_state[TEAM_KEY] = "team"
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception, at.exception
     return at
 

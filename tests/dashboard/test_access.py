@@ -6,13 +6,13 @@ from streamlit.testing.v1 import AppTest
 from tests.app.conftest import ROOT
 
 PAGES = [
-    "pages/overview.py",
-    "pages/response.py",
-    "pages/results.py",
-    "pages/improvements.py",
-    "pages/trend.py",
-    "pages/methodology.py",
-    "pages/waves.py",
+    "views/overview.py",
+    "views/response.py",
+    "views/results.py",
+    "views/improvements.py",
+    "views/trend.py",
+    "views/methodology.py",
+    "views/waves.py",
 ]
 
 

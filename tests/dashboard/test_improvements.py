@@ -14,7 +14,7 @@ def _ranked(at):
 
 
 def test_improvement_points_chart_ranking_and_open_answers(team_app):
-    at = open_page(team_app, "pages/improvements.py")
+    at = open_page(team_app, "views/improvements.py")
     ranked = _ranked(at)
     assert list(ranked["#"]) == list(range(1, len(ranked) + 1))
     # The demo makes processing time and follow-up the weak, important aspects.
@@ -29,7 +29,7 @@ def test_improvement_points_chart_ranking_and_open_answers(team_app):
 
 
 def test_open_answers_of_small_cells_are_withheld(team_app_rw, dash_env):
-    at = open_page(team_app_rw, "pages/improvements.py")
+    at = open_page(team_app_rw, "views/improvements.py")
     before = int(_ranked(at)["Open antwoorden"].astype(int).sum())
     engine = sa.create_engine(dash_env)
     with engine.begin() as conn:  # every profession but two has fewer than 40 respondents

@@ -4,7 +4,7 @@ from tests.dashboard.conftest import open_page, texts
 
 
 def test_methodology_answers_the_parliamentary_questions_from_stored_facts(team_app):
-    at = open_page(team_app, "pages/methodology.py", wave_name="Meting 2025-2026")
+    at = open_page(team_app, "views/methodology.py", wave_name="Meting 2025-2026")
     numbers = [e.label.split(".")[0] for e in at.expander]
     assert numbers[:3] == ["1", "2", "3"]
     assert "11" in numbers and "9" not in numbers and "10" not in numbers

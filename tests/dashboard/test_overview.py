@@ -11,7 +11,7 @@ from tests.dashboard.conftest import metric, open_page, texts
 
 
 def test_overview_shows_status_counts_score_change_and_points(team_app):
-    at = open_page(team_app, "pages/overview.py")
+    at = open_page(team_app, "views/overview.py")
     out = texts(at)
     assert "Meting 2026-2027 · veldwerk loopt" in out
     assert "Veldwerk**: 02/11/2026 tot 29/01/2027" in out
@@ -32,13 +32,13 @@ def test_overview_shows_status_counts_score_change_and_points(team_app):
 
 def test_overview_in_english(team_app):
     team_app.session_state["lang"] = "en"
-    at = open_page(team_app, "pages/overview.py")
+    at = open_page(team_app, "views/overview.py")
     assert metric(at, "Completes").value == "395"
     assert "against Meting 2025-2026" in metric(at, "Score out of 100").delta
 
 
 def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_env):
-    at = open_page(team_app_rw, "pages/overview.py")
+    at = open_page(team_app_rw, "views/overview.py")
     assert metric(at, "Volledig ingevuld").value == "395"
     engine = sa.create_engine(dash_env)
     with engine.begin() as conn:

@@ -16,7 +16,7 @@ def _table(at, first_header: str):
 
 
 def test_response_page_shows_the_fieldwork_view(team_app):
-    at = open_page(team_app, "pages/response.py")
+    at = open_page(team_app, "views/response.py")
     out = texts(at)
     assert len(at.get("vega_lite_chart")) == 2  # completes over time, rates per stratum
     strata = _table(at, "Stratum").set_index("Stratum")
@@ -50,6 +50,6 @@ def test_reminder_targets_say_when_a_minimum_is_out_of_reach(team_app_rw, dash_e
         )
     engine.dispose()
     time.sleep(LIVE_TTL + 0.2)  # the fingerprint's cache: changes show within LIVE_TTL seconds
-    at = open_page(team_app_rw, "pages/response.py")
+    at = open_page(team_app_rw, "views/response.py")
     out = texts(at)
     assert "**Ziekenhuisapotheker in opleiding**: nog 13 volledige antwoorden nodig, maar" in out

@@ -17,7 +17,7 @@ def _table(at, first_header: str):
 
 
 def test_results_by_aspect_and_item_with_intervals_and_the_weighting_switch(team_app):
-    at = open_page(team_app, "pages/results.py")
+    at = open_page(team_app, "views/results.py")
     assert at.toggle(key="results_weighted").value is True
     weighted = metric(at, "Algemene tevredenheid (0-100)").value
     aspects = _table(at, "Omschrijving")
@@ -40,7 +40,7 @@ def test_results_by_aspect_and_item_with_intervals_and_the_weighting_switch(team
 
 
 def test_breakdown_by_mode_keeps_modes_apart(team_app):
-    at = open_page(team_app, "pages/results.py")
+    at = open_page(team_app, "views/results.py")
     at.selectbox(key="results_by").select("mode").run()
     assert not at.exception
     modes = _table(at, "Manier van antwoorden")
@@ -59,7 +59,7 @@ def test_small_strata_are_suppressed_in_the_breakdowns(team_app_rw, dash_env):
         )
     engine.dispose()
     time.sleep(LIVE_TTL + 0.2)  # the fingerprint's cache
-    at = open_page(team_app_rw, "pages/results.py")
+    at = open_page(team_app_rw, "views/results.py")
     at.selectbox(key="results_by").select("profession").run()
     by = _table(at, "Beroep").set_index("Beroep")
     for small in ("Ziekenhuisapotheker in opleiding", "Tandarts-specialist in opleiding"):

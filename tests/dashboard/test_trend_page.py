@@ -8,7 +8,7 @@ def _change(at):
 
 
 def test_trend_shows_every_wave_and_the_last_change(team_app):
-    at = open_page(team_app, "pages/trend.py")
+    at = open_page(team_app, "views/trend.py")
     drawn = next(df for df in chart_data(at) if "wave" in df)
     assert sorted(set(drawn["wave"])) == [
         "Meting 2024-2025",
@@ -35,5 +35,5 @@ def test_trend_shows_every_wave_and_the_last_change(team_app):
 
 
 def test_the_first_wave_has_no_previous_one(team_app):
-    at = open_page(team_app, "pages/trend.py", wave_name="Meting 2024-2025")
+    at = open_page(team_app, "views/trend.py", wave_name="Meting 2024-2025")
     assert "geen vorige afgesloten meting" in texts(at)

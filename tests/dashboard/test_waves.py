@@ -16,7 +16,7 @@ def _wave(url, name):
 
 
 def test_edit_the_stored_facts_and_close_the_wave(team_app_rw, dash_env):
-    at = open_page(team_app_rw, "pages/waves.py")
+    at = open_page(team_app_rw, "views/waves.py")
     assert "Demowereld" in texts(at)
     prefix = f"edit{_wave(dash_env, 'Meting 2026-2027')['id']}"
     at.text_input(key=f"{prefix}_next").input("Najaar 2027")
@@ -46,7 +46,7 @@ def test_edit_the_stored_facts_and_close_the_wave(team_app_rw, dash_env):
 def test_create_a_wave_and_refuse_bad_input(team_app_rw, dash_env):
     import datetime as dt
 
-    at = open_page(team_app_rw, "pages/waves.py")
+    at = open_page(team_app_rw, "views/waves.py")
     at.text_input(key="new_name").input("Meting 2024-2025")  # taken
     at.date_input(key="new_start").set_value(dt.date(2027, 11, 8))
     at.date_input(key="new_end").set_value(dt.date(2027, 11, 1))

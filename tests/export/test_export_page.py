@@ -47,7 +47,7 @@ def test_export_page_builds_the_workbook_for_the_chosen_wave(demo_app, downloads
 
     at = new_app().run()
     login(at)
-    at.switch_page("pages/export.py").run()
+    at.switch_page("views/export.py").run()
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Excel-export"]
     assert not at.get("download_button")  # nothing built before asking

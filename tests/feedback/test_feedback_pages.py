@@ -40,7 +40,7 @@ def public_page(**query):
     at = new_app()
     for key, value in query.items():
         at.query_params[key] = value
-    at.switch_page("pages/feedback.py").run()
+    at.switch_page("views/feedback.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -155,7 +155,7 @@ def test_the_team_registers_edits_and_publishes_actions(demo_env, smtp, monkeypa
     _consent(engine, 2, "b.claes@example.org", "en")
 
     at = login(new_app())
-    at.switch_page("pages/actions.py").run()
+    at.switch_page("views/actions.py").run()
     at.sidebar.selectbox(key="wave_select").set_value(2).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Acties"
@@ -209,7 +209,7 @@ def test_the_team_registers_edits_and_publishes_actions(demo_env, smtp, monkeypa
 
 def test_an_open_wave_cannot_be_published_from_the_page(demo_env):
     at = login(new_app())
-    at.switch_page("pages/actions.py").run()  # default wave: the latest, still open
+    at.switch_page("views/actions.py").run()  # default wave: the latest, still open
     assert not at.exception, at.exception
     assert any("veldwerk" in w.value for w in at.warning)
     assert at.button(key="publish").disabled

@@ -125,7 +125,7 @@ def test_a_wrong_team_password_costs_time(monkeypatch):
 
 TEAM_PAGES = sorted(
     str(p.relative_to(ROOT))
-    for p in (ROOT / "pages").glob("*.py")
+    for p in (ROOT / "views").glob("*.py")
     if p.stem not in {"survey", "feedback", "login"}
 )
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import N_FRAME, counts
 
 from ktm.cli import main
 from store.db import get_engine, transaction
 from store.waves import create_wave
+from tests.sampling_shell.conftest import N_FRAME, counts
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import re
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import counts, free_port
 
 from ktm.services import sampling as svc
 from sampling.mailer import SmtpConfig
@@ -16,6 +15,7 @@ from store import samples as store_samples
 from store import schema
 from store.db import transaction
 from store.waves import update_wave
+from tests.sampling_shell.conftest import counts, free_port
 
 DEADLINE = dt.date(2025, 3, 31)
 LINK = re.compile(r"\?t=([A-Za-z0-9_-]{43})")

@@ -7,13 +7,13 @@ import io
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import N_FRAME, counts, frame_table
 
 from sampling.invitations import hash_token
 from store import schema
 from store.db import get_engine, transaction
 from store.waves import create_wave
 from tests.app.conftest import ROOT, TEAM_PASSWORD, login, new_app
+from tests.sampling_shell.conftest import N_FRAME, counts, frame_table
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def page(app_env, monkeypatch):
         wave_id = create_wave(conn, "Steekproeftest", status="open", post_contact=True)
     at = new_app().run()
     login(at)
-    at.switch_page("pages/sampling.py").run()
+    at.switch_page("views/sampling.py").run()
     assert not at.exception, at.exception
     return at, engine, wave_id
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import N_FRAME, PROFESSIONS, counts, frame_table
 
 from ktm.services import sampling as svc
 from sampling.frame import FrameError
@@ -17,6 +16,7 @@ from store import frames as store_frames
 from store import samples as store_samples
 from store import schema
 from store.db import transaction
+from tests.sampling_shell.conftest import N_FRAME, PROFESSIONS, counts, frame_table
 
 DEADLINE = dt.date(2025, 3, 31)
 BASE = "https://ktm.example.be"

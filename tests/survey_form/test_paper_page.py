@@ -10,7 +10,7 @@ from tests.survey_form.world import PAGES_INVITED, PROFILE, all_answers, make_wo
 
 def _paper_page(app_env):
     at = login(new_app().run())
-    at.switch_page("pages/paper.py").run()
+    at.switch_page("views/paper.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Papieren antwoorden"
     return at

@@ -280,7 +280,7 @@ def publish_section(wave: dict) -> None:
         )
     )
     st.page_link(
-        "pages/feedback.py",
+        "views/feedback.py",
         label=t("Publieke pagina bekijken", "View the public page"),
         icon=":material/open_in_new:",
     )

@@ -80,7 +80,7 @@ refusals = {
 
 def feedback_link() -> None:
     st.page_link(
-        "pages/feedback.py",
+        "views/feedback.py",
         label=t("Wat doen we met uw feedback?", "What do we do with your feedback?"),
         icon=":material/campaign:",
     )
@@ -108,7 +108,7 @@ def landing_page() -> None:
     feedback_link()
     if webapp.team_user() is None:
         st.page_link(
-            "pages/login.py",
+            "views/login.py",
             label=t("Aanmelden voor teamleden", "Log in for team members"),
             icon=":material/login:",
         )

@@ -151,7 +151,7 @@ else:
         st.markdown(f"**{p.rank}. {getattr(p, label)}** · {getattr(p, quadrant)}")
         st.caption(getattr(p, evidence))
     st.page_link(
-        "pages/improvements.py",
+        "views/improvements.py",
         label=t(
             "Alle verbeterpunten en open antwoorden", "All improvement points and open answers"
         ),
