@@ -211,7 +211,15 @@ class WaveAnalysis:
         sample = self.sample
         if sample is None or sample["responded"].nunique() != 2:
             return None
-        covariates = [c for c in ("profession", "training_year") if c in sample.columns]
+        # Only frame variables known for every sampled unit (after anonymisation the
+        # nonrespondents keep their stratum only).
+        covariates = [
+            c
+            for c in ("profession", "training_year")
+            if c in sample.columns and sample[c].notna().all()
+        ]
+        if not covariates:
+            return None
         data = sample.assign(responded=sample["responded"].astype(int))
         if "training_year" in data:
             data["training_year"] = data["training_year"].astype(str)

@@ -155,7 +155,14 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
             frame = frame.drop(columns=[c for c in ("email", "name") if c in frame])
         sample_info = current_sample(conn, wave_id)
         population = dict(sample_info["population"]) if sample_info else {}
-        sample = _sample(conn, wave_id, responses, population) if sample_info else None
+        sample = None
+        if sample_info and wave.get("anonymised_at"):
+            # The invitations are gone; what remains of them is counted per stratum.
+            from store.privacy import sample_frame
+
+            sample = sample_frame(conn, wave_id, responses, population, sample_info["strata_var"])
+        elif sample_info:
+            sample = _sample(conn, wave_id, responses, population)
     settings_kw = dict(wave.get("weighting") or {})
     settings = WaveSettings(
         strata=(sample_info or {}).get("strata_var") or "profession",
