@@ -1413,8 +1413,11 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     for c in safe.columns:
         s = safe[c]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            safe[c] = s.map(lambda v: clean_text(str(v)) if isinstance(v, str) else v).astype(
-                object
+            values = s.tolist()
+            # Each distinct text cleaned once (codes and labels repeat on every row).
+            clean = {v: clean_text(v) for v in set(values) if isinstance(v, str)}
+            safe[c] = pd.Series(
+                [clean[v] if isinstance(v, str) else v for v in values], index=s.index, dtype=object
             )
     text = safe.to_csv(index=False, sep=CSV_SEPARATOR, decimal=CSV_DECIMAL, lineterminator="\r\n")
     return text.encode(CSV_ENCODING)
