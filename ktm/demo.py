@@ -166,8 +166,11 @@ FRAME_SIZES = [
 ]
 SAMPLE_N = [1500, 1500, 1500]
 SAMPLE_MINIMUM = 40
-# Share of the fieldwork period elapsed for each wave (the open one is under way).
+# How far each wave's fieldwork has come, on the scale of the responses' arrival (the open one
+# has about 45% of them in) and on the calendar (its answers end around 24 November 2026: fixed,
+# so that the demo does not depend on the day it is built, and never shows future answers).
 FIELDWORK_DONE = [1.0, 1.0, 0.45]
+CALENDAR_DONE = [1.0, 1.0, 0.25]
 
 # Base response propensity (logit scale) per profession; later training years answer less.
 RESPONSE_LOGIT = {
@@ -340,6 +343,7 @@ def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]
     ).all()
     done = FIELDWORK_DONE[k]
     sent = _fieldwork_moment(wave, 0.0)
+    squeeze = CALENDAR_DONE[k] / done  # arrival share -> share of the fieldwork calendar
     inv_updates, responses = [], []
     for inv_id, stratum, strata, weight in rows:
         logit = (
@@ -349,8 +353,9 @@ def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]
         )
         p_respond = 1 / (1 + np.exp(-logit))
         u = rng.random()
-        when = _fieldwork_moment(wave, rng.beta(1.2, 3.0))
-        arrived = when <= _fieldwork_moment(wave, done)
+        arrival = rng.beta(1.2, 3.0)
+        arrived = arrival <= done
+        when = _fieldwork_moment(wave, min(arrival * squeeze, 1.0))
         if u < p_respond and arrived:
             status = "complete" if rng.random() < 0.9 else "partial"
         elif u < p_respond:
@@ -407,7 +412,7 @@ def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]
     n_open = {0: 70, 1: 90, 2: 25}[k]
     professions = list(RESPONSE_LOGIT)
     for _ in range(n_open):
-        when = _fieldwork_moment(wave, rng.random() * done)
+        when = _fieldwork_moment(wave, rng.random() * done * squeeze)
         prof = str(rng.choice(professions, p=[0.3, 0.5, 0.1, 0.05, 0.05]))
         uni = str(rng.choice(list(_UNIVERSITY_CODES)))
         strata = {

@@ -10,19 +10,41 @@ from store import schema
 from tests.dashboard.conftest import metric, open_page, texts
 
 
-def test_overview_shows_status_counts_score_change_and_points(team_app):
+def open_wave_counts(url: str) -> dict[str, int]:
+    """What the store holds for the open wave: completes (all modes), partials, open link."""
+    engine = sa.create_engine(url)
+    r = schema.responses
+    with engine.connect() as conn:
+        wave_id = conn.execute(
+            sa.select(schema.waves.c.id).where(schema.waves.c.status == "open")
+        ).scalar_one()
+        rows = conn.execute(
+            sa.select(r.c.mode, r.c.status, sa.func.count())
+            .where(r.c.wave_id == wave_id)
+            .group_by(r.c.mode, r.c.status)
+        ).all()
+    engine.dispose()
+    n = {(m, s): c for m, s, c in rows}
+    return {
+        "complete": sum(c for (_, s), c in n.items() if s == "complete"),
+        "partial": sum(c for (_, s), c in n.items() if s == "partial"),
+        "open": n.get(("open", "complete"), 0),
+    }
+
+
+def test_overview_shows_status_counts_score_change_and_points(team_app, shared_env):
     at = open_page(team_app, "views/overview.py")
     out = texts(at)
     assert "Meting 2026-2027 · veldwerk loopt" in out
     assert "Veldwerk**: 02/11/2026 tot 29/01/2027" in out
     assert "Demowereld" in out  # demo data are labelled as illustrative
-    # The demo's open wave: 370 invited + 25 open-link completes, 41 partials (tests/test_demo).
-    complete = metric(at, "Volledig ingevuld")
-    assert complete.value == "395"
-    assert metric(at, "Gedeeltelijk ingevuld").value == "41"
+    counts = open_wave_counts(shared_env)
+    assert counts["complete"] > counts["open"] > 0 and counts["partial"] > 0
+    assert metric(at, "Volledig ingevuld").value == str(counts["complete"])
+    assert metric(at, "Gedeeltelijk ingevuld").value == str(counts["partial"])
     rate = metric(at, "Responsgraad")
     assert rate.value.endswith("%") and "t.o.v. het minimum 30%" in rate.delta
-    assert "Open link (zelfselectie, ongewogen): 25" in out
+    assert f"Open link (zelfselectie, ongewogen): {counts['open']}" in out
     score = metric(at, "Score op 100")
     assert "t.o.v. Meting 2025-2026" in score.delta
     assert "95%-betrouwbaarheidsinterval" in out
@@ -30,16 +52,17 @@ def test_overview_shows_status_counts_score_change_and_points(team_app):
     assert "**1. " in out and "**3. " in out and "**4. " not in out
 
 
-def test_overview_in_english(team_app):
+def test_overview_in_english(team_app, shared_env):
     team_app.session_state["lang"] = "en"
     at = open_page(team_app, "views/overview.py")
-    assert metric(at, "Completes").value == "395"
+    assert metric(at, "Completes").value == str(open_wave_counts(shared_env)["complete"])
     assert "against Meting 2025-2026" in metric(at, "Score out of 100").delta
 
 
 def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_env):
     at = open_page(team_app_rw, "views/overview.py")
-    assert metric(at, "Volledig ingevuld").value == "395"
+    before = open_wave_counts(dash_env)
+    assert metric(at, "Volledig ingevuld").value == str(before["complete"])
     engine = sa.create_engine(dash_env)
     with engine.begin() as conn:
         wave_id = conn.execute(
@@ -64,5 +87,5 @@ def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_e
     time.sleep(LIVE_TTL + 0.2)  # the live count's cache lives LIVE_TTL seconds
     at.run()
     assert not at.exception
-    assert metric(at, "Volledig ingevuld").value == "396"
-    assert "Open link (zelfselectie, ongewogen): 26" in texts(at)
+    assert metric(at, "Volledig ingevuld").value == str(before["complete"] + 1)
+    assert f"Open link (zelfselectie, ongewogen): {before['open'] + 1}" in texts(at)
