@@ -355,7 +355,7 @@ def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]
         u = rng.random()
         arrival = rng.beta(1.2, 3.0)
         arrived = arrival <= done
-        when = _fieldwork_moment(wave, min(arrival * squeeze, 1.0))
+        when = _fieldwork_moment(wave, min(arrival * squeeze, CALENDAR_DONE[k]))
         if u < p_respond and arrived:
             status = "complete" if rng.random() < 0.9 else "partial"
         elif u < p_respond:
