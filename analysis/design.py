@@ -179,7 +179,10 @@ class _RakeStep:
 
     def residuals(self, X: np.ndarray) -> np.ndarray:
         counts = [np.bincount(c, minlength=s).astype(float) for c, s, _ in self.margins]
-        for _ in range(_PROJECTION_SWEEPS):
+        # One margin's projection is idempotent (its group means are zero after one pass), so
+        # R's further sweeps change nothing but rounding: one pass gives the same residuals.
+        sweeps = 1 if len(self.margins) == 1 else _PROJECTION_SWEEPS
+        for _ in range(sweeps):
             for (codes, size, psw), cnt in zip(self.margins, counts, strict=True):
                 ave = _group_sum(codes, X / psw[:, None], size) / np.maximum(cnt, 1)[:, None]
                 X = X - psw[:, None] * ave[codes]

@@ -9,13 +9,14 @@ variable goes, per unit, into the JSON column `aux`, so a round trip gives the s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Text, cast, func, insert, select
 
 from store.db import utcnow
 from store.schema import frame_snapshots, frame_units, waves
@@ -148,30 +149,40 @@ def load_frame(conn: Connection, snapshot_id: int, *, with_ids: bool = True) -> 
     auxiliary variables in their original order.
     """
     snapshot = get_snapshot(conn, snapshot_id)
-    result = conn.execute(
-        select(frame_units)
+    # The aux JSON as text, decoded once per distinct value: most units share a few.
+    names = ["id", *CORE_COLUMNS, "name"]
+    rows = conn.execute(
+        select(*(frame_units.c[n] for n in names), cast(frame_units.c.aux, Text))
         .where(frame_units.c.snapshot_id == snapshot_id)
         .order_by(frame_units.c.id)
-    ).mappings()
-    records = list(result)
+    ).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(names) + 1)
+    by_name = dict(zip(names, columns[:-1], strict=True))
     out = pd.DataFrame(
         {
-            "frame_unit_id": pd.Series([r["id"] for r in records], dtype="int64"),
+            "frame_unit_id": pd.Series(by_name["id"], dtype="int64"),
             **{
-                c: pd.Series(
-                    [r[c] for r in records], dtype="int64" if c == "training_year" else "str"
-                )
+                c: pd.Series(by_name[c], dtype="int64" if c == "training_year" else "str")
                 for c in CORE_COLUMNS
             },
         }
     )
-    if any(r["name"] is not None for r in records):
-        out["name"] = pd.Series([r["name"] for r in records], dtype="str")
+    if any(v is not None for v in by_name["name"]):
+        out["name"] = pd.Series(by_name["name"], dtype="str")
+    decoded: dict[str | None, dict] = {}  # the JSON cast to text (both databases)
+    aux = [
+        decoded[text] if text in decoded else decoded.setdefault(text, _aux_dict(text))
+        for text in columns[-1]
+    ]
     for c in snapshot["aux_columns"]:
-        out[c] = _typed([r["aux"].get(c) for r in records])
+        out[c] = _typed([a.get(c) for a in aux])
     if not with_ids:
         out = out.drop(columns="frame_unit_id")
     return out
+
+
+def _aux_dict(text: str | None) -> dict:
+    return json.loads(text) if text else {}
 
 
 def frame_variables(conn: Connection, snapshot_id: int) -> list[str]:
