@@ -155,6 +155,9 @@ def test_every_survey_page_and_its_validation_messages(survey_world, page, audit
 
 def test_a_personal_link_in_english(survey_world, page, audit):
     page.goto(survey_world.new_link(language="en"))
+    # Wait for the form itself: Streamlit's own <html lang> is "en" already, so on a cold
+    # server the language check alone would pass on the loading spinner.
+    page.get_by_role("button", name=NEXT).wait_for(timeout=90_000)
     audit(page, "personal link (en): first page", "en")
     assert page.get_by_role("button", name=NEXT).count()
     audit.check()
@@ -202,6 +205,7 @@ def test_refusal_pages_and_the_landing_page(survey_world, page, audit):
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_the_public_feedback_page(survey_world, page, audit, lang):
     page.goto(f"{survey_world.url}/feedback?lang={lang}")
+    page.locator("h1").first.wait_for(timeout=90_000)  # the page, not the loading spinner
     audit(page, f"public page ({lang})", lang)
     assert page.locator("h1").count()
     audit.check()
