@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import random
-import socket
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from store import schema
+from tests.smtp_server import Handler, free_port, smtp  # noqa: F401
 
 PROFESSIONS = {
     "huisarts": 120,
@@ -91,49 +89,3 @@ def wave_id(engine):
 
     with transaction(engine) as conn:
         return create_wave(conn, "Meting test", status="open")
-
-
-class Handler:
-    """Accepts every message, except recipients listed in `refuse` (550, permanent)."""
-
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 Recipient address rejected: user unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    from sampling.mailer import SmtpConfig
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    config = SmtpConfig(
-        host="127.0.0.1",
-        port=controller.port,
-        security="none",
-        sender="zorgberoepen@example.org",
-        timeout=10,
-    )
-    yield handler, config
-    controller.stop()
