@@ -17,7 +17,7 @@ unweighted and says so in its notes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -58,6 +58,33 @@ class WaveInputs:
     sample: pd.DataFrame | None = None  # invited-mode invitations: stratum, disposition, ...
     frame: pd.DataFrame | None = None  # the frame snapshot's units
     settings: WaveSettings = field(default_factory=WaveSettings)
+    # N_h of every stratum of the frame (the sample's design): the strata's margins without
+    # reading the whole frame.
+    population: Mapping[Any, float] | None = None
+    # Reads the frame when `frame` is not given; called at most once, and only by the parts
+    # that need more of the frame than its strata counts (the frame is the largest input).
+    frame_loader: Callable[[], pd.DataFrame | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _frame_cache: list = field(default_factory=list, repr=False, compare=False)
+
+    def frame_data(self) -> pd.DataFrame | None:
+        """The frame's units (loaded on first use when a loader was given)."""
+        if self.frame is not None or self.frame_loader is None:
+            return self.frame
+        if not self._frame_cache:
+            self._frame_cache.append(self.frame_loader())
+        return self._frame_cache[0]
+
+    def composition(self, variable: str) -> dict | None:
+        """Frame counts per category of `variable` (from the strata counts when it is the
+        stratification variable)."""
+        if variable == self.settings.strata and self.population:
+            return {k: float(v) for k, v in self.population.items()}
+        frame = self.frame_data()
+        if frame is None or variable not in frame:
+            return None
+        return {k: float(v) for k, v in frame[variable].value_counts().items()}
 
 
 HEADLINE_KINDS = ("overall_0_100",)
@@ -162,11 +189,15 @@ class WaveAnalysis:
                     )
                 )
             return None
-        margins = None
-        frame = self.inputs.frame
-        if frame is not None and self.settings.margins:
-            usable = [m for m in self.settings.margins if m in frame.columns and m in self.sample]
-            margins = frame_margins(frame, usable) if usable else None
+        margins = {}
+        for m in self.settings.margins:
+            if m not in self.sample:
+                continue
+            if m == self.settings.strata and self.inputs.population:
+                margins[m] = {k: float(v) for k, v in self.inputs.population.items()}
+            elif (frame := self.inputs.frame_data()) is not None and m in frame.columns:
+                margins.update(frame_margins(frame, [m]))
+        margins = margins or None
         try:
             return weight_wave(self.sample, margins=margins, trim=self.settings.trim)
         except RakingError as exc:
@@ -230,8 +261,8 @@ class WaveAnalysis:
     def representativeness(self) -> pd.DataFrame:
         from analysis.representativeness import representativeness_table
 
-        frame = self.inputs.frame
-        if frame is None or self.design is None:
+        frame = self.inputs.frame_data() if self.design is not None else None
+        if frame is None:
             return pd.DataFrame()
         data = self.design.data.assign(_w=self.design.weights)
         variables = [

@@ -424,9 +424,7 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
     pdata, pa = wave_analysis(url, prev["id"])
     if a.analysed is None or pa.analysed is None:
         return None
-    reference = None
-    if data.inputs.frame is not None and "profession" in data.inputs.frame:
-        reference = data.inputs.frame["profession"].value_counts().to_dict()
+    reference = data.inputs.composition("profession")
     table = compare_waves(
         pa.analysed,
         a.analysed,
@@ -453,12 +451,7 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
     ids = [w["id"] for w in waves]
     waves = waves[: ids.index(upto_wave_id) + 1] if upto_wave_id in ids else waves
     this_data, _ = _analysis(url, upto_wave_id, fp)
-    frame = this_data.inputs.frame
-    reference = (
-        frame["profession"].value_counts().to_dict()
-        if frame is not None and "profession" in frame
-        else None
-    )
+    reference = this_data.inputs.composition("profession")
     parts = []
     for w in waves:
         if w["status"] == "draft":

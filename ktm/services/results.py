@@ -150,9 +150,6 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
         questionnaire = questionnaire_of(conn, qhash)
         responses = _responses(conn, wave_id, questionnaire, qhash)
         snapshot = latest_snapshot(conn, wave_id)
-        frame = load_frame(conn, snapshot["id"], with_ids=False) if snapshot else None
-        if frame is not None:
-            frame = frame.drop(columns=[c for c in ("email", "name") if c in frame])
         sample_info = current_sample(conn, wave_id)
         population = dict(sample_info["population"]) if sample_info else {}
         sample = None
@@ -173,12 +170,22 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
         min_completes_stratum=wave["min_completes_stratum"] or 0,
         k=wave["disclosure_k"],
     )
+
+    def read_frame():
+        """The snapshot's units without identity, read when an analysis first needs them."""
+        if snapshot is None:
+            return None
+        with engine.connect() as conn:
+            frame = load_frame(conn, snapshot["id"], with_ids=False)
+        return frame.drop(columns=[c for c in ("email", "name") if c in frame])
+
     inputs = WaveInputs(
         responses=responses,
         columns=questionnaire.columns(),
         sample=sample,
-        frame=frame,
         settings=settings,
+        population=population or None,
+        frame_loader=read_frame,
     )
     return WaveData(wave, questionnaire, inputs, sample_info, snapshot)
 
@@ -202,9 +209,7 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
     d_last, d_prev = last_result.analysed, prev_result.analysed
     if d_last is None or d_prev is None:
         return None
-    reference = None
-    if last_result.inputs.frame is not None:
-        reference = last_result.inputs.frame["profession"].value_counts().to_dict()
+    reference = last_result.inputs.composition("profession")
     table = compare_waves(
         d_prev,
         d_last,

@@ -31,7 +31,7 @@ def test_weighted_scores_equal_the_design_api(last_wave):
     head = result.headline()
     assert head["estimate"] == pytest.approx(direct.estimate * 10, rel=1e-12)
     # The weights add up to the frame: design weights, nonresponse adjustment, raking.
-    assert design.weights.sum() == pytest.approx(len(data.inputs.frame), rel=1e-9)
+    assert design.weights.sum() == pytest.approx(len(data.inputs.frame_data()), rel=1e-9)
 
 
 def test_weighting_changes_the_estimate_where_response_differs(last_wave):
