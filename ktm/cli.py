@@ -22,6 +22,27 @@ class CommandError(Exception):
         self.code = code
 
 
+def database_url_of(args: argparse.Namespace) -> str:
+    """The database of a command: its own --database, the global one, or the default."""
+    from ktm.config import database_url
+
+    return database_url(getattr(args, "db", None) or getattr(args, "database", None))
+
+
+def engine_and_wave(args: argparse.Namespace):
+    """The engine and the wave named by --wave (an id, `open` or `latest`), or a CommandError."""
+    from store.db import get_engine
+    from store.waves import StoreError, resolve_wave
+
+    engine = get_engine(database_url_of(args))
+    try:
+        with engine.connect() as conn:
+            wave = resolve_wave(conn, args.wave)
+    except (StoreError, LookupError) as exc:
+        raise CommandError(str(exc)) from exc
+    return engine, wave
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ktm",

@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ktm.cli import CommandError
-from ktm.config import database_url
+from ktm.cli import CommandError, database_url_of
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -42,14 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_team_password)
 
 
-def _url(args) -> str:
-    return database_url(getattr(args, "db", None) or getattr(args, "database", None))
-
-
 def cmd_db_upgrade(args) -> int:
     from store.db import current_revision, get_engine
 
-    engine = get_engine(_url(args))
+    engine = get_engine(database_url_of(args))
     print(f"Schema up to date (revision {current_revision(engine)}) on {engine.url!r}")
     return 0
 
@@ -58,7 +53,7 @@ def cmd_demo(args) -> int:
     from ktm.demo import build_demo
     from store.db import get_engine
 
-    engine = get_engine(_url(args))
+    engine = get_engine(database_url_of(args))
     summary = build_demo(engine, seed=args.seed)
     for line in summary:
         print(line)
@@ -90,7 +85,7 @@ def cmd_serve(args) -> int:
     from ktm import auth
     from store.db import get_engine
 
-    url = _url(args)
+    url = database_url_of(args)
     engine = get_engine(url)
     from ktm.demo import seed_if_empty
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ktm.cli import CommandError
-from ktm.config import database_url
+from ktm.cli import CommandError, engine_and_wave
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,8 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export(args) -> int:
     from ktm.services.export import export_wave
-    from store.db import get_engine
-    from store.waves import StoreError, resolve_wave
+    from store.waves import StoreError
 
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
@@ -48,10 +46,8 @@ def cmd_export(args) -> int:
         )
     if args.csv_dir is not None and args.csv_dir.exists() and not args.csv_dir.is_dir():
         raise CommandError(f"{args.csv_dir}: is geen map / is not a folder")
-    engine = get_engine(database_url(getattr(args, "db", None) or getattr(args, "database", None)))
+    engine, wave = engine_and_wave(args)
     try:
-        with engine.connect() as conn:
-            wave = resolve_wave(conn, args.wave)
         result = export_wave(engine, wave["id"], out, args.csv_dir)
     except (StoreError, LookupError) as exc:
         raise CommandError(str(exc)) from exc

@@ -15,8 +15,7 @@ import argparse
 import os
 import sys
 
-from ktm.cli import CommandError
-from ktm.config import database_url
+from ktm.cli import CommandError, engine_and_wave
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,19 +40,6 @@ def _wave(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database", dest="db", metavar="URL", help="database URL")
 
 
-def _engine_and_wave(args):
-    from store.db import get_engine
-    from store.waves import StoreError, resolve_wave
-
-    engine = get_engine(database_url(getattr(args, "db", None) or getattr(args, "database", None)))
-    try:
-        with engine.connect() as conn:
-            wave = resolve_wave(conn, args.wave)
-    except StoreError as exc:
-        raise CommandError(str(exc)) from exc
-    return engine, wave
-
-
 def smtp_or_none():
     """The mail server from $KTM_SMTP_*, or None when none is configured at all."""
     from ktm.services.sampling import SamplingError, smtp_config_from_env
@@ -70,7 +56,7 @@ def cmd_publish(args) -> int:
     from ktm.services import feedback as svc
     from store.waves import StoreError
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     config = smtp_or_none()
 
     def progress(done: int, total: int) -> None:
@@ -90,7 +76,7 @@ def cmd_publish(args) -> int:
 def cmd_status(args) -> int:
     from store import actions as A
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     published = wave["published_at"]
     print(f"{wave['name']} (id {wave['id']}, {wave['status']})")
     print(
@@ -109,7 +95,7 @@ def cmd_status(args) -> int:
 def cmd_unpublish(args) -> int:
     from store import actions as A
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     A.unpublish_wave(engine, wave["id"])
     print(f"{wave['name']}: niet langer publiek / no longer public")
     return 0

@@ -29,8 +29,7 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
-from ktm.cli import CommandError
-from ktm.config import database_url
+from ktm.cli import CommandError, database_url_of, engine_and_wave
 
 REQUIRED_TABLES = ("alembic_version", "waves", "responses", "invitations")
 
@@ -67,10 +66,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _url(args) -> str:
-    return database_url(getattr(args, "database", None))
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -184,7 +179,7 @@ def backup_postgres(url: str, out: Path) -> str:
 
 
 def cmd_backup(args) -> int:
-    url = _url(args)
+    url = database_url_of(args)
     out: Path = args.out
     if out.exists() and not args.force:
         raise CommandError(f"{out} bestaat al (gebruik --force) / exists (use --force)")
@@ -299,7 +294,7 @@ def _anonymised_waves(url: str) -> set[int]:
 
 
 def cmd_restore(args) -> int:
-    url = _url(args)
+    url = database_url_of(args)
     backup: Path = args.file
     if not backup.is_file():
         raise CommandError(f"{backup} bestaat niet / does not exist")
@@ -342,15 +337,8 @@ def cmd_restore(args) -> int:
 
 def cmd_anonymise(args) -> int:
     from store import privacy
-    from store.db import get_engine
-    from store.waves import StoreError, resolve_wave
 
-    engine = get_engine(_url(args))
-    try:
-        with engine.connect() as conn:
-            wave = resolve_wave(conn, args.wave)
-    except (StoreError, LookupError) as exc:
-        raise CommandError(str(exc)) from exc
+    engine, wave = engine_and_wave(args)
     if not args.yes:
         raise CommandError(
             f"Anonimiseren van {wave['name']} kan niet ongedaan gemaakt worden: e-mailadressen, "
@@ -369,7 +357,7 @@ def cmd_retention(args) -> int:
     from store import privacy
     from store.db import get_engine
 
-    engine = get_engine(_url(args))
+    engine = get_engine(database_url_of(args))
     try:
         days = privacy.retention_days()
     except privacy.PrivacyError as exc:

@@ -12,8 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from ktm.cli import CommandError
-from ktm.config import database_url
+from ktm.cli import CommandError, engine_and_wave
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,19 +100,6 @@ def _wave(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database", dest="db", metavar="URL", help="database URL")
 
 
-def _engine_and_wave(args):
-    from store.db import get_engine
-    from store.waves import StoreError, resolve_wave
-
-    engine = get_engine(database_url(getattr(args, "db", None) or getattr(args, "database", None)))
-    try:
-        with engine.connect() as conn:
-            wave = resolve_wave(conn, args.wave)
-    except StoreError as exc:
-        raise CommandError(str(exc)) from exc
-    return engine, wave
-
-
 def _user_errors():
     from ktm.services.sampling import SamplingError
     from sampling.frame import FrameError
@@ -125,7 +111,7 @@ def _user_errors():
 def cmd_frame_import(args) -> int:
     from ktm.services import sampling as svc
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     if not args.file.exists():
         raise CommandError(f"{args.file}: bestand niet gevonden / file not found")
     try:
@@ -168,7 +154,7 @@ def _parse_sd(text: str | None) -> dict[str, float] | None:
 def cmd_sample_draw(args) -> int:
     from ktm.services import sampling as svc
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     strata = [s.strip() for s in args.strata.split(",") if s.strip()]
     try:
         result = svc.draw_sample(
@@ -199,7 +185,7 @@ def cmd_sample_draw(args) -> int:
 def cmd_invitations_export(args) -> int:
     from ktm.services import sampling as svc
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     try:
         result = svc.export_invitations(
             engine,
@@ -223,7 +209,7 @@ def cmd_invitations_export(args) -> int:
 def cmd_invitations_send(args) -> int:
     from ktm.services import sampling as svc
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     try:
         config = svc.smtp_config_from_env()
         last = [0]
@@ -258,7 +244,7 @@ def cmd_invitations_send(args) -> int:
 def cmd_invitations_post_contact(args) -> int:
     from ktm.services import sampling as svc
 
-    engine, wave = _engine_and_wave(args)
+    engine, wave = engine_and_wave(args)
     if not args.file.exists():
         raise CommandError(f"{args.file}: bestand niet gevonden / file not found")
     try:
