@@ -22,3 +22,16 @@ class Col:
     def __post_init__(self):
         self.item_id = self.item_id or self.name
         self.label = self.label or {"nl": f"Vraag {self.name}", "en": f"Question {self.name}"}
+
+
+def overall() -> Col:
+    """The overall-satisfaction item (0-10) the score, driver and trend tests share."""
+    return Col(
+        "tevredenheid",
+        type="rating10",
+        kind="rating",
+        scale_min=0,
+        scale_max=10,
+        role="overall",
+        dimension="globaal",
+    )

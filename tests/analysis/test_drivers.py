@@ -15,7 +15,7 @@ import statsmodels.api as sm
 
 from analysis import drivers as dr
 from analysis.design import Design
-from tests.analysis.columns import Col
+from tests.analysis.columns import Col, overall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -196,15 +196,7 @@ def simulated_wave(n=600, seed=5):
     data.loc[4, "beroep"] = "apotheker"  # a cell of one respondent
     data.loc[4, "verbetering"] = "Uitleg bij het formulier ontbreekt"
     cols = [
-        Col(
-            "tevredenheid",
-            type="rating10",
-            kind="rating",
-            scale_min=0,
-            scale_max=10,
-            role="overall",
-            dimension="globaal",
-        ),
+        overall(),
         Col("snelheid", dimension="snelheid"),
         Col("uitleg", dimension="uitleg"),
         Col("inloggen", dimension="inloggen"),

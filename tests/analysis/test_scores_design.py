@@ -11,7 +11,7 @@ import pytest
 
 from analysis import scores as sc
 from analysis.design import Design
-from tests.analysis.columns import Col
+from tests.analysis.columns import Col, overall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -19,15 +19,7 @@ RTOL = 1e-8
 
 
 COLUMNS = [
-    Col(
-        "tevredenheid",
-        type="rating10",
-        kind="rating",
-        scale_min=0,
-        scale_max=10,
-        role="overall",
-        dimension="globaal",
-    ),
+    overall(),
     Col("aanmelden", dimension="aanmelden"),
     Col("informatie", dimension="informatie"),
     Col("hulp", dimension="hulp"),

@@ -15,7 +15,7 @@ from scipy import stats
 from analysis import scores as sc
 from analysis import trend as tr
 from analysis.design import Design
-from tests.analysis.columns import Col
+from tests.analysis.columns import Col, overall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -23,15 +23,7 @@ REFERENCE = EXPECTED["reference"]
 
 
 COLUMNS = [
-    Col(
-        "tevredenheid",
-        type="rating10",
-        kind="rating",
-        scale_min=0,
-        scale_max=10,
-        role="overall",
-        dimension="globaal",
-    ),
+    overall(),
     Col("aanmelden", dimension="aanmelden"),
     Col("informatie", dimension="informatie"),
     Col("hulp", dimension="hulp"),
