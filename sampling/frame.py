@@ -646,76 +646,58 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
         unique_check("email", emails, "e-mailadres")
         out["email"] = [v for _, v in emails]
 
-    if "profession" in label_of:
+    def coded(canonical: str, convert, complaint) -> list[Any]:
+        """The column's values through `convert` (None = not valid: `complaint(value)`)."""
         values: list[Any] = []
-        for i, v in cells("profession"):
+        for i, v in cells(canonical):
             if _is_blank(v):
-                missing(i, "profession")
+                missing(i, canonical)
                 values.append(None)
                 continue
-            code = canonical_profession(v)
+            code = convert(v)
             if code is None:
-                problems.append(
-                    Problem(
-                        i + 2,
-                        first_label_of["profession"],
-                        f"onbekend beroep '{_text(v)}' (unknown profession); gekende codes "
-                        f"(known codes): {', '.join(PROFESSION_CODES)}",
-                    )
-                )
+                problems.append(Problem(i + 2, first_label_of[canonical], complaint(v)))
             values.append(code)
-        out["profession"] = values
+        return values
+
+    if "profession" in label_of:
+        out["profession"] = coded(
+            "profession",
+            canonical_profession,
+            lambda v: (
+                f"onbekend beroep '{_text(v)}' (unknown profession); gekende codes "
+                f"(known codes): {', '.join(PROFESSION_CODES)}"
+            ),
+        )
 
     if "training_year" in label_of:
         lo, hi = TRAINING_YEAR_RANGE
-        years: list[Any] = []
-        for i, v in cells("training_year"):
-            if _is_blank(v):
-                missing(i, "training_year")
-                years.append(None)
-                continue
+
+        def year_in_range(v: Any) -> int | None:
             year = _training_year(v)
-            if year is None or not lo <= year <= hi:
-                problems.append(
-                    Problem(
-                        i + 2,
-                        first_label_of["training_year"],
-                        f"opleidingsjaar '{_text(v)}' is geen geheel getal van {lo} tot {hi} "
-                        f"(training year must be a whole number {lo}-{hi})",
-                    )
-                )
-            years.append(year)
-        out["training_year"] = years
+            return year if year is not None and lo <= year <= hi else None
+
+        out["training_year"] = coded(
+            "training_year",
+            year_in_range,
+            lambda v: (
+                f"opleidingsjaar '{_text(v)}' is geen geheel getal van {lo} tot {hi} "
+                f"(training year must be a whole number {lo}-{hi})"
+            ),
+        )
 
     if "university" in label_of:
-        unis: list[Any] = []
-        for i, v in cells("university"):
-            if _is_blank(v):
-                missing(i, "university")
-                unis.append(None)
-            else:
-                unis.append(_text(v))
-        out["university"] = unis
+        out["university"] = coded("university", _text, lambda v: "")
 
     if "language" in label_of:
-        langs: list[Any] = []
-        for i, v in cells("language"):
-            if _is_blank(v):
-                missing(i, "language")
-                langs.append(None)
-                continue
-            code = canonical_language(v)
-            if code is None:
-                problems.append(
-                    Problem(
-                        i + 2,
-                        first_label_of["language"],
-                        f"onbekende taal '{_text(v)}' (unknown language); gebruik (use) "
-                        f"{', '.join(LANGUAGES)}",
-                    )
-                )
-            langs.append(code)
-        out["language"] = langs
+        out["language"] = coded(
+            "language",
+            canonical_language,
+            lambda v: (
+                f"onbekende taal '{_text(v)}' (unknown language); gebruik (use) "
+                f"{', '.join(LANGUAGES)}"
+            ),
+        )
 
     # The store keeps these in columns of a fixed size; say so here, not as a database error.
     for canonical, limit in MAX_LENGTH.items():
