@@ -36,6 +36,8 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sampling.invitations import MONTHS_EN
+
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "1",
@@ -191,20 +193,6 @@ _MONTHS_NL = (
     "november",
     "december",
 )
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _STATUS = {
     "planned": ("gepland", "planned"),
     "in_progress": ("lopend", "in progress"),
@@ -255,7 +243,7 @@ def _date(d: Any, lang: str) -> str:
         d = d.date()
     if lang == "nl":
         return f"{d.day} {_MONTHS_NL[d.month - 1]} {d.year}"
-    return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"  # not strftime: locale-free
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"  # not strftime: locale-free
 
 
 def _period(start: Any, end: Any, lang: str) -> str:

@@ -122,7 +122,8 @@ MAIL_MERGE_COLUMNS = (
 )
 
 
-_MONTHS_EN = (
+# English month names, locale-free (strftime would follow the server's locale).
+MONTHS_EN = (
     "January",
     "February",
     "March",
@@ -145,7 +146,7 @@ def format_deadline(deadline: date | datetime | str, lang: str = "nl") -> str:
     if isinstance(deadline, datetime):
         deadline = deadline.date()
     if lang == "en":
-        return f"{deadline.day} {_MONTHS_EN[deadline.month - 1]} {deadline.year}"
+        return f"{deadline.day} {MONTHS_EN[deadline.month - 1]} {deadline.year}"
     return deadline.strftime("%d/%m/%Y")
 
 
