@@ -13,13 +13,12 @@ deleted here; sending them is `ktm.services.feedback`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from store.db import utcnow
+from store.db import reading, utcnow, writing
 from store.schema import (
     ACTION_STATUSES,
     action_history,
@@ -63,28 +62,6 @@ class ActionError(StoreError):
 
 class ConflictError(ActionError):
     """The action changed since the caller read it: reload, then apply the change again."""
-
-
-@contextmanager
-def _tx(bind: Engine | Connection) -> Iterator[Connection]:
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            yield conn
-    elif bind.in_transaction():
-        with bind.begin_nested():
-            yield bind
-    else:
-        with bind.begin():
-            yield bind
-
-
-@contextmanager
-def _read(bind: Engine | Connection) -> Iterator[Connection]:
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            yield conn
-    else:
-        yield bind
 
 
 def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,7 +137,7 @@ def create_action(
     for name in REQUIRED:
         if name not in values:
             values |= _clean({name: None})  # raises the "missing" message
-    with _tx(bind) as conn:
+    with writing(bind) as conn:
         get_wave(conn, wave_id)  # a clear error for an unknown wave
         action_id = int(
             conn.execute(
@@ -191,7 +168,7 @@ def update_action(
     """
     now = now or utcnow()
     values = _clean(fields)
-    with _tx(bind) as conn:
+    with writing(bind) as conn:
         row = (
             conn.execute(
                 select(improvement_actions)
@@ -242,7 +219,7 @@ def list_actions(bind: Engine | Connection, wave_id: int) -> list[dict]:
     """The wave's actions, oldest first, as plain dicts: id, wave_id, improvement_point,
     description, owner, status, due_date (date or None), public_text_nl, public_text_en,
     created_at, updated_at (aware UTC datetimes). What the Verantwoording and pages read."""
-    with _read(bind) as conn:
+    with reading(bind) as conn:
         rows = conn.execute(
             select(*(improvement_actions.c[c] for c in _LIST_COLUMNS))
             .where(improvement_actions.c.wave_id == wave_id)
@@ -258,7 +235,7 @@ def list_actions(bind: Engine | Connection, wave_id: int) -> list[dict]:
 
 
 def get_action(bind: Engine | Connection, action_id: int) -> dict:
-    with _read(bind) as conn:
+    with reading(bind) as conn:
         row = (
             conn.execute(select(improvement_actions).where(improvement_actions.c.id == action_id))
             .mappings()
@@ -273,7 +250,7 @@ def get_action(bind: Engine | Connection, action_id: int) -> dict:
 
 def history(bind: Engine | Connection, action_id: int) -> list[dict]:
     """The action's changes, oldest first: changed_at, changed_by, change {field: [old, new]}."""
-    with _read(bind) as conn:
+    with reading(bind) as conn:
         rows = conn.execute(
             select(action_history)
             .where(action_history.c.action_id == action_id)
@@ -294,7 +271,7 @@ def publish_wave(
     An open or draft wave is refused: its figures are not final.
     """
     now = now or utcnow()
-    with _tx(bind) as conn:
+    with writing(bind) as conn:
         wave = get_wave(conn, wave_id)
         if wave["status"] != "closed":
             raise ActionError(
@@ -310,14 +287,14 @@ def publish_wave(
 
 def unpublish_wave(bind: Engine | Connection, wave_id: int) -> None:
     """Take a wave off the public page (e.g. an error found in its figures)."""
-    with _tx(bind) as conn:
+    with writing(bind) as conn:
         get_wave(conn, wave_id)
         conn.execute(update(waves).where(waves.c.id == wave_id).values(published_at=None))
 
 
 def published_waves(bind: Engine | Connection) -> list[dict]:
     """The published waves, oldest first (by fieldwork start, then id)."""
-    with _read(bind) as conn:
+    with reading(bind) as conn:
         rows = conn.execute(
             select(waves)
             .where(waves.c.published_at.is_not(None))
@@ -330,7 +307,7 @@ def published_waves(bind: Engine | Connection) -> list[dict]:
 
 
 def consent_count(bind: Engine | Connection, wave_id: int) -> int:
-    with _read(bind) as conn:
+    with reading(bind) as conn:
         return int(
             conn.execute(
                 select(func.count()).select_from(consents).where(consents.c.wave_id == wave_id)
@@ -340,7 +317,7 @@ def consent_count(bind: Engine | Connection, wave_id: int) -> int:
 
 def pending_consents(bind: Engine | Connection, wave_id: int) -> list[dict]:
     """Who still waits for the e-mail: id, email, language (oldest first)."""
-    with _read(bind) as conn:
+    with reading(bind) as conn:
         rows = conn.execute(
             select(consents.c.id, consents.c.email, consents.c.language)
             .where(consents.c.wave_id == wave_id)
@@ -354,5 +331,5 @@ def delete_consents(bind: Engine | Connection, consent_ids: Iterable[int]) -> in
     ids = [int(i) for i in consent_ids]
     if not ids:
         return 0
-    with _tx(bind) as conn:
+    with writing(bind) as conn:
         return conn.execute(delete(consents).where(consents.c.id.in_(ids))).rowcount

@@ -8,6 +8,7 @@ runs on PostgreSQL: only the URL changes.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _engines: dict[str, Engine] = {}
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 _upgraded: set[str] = set()
 _lock = threading.Lock()
 
@@ -36,14 +38,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+READ_ONLY = "ktm_read_only"  # execution option set by :func:`reading`
+
+
 def _sqlite_begin(conn) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        # A deferred BEGIN never takes the write lock: under WAL a reader sees its snapshot
+        # and neither waits for nor holds up the writers.
+        conn.exec_driver_sql("BEGIN")
+        return
     # BEGIN IMMEDIATE takes the write lock at the start, so two writers queue on the busy
     # timeout instead of one failing with "database is locked" when it upgrades a read lock.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create(url: str) -> Engine:
-    """A new engine for `url` (no caching), with the SQLite settings applied."""
+def create(url: str, *, writer_lock: bool = True) -> Engine:
+    """A new engine for `url` (no caching), with the SQLite settings applied.
+
+    `writer_lock=False` leaves SQLite's writers to its busy timeout alone (see _one_writer);
+    the load benchmark compares the two."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -59,6 +72,8 @@ def create(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
 
         event.listen(engine, "begin", _sqlite_begin)
+        if writer_lock:
+            _writer_locks[engine] = threading.RLock()
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = str(parsed.set(drivername="postgresql+psycopg"))
@@ -116,5 +131,74 @@ def table_names(engine: Engine) -> list[str]:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """One transaction: everything in the block is committed together, or nothing is."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         yield conn
+
+
+@contextmanager
+def connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """One pooled connection for several transactions in a row (one checkout, not one each)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            yield conn
+    else:
+        yield bind
+
+
+@contextmanager
+def reading(bind: Engine | Connection) -> Iterator[Connection]:
+    """One read-only transaction: a consistent snapshot that does not take SQLite's write lock.
+
+    Every other transaction on SQLite begins IMMEDIATE (it holds the one write lock from its
+    first statement), so a dashboard query or the read half of a page save would otherwise
+    make the respondents' saves wait. Do not write in this block: on SQLite a write after a
+    read fails at once when another writer committed in between. Given a Connection inside a
+    transaction, the block reads in that transaction.
+    """
+    with connected(bind) as conn:
+        if conn.in_transaction():
+            yield conn
+            return
+        conn.execution_options(**{READ_ONLY: True})
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.execution_options(**{READ_ONLY: False})
+
+
+@contextmanager
+def writing(bind: Engine | Connection) -> Iterator[Connection]:
+    """One transaction for a store function that takes an Engine or a Connection.
+
+    An Engine: a transaction of its own. A Connection inside a transaction: a savepoint, so a
+    refusal rolls back this function's writes only. A Connection outside one: a transaction.
+    """
+    with connected(bind) as conn:
+        if conn.in_transaction():
+            with conn.begin_nested():
+                yield conn
+            return
+        with _one_writer(conn.engine), conn.begin():
+            yield conn
+
+
+@contextmanager
+def _one_writer(engine: Engine) -> Iterator[None]:
+    """On SQLite, this process's writers take turns on a lock of their own.
+
+    SQLite lets one writer in at a time and makes the others poll, sleeping up to 100 ms
+    between tries, so under load a save can wait far longer than the writes before it took.
+    Here a waiting writer is woken the moment the one before it commits. Writers in other
+    processes still wait on the busy timeout; after that long, this one goes ahead and does too.
+    """
+    lock = _writer_locks.get(engine)
+    if lock is None:
+        yield
+        return
+    got = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        yield
+    finally:
+        if got:
+            lock.release()

@@ -24,18 +24,17 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sampling import invitations as invitations_core
-from store.db import utcnow
+from store.db import connected, reading, utcnow, writing
 from store.schema import (
     consents,
     frame_units,
@@ -172,19 +171,6 @@ class InvalidAnswers(ResponseError):
 # --- transactions ----------------------------------------------------------------------------
 
 
-@contextmanager
-def _tx(bind: Engine | Connection) -> Iterator[Connection]:
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            yield conn
-    elif bind.in_transaction():
-        with bind.begin_nested():
-            yield bind
-    else:
-        with bind.begin():
-            yield bind
-
-
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite gives naive datetimes back; the store writes UTC only.
     if value is not None and value.tzinfo is None:
@@ -241,14 +227,12 @@ def _client(client_key: str) -> str:
     return hashlib.sha256((client_key or "").encode("utf-8")).hexdigest()
 
 
-def _lookup(conn: Connection, token: Any, client_key: str, now: datetime):
-    """(invitation row | None, refusal | None); counts the failure for unknown tokens."""
-    key = _client(client_key)
-    wait = _throttled(conn, key, now)
+def _find(conn: Connection, token: Any, client_key: str, now: datetime):
+    """(invitation row | None, refusal | None), without writing anything."""
+    wait = _throttled(conn, _client(client_key), now)
     if wait is not None:
         return None, Refused(Refusal.THROTTLED, retry_after=wait)
     if not invitations_core.token_shape_ok(token):
-        _count_failure(conn, key, now)
         return None, Refused(Refusal.UNKNOWN)
     digest = hash_token(token)
     row = (
@@ -257,9 +241,16 @@ def _lookup(conn: Connection, token: Any, client_key: str, now: datetime):
         .first()
     )
     if row is None or not invitations_core.tokens_equal(str(row["token_hash"]), digest):
-        _count_failure(conn, key, now)
         return None, Refused(Refusal.UNKNOWN)
     return dict(row), None
+
+
+def _lookup(conn: Connection, token: Any, client_key: str, now: datetime):
+    """As _find, and an unknown token counts as a failure of the client."""
+    inv, refused = _find(conn, token, client_key, now)
+    if refused is not None and refused.reason is Refusal.UNKNOWN:
+        _count_failure(conn, _client(client_key), now)
+    return inv, refused
 
 
 def _wave(conn: Connection, wave_id: int) -> dict | None:
@@ -279,26 +270,39 @@ def _response_for_invitation(conn: Connection, invitation_id: int) -> dict | Non
 def open_invitation(
     conn: Engine | Connection, token: Any, client_key: str, *, now: datetime | None = None
 ) -> OpenedInvitation | Refused:
-    """The invitation behind a personal link, or why it does not open the survey."""
+    """The invitation behind a personal link, or why it does not open the survey.
+
+    A good link is only read (no write lock); an unknown one is counted against the client
+    afterwards, in a write of its own. Guesses sent at the same moment are each counted, but
+    are all looked up before the first of them is: the throttle holds from then on.
+    """
     now = now or utcnow()
-    with _tx(conn) as c:
-        inv, refused = _lookup(c, token, client_key, now)
-        if refused is not None:
-            return refused
-        wave = _wave(c, inv["wave_id"])
-        response = _response_for_invitation(c, inv["id"])
-        if inv["disposition"] == "complete" or (response and response["status"] == "complete"):
-            return Refused(Refusal.USED, wave_id=inv["wave_id"])
-        if inv["disposition"] == "opted_out":
-            return Refused(Refusal.OPTED_OUT, wave_id=inv["wave_id"])
-        if wave is None or wave["status"] != "open":
-            return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
-        expires = _aware(inv["expires_at"])
-        if expires is not None and expires <= now:
-            return Refused(Refusal.EXPIRED, wave_id=inv["wave_id"])
-        if not wave.get("questionnaire_hash"):
-            return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
-        return OpenedInvitation(inv, wave, wave["questionnaire_hash"])
+    with connected(conn) as c0:
+        with reading(c0) as c:
+            inv, refused = _find(c, token, client_key, now)
+            if refused is None:
+                return _opened(c, inv, now)
+        if refused.reason is Refusal.UNKNOWN:
+            with writing(c0) as c:
+                _count_failure(c, _client(client_key), now)
+        return refused
+
+
+def _opened(c: Connection, inv: dict, now: datetime) -> OpenedInvitation | Refused:
+    wave = _wave(c, inv["wave_id"])
+    response = _response_for_invitation(c, inv["id"])
+    if inv["disposition"] == "complete" or (response and response["status"] == "complete"):
+        return Refused(Refusal.USED, wave_id=inv["wave_id"])
+    if inv["disposition"] == "opted_out":
+        return Refused(Refusal.OPTED_OUT, wave_id=inv["wave_id"])
+    if wave is None or wave["status"] != "open":
+        return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
+    expires = _aware(inv["expires_at"])
+    if expires is not None and expires <= now:
+        return Refused(Refusal.EXPIRED, wave_id=inv["wave_id"])
+    if not wave.get("questionnaire_hash"):
+        return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
+    return OpenedInvitation(inv, wave, wave["questionnaire_hash"])
 
 
 def open_wave_link(conn: Engine | Connection, wave_ref: Any) -> dict | Refused:
@@ -306,7 +310,7 @@ def open_wave_link(conn: Engine | Connection, wave_ref: Any) -> dict | Refused:
     text = str(wave_ref or "").strip()
     if not text.isdigit() or len(text) > 9:
         return Refused(Refusal.UNKNOWN)
-    with _tx(conn) as c:
+    with writing(conn) as c:
         wave = _wave(c, int(text))
         if wave is None:
             return Refused(Refusal.UNKNOWN)
@@ -322,7 +326,7 @@ def record_opt_out(
 ) -> Refused | None:
     """`?t=<token>&optout=1`: no more reminders. None when recorded (or already recorded)."""
     now = now or utcnow()
-    with _tx(conn) as c:
+    with writing(conn) as c:
         inv, refused = _lookup(c, token, client_key, now)
         if refused is not None:
             return refused
@@ -357,7 +361,7 @@ def questionnaire_mode(response: Mapping) -> str:
 
 
 def load_response(conn: Engine | Connection, response_id: int) -> dict:
-    with _tx(conn) as c:
+    with writing(conn) as c:
         row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
         if row is None:
             raise ResponseNotFound(response_id)
@@ -368,13 +372,13 @@ def _insert_response(c: Connection, values: dict, unique_lookup) -> dict:
     """Insert, or return the row a concurrent request inserted first (unique key)."""
     try:
         with c.begin_nested():
-            rid = c.execute(insert(responses).values(**values)).inserted_primary_key[0]
+            row = c.execute(insert(responses).values(**values).returning(responses))
+            return dict(row.mappings().one())
     except IntegrityError:
         row = c.execute(select(responses).where(unique_lookup)).mappings().first()
         if row is None:
             raise
         return dict(row)
-    return dict(c.execute(select(responses).where(responses.c.id == rid)).mappings().one())
 
 
 def start_or_resume(
@@ -393,7 +397,7 @@ def start_or_resume(
     `session_key` from the browser session; only its hash is stored.
     """
     now = now or utcnow()
-    with _tx(conn) as c:
+    with writing(conn) as c:
         if invitation is not None:
             inv_id = (
                 invitation.invitation_id
@@ -526,6 +530,15 @@ def sections_asked(q, mode: str) -> list:
     ]
 
 
+def sections_to_show(q, mode: str, answers: dict) -> list:
+    """The sections asked in `mode` that have something to show given `answers` (the form's
+    pages, in order)."""
+    from survey.data import visible_items
+
+    effective = _relevant(q, answers)
+    return [s for s in sections_asked(q, mode) if visible_items(q, s, answers, effective=effective)]
+
+
 def _blank(item, value: Any) -> bool:
     if value is None:
         return not item.na  # None is n.v.t. on an item that offers it
@@ -551,24 +564,30 @@ def _clean(q, sections, raw: Mapping[str, Any]) -> tuple[dict, dict[str, tuple[s
     return out, errors
 
 
-def _errors(q, sections, answers: dict) -> dict[str, tuple[str, str]]:
+def _errors(q, sections, answers: dict, effective: dict) -> dict[str, tuple[str, str]]:
+    """Errors per answer key (nl, en); `effective` is effective_answers(q, answers)."""
     from survey.data import validate_page
 
     errors: dict[str, tuple[str, str]] = {}
     for section in sections:
-        nl = validate_page(q, section, answers, "nl")
+        nl = validate_page(q, section, answers, "nl", effective=effective)
         if nl:
-            en = validate_page(q, section, answers, "en")
+            en = validate_page(q, section, answers, "en", effective=effective)
             errors.update({k: (v, en.get(k, v)) for k, v in nl.items()})
     return errors
 
 
-def _effective(q, sections, answers: dict) -> dict:
-    """Only answers to items that are asked in this mode and relevant (skip logic)."""
+def _relevant(q, answers: dict) -> dict:
+    """The answers to items that are relevant (skip logic), in questionnaire order."""
     from survey.data import effective_answers
 
+    return effective_answers(q, answers)
+
+
+def _asked(sections, effective: dict) -> dict:
+    """Only answers to items that are asked in this mode (and relevant: `effective`)."""
     asked = {k for s in sections for it in s.items for k in it.answer_keys()}
-    return {k: v for k, v in effective_answers(q, answers).items() if k in asked}
+    return {k: v for k, v in effective.items() if k in asked}
 
 
 def check_page(q, section_id: str, stored: Mapping, page_answers: Mapping, mode: str) -> PageCheck:
@@ -593,21 +612,24 @@ def check_page(q, section_id: str, stored: Mapping, page_answers: Mapping, mode:
     own = {k for it in section.items for k in it.answer_keys()}
     merged = {k: v for k, v in stored.items() if k not in own}
     merged.update(page)
-    errors.update(_errors(q, [section], merged))
-    return PageCheck(_effective(q, sections, merged), errors)
+    effective = _relevant(q, merged)
+    errors.update(_errors(q, [section], merged, effective))
+    return PageCheck(_asked(sections, effective), errors)
 
 
 def check_all(q, answers: Mapping, mode: str) -> dict[str, tuple[str, str]]:
     """Errors on every section asked (required items unanswered, values out of range)."""
-    return _errors(q, sections_asked(q, mode), dict(answers))
+    answers = dict(answers)
+    return _errors(q, sections_asked(q, mode), answers, _relevant(q, answers))
 
 
 def check_full(q, answers: Mapping, mode: str) -> tuple[dict, dict[str, tuple[str, str]]]:
     """A whole questionnaire at once (paper): the answers to store and the errors."""
     sections = sections_asked(q, mode)
     cleaned, errors = _clean(q, sections, answers)
-    errors.update(_errors(q, sections, cleaned))
-    return _effective(q, sections, cleaned), errors
+    effective = _relevant(q, cleaned)
+    errors.update(_errors(q, sections, cleaned, effective))
+    return _asked(sections, effective), errors
 
 
 def _stratum(c: Connection, wave_id: int, strata: Mapping) -> str | None:
@@ -632,11 +654,60 @@ def _profile_strata(q, answers: Mapping) -> dict:
     return out
 
 
-def _require_open(c: Connection, row: Mapping) -> None:
+_SELECT_RESPONSE = select(responses).where(responses.c.id == bindparam("response_id"))
+_SELECT_RESPONSE_AND_WAVE = (
+    select(responses, waves.c.status.label("wave_status"))
+    .join(waves, waves.c.id == responses.c.wave_id)
+    .where(responses.c.id == bindparam("response_id"))
+)
+# The conditions under which a web answer may be written: the revision the respondent saw, a
+# partial response, and a wave in fieldwork (paper answers are keyed in apart).
+_WRITABLE = and_(
+    responses.c.id == bindparam("response_id"),
+    responses.c.revision == bindparam("seen_revision"),
+    responses.c.status == "partial",
+    exists().where(and_(waves.c.id == responses.c.wave_id, waves.c.status == "open")),
+)
+
+
+def _response_and_wave_status(c: Connection, response_id: int) -> tuple[dict, str]:
+    row = c.execute(_SELECT_RESPONSE_AND_WAVE, {"response_id": response_id}).mappings().first()
+    if row is None:
+        raise ResponseNotFound(response_id)
+    row = dict(row)
+    return row, row.pop("wave_status")
+
+
+def _require_open(wave_status: str) -> None:
     # Web answers only while the wave is in fieldwork; paper answers are keyed in apart.
-    wave = _wave(c, row["wave_id"])
-    if wave is None or wave["status"] != "open":
+    if wave_status != "open":
         raise WaveNotOpen()
+
+
+def _update_partial(c: Connection, response_id: int, revision: int, values: dict) -> dict | None:
+    """Write `values` if the response is still as it was read (see _WRITABLE); the new row,
+    or None when it is not."""
+    row = (
+        c.execute(
+            update(responses).where(_WRITABLE).values(**values).returning(responses),
+            {"response_id": response_id, "seen_revision": revision},
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+def _why_not_saved(c: Connection, response_id: int, revision: int) -> ResponseError:
+    """Why a write under _WRITABLE found no row, read inside the writing transaction."""
+    row = c.execute(_SELECT_RESPONSE, {"response_id": response_id}).mappings().first()
+    if row is None:
+        return ResponseNotFound(response_id)
+    if row["status"] == "complete":
+        return AlreadyCompleted()
+    if row["revision"] != revision:
+        return StaleRevision()
+    return WaveNotOpen()
 
 
 def save_page(
@@ -652,69 +723,62 @@ def save_page(
 ) -> dict:
     """Validate and store one page of answers; returns the updated row (revision + 1).
 
-    Raises InvalidAnswers (nothing stored), StaleRevision, AlreadyCompleted, ResponseNotFound.
+    Raises InvalidAnswers (nothing stored), StaleRevision, AlreadyCompleted, WaveNotOpen,
+    ResponseNotFound.
     """
     now = now or utcnow()
-    with _tx(conn) as c:
-        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
-        if row is None:
-            raise ResponseNotFound(response_id)
-        if row["status"] == "complete":
-            raise AlreadyCompleted()
-        if row["revision"] != revision:
-            raise StaleRevision()
-        _require_open(c, row)
-        q = questionnaire_for(c, row["questionnaire_hash"])
-        mode = questionnaire_mode(row)
-        checked = check_page(q, section_id, row["answers"] or {}, page_answers, mode)
-        if checked.errors:
-            raise InvalidAnswers(checked.errors)
-        values: dict[str, Any] = {
-            "answers": checked.answers,
-            "progress": dict(progress),
-            "revision": revision + 1,
-            "updated_at": now,
-        }
-        if language:
-            values["language"] = language
-        if mode == "open":  # the profile is asked: strata follow the answers
-            strata = {
-                k: v for k, v in (row["strata"] or {}).items() if k not in PROFILE_STRATA.values()
+    with connected(conn) as c0:
+        # Read and validate in a read-only transaction: SQLite's one write lock is held only for
+        # the two writes below, not while the page is validated.
+        with reading(c0) as c:
+            row, wave_status = _response_and_wave_status(c, response_id)
+            if row["status"] == "complete":
+                raise AlreadyCompleted()
+            if row["revision"] != revision:
+                raise StaleRevision()
+            _require_open(wave_status)
+            q = questionnaire_for(c, row["questionnaire_hash"])
+            mode = questionnaire_mode(row)
+            checked = check_page(q, section_id, row["answers"] or {}, page_answers, mode)
+            if checked.errors:
+                raise InvalidAnswers(checked.errors)
+            values: dict[str, Any] = {
+                "answers": checked.answers,
+                "progress": dict(progress),
+                "revision": revision + 1,
+                "updated_at": now,
             }
-            strata.update(_profile_strata(q, checked.answers))
             if language:
-                strata["language"] = language
-            values["strata"] = strata
-            values["stratum"] = _stratum(c, row["wave_id"], strata)
-        n = c.execute(
-            update(responses)
-            .where(
-                and_(
-                    responses.c.id == response_id,
-                    responses.c.revision == revision,
-                    responses.c.status == "partial",
-                )
-            )
-            .values(**values)
-        ).rowcount
-        if n != 1:  # a concurrent writer got in between our read and this write
-            raise StaleRevision()
-        if row["invitation_id"] is not None:
-            c.execute(
-                update(invitations)
-                .where(
-                    and_(
-                        invitations.c.id == row["invitation_id"],
-                        invitations.c.disposition.in_(
-                            ("not_invited", "invited", "bounced", "opened")
-                        ),
+                values["language"] = language
+            if mode == "open":  # the profile is asked: strata follow the answers
+                strata = {
+                    k: v
+                    for k, v in (row["strata"] or {}).items()
+                    if k not in PROFILE_STRATA.values()
+                }
+                strata.update(_profile_strata(q, checked.answers))
+                if language:
+                    strata["language"] = language
+                values["strata"] = strata
+                values["stratum"] = _stratum(c, row["wave_id"], strata)
+        with writing(c0) as c:
+            saved = _update_partial(c, response_id, revision, values)
+            if saved is None:  # another write got in between the read and this one
+                raise _why_not_saved(c, response_id, revision)
+            if row["invitation_id"] is not None:
+                c.execute(
+                    update(invitations)
+                    .where(
+                        and_(
+                            invitations.c.id == row["invitation_id"],
+                            invitations.c.disposition.in_(
+                                ("not_invited", "invited", "bounced", "opened")
+                            ),
+                        )
                     )
+                    .values(disposition="partial")
                 )
-                .values(disposition="partial")
-            )
-        return dict(
-            c.execute(select(responses).where(responses.c.id == response_id)).mappings().one()
-        )
+            return saved
 
 
 def complete(
@@ -723,49 +787,47 @@ def complete(
     """Mark a response complete; a second call (double click, replay) changes nothing.
 
     Every section asked is validated again on the stored answers (required items answered).
-    Raises InvalidAnswers, StaleRevision, ResponseNotFound.
+    Raises InvalidAnswers, StaleRevision, WaveNotOpen, ResponseNotFound.
     """
     now = now or utcnow()
-    with _tx(conn) as c:
-        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
-        if row is None:
-            raise ResponseNotFound(response_id)
-        if row["status"] == "complete":
-            return dict(row)
-        if row["revision"] != revision:
-            raise StaleRevision()
-        _require_open(c, row)
-        q = questionnaire_for(c, row["questionnaire_hash"])
-        errors = check_all(q, row["answers"] or {}, questionnaire_mode(row))
-        if errors:
-            raise InvalidAnswers(errors)
-        n = c.execute(
-            update(responses)
-            .where(
-                and_(
-                    responses.c.id == response_id,
-                    responses.c.revision == revision,
-                    responses.c.status == "partial",
+    with connected(conn) as c0:
+        with reading(c0) as c:
+            row, wave_status = _response_and_wave_status(c, response_id)
+            if row["status"] == "complete":
+                return row
+            if row["revision"] != revision:
+                raise StaleRevision()
+            _require_open(wave_status)
+            q = questionnaire_for(c, row["questionnaire_hash"])
+            errors = check_all(q, row["answers"] or {}, questionnaire_mode(row))
+            if errors:
+                raise InvalidAnswers(errors)
+        with writing(c0) as c:
+            done = _update_partial(
+                c,
+                response_id,
+                revision,
+                {
+                    "status": "complete",
+                    "completed_at": now,
+                    "updated_at": now,
+                    "revision": revision + 1,
+                },
+            )
+            if done is None:
+                current = (
+                    c.execute(_SELECT_RESPONSE, {"response_id": response_id}).mappings().first()
                 )
-            )
-            .values(status="complete", completed_at=now, updated_at=now, revision=revision + 1)
-        ).rowcount
-        if n != 1:
-            current = (
-                c.execute(select(responses).where(responses.c.id == response_id)).mappings().one()
-            )
-            if current["status"] == "complete":
-                return dict(current)
-            raise StaleRevision()
-        if row["invitation_id"] is not None:
-            c.execute(
-                update(invitations)
-                .where(invitations.c.id == row["invitation_id"])
-                .values(disposition="complete", completed_at=now)
-            )
-        return dict(
-            c.execute(select(responses).where(responses.c.id == response_id)).mappings().one()
-        )
+                if current is not None and current["status"] == "complete":
+                    return dict(current)  # a concurrent double click completed it first
+                raise _why_not_saved(c, response_id, revision)
+            if row["invitation_id"] is not None:
+                c.execute(
+                    update(invitations)
+                    .where(invitations.c.id == row["invitation_id"])
+                    .values(disposition="complete", completed_at=now)
+                )
+            return done
 
 
 # --- paper questionnaires ----------------------------------------------------------------------
@@ -784,7 +846,7 @@ def save_paper_response(
     The profile is entered by the team (profile items); everything is validated as on the web.
     """
     now = now or utcnow()
-    with _tx(conn) as c:
+    with writing(conn) as c:
         wave = _wave(c, wave_id)
         if wave is None:
             raise ResponseError(
@@ -836,7 +898,7 @@ def record_consent(
     Idempotent. True when a consent is (already) stored.
     """
     now = now or utcnow()
-    with _tx(conn) as c:
+    with writing(conn) as c:
         row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
         if row is None or row["status"] != "complete" or row["invitation_id"] is None:
             return False

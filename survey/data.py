@@ -94,9 +94,18 @@ def effective_answers(q: Questionnaire, answers: dict[str, Any]) -> dict[str, An
     return out
 
 
-def visible_items(q: Questionnaire, section: Section, answers: dict[str, Any]) -> list[Item]:
-    """The items of `section` to show, given the answers so far (skip logic applied)."""
-    eff = effective_answers(q, answers)
+def visible_items(
+    q: Questionnaire,
+    section: Section,
+    answers: dict[str, Any],
+    *,
+    effective: dict[str, Any] | None = None,
+) -> list[Item]:
+    """The items of `section` to show, given the answers so far (skip logic applied).
+
+    `effective` is ``effective_answers(q, answers)`` when the caller has it already (it
+    looks at several sections of the same answers)."""
+    eff = effective_answers(q, answers) if effective is None else effective
     # Items on this page are judged on the answers before them, including earlier ones
     # on the same page.
     before: dict[str, Any] = {}
@@ -123,8 +132,11 @@ def visible_sections(
     q: Questionnaire, answers: dict[str, Any], mode: str | None = None
 ) -> list[Section]:
     """Sections that have something to ask, in order (for the progress bar and navigation)."""
+    eff = effective_answers(q, answers)
     return [
-        s for s in q.sections if (mode is None or s.asked_in(mode)) and visible_items(q, s, answers)
+        s
+        for s in q.sections
+        if (mode is None or s.asked_in(mode)) and visible_items(q, s, answers, effective=eff)
     ]
 
 
@@ -217,11 +229,17 @@ def validate_item(
 
 
 def validate_page(
-    q: Questionnaire, section: Section, answers: dict[str, Any], lang: str = "nl"
+    q: Questionnaire,
+    section: Section,
+    answers: dict[str, Any],
+    lang: str = "nl",
+    *,
+    effective: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """{item_id: message} for every visible item on the page whose answer is not acceptable."""
+    """{item_id: message} for every visible item on the page whose answer is not acceptable
+    (`effective` as for :func:`visible_items`)."""
     errors: dict[str, str] = {}
-    for item in visible_items(q, section, answers):
+    for item in visible_items(q, section, answers, effective=effective):
         msg = validate_item(q, item, answers, lang)
         if msg:
             errors[item.id] = msg

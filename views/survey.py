@@ -12,7 +12,8 @@ import streamlit as st
 from ktm import webapp
 from ktm.webapp import t
 from store import responses as R
-from survey import data, form
+from store.db import reading
+from survey import form
 
 STATE = "survey"
 refusals = {
@@ -214,7 +215,7 @@ def thank_you(q, state: dict, response: dict) -> None:
 def survey(state: dict) -> None:
     lang = webapp.lang()
     response = R.load_response(engine, state["response_id"])
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         q = R.questionnaire_for(conn, response["questionnaire_hash"])
     if response["status"] == "complete":
         if state["completed_here"]:
@@ -226,7 +227,7 @@ def survey(state: dict) -> None:
     nav_slot = st.container()
     mode = R.questionnaire_mode(response)
     draft = state["draft"]
-    sections = [s for s in R.sections_asked(q, mode) if data.visible_items(q, s, draft)]
+    sections = R.sections_to_show(q, mode, draft)
     ids = [s.id for s in sections]
     index = ids.index(state["section"]) if state["section"] in ids else 0
     section = sections[index]
@@ -282,7 +283,7 @@ def go(state, q, mode, page, sections, index, target, *, check: bool, finish: bo
     section = sections[index]
     state["notice"] = None
     # The pages that follow depend on the answers of this page (skip logic).
-    ids = [s.id for s in R.sections_asked(q, mode) if data.visible_items(q, s, state["draft"])]
+    ids = [s.id for s in R.sections_to_show(q, mode, state["draft"])]
     here = ids.index(section.id) if section.id in ids else 0
     if finish:
         next_id = section.id

@@ -425,3 +425,82 @@ def test_no_web_answers_are_stored_once_the_wave_is_closed(engine):
     answers = {**all_answers(PAGES_INVITED), **PROFILE}
     del answers["terugkoppeling"]
     assert R.save_paper_response(engine, world.wave_id, answers)["status"] == "complete"
+
+
+# --- a change between reading and writing ----------------------------------------------------
+
+_CHANGES = {
+    # what another request does while this one validates, and what this one must then say
+    "saved in another tab": (
+        lambda c, rid, wid: c.execute(
+            sa.update(schema.responses)
+            .where(schema.responses.c.id == rid)
+            .values(revision=schema.responses.c.revision + 1)
+        ),
+        R.StaleRevision,
+    ),
+    "completed in another tab": (
+        lambda c, rid, wid: c.execute(
+            sa.update(schema.responses)
+            .where(schema.responses.c.id == rid)
+            .values(status="complete")
+        ),
+        R.AlreadyCompleted,
+    ),
+    "wave closed by the team": (
+        lambda c, rid, wid: c.execute(
+            sa.update(schema.waves).where(schema.waves.c.id == wid).values(status="closed")
+        ),
+        R.WaveNotOpen,
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(_CHANGES))
+def test_a_change_while_a_page_is_validated_is_caught_and_nothing_is_stored(
+    engine, monkeypatch, change
+):
+    """A page is read and validated outside the write transaction (so SQLite's write lock is
+    held only for the writes); the write itself is conditional on what was read."""
+    act, error = _CHANGES[change]
+    world = make_world(engine)
+    resp = _start(engine, world)
+    real_check = R.check_page
+
+    def check_while_another_request_writes(*args, **kwargs):
+        with transaction(engine) as c:
+            act(c, resp["id"], world.wave_id)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(R, "check_page", check_while_another_request_writes)
+    before_write = None
+    with pytest.raises(error):
+        try:
+            R.save_page(engine, resp["id"], 0, PAGES_INVITED["gebruik"], {}, section_id="gebruik")
+        finally:
+            before_write = _row(engine, schema.responses, resp["id"])
+    assert before_write["answers"] == {}
+    assert _row(engine, schema.invitations, world.invitation_ids["a"])["disposition"] == "opened"
+
+
+@pytest.mark.parametrize("change", list(_CHANGES))
+def test_a_change_while_completion_is_checked_is_caught(engine, monkeypatch, change):
+    act, error = _CHANGES[change]
+    world = make_world(engine)
+    resp = _answer_all(engine, _start(engine, world))
+    real_check = R.check_all
+
+    def check_while_another_request_writes(*args, **kwargs):
+        with transaction(engine) as c:
+            act(c, resp["id"], world.wave_id)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(R, "check_all", check_while_another_request_writes)
+    if error is R.AlreadyCompleted:  # completion is idempotent: the completed row comes back
+        assert R.complete(engine, resp["id"], resp["revision"])["status"] == "complete"
+        return
+    with pytest.raises(error):
+        R.complete(engine, resp["id"], resp["revision"])
+    row = _row(engine, schema.responses, resp["id"])
+    assert row["status"] == "partial" and row["completed_at"] is None
+    assert _row(engine, schema.invitations, world.invitation_ids["a"])["disposition"] == "partial"

@@ -6,7 +6,16 @@ import pytest
 import sqlalchemy as sa
 
 from store import schema
-from store.db import create, current_revision, get_engine, table_names, transaction, upgrade_schema
+from store.db import (
+    create,
+    current_revision,
+    get_engine,
+    reading,
+    table_names,
+    transaction,
+    upgrade_schema,
+    writing,
+)
 from store.waves import (
     StoreError,
     create_wave,
@@ -100,3 +109,100 @@ def test_sqlite_is_opened_with_wal_busy_timeout_and_foreign_keys(sqlite_url):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def _other_writer_gets_in(path: str) -> bool:
+    """Whether a second connection can take the write lock at once (no busy wait)."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE waves SET cost_eur = 1")
+        other.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return False
+    finally:
+        other.close()
+
+
+def test_on_sqlite_a_read_transaction_leaves_the_write_lock_to_writers(sqlite_url):
+    """A dashboard query must not make respondents' saves wait; a write transaction still
+    holds the lock from its first statement (so two writers queue instead of failing)."""
+    engine = get_engine(sqlite_url)
+    path = sa.engine.make_url(sqlite_url).database
+    with transaction(engine) as conn:
+        create_wave(conn, name="Meting")
+    with reading(engine) as conn:
+        before = conn.execute(sa.select(schema.waves.c.cost_eur)).scalar()
+        assert _other_writer_gets_in(path)
+        # The snapshot stays what it was when the read began.
+        assert conn.execute(sa.select(schema.waves.c.cost_eur)).scalar() == before
+    with engine.begin() as conn:
+        conn.execute(sa.select(schema.waves.c.id)).all()
+        assert not _other_writer_gets_in(path)
+    with engine.connect() as conn:  # autobegin: a write transaction too
+        conn.execute(sa.select(schema.waves.c.id)).all()
+        assert not _other_writer_gets_in(path)
+
+
+def test_reading_and_writing_take_a_callers_connection_as_it_is(engine):
+    with transaction(engine) as conn:
+        wave_id = create_wave(conn, name="Meting")
+    with engine.connect() as conn:
+        with writing(conn) as c:  # no transaction yet: one of its own, committed
+            c.execute(sa.update(schema.waves).values(cost_eur=3.0))
+        assert not conn.in_transaction()
+        with reading(conn) as c:
+            assert c.execute(sa.select(schema.waves.c.cost_eur)).scalar() == 3.0
+        assert not conn.in_transaction()
+        with conn.begin():
+            conn.execute(sa.update(schema.waves).values(cost_eur=4.0))
+            # inside: a savepoint, rolled back alone
+            with pytest.raises(RuntimeError), writing(conn) as c:
+                c.execute(sa.update(schema.waves).values(cost_eur=5.0))
+                raise RuntimeError("refused")
+            with reading(conn) as c:  # inside: the owner's transaction, uncommitted work seen
+                assert c.execute(sa.select(schema.waves.c.cost_eur)).scalar() == 4.0
+    with reading(engine) as c:
+        assert (
+            c.execute(
+                sa.select(schema.waves.c.cost_eur).where(schema.waves.c.id == wave_id)
+            ).scalar()
+            == 4.0
+        )
+
+
+def test_sqlite_writers_of_one_process_take_turns_and_never_hang(sqlite_url, monkeypatch):
+    """The process's writer lock is let go when a transaction fails, and a writer that finds it
+    held past the busy timeout goes ahead (SQLite's own lock still keeps writes apart)."""
+    import threading
+
+    from store import db
+
+    engine = get_engine(sqlite_url)
+    lock = db._writer_locks[engine]
+    with pytest.raises(RuntimeError), writing(engine):
+        raise RuntimeError("refused")
+    free = []
+    probe = threading.Thread(target=lambda: free.append(lock.acquire(blocking=False)))
+    probe.start()
+    probe.join()
+    assert free == [True]  # let go after the failure (the probe now holds it)
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    done = []
+
+    def write():
+        with transaction(engine) as conn:
+            done.append(create_wave(conn, name="Na de wachttijd"))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(timeout=30)
+    assert not writer.is_alive() and len(done) == 1
+    unlocked = db.create(sqlite_url, writer_lock=False)
+    assert unlocked not in db._writer_locks
+    unlocked.dispose()
