@@ -28,6 +28,7 @@ from ktm import webapp
 from ktm.config import database_url
 from ktm.webapp import t
 from store import schema
+from store.db import reading
 
 LIVE_TTL = 2  # seconds: the live count's cache (the overview polls every LIVE_EVERY)
 LIVE_EVERY = "5s"
@@ -128,7 +129,7 @@ def is_demo(url: str, wave_id: int) -> bool:
 def frame_info(url: str, wave_id: int) -> dict | None:
     from store.frames import latest_snapshot
 
-    with engine().connect() as conn:
+    with reading(engine()) as conn:
         return latest_snapshot(conn, wave_id)
 
 
@@ -143,7 +144,7 @@ def fingerprint(url: str, wave_id: int) -> tuple:
     from ktm.services.results import activity_fingerprint
 
     inv, w = schema.invitations, schema.waves
-    with engine().connect() as conn:
+    with reading(engine()) as conn:
         dispositions = conn.execute(
             select(inv.c.disposition, func.count())
             .where(inv.c.wave_id == wave_id)
@@ -174,7 +175,7 @@ def live_counts(url: str, wave_id: int) -> dict:
     from analysis.response import response_table
 
     r, inv = schema.responses, schema.invitations
-    with engine().connect() as conn:
+    with reading(engine()) as conn:
         by_mode = conn.execute(
             select(r.c.mode, r.c.status, func.count(), func.max(r.c.updated_at))
             .where(r.c.wave_id == wave_id)
@@ -263,7 +264,7 @@ def headline(url: str, wave_id: int, fp: tuple, kind: str = "overall_0_100") -> 
 def previous_wave(url: str, wave_id: int) -> dict | None:
     from store.waves import previous_wave as _prev
 
-    with engine().connect() as conn:
+    with reading(engine()) as conn:
         return _prev(conn, wave_id)
 
 

@@ -166,10 +166,10 @@ def require_team() -> str:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def list_waves(url: str) -> list[dict]:
-    from store.db import get_engine
+    from store.db import get_engine, reading
     from store.waves import list_waves as _list
 
-    with get_engine(url).connect() as conn:
+    with reading(get_engine(url)) as conn:
         return _list(conn)
 
 

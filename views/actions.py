@@ -18,6 +18,7 @@ from ktm.config import database_url
 from ktm.services import feedback as F
 from ktm.webapp import t
 from store import actions as A
+from store.db import reading
 from store.schema import ACTION_STATUSES
 
 FLASH = "actions_flash"
@@ -47,7 +48,7 @@ def _dimensions(url: str, wave_id: int) -> dict[str, tuple[str, str]]:
     from store.db import get_engine
     from store.waves import get_wave
 
-    with get_engine(url).connect() as conn:
+    with reading(get_engine(url)) as conn:
         qhash = get_wave(conn, wave_id)["questionnaire_hash"]
         if qhash is None:
             return {}
@@ -259,7 +260,7 @@ def publish_section(wave: dict) -> None:
     from store.waves import get_wave
 
     st.subheader(t("Publiceren", "Publish"))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         wave = get_wave(conn, wave["id"])  # fresh: the sidebar's list is cached
     waiting = A.consent_count(engine, wave["id"])
     if wave.get("published_at"):

@@ -12,6 +12,7 @@ import streamlit as st
 from ktm import webapp
 from ktm.webapp import t
 from store import responses as R
+from store.db import reading
 from survey import form
 
 STATE = "paper"
@@ -33,7 +34,7 @@ if not wave.get("questionnaire_hash"):
     st.stop()
 
 state = st.session_state.setdefault(STATE, {"gen": 0, "errors": {}, "saved": None, "draft": {}})
-with engine.connect() as conn:
+with reading(engine) as conn:
     q = R.questionnaire_for(conn, wave["questionnaire_hash"])
 
 st.markdown(

@@ -22,6 +22,7 @@ from sampling.invitations import DISPOSITION_LABELS
 from sampling.size import sample_size
 from store import frames as store_frames
 from store import samples as store_samples
+from store.db import reading
 
 webapp.require_team()
 wave = webapp.wave_selector()
@@ -74,7 +75,7 @@ def run_with_progress(label: str, action):
         bar.empty()
 
 
-with engine.connect() as conn:
+with reading(engine) as conn:
     snapshot = store_frames.latest_snapshot(conn, wave_id)
     sample = store_samples.current_sample(conn, wave_id)
     issued = store_samples.issued_count(conn, wave_id)
@@ -358,7 +359,7 @@ with tab_design:
         if "draw_message" in st.session_state:
             st.success(st.session_state.pop("draw_message"))
         if sample:
-            with engine.connect() as conn:
+            with reading(engine) as conn:
                 units = store_samples.sample_units_frame(conn, sample["id"])
             realised = units["stratum"].value_counts().to_dict()
             st.markdown(

@@ -14,6 +14,7 @@ from ktm import webapp
 from ktm.config import database_url
 from ktm.webapp import t
 from store import schema
+from store.db import reading
 from store.waves import StoreError, create_wave, update_wave
 
 webapp.require_team()
@@ -38,7 +39,7 @@ EXECUTIONS = {
 
 
 def _questionnaires() -> dict[str, str]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(
             select(
                 schema.questionnaire_versions.c.hash,
@@ -243,7 +244,7 @@ def problems(fields: dict, wave_id: int | None) -> list[str]:
     if not fields.get("name"):
         out.append(t("Geef de bevraging een naam.", "Give the wave a name."))
     else:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             clash = conn.execute(
                 select(schema.waves.c.id).where(schema.waves.c.name == fields["name"])
             ).scalar()

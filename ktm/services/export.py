@@ -12,30 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from analysis import excel
 from ktm import __version__
 from ktm.services import results
-
-
-def load_actions(engine: Engine, wave_id: int) -> list[dict]:
-    """The wave's improvement actions, as dicts (the actions register of store.actions when
-    it is there, else the improvement_actions table read directly)."""
-    try:
-        from store import actions as store_actions
-    except ImportError:
-        store_actions = None
-    lister = getattr(store_actions, "list_actions", None)
-    with engine.connect() as conn:
-        if lister is not None:
-            rows = lister(conn, wave_id)
-            return [dict(r) for r in rows]
-        from store import schema
-
-        t = schema.improvement_actions
-        rows = conn.execute(select(t).where(t.c.wave_id == wave_id).order_by(t.c.id)).mappings()
-        return [dict(r) for r in rows]
+from store.actions import list_actions
 
 
 def workbook_input(engine: Engine, wave_id: int, exported_at: dt.datetime | None = None):
@@ -53,7 +35,7 @@ def workbook_input(engine: Engine, wave_id: int, exported_at: dt.datetime | None
         frame_info=data.frame_info,
         previous_wave=previous,
         trend=trend_table,
-        actions=load_actions(engine, wave_id),
+        actions=list_actions(engine, wave_id),
         version=__version__,
         exported_at=exported_at or dt.datetime.now(dt.UTC),
     )

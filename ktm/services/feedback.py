@@ -25,7 +25,7 @@ from ktm.config import public_base_url
 from sampling.invitations import format_deadline
 from sampling.mailer import SENT, MailerError, OutgoingMessage, SmtpConfig, send_messages
 from store import actions as A
-from store.db import transaction
+from store.db import reading, transaction
 from store.waves import get_wave, list_waves
 
 Progress = Callable[[int, int], None]
@@ -237,7 +237,7 @@ def next_measurement(engine: Engine, wave: dict) -> dict:
     fieldwork dates, else nothing ({"text": ..., "start": date|None, "end": date|None})."""
     if wave.get("next_wave_planned"):
         return {"text": wave["next_wave_planned"], "start": None, "end": None}
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         later = [
             w
             for w in list_waves(conn)
@@ -265,7 +265,7 @@ def public_results(engine: Engine, wave_id: int) -> dict:
     from analysis.wave import disclosed
     from ktm.services.results import analyse
 
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         wave = get_wave(conn, wave_id)
     k = int(wave["disclosure_k"] or 5)
     out: dict = {"k": k, "headline": None, "points": []}
@@ -310,7 +310,7 @@ def public_view(engine: Engine, wave_id: int, results: dict | None = None) -> di
     """What the public page shows of one *published* wave (None for an unpublished one):
     the wave, `public_results` (pass them when cached), each point's public actions, the
     actions on other points, and the next measurement."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         wave = get_wave(conn, wave_id)
     if wave["published_at"] is None:
         return None

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Text, func, select, type_coerce
 
 from analysis.wave import WaveAnalysis, WaveInputs, WaveSettings, analyse_wave
 from store import schema
+from store.db import reading
 from store.waves import get_questionnaire_definition, get_wave, previous_wave
 from survey.data import to_frame
 from survey.schema import Questionnaire
@@ -134,7 +135,7 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
     from store.frames import latest_snapshot, load_frame
     from store.samples import current_sample
 
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         wave = get_wave(conn, wave_id)
         qhash = wave["questionnaire_hash"]
         if qhash is None:  # fall back on what the responses answered
@@ -175,7 +176,7 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
         """The snapshot's units without identity, read when an analysis first needs them."""
         if snapshot is None:
             return None
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             frame = load_frame(conn, snapshot["id"], with_ids=False)
         return frame.drop(columns=[c for c in ("email", "name") if c in frame])
 
@@ -199,7 +200,7 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
     """The wave against the previous closed wave: (previous wave, TREND table), or None."""
     from analysis.trend import compare_waves
 
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         prev = previous_wave(conn, wave_id)
     if prev is None:
         return None
@@ -222,7 +223,7 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
 
 def activity_fingerprint(engine: Engine, wave_id: int) -> tuple:
     """Cheap to read: changes whenever a response of the wave is saved (cache key)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(
             select(func.count(), func.max(schema.responses.c.updated_at)).where(
                 schema.responses.c.wave_id == wave_id

@@ -42,7 +42,7 @@ from sampling.selection import select
 from sampling.size import sample_size
 from store import frames as store_frames
 from store import samples as store_samples
-from store.db import transaction
+from store.db import reading, transaction
 from store.waves import StoreError, get_wave
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -149,7 +149,7 @@ def _current_snapshot(conn, wave_id: int) -> dict:
 
 def population(engine: Engine, wave_id: int, strata: str | Sequence[str]) -> dict[str, int]:
     """N_h per stratum of the wave's current frame."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         snapshot = _current_snapshot(conn, wave_id)
         try:
             return store_frames.population_counts(conn, snapshot["id"], strata)
@@ -343,7 +343,7 @@ def invitations_overview(engine: Engine, wave_id: int) -> pd.DataFrame:
     """Counts per stratum (rows) and disposition (columns), with totals."""
     from store.privacy import disposition_table  # counts survive anonymisation
 
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         long = disposition_table(conn, wave_id)
     if long.empty:
         return pd.DataFrame()
@@ -504,7 +504,7 @@ def send_invitations(
     from sampling.mailer import BOUNCED, SENT, MailerError, messages_from_invites
 
     base_url = base_url or public_base_url()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         wave = get_wave(conn, wave_id)
         when = _deadline(wave, deadline)
         targets = _targets(conn, wave_id, reminder, mode)
