@@ -22,29 +22,52 @@ def make_respondents(engine, n: int, name: str = "Meting belasting"):
     return make_world(engine, invitations=tuple(f"r{i}" for i in range(n)), name=name)
 
 
+STEPS = ("open", "start", "save", "complete")
+
+
 def respond(
     engine,
     token: str,
     client: str,
     *,
-    on_save: Callable[[float], None] | None = None,
+    on_step: Callable[[str, float], None] | None = None,
+    think: Callable[[], float] | None = None,
     pages: dict = PAGES_INVITED,
 ) -> int:
-    """One respondent from link to completion; `on_save(seconds)` gets each page's latency."""
-    opened = R.open_invitation(engine, token, client)
+    """One respondent from link to completion.
+
+    `on_step(step, seconds)` gets the latency of every call, by step (see STEPS: opening the
+    link, starting, saving a page, completing). `think()` gives the seconds the respondent
+    spends reading and answering before each page is sent (none: no pause at all).
+    """
+
+    def timed(step: str, call, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = call(*args, **kwargs)
+        if on_step is not None:
+            on_step(step, time.perf_counter() - t0)
+        return out
+
+    opened = timed("open", R.open_invitation, engine, token, client)
     if not isinstance(opened, R.OpenedInvitation):
         raise AssertionError(f"link refused: {opened}")
-    resp = R.start_or_resume(engine, invitation=opened, language="nl")
+    resp = timed("start", R.start_or_resume, engine, invitation=opened, language="nl")
     rev = resp["revision"]
     for i, (section, page) in enumerate(pages.items()):
-        t0 = time.perf_counter()
-        resp = R.save_page(
-            engine, resp["id"], rev, page, {"page": i + 1, "done": []}, section_id=section
+        if think is not None:
+            time.sleep(think())
+        resp = timed(
+            "save",
+            R.save_page,
+            engine,
+            resp["id"],
+            rev,
+            page,
+            {"page": i + 1, "done": []},
+            section_id=section,
         )
-        if on_save is not None:
-            on_save(time.perf_counter() - t0)
         rev = resp["revision"]
-    done = R.complete(engine, resp["id"], rev)
+    done = timed("complete", R.complete, engine, resp["id"], rev)
     R.complete(engine, resp["id"], rev)  # the double click: must change nothing
     return int(done["id"])
 
@@ -66,14 +89,15 @@ def run_load(engine, world, *, start_together: bool = True) -> LoadResult:
     barrier = threading.Barrier(len(tokens)) if start_together else None
 
     def one(i: int, token: str) -> None:
-        def record(s: float) -> None:
-            with lock:
-                result.save_latencies.append(s)
+        def record(step: str, s: float) -> None:
+            if step == "save":
+                with lock:
+                    result.save_latencies.append(s)
 
         try:
             if barrier is not None:
                 barrier.wait(timeout=60)
-            rid = respond(engine, token, f"load-{i}", on_save=record)
+            rid = respond(engine, token, f"load-{i}", on_step=record)
             with lock:
                 result.response_ids.append(rid)
         except BaseException as exc:  # collected: the caller reports every failure
