@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,6 +181,25 @@ def writing(bind: Engine | Connection) -> Iterator[Connection]:
             return
         with _one_writer(conn.engine), conn.begin():
             yield conn
+
+
+@contextmanager
+def read_then_write(bind: Engine | Connection) -> Iterator[tuple]:
+    """A read, then a write that re-checks in its WHERE clause what the read relied on
+    (optimistic locking), on one connection: yields (read, write), two context managers that
+    give the connection to read or to write with.
+
+    On SQLite the read is a read-only transaction and the write a transaction of its own, so
+    the one write lock is held for the write only, not while the read is checked. Elsewhere
+    (row locks, no database-wide write lock) both are one transaction: a BEGIN and a COMMIT
+    fewer. Inside a caller's transaction: reading() and writing() as always.
+    """
+    with connected(bind) as conn:
+        if conn.dialect.name == "sqlite" or conn.in_transaction():
+            yield (lambda: reading(conn)), (lambda: writing(conn))
+            return
+        with writing(conn) as c:
+            yield (lambda: nullcontext(c)), (lambda: nullcontext(c))
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, exists, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from sampling import invitations as invitations_core
-from store.db import connected, reading, utcnow, writing
+from store.db import read_then_write, utcnow, writing
 from store.schema import (
     consents,
     frame_units,
@@ -277,13 +277,13 @@ def open_invitation(
     are all looked up before the first of them is: the throttle holds from then on.
     """
     now = now or utcnow()
-    with connected(conn) as c0:
-        with reading(c0) as c:
+    with read_then_write(conn) as (read, write):
+        with read() as c:
             inv, refused = _find(c, token, client_key, now)
             if refused is None:
                 return _opened(c, inv, now)
         if refused.reason is Refusal.UNKNOWN:
-            with writing(c0) as c:
+            with write() as c:
                 _count_failure(c, _client(client_key), now)
         return refused
 
@@ -727,10 +727,9 @@ def save_page(
     ResponseNotFound.
     """
     now = now or utcnow()
-    with connected(conn) as c0:
-        # Read and validate in a read-only transaction: SQLite's one write lock is held only for
-        # the two writes below, not while the page is validated.
-        with reading(c0) as c:
+    # On SQLite the page is read and validated without the write lock (see read_then_write).
+    with read_then_write(conn) as (read, write):
+        with read() as c:
             row, wave_status = _response_and_wave_status(c, response_id)
             if row["status"] == "complete":
                 raise AlreadyCompleted()
@@ -761,7 +760,7 @@ def save_page(
                     strata["language"] = language
                 values["strata"] = strata
                 values["stratum"] = _stratum(c, row["wave_id"], strata)
-        with writing(c0) as c:
+        with write() as c:
             saved = _update_partial(c, response_id, revision, values)
             if saved is None:  # another write got in between the read and this one
                 raise _why_not_saved(c, response_id, revision)
@@ -790,8 +789,8 @@ def complete(
     Raises InvalidAnswers, StaleRevision, WaveNotOpen, ResponseNotFound.
     """
     now = now or utcnow()
-    with connected(conn) as c0:
-        with reading(c0) as c:
+    with read_then_write(conn) as (read, write):
+        with read() as c:
             row, wave_status = _response_and_wave_status(c, response_id)
             if row["status"] == "complete":
                 return row
@@ -802,7 +801,7 @@ def complete(
             errors = check_all(q, row["answers"] or {}, questionnaire_mode(row))
             if errors:
                 raise InvalidAnswers(errors)
-        with writing(c0) as c:
+        with write() as c:
             done = _update_partial(
                 c,
                 response_id,
