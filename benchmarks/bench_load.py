@@ -4,20 +4,23 @@ on SQLite (WAL) and PostgreSQL side by side. Prints, for every step, the latency
 p99, max), the wall time, the saves per second, and the responses lost and duplicated (both
 must be 0). Target: p95 of saving a page < 50 ms.
 
-    .venv/bin/python benchmarks/bench_load.py [--n 200] [--think 2] [--processes 1]
-                                              [--scenarios alone,burst,paced]
-                                              [--db sqlite,postgresql]
+    .venv/bin/python benchmarks/bench_load.py [--n 200] [--think 2] [--spread 10]
+        [--processes 1] [--scenarios alone,burst,burst-busy,paced,paced-spread]
+        [--db sqlite,postgresql]
 
-Scenarios, all with every respondent released at the same instant:
-- alone: one respondent, no contention: what a save itself costs.
-- burst: N respondents who send every page the moment the previous one is saved (no reading,
-  no answering). A stress test: the app is saturated from start to end, so each call queues
-  behind the others (Little's law: mean wait = respondents in the system / throughput).
+Scenarios:
+- alone: one respondent, no contention: what each call itself costs.
+- burst: N respondents released in the same instant who send every page the moment the
+  previous one is saved (no reading, no answering). A stress test: the process is saturated
+  from start to end, so each call queues behind the others (Little's law: mean time in the
+  system = respondents in it / throughput).
 - burst-busy (SQLite): the burst without the store's per-process writer lock, SQLite's busy
   timeout alone (what the store did before: waiting writers poll and sleep up to 100 ms).
-- paced: N respondents who each spend --think seconds on a page (uniform between half and
-  one and a half times that) before sending it. People take 20 s or more per page; the 2 s
-  default is ten times faster than that, so this is still a peak far above what fieldwork sees.
+- paced: N respondents who click their link within --think seconds of each other (200 in 2 s:
+  100 clicks a second), then spend --think seconds on each page (uniform between half and
+  one and a half times that) before sending it. People take 20 s or more per page.
+- paced-spread: the same, with the clicks spread over --spread seconds (200 in 10 s: still
+  the whole sample of 1,500 within 75 s).
 --processes P spreads the respondents over P processes (threads within each), as several
 app server processes would; with 1 every respondent is a thread of one process, so Python's
 GIL is part of what is measured.
@@ -37,6 +40,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +64,7 @@ def _worker(
     start_at: float,
     offset: int,
     think: float,
+    arrive: float,
     seed: int,
     writer_lock: bool = True,
 ) -> tuple[dict, list, int]:
@@ -76,10 +81,10 @@ def _worker(
             with lock:
                 latencies[step].append(s)
 
-        pace, arrival = None, start_at
-        if think > 0:  # people click the link within `think` s of each other, then read
-            rng = random.Random(seed * 100_003 + offset + i)
-            arrival += rng.uniform(0, think)
+        rng = random.Random(seed * 100_003 + offset + i)
+        arrival = start_at + rng.uniform(0, arrive)  # the moment this one clicks the link
+        pace = None
+        if think > 0:
             pace = lambda: rng.uniform(0.5 * think, 1.5 * think)  # noqa: E731
         delay = arrival - time.time()
         if delay > 0:
@@ -99,25 +104,42 @@ def _worker(
     return latencies, errors, len(tokens)
 
 
-def run(
-    url: str, n: int, processes: int, think: float, seed: int = 1, writer_lock: bool = True
-) -> dict:
+@dataclass(frozen=True)
+class Scenario:
+    n: int  # respondents
+    think: float = 0.0  # seconds per page (uniform between half and 1.5 times)
+    arrive: float = 0.0  # they click their link within this many seconds of each other
+    writer_lock: bool = True  # SQLite: the store's per-process writer lock
+
+
+def run(url: str, sc: Scenario, processes: int, seed: int = 1) -> dict:
     """N respondents (threads over `processes` processes) released at once; their latencies."""
     from store.db import get_engine
 
     engine = get_engine(url)
+    n = sc.n
     world = make_respondents(engine, n, name=f"Belasting {uuid.uuid4().hex[:6]}")
     tokens = list(world.tokens.values())
     chunks = [tokens[i::processes] for i in range(processes)]
     start_at = time.time() + (15.0 if processes > 1 else 0.2)  # spawned processes import first
     if processes == 1:
-        results = [_worker(url, tokens, start_at, 0, think, seed, writer_lock)]
+        results = [_worker(url, tokens, start_at, 0, sc.think, sc.arrive, seed, sc.writer_lock)]
     else:
         # spawn, not fork: a forked child would share this process's pooled connections.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(processes, mp_context=context) as pool:
             futures = [
-                pool.submit(_worker, url, chunk, start_at, i * len(chunk), think, seed, writer_lock)
+                pool.submit(
+                    _worker,
+                    url,
+                    chunk,
+                    start_at,
+                    i * len(chunk),
+                    sc.think,
+                    sc.arrive,
+                    seed,
+                    sc.writer_lock,
+                )
                 for i, chunk in enumerate(chunks)
             ]
             results = [f.result() for f in futures]
@@ -165,15 +187,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--think", type=float, default=2.0, help="seconds per page (paced)")
+    parser.add_argument(
+        "--spread", type=float, default=10.0, help="seconds over which links are clicked"
+    )
     parser.add_argument("--processes", type=int, default=1)
-    parser.add_argument("--scenarios", default="alone,burst,burst-busy,paced")
+    parser.add_argument("--scenarios", default="alone,burst,burst-busy,paced,paced-spread")
     parser.add_argument("--db", default="sqlite,postgresql")
     args = parser.parse_args()
-    scenarios = {  # name: (respondents, seconds per page, process writer lock)
-        "alone": (1, 0.0, True),
-        "burst": (args.n, 0.0, True),
-        "burst-busy": (args.n, 0.0, False),
-        "paced": (args.n, args.think, True),
+    scenarios = {
+        "alone": Scenario(1),
+        "burst": Scenario(args.n),
+        "burst-busy": Scenario(args.n, writer_lock=False),
+        "paced": Scenario(args.n, think=args.think, arrive=args.think),
+        "paced-spread": Scenario(args.n, think=args.think, arrive=args.spread),
     }
     chosen = args.scenarios.split(",")
     for name in chosen:
@@ -187,18 +213,18 @@ def main() -> None:
         if url is None:
             continue
         for name in chosen:
-            n, think, writer_lock = scenarios[name]
-            if not writer_lock and db != "sqlite":
+            sc = scenarios[name]
+            if not sc.writer_lock and db != "sqlite":
                 continue  # the writer lock is SQLite's alone
-            rows.append((db, name, n, run(url, n, args.processes, think, writer_lock=writer_lock)))
+            rows.append((db, name, sc.n, run(url, sc, args.processes)))
     for admin, schema in cleanup:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
 
     print(
-        f"\nRespondents released at once, {args.processes} process(es); paced: {args.think:g} s "
-        "per page\nlatency of each step (ms)\n"
+        f"\n{args.processes} process(es); paced: {args.think:g} s per page, links clicked within "
+        f"{args.think:g} s (paced) or {args.spread:g} s (paced-spread)\nlatency of each step (ms)\n"
     )
     print(
         f"{'database':<12}{'scenario':<18}{'step':<10}{'calls':>7}{'p50':>9}{'p95':>9}"
