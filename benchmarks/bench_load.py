@@ -227,7 +227,7 @@ def main() -> None:
         f"{args.think:g} s (paced) or {args.spread:g} s (paced-spread)\nlatency of each step (ms)\n"
     )
     print(
-        f"{'database':<12}{'scenario':<18}{'step':<10}{'calls':>7}{'p50':>9}{'p95':>9}"
+        f"{'database':<12}{'scenario':<20}{'step':<10}{'calls':>7}{'p50':>9}{'p95':>9}"
         f"{'p99':>9}{'max':>9}{'wall s':>8}{'saves/s':>9}{'lost':>6}{'dup':>5}{'errors':>8}"
     )
     for db, name, n, r in rows:
@@ -236,7 +236,7 @@ def main() -> None:
             if not lat:
                 continue
             line = (
-                f"{db:<12}{f'{name} ({n})':<18}{step:<10}{len(lat):>7}{_ms(lat, 50):>9}"
+                f"{db:<12}{f'{name} ({n})':<20}{step:<10}{len(lat):>7}{_ms(lat, 50):>9}"
                 f"{_ms(lat, 95):>9}{_ms(lat, 99):>9}{max(lat) * 1000:>9.1f}"
             )
             if step == "save":
