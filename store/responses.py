@@ -1,8 +1,12 @@
 """The response store: personal links, partial responses saved page by page, completion.
 
-Every public function is one transaction: given an Engine (or a Connection outside a
+Every public function writes in one transaction: given an Engine (or a Connection outside a
 transaction) it begins and commits its own; given a Connection inside a transaction it works
-in a savepoint. Either way a refusal or an error leaves the store exactly as it was.
+in a savepoint. Either way a refusal or an error leaves the store exactly as it was. On
+SQLite, opening a link, saving a page and completing first read and check in a read-only
+transaction and then write in a short one whose WHERE clause re-checks what was read
+(store.db.read_then_write), so the database's one write lock is not held while a page is
+validated; pure reads never take it.
 
 Guarantees (issue 3 item 4, issue 11 items 1-4):
 - A token is looked up by its hash only, compared in constant time, bound to its wave and
@@ -34,7 +38,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, exists, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from sampling import invitations as invitations_core
-from store.db import read_then_write, utcnow, writing
+from store.db import read_then_write, reading, utcnow, writing
 from store.schema import (
     consents,
     frame_units,
@@ -310,7 +314,7 @@ def open_wave_link(conn: Engine | Connection, wave_ref: Any) -> dict | Refused:
     text = str(wave_ref or "").strip()
     if not text.isdigit() or len(text) > 9:
         return Refused(Refusal.UNKNOWN)
-    with writing(conn) as c:
+    with reading(conn) as c:
         wave = _wave(c, int(text))
         if wave is None:
             return Refused(Refusal.UNKNOWN)
@@ -361,7 +365,7 @@ def questionnaire_mode(response: Mapping) -> str:
 
 
 def load_response(conn: Engine | Connection, response_id: int) -> dict:
-    with writing(conn) as c:
+    with reading(conn) as c:
         row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
         if row is None:
             raise ResponseNotFound(response_id)

@@ -456,46 +456,40 @@ _CHANGES = {
 }
 
 
+def _meanwhile(monkeypatch, engine, check: str, change: str, resp, world) -> None:
+    """Make `change` happen, in a transaction of its own, while R.<check> validates."""
+    act = _CHANGES[change][0]
+    real = getattr(R, check)
+
+    def check_while_another_request_writes(*args, **kwargs):
+        with transaction(engine) as c:
+            act(c, resp["id"], world.wave_id)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(R, check, check_while_another_request_writes)
+
+
 @pytest.mark.parametrize("change", list(_CHANGES))
 def test_a_change_while_a_page_is_validated_is_caught_and_nothing_is_stored(
     engine, monkeypatch, change
 ):
     """A page is read and validated outside the write transaction (so SQLite's write lock is
     held only for the writes); the write itself is conditional on what was read."""
-    act, error = _CHANGES[change]
     world = make_world(engine)
     resp = _start(engine, world)
-    real_check = R.check_page
-
-    def check_while_another_request_writes(*args, **kwargs):
-        with transaction(engine) as c:
-            act(c, resp["id"], world.wave_id)
-        return real_check(*args, **kwargs)
-
-    monkeypatch.setattr(R, "check_page", check_while_another_request_writes)
-    before_write = None
-    with pytest.raises(error):
-        try:
-            R.save_page(engine, resp["id"], 0, PAGES_INVITED["gebruik"], {}, section_id="gebruik")
-        finally:
-            before_write = _row(engine, schema.responses, resp["id"])
-    assert before_write["answers"] == {}
+    _meanwhile(monkeypatch, engine, "check_page", change, resp, world)
+    with pytest.raises(_CHANGES[change][1]):
+        R.save_page(engine, resp["id"], 0, PAGES_INVITED["gebruik"], {}, section_id="gebruik")
+    assert _row(engine, schema.responses, resp["id"])["answers"] == {}
     assert _row(engine, schema.invitations, world.invitation_ids["a"])["disposition"] == "opened"
 
 
 @pytest.mark.parametrize("change", list(_CHANGES))
 def test_a_change_while_completion_is_checked_is_caught(engine, monkeypatch, change):
-    act, error = _CHANGES[change]
     world = make_world(engine)
     resp = _answer_all(engine, _start(engine, world))
-    real_check = R.check_all
-
-    def check_while_another_request_writes(*args, **kwargs):
-        with transaction(engine) as c:
-            act(c, resp["id"], world.wave_id)
-        return real_check(*args, **kwargs)
-
-    monkeypatch.setattr(R, "check_all", check_while_another_request_writes)
+    _meanwhile(monkeypatch, engine, "check_all", change, resp, world)
+    error = _CHANGES[change][1]
     if error is R.AlreadyCompleted:  # completion is idempotent: the completed row comes back
         assert R.complete(engine, resp["id"], resp["revision"])["status"] == "complete"
         return
