@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sampling import invitations as invitations_core
@@ -292,10 +292,26 @@ def open_invitation(
         return refused
 
 
+_WAVE_AND_RESPONSE_STATUS = (
+    select(waves, responses.c.status.label("response_status"))
+    .select_from(
+        waves.outerjoin(responses, responses.c.invitation_id == bindparam("invitation_id"))
+    )
+    .where(waves.c.id == bindparam("wave_id"))
+)
+
+
 def _opened(c: Connection, inv: dict, now: datetime) -> OpenedInvitation | Refused:
-    wave = _wave(c, inv["wave_id"])
-    response = _response_for_invitation(c, inv["id"])
-    if inv["disposition"] == "complete" or (response and response["status"] == "complete"):
+    found = (
+        c.execute(
+            _WAVE_AND_RESPONSE_STATUS, {"invitation_id": inv["id"], "wave_id": inv["wave_id"]}
+        )
+        .mappings()
+        .first()
+    )
+    wave = dict(found) if found is not None else None
+    response_status = wave.pop("response_status") if wave is not None else None
+    if inv["disposition"] == "complete" or response_status == "complete":
         return Refused(Refusal.USED, wave_id=inv["wave_id"])
     if inv["disposition"] == "opted_out":
         return Refused(Refusal.OPTED_OUT, wave_id=inv["wave_id"])
@@ -403,20 +419,22 @@ def start_or_resume(
     now = now or utcnow()
     with writing(conn) as c:
         if invitation is not None:
-            inv_id = (
-                invitation.invitation_id
-                if isinstance(invitation, OpenedInvitation)
-                else int(invitation)
-            )
-            inv = (
-                c.execute(select(invitations).where(invitations.c.id == inv_id)).mappings().first()
-            )
-            if inv is None:
-                raise ResponseError("Onbekende uitnodiging.", "Unknown invitation.")
+            if isinstance(invitation, OpenedInvitation):  # just read: not read again
+                inv, wave = invitation.invitation, invitation.wave
+                inv_id = invitation.invitation_id
+            else:
+                inv_id = int(invitation)
+                inv = (
+                    c.execute(select(invitations).where(invitations.c.id == inv_id))
+                    .mappings()
+                    .first()
+                )
+                if inv is None:
+                    raise ResponseError("Onbekende uitnodiging.", "Unknown invitation.")
+                wave = _wave(c, inv["wave_id"])
             existing = _response_for_invitation(c, inv_id)
             if existing is not None:
                 return existing
-            wave = _wave(c, inv["wave_id"])
             if wave is None or not wave.get("questionnaire_hash"):
                 raise ResponseError("Deze bevraging is niet open.", "This survey is not open.")
             strata = dict(inv["strata"] or {})
@@ -441,12 +459,17 @@ def start_or_resume(
                 },
                 responses.c.invitation_id == inv_id,
             )
-            if inv["disposition"] in ("not_invited", "invited", "bounced"):
-                c.execute(
-                    update(invitations)
-                    .where(invitations.c.id == inv_id)
-                    .values(disposition="opened", opened_at=inv["opened_at"] or now)
+            # In SQL, not from `inv`: the disposition may have changed since it was read.
+            c.execute(
+                update(invitations)
+                .where(
+                    and_(
+                        invitations.c.id == inv_id,
+                        invitations.c.disposition.in_(("not_invited", "invited", "bounced")),
+                    )
                 )
+                .values(disposition="opened", opened_at=func.coalesce(invitations.c.opened_at, now))
+            )
             return row
         if wave_id is None or not session_key:
             raise ResponseError(

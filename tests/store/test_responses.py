@@ -498,3 +498,27 @@ def test_a_change_while_completion_is_checked_is_caught(engine, monkeypatch, cha
     row = _row(engine, schema.responses, resp["id"])
     assert row["status"] == "partial" and row["completed_at"] is None
     assert _row(engine, schema.invitations, world.invitation_ids["a"])["disposition"] == "partial"
+
+
+def test_starting_from_a_just_opened_link_does_not_overwrite_a_newer_disposition(engine):
+    """start_or_resume takes the invitation that open_invitation read; the disposition is
+    moved to `opened` in SQL, so what changed in between is kept."""
+    world = make_world(engine)
+    opened = R.open_invitation(engine, world.tokens["a"], CLIENT)
+    with transaction(engine) as c:
+        c.execute(
+            sa.update(schema.invitations)
+            .where(schema.invitations.c.id == world.invitation_ids["a"])
+            .values(disposition="opted_out")
+        )
+    resp = R.start_or_resume(engine, invitation=opened, language="nl")
+    assert resp["status"] == "partial" and resp["strata"] == STRATA
+    invitation = _row(engine, schema.invitations, world.invitation_ids["a"])
+    assert invitation["disposition"] == "opted_out" and invitation["opened_at"] is None
+    # A fresh invitation is marked opened, with the moment it was first opened.
+    world2 = make_world(engine, name="Tweede meting")
+    R.start_or_resume(
+        engine, invitation=R.open_invitation(engine, world2.tokens["a"], CLIENT), language="nl"
+    )
+    invitation = _row(engine, schema.invitations, world2.invitation_ids["a"])
+    assert invitation["disposition"] == "opened" and invitation["opened_at"] is not None
