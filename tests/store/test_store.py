@@ -206,3 +206,20 @@ def test_sqlite_writers_of_one_process_take_turns_and_never_hang(sqlite_url, mon
     unlocked = db.create(sqlite_url, writer_lock=False)
     assert unlocked not in db._writer_locks
     unlocked.dispose()
+
+
+def test_the_connection_pool_size_is_set_by_the_environment(db_url, monkeypatch):
+    from store import db
+
+    monkeypatch.setenv(db.POOL_SIZE_ENV, "3")
+    engine = db.create(db_url)
+    assert engine.pool.size() == 3 and engine.pool._max_overflow == 3
+    engine.dispose()
+    monkeypatch.delenv(db.POOL_SIZE_ENV)
+    engine = db.create(db_url)
+    assert engine.pool.size() == db.DEFAULT_POOL_SIZE
+    engine.dispose()
+    for bad in ("vijf", "0", "2.5"):
+        monkeypatch.setenv(db.POOL_SIZE_ENV, bad)
+        with pytest.raises(ValueError, match=db.POOL_SIZE_ENV):
+            db.create(db_url)
