@@ -112,17 +112,6 @@ RATE_NAMES: tuple[str, ...] = (
     "CON3",
 )
 
-DISPOSITIONS: tuple[str, ...] = (
-    "not_invited",
-    "invited",
-    "bounced",
-    "opted_out",
-    "opened",
-    "partial",
-    "complete",
-    "ineligible",
-)
-
 #: Disposition -> AAPOR code (see the module docstring); ``None`` = not in the sample.
 DISPOSITION_TO_AAPOR: dict[str, str | None] = {
     "not_invited": None,
@@ -134,6 +123,9 @@ DISPOSITION_TO_AAPOR: dict[str, str | None] = {
     "complete": "I",
     "ineligible": "NE",
 }
+
+#: Every disposition an invitation can have (the store's check constraint uses this list).
+DISPOSITIONS: tuple[str, ...] = tuple(DISPOSITION_TO_AAPOR)
 
 #: The same when the frame establishes eligibility (``eligibility_known=True``).
 DISPOSITION_TO_AAPOR_ELIGIBLE: dict[str, str | None] = {

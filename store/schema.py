@@ -25,6 +25,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from analysis.response import DISPOSITIONS
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -37,16 +39,6 @@ metadata = MetaData(naming_convention=NAMING)
 WAVE_STATUSES = ("draft", "open", "closed")
 RESPONSE_MODES = ("invited", "open", "paper", "post_contact")
 RESPONSE_STATUSES = ("partial", "complete")
-DISPOSITIONS = (
-    "not_invited",
-    "invited",
-    "bounced",
-    "opted_out",
-    "opened",
-    "partial",
-    "complete",
-    "ineligible",
-)
 ACTION_STATUSES = ("planned", "in_progress", "done")
 
 
