@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import time
 
 import numpy as np
 import pandas as pd
+from timing import best_of
 
 from analysis import Design
 
@@ -44,15 +44,6 @@ def numpy_reference(y, h, N_h, n_h):
     ss = np.bincount(h, (y - ybar[h]) ** 2)
     s2 = ss / (n_h - 1)
     return float(W @ ybar), float(np.sqrt(np.sum(W**2 * (1 - n_h / N_h) * s2 / n_h)))
-
-
-def best_of(fn, repeat: int):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import time
 
 import numpy as np
 import pandas as pd
+from timing import best_of
 
 from analysis import Design
 
@@ -59,15 +59,6 @@ def numpy_reference(codes: list[np.ndarray], sizes, w, targets, tol=1e-10, max_i
         if fit < tol:
             break
     return w * g.ravel()[flat]
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:
