@@ -24,10 +24,10 @@ class Col:
         self.label = self.label or {"nl": f"Vraag {self.name}", "en": f"Question {self.name}"}
 
 
-def overall() -> Col:
+def overall(name: str = "tevredenheid") -> Col:
     """The overall-satisfaction item (0-10) the score, driver and trend tests share."""
     return Col(
-        "tevredenheid",
+        name,
         type="rating10",
         kind="rating",
         scale_min=0,

@@ -21,15 +21,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 
 
-OVERALL = Col(
-    "tevredenheid",
-    type="rating10",
-    kind="rating",
-    scale_min=0,
-    scale_max=10,
-    role="overall",
-    dimension="globaal",
-)
+OVERALL = overall()
 FIXTURE_COLUMNS = [
     OVERALL,
     Col("aanmelden", dimension="aanmelden"),

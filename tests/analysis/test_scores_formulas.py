@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import scores as sc
-from tests.analysis.columns import Col
+from tests.analysis.columns import Col, overall
 
 
 def test_to_0_100_maps_linearly_and_keeps_missing():
@@ -136,15 +136,7 @@ def test_top2_box_and_ces_share():
 
 def questionnaire_columns():
     return [
-        Col(
-            "overall",
-            type="rating10",
-            kind="rating",
-            scale_min=0,
-            scale_max=10,
-            role="overall",
-            dimension="globaal",
-        ),
+        overall("overall"),
         Col("a1", dimension="toegang"),
         Col("a2", dimension="toegang"),
         Col("b1", dimension="info", reverse=True),
