@@ -17,7 +17,7 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -225,6 +225,36 @@ def normalise_header(name: Any) -> str:
     text = text.strip().lower().replace("\ufeff", "")
     text = re.sub(r"[\s\-./]+", "_", text)
     return text.strip("_")
+
+
+def missing_column(required: str, candidates, present: Mapping[str, str]) -> Problem:
+    """The problem for a required column not found: the headers of `present` (normalised ->
+    as written) that look like one of `candidates` (the name and its aliases), or else the
+    accepted names."""
+    close: list[str] = []
+    for cand in candidates:
+        for match in difflib.get_close_matches(cand, list(present), n=3, cutoff=0.6):
+            if present[match] not in close:
+                close.append(present[match])
+    hint = (
+        f"; bedoelde u (did you mean) {', '.join(repr(c) for c in close[:3])}?"
+        if close
+        else f"; aanvaarde namen (accepted names): {', '.join(list(candidates)[:4])}"
+    )
+    return Problem(
+        1, None, f"verplichte kolom '{required}' ontbreekt (required column missing){hint}"
+    )
+
+
+def filled_rows(df: pd.DataFrame, problems: list) -> list[int]:
+    """The positions of the rows that hold something; an empty row between them is a problem
+    (trailing ones were dropped when reading)."""
+    filled = [not all(_is_blank(v) for v in row) for row in df.itertuples(index=False, name=None)]
+    last = max((i for i, f in enumerate(filled) if f), default=-1)
+    for i in range(last + 1):
+        if not filled[i]:
+            problems.append(Problem(i + 2, None, "lege rij; verwijder ze (empty row; delete it)"))
+    return [i for i in range(last + 1) if filled[i]]
 
 
 def _is_blank(value: Any) -> bool:
@@ -559,32 +589,11 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
             for h in present_headers
             if alias.get(normalise_header(h), h.strip()) not in known
         }
-        close: list[str] = []
-        for cand in candidates:
-            for match in difflib.get_close_matches(cand, list(normalised), n=3, cutoff=0.6):
-                if normalised[match] not in close:
-                    close.append(normalised[match])
-        hint = (
-            f"; bedoelde u (did you mean) {', '.join(repr(c) for c in close[:3])}?"
-            if close
-            else f"; aanvaarde namen (accepted names): {', '.join(candidates[:4])}"
-        )
-        problems.append(
-            Problem(
-                1, None, f"verplichte kolom '{required}' ontbreekt (required column missing){hint}"
-            )
-        )
+        problems.append(missing_column(required, candidates, normalised))
 
-    # Empty rows between filled rows (trailing ones were dropped when reading).
-    filled = [not all(_is_blank(v) for v in row) for row in df.itertuples(index=False, name=None)]
-    last = max((i for i, f in enumerate(filled) if f), default=-1)
-    for i in range(last + 1):
-        if not filled[i]:
-            problems.append(Problem(i + 2, None, "lege rij; verwijder ze (empty row; delete it)"))
-
+    rows = filled_rows(df, problems)
     label_of = {c: lab for lab, c in canon_of.items()}
     out: dict[str, list[Any]] = {}
-    rows = [i for i in range(last + 1) if filled[i]]
 
     def cells(canonical: str) -> list[tuple[int, Any]]:
         col = df[label_of[canonical]].tolist()

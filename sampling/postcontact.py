@@ -27,6 +27,8 @@ from sampling.frame import (
     Problem,
     _is_blank,
     _text,
+    filled_rows,
+    missing_column,
     normalise_header,
     read_table,
 )
@@ -118,7 +120,6 @@ def validate_submissions(
     headers), empty rows, missing values, dates that cannot be read and, with ``today``, dates in
     the future. Raises ``SubmissionsError`` listing all of them.
     """
-    import difflib
 
     problems: list[Problem] = []
     headers = list(df.attrs.get("headers") or [str(c) for c in df.columns])
@@ -148,30 +149,10 @@ def validate_submissions(
         if required in label_of:
             continue
         present = {normalise_header(h): h for h in headers if h}
-        close = []
-        for cand in (required, *SUBMISSION_ALIASES[required]):
-            for match in difflib.get_close_matches(cand, list(present), n=3, cutoff=0.6):
-                if present[match] not in close:
-                    close.append(present[match])
-        hint = (
-            f"; bedoelde u (did you mean) {', '.join(repr(c) for c in close[:3])}?"
-            if close
-            else f"; aanvaarde namen (accepted names): {', '.join((required, *SUBMISSION_ALIASES[required][:3]))}"
-        )
-        problems.append(
-            Problem(
-                1, None, f"verplichte kolom '{required}' ontbreekt (required column missing){hint}"
-            )
-        )
+        candidates = (required, *SUBMISSION_ALIASES[required])
+        problems.append(missing_column(required, candidates, present))
 
-    filled = [not all(_is_blank(v) for v in row) for row in df.itertuples(index=False, name=None)]
-    last = max((i for i, f in enumerate(filled) if f), default=-1)
-    rows = []
-    for i in range(last + 1):
-        if not filled[i]:
-            problems.append(Problem(i + 2, None, "lege rij; verwijder ze (empty row; delete it)"))
-        else:
-            rows.append(i)
+    rows = filled_rows(df, problems)
 
     out: dict[str, list[Any]] = {c: [] for c in SUBMISSION_COLUMNS}
     for i in rows:
