@@ -380,12 +380,20 @@ def questionnaire_mode(response: Mapping) -> str:
     return "open"
 
 
+_SELECT_RESPONSE = select(responses).where(responses.c.id == bindparam("response_id"))
+
+
+def _response_row(c: Connection, response_id: int) -> dict | None:
+    row = c.execute(_SELECT_RESPONSE, {"response_id": response_id}).mappings().first()
+    return dict(row) if row is not None else None
+
+
 def load_response(conn: Engine | Connection, response_id: int) -> dict:
     with reading(conn) as c:
-        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
+        row = _response_row(c, response_id)
         if row is None:
             raise ResponseNotFound(response_id)
-        return dict(row)
+        return row
 
 
 def _insert_response(c: Connection, values: dict, unique_lookup) -> dict:
@@ -681,7 +689,6 @@ def _profile_strata(q, answers: Mapping) -> dict:
     return out
 
 
-_SELECT_RESPONSE = select(responses).where(responses.c.id == bindparam("response_id"))
 _SELECT_RESPONSE_AND_WAVE = (
     select(responses, waves.c.status.label("wave_status"))
     .join(waves, waves.c.id == responses.c.wave_id)
@@ -727,7 +734,7 @@ def _update_partial(c: Connection, response_id: int, revision: int, values: dict
 
 def _why_not_saved(c: Connection, response_id: int, revision: int) -> ResponseError:
     """Why a write under _WRITABLE found no row, read inside the writing transaction."""
-    row = c.execute(_SELECT_RESPONSE, {"response_id": response_id}).mappings().first()
+    row = _response_row(c, response_id)
     if row is None:
         return ResponseNotFound(response_id)
     if row["status"] == "complete":
@@ -841,11 +848,9 @@ def complete(
                 },
             )
             if done is None:
-                current = (
-                    c.execute(_SELECT_RESPONSE, {"response_id": response_id}).mappings().first()
-                )
+                current = _response_row(c, response_id)
                 if current is not None and current["status"] == "complete":
-                    return dict(current)  # a concurrent double click completed it first
+                    return current  # a concurrent double click completed it first
                 raise _why_not_saved(c, response_id, revision)
             if row["invitation_id"] is not None:
                 c.execute(
@@ -925,7 +930,7 @@ def record_consent(
     """
     now = now or utcnow()
     with writing(conn) as c:
-        row = c.execute(select(responses).where(responses.c.id == response_id)).mappings().first()
+        row = _response_row(c, response_id)
         if row is None or row["status"] != "complete" or row["invitation_id"] is None:
             return False
         q = questionnaire_for(c, row["questionnaire_hash"])
