@@ -96,7 +96,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-AAPOR_CODES: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
+from vocabulary import (  # noqa: F401  (re-exported: the response rates' own terms)
+    AAPOR_CODES,
+    DISPOSITION_TO_AAPOR,
+    DISPOSITION_TO_AAPOR_ELIGIBLE,
+    DISPOSITIONS,
+    REACHABLE_DISPOSITIONS,
+)
+
 RESPONSE_RATES: tuple[str, ...] = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6")
 RATE_NAMES: tuple[str, ...] = (
     *RESPONSE_RATES,
@@ -111,31 +118,6 @@ RATE_NAMES: tuple[str, ...] = (
     "CON2",
     "CON3",
 )
-
-#: Disposition -> AAPOR code (see the module docstring); ``None`` = not in the sample.
-DISPOSITION_TO_AAPOR: dict[str, str | None] = {
-    "not_invited": None,
-    "invited": "UH",
-    "bounced": "UO",
-    "opted_out": "R",
-    "opened": "R",
-    "partial": "P",
-    "complete": "I",
-    "ineligible": "NE",
-}
-
-#: Every disposition an invitation can have (the store's check constraint uses this list).
-DISPOSITIONS: tuple[str, ...] = tuple(DISPOSITION_TO_AAPOR)
-
-#: The same when the frame establishes eligibility (``eligibility_known=True``).
-DISPOSITION_TO_AAPOR_ELIGIBLE: dict[str, str | None] = {
-    **DISPOSITION_TO_AAPOR,
-    "invited": "NC",
-    "bounced": "NC",
-}
-
-#: Dispositions a reminder can still turn into a complete.
-REACHABLE_DISPOSITIONS: tuple[str, ...] = ("invited", "opened", "partial")
 
 #: Label of the all-strata row in the tables below.
 OVERALL = "Totaal / Total"

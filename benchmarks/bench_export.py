@@ -4,13 +4,13 @@
                                                 [--rows 100000] [--skip-large]
 
 Targets (2 cores): the demo wave exports in under 3 s, a wave of 100,000 responses in under
-30 s. The figures are printed per stage, because the workbook writing (analysis.excel) and the
+30 s. The figures are printed per stage, because the workbook writing (report.excel) and the
 analysis it shows (analysis.wave: scores with every breakdown, disclosure control, key-driver
 analysis, trend) have different owners:
 
 - read: ktm.services.results.load_inputs + the previous wave for the trend;
 - analyse: the WaveAnalysis parts the workbook shows (computed lazily on first use);
-- write: analysis.excel.workbook_bytes once the analysis is computed (the export's own cost),
+- write: report.excel.workbook_bytes once the analysis is computed (the export's own cost),
   with the Data sheet alone and openpyxl's own writer for comparison;
 - CSV: data.csv and codeboek.csv.
 
@@ -38,8 +38,8 @@ def _t(label: str, seconds: float, width: int = 62) -> None:
 
 def _force(result, verbose: bool = False) -> None:
     """Compute every part of the analysis the workbook shows (timing each when verbose)."""
-    from analysis.excel import open_answers_table
     from analysis.wave import disclosed
+    from report.excel import open_answers_table
 
     k = result.settings.k
     parts = [
@@ -61,8 +61,8 @@ def _force(result, verbose: bool = False) -> None:
 
 
 def demo(url: str) -> None:
-    from analysis import excel
     from ktm.services import export as svc
+    from report import excel
     from store.db import get_engine
     from store.waves import resolve_wave
 
@@ -142,8 +142,8 @@ def large_inputs(url: str | None, rows: int, seed: int = 7):
 
 
 def large(url: str, rows: int) -> None:
-    from analysis import excel
     from analysis.wave import analyse_wave
+    from report import excel
 
     t0 = time.perf_counter()
     wave, inputs = large_inputs(url, rows)

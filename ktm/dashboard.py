@@ -523,8 +523,8 @@ __all__ = ["SUPPRESSED"]
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
-    """The answers to the parliamentary questions (analysis.accountability, shared with Excel)."""
-    from analysis import accountability as acc
+    """The answers to the parliamentary questions (report.accountability, shared with Excel)."""
+    from report import accountability as acc
 
     data, a = _analysis(url, wave_id, fp)
     trend = trend_table(url, wave_id, fp)

@@ -76,7 +76,6 @@ from sampling.postcontact import (
     read_submissions,
     validate_submissions,
 )
-from sampling.safe_cells import neutralise, neutralise_frame
 from sampling.selection import population_counts, select, stratum_labels
 from sampling.size import (
     OVERALL,
@@ -86,6 +85,7 @@ from sampling.size import (
     sample_size_by_stratum,
     z_value,
 )
+from vocabulary import neutralise, neutralise_frame
 
 __all__ = [
     "AAPOR_CODE",

@@ -27,7 +27,7 @@ AAPOR codes (Standard Definitions, "Internet surveys of specifically named perso
     bounced     UO  3.30  invitation undeliverable    (NC when eligibility is known)
     ineligible  NE  4.x   not eligible (e.g. left training before the wave)
 
-``AAPOR_CODE`` is ``analysis.response.DISPOSITION_TO_AAPOR``, the one mapping the response rates
+``AAPOR_CODE`` is ``vocabulary.DISPOSITION_TO_AAPOR``, the one mapping the response rates
 use. It is the strict AAPOR mapping: without an answer we cannot know that the e-mail
 reached its addressee, so these cases count as unknown eligibility. The frame is however the
 register of persons in training, so every listed person is eligible unless reported otherwise;
@@ -51,8 +51,13 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from analysis.response import DISPOSITION_TO_AAPOR, DISPOSITION_TO_AAPOR_ELIGIBLE
-from sampling.safe_cells import neutralise, neutralise_frame
+from vocabulary import (
+    DISPOSITION_TO_AAPOR,
+    DISPOSITION_TO_AAPOR_ELIGIBLE,
+    MONTHS_EN,
+    neutralise,
+    neutralise_frame,
+)
 
 TOKEN_BYTES = 32
 TOKEN_PARAM = "t"  # noqa: S105 (a query parameter name, not a secret)
@@ -119,23 +124,6 @@ MAIL_MERGE_COLUMNS = (
     "afmeldlink",
     "deadline",
     "taal",
-)
-
-
-# English month names, locale-free (strftime would follow the server's locale).
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 )
 
 

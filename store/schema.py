@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from analysis.response import DISPOSITIONS
+from vocabulary import DISPOSITIONS, RESPONSE_MODES, WAVE_STATUSES
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,8 +36,6 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-WAVE_STATUSES = ("draft", "open", "closed")
-RESPONSE_MODES = ("invited", "open", "paper", "post_contact")
 RESPONSE_STATUSES = ("partial", "complete")
 ACTION_STATUSES = ("planned", "in_progress", "done")
 

@@ -1,5 +1,5 @@
 """Methodologie: the wave's design, from stored facts and the computed diagnostics; the answer
-to the parliamentary questions 1 to 8 and 11 (texts from analysis.accountability, shared with
+to the parliamentary questions 1 to 8 and 11 (texts from report.accountability, shared with
 the Excel "Verantwoording" sheet)."""
 
 from __future__ import annotations

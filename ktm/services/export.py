@@ -1,8 +1,8 @@
 """The Excel export of a wave from the store: read (ktm.services.results), analyse, write
-(analysis.excel). Nothing here writes to the database.
+(report.excel). Nothing here writes to the database.
 
     book = workbook_input(engine, wave_id)
-    analysis.excel.write_workbook(book, "meting.xlsx")
+    report.excel.write_workbook(book, "meting.xlsx")
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from analysis import excel
 from ktm import __version__
 from ktm.services import results
+from report import excel
 from store.actions import list_actions
 
 

@@ -42,7 +42,7 @@ def book(export_engine, latest_wave):
 
 @pytest.fixture(scope="session")
 def xlsx(book) -> bytes:
-    from analysis.excel import workbook_bytes
+    from report.excel import workbook_bytes
 
     return workbook_bytes(book)
 

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import accountability, excel
 from ktm.cli import main
+from report import accountability, excel
 
 
 def test_csv_round_trip_is_exact(book, tmp_path):

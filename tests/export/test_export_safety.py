@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from analysis import excel
 from analysis.wave import analyse_wave
+from report import excel
 from store import schema
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")

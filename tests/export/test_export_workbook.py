@@ -9,9 +9,9 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import excel
 from analysis.disclosure import SUPPRESSED
 from analysis.wave import disclosed
+from report import excel
 from tests.export.conftest import sheet_records
 
 

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sampling.invitations import MONTHS_EN
+from vocabulary import MONTHS_EN
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
     (

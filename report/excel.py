@@ -15,7 +15,7 @@ Trend a line chart of the previous and the last wave.
 Numbers are written as the analysis computed them (float64, shortest round-trip text), never
 rounded: the formats only change how Excel shows them. Figures of cells with fewer than k
 respondents are replaced by :data:`analysis.disclosure.SUPPRESSED` ("x"), explained in
-Leesmij. Every text cell goes through :func:`sampling.safe_cells.neutralise` (a leading
+Leesmij. Every text cell goes through :func:`vocabulary.neutralise` (a leading
 ``=``, ``+``, ``-``, ``@`` gets a quote) and loses the control characters XML cannot hold.
 
 The Data sheet: one row per response (complete and partial: column ``status``), the answers
@@ -61,9 +61,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from analysis import accountability
 from analysis.disclosure import SUPPRESSED, filter_open_answers, suppression_note
-from sampling.safe_cells import neutralise
+from report import accountability
+from vocabulary import neutralise
 
 SHEETS = (
     "Leesmij",
