@@ -17,8 +17,9 @@ Guarantees (issue 3 item 4, issue 11 items 1-4):
   :class:`StaleRevision`, never a silent overwrite.
 - :func:`complete` is idempotent: a double click or a replayed request leaves exactly one
   complete response, and the invitation's disposition becomes `complete` once.
-- Every page is validated server-side against the questionnaire version the response answers;
-  answers out of range or over-long are refused (:class:`InvalidAnswers`) and nothing is stored.
+- Every page is validated server-side against the questionnaire version the response answers
+  (the checks and the page flow are survey.flow's); answers out of range or over-long are
+  refused (:class:`InvalidAnswers`) and nothing is stored.
 - Responses never hold identity: no token, e-mail or name; the open-link resume key is stored
   as a SHA-256 hash.
 """
@@ -29,7 +30,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -50,6 +51,8 @@ from store.schema import (
     token_attempts,
     waves,
 )
+from survey.flow import check_all, check_full, check_page, sections_asked
+from survey.schema import Questionnaire
 
 # --- rate limiting of token guesses ----------------------------------------------------------
 
@@ -528,8 +531,6 @@ def questionnaire_for(conn: Connection, qhash: str):
     """The validated Questionnaire a response answers (cached by hash: a version never changes)."""
     q = _questionnaires.get(qhash)
     if q is None:
-        from survey.schema import Questionnaire
-
         definition = conn.execute(
             select(questionnaire_versions.c.definition).where(
                 questionnaire_versions.c.hash == qhash
@@ -544,127 +545,6 @@ def questionnaire_for(conn: Connection, qhash: str):
             definition, source=f"versie {qhash[:12]}"
         )
     return q
-
-
-@dataclass
-class PageCheck:
-    """What validating a page gives: the answers to store and the errors per answer key."""
-
-    answers: dict[str, Any]
-    errors: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-
-def sections_asked(q, mode: str) -> list:
-    """The sections asked in `mode`. On paper the team also keys in the profile, which the
-    web form asks only on the open link (invited respondents' profile comes from the frame)."""
-    return [
-        s
-        for s in q.sections
-        if s.asked_in(mode)
-        or (mode == "paper" and s.items and all(it.role == "profile" for it in s.items))
-    ]
-
-
-def sections_to_show(q, mode: str, answers: dict) -> list:
-    """The sections asked in `mode` that have something to show given `answers` (the form's
-    pages, in order)."""
-    from survey.data import visible_items
-
-    effective = _relevant(q, answers)
-    return [s for s in sections_asked(q, mode) if visible_items(q, s, answers, effective=effective)]
-
-
-def _blank(item, value: Any) -> bool:
-    if value is None:
-        return not item.na  # None is n.v.t. on an item that offers it
-    return (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, list | tuple) and not value
-    )
-
-
-def _clean(q, sections, raw: Mapping[str, Any]) -> tuple[dict, dict[str, tuple[str, str]]]:
-    """Keep the keys of `sections`' items, dropping blanks; unknown keys are errors."""
-    owners = {k: it for s in sections for it in s.items for k in it.answer_keys()}
-    out: dict[str, Any] = {}
-    errors: dict[str, tuple[str, str]] = {}
-    for key, value in raw.items():
-        item = owners.get(key)
-        if item is None:
-            errors[str(key)[:100]] = (
-                "Onbekende vraag op deze pagina.",
-                "Unknown question on this page.",
-            )
-        elif not _blank(item, value):
-            out[key] = list(value) if isinstance(value, tuple) else value
-    return out, errors
-
-
-def _errors(q, sections, answers: dict, effective: dict) -> dict[str, tuple[str, str]]:
-    """Errors per answer key (nl, en); `effective` is effective_answers(q, answers)."""
-    from survey.data import validate_page
-
-    errors: dict[str, tuple[str, str]] = {}
-    for section in sections:
-        nl = validate_page(q, section, answers, "nl", effective=effective)
-        if nl:
-            en = validate_page(q, section, answers, "en", effective=effective)
-            errors.update({k: (v, en.get(k, v)) for k, v in nl.items()})
-    return errors
-
-
-def _relevant(q, answers: dict) -> dict:
-    """The answers to items that are relevant (skip logic), in questionnaire order."""
-    from survey.data import effective_answers
-
-    return effective_answers(q, answers)
-
-
-def _asked(sections, effective: dict) -> dict:
-    """Only answers to items that are asked in this mode (and relevant: `effective`)."""
-    asked = {k for s in sections for it in s.items for k in it.answer_keys()}
-    return {k: v for k, v in effective.items() if k in asked}
-
-
-def check_page(q, section_id: str, stored: Mapping, page_answers: Mapping, mode: str) -> PageCheck:
-    """Merge a page into the stored answers, validate it, drop answers that are not relevant.
-
-    The page replaces everything stored for its section (an item cleared is removed); answers
-    to items that are not relevant, on this page or later ones, are dropped.
-    """
-    sections = sections_asked(q, mode)
-    section = next((s for s in sections if s.id == section_id), None)
-    if section is None:
-        return PageCheck(
-            dict(stored),
-            {
-                "_page": (
-                    "Deze pagina hoort niet bij de vragenlijst.",
-                    "This page is not part of the questionnaire.",
-                )
-            },
-        )
-    page, errors = _clean(q, [section], page_answers)
-    own = {k for it in section.items for k in it.answer_keys()}
-    merged = {k: v for k, v in stored.items() if k not in own}
-    merged.update(page)
-    effective = _relevant(q, merged)
-    errors.update(_errors(q, [section], merged, effective))
-    return PageCheck(_asked(sections, effective), errors)
-
-
-def check_all(q, answers: Mapping, mode: str) -> dict[str, tuple[str, str]]:
-    """Errors on every section asked (required items unanswered, values out of range)."""
-    answers = dict(answers)
-    return _errors(q, sections_asked(q, mode), answers, _relevant(q, answers))
-
-
-def check_full(q, answers: Mapping, mode: str) -> tuple[dict, dict[str, tuple[str, str]]]:
-    """A whole questionnaire at once (paper): the answers to store and the errors."""
-    sections = sections_asked(q, mode)
-    cleaned, errors = _clean(q, sections, answers)
-    effective = _relevant(q, cleaned)
-    errors.update(_errors(q, sections, cleaned, effective))
-    return _asked(sections, effective), errors
 
 
 def _stratum(c: Connection, wave_id: int, strata: Mapping) -> str | None:
@@ -906,7 +786,7 @@ def save_paper_response(
                 "strata": strata,
                 "design_weight": None,
                 "answers": cleaned,
-                "progress": {"page": None, "done": [s.id for s in q.sections_for_mode("paper")]},
+                "progress": {"page": None, "done": [s.id for s in sections_asked(q, "paper")]},
                 "revision": 1,
                 "started_at": now,
                 "updated_at": now,

@@ -128,18 +128,6 @@ def visible_items(
     return shown
 
 
-def visible_sections(
-    q: Questionnaire, answers: dict[str, Any], mode: str | None = None
-) -> list[Section]:
-    """Sections that have something to ask, in order (for the progress bar and navigation)."""
-    eff = effective_answers(q, answers)
-    return [
-        s
-        for s in q.sections
-        if (mode is None or s.asked_in(mode)) and visible_items(q, s, answers, effective=eff)
-    ]
-
-
 # --- validation ---------------------------------------------------------------------------
 
 

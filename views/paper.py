@@ -13,7 +13,7 @@ from ktm import webapp
 from ktm.webapp import t
 from store import responses as R
 from store.db import reading
-from survey import form
+from survey import flow, form
 
 STATE = "paper"
 
@@ -83,7 +83,7 @@ if errors:
     )
 
 answers: dict = {}
-for section in R.sections_asked(q, "paper"):
+for section in flow.sections_asked(q, "paper"):
     st.header(form._text(section.title, lang))
     answers.update(
         form.render_section(

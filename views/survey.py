@@ -13,7 +13,7 @@ from ktm import webapp
 from ktm.webapp import t
 from store import responses as R
 from store.db import reading
-from survey import form
+from survey import flow, form
 
 STATE = "survey"
 refusals = {
@@ -227,16 +227,13 @@ def survey(state: dict) -> None:
     nav_slot = st.container()
     mode = R.questionnaire_mode(response)
     draft = state["draft"]
-    sections = R.sections_to_show(q, mode, draft)
-    ids = [s.id for s in sections]
-    index = ids.index(state["section"]) if state["section"] in ids else 0
-    section = sections[index]
-    last = index == len(sections) - 1
+    here = flow.position(q, mode, draft, state["section"])
+    section, index, count, last = here.section, here.index, len(here.sections), here.last
 
     st.title(form._text(q.title, lang))
     st.progress(
-        index / len(sections),
-        text=t(f"Pagina {index + 1} van {len(sections)}", f"Page {index + 1} of {len(sections)}"),
+        here.fraction,
+        text=t(f"Pagina {index + 1} van {count}", f"Page {index + 1} of {count}"),
     )
     if index == 0 and q.intro:
         st.markdown(form._text(q.intro, lang))
@@ -273,32 +270,24 @@ def survey(state: dict) -> None:
         width="stretch",
     )
     if back:
-        go(state, q, mode, page, sections, index, index - 1, check=False)
+        go(state, q, mode, page, section, -1, check=False)
     elif forward:
-        go(state, q, mode, page, sections, index, index + 1, check=True, finish=last)
+        go(state, q, mode, page, section, 0 if last else 1, check=True, finish=last)
 
 
-def go(state, q, mode, page, sections, index, target, *, check: bool, finish: bool = False):
-    """Save the page and move to `target`; on errors stay and show them next to the items."""
-    section = sections[index]
+def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = False):
+    """Save the page and move `move` pages; on errors stay and show them next to the items."""
     state["notice"] = None
     # The pages that follow depend on the answers of this page (skip logic).
-    ids = [s.id for s in R.sections_to_show(q, mode, state["draft"])]
-    here = ids.index(section.id) if section.id in ids else 0
-    if finish:
-        next_id = section.id
-    elif target > index:
-        next_id = ids[min(here + 1, len(ids) - 1)]
-    else:
-        next_id = ids[max(here - 1, 0)]
-    progress = {"page": ids.index(next_id), "section": next_id, "done": ids[: ids.index(next_id)]}
+    target = flow.step(q, mode, state["draft"], section.id, move)
+    next_id = target.section.id
     try:
         response = R.save_page(
             engine,
             state["response_id"],
             state["revision"],
             page,
-            progress,
+            target.progress,
             section_id=section.id,
             language=webapp.lang(),
         )
@@ -322,8 +311,8 @@ def go(state, q, mode, page, sections, index, target, *, check: bool, finish: bo
         try:
             R.complete(engine, state["response_id"], state["revision"])
         except R.InvalidAnswers as exc:  # an earlier page lacks an answer: go there
-            first = next((i for i in ids if set(exc.errors) & _keys(q.section(i))), ids[0])
-            state.update(section=first, errors=exc.errors, gen=state["gen"] + 1)
+            first = flow.first_with_errors(target.sections, exc.errors) or target.sections[0]
+            state.update(section=first.id, errors=exc.errors, gen=state["gen"] + 1)
             state["notice"] = (
                 "Er ontbreken nog antwoorden op deze pagina.",
                 "Some answers on this page are still missing.",
@@ -337,10 +326,6 @@ def go(state, q, mode, page, sections, index, target, *, check: bool, finish: bo
         st.rerun()
     state.update(section=next_id, gen=state["gen"] + 1)
     st.rerun()
-
-
-def _keys(section) -> set[str]:
-    return {k for it in section.items for k in it.answer_keys()} | {it.id for it in section.items}
 
 
 # --- the page --------------------------------------------------------------------------------

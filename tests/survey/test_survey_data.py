@@ -15,8 +15,8 @@ from survey.data import (
     to_frame,
     validate_page,
     visible_items,
-    visible_sections,
 )
+from survey.flow import sections_to_show
 
 # One invited respondent who filed a training report, knew the paper procedure, and
 # found "help" not applicable.
@@ -56,9 +56,9 @@ def test_routing_shows_only_the_procedures_used(eloket):
 def test_no_procedure_skips_the_rating_pages(eloket):
     answers = {"procedures": ["geen"]}
     assert visible_items(eloket, eloket.section("ervaring"), answers) == []
-    sections = [s.id for s in visible_sections(eloket, answers, mode="invited")]
+    sections = [s.id for s in sections_to_show(eloket, "invited", answers)]
     assert sections == ["gebruik", "papier", "algemeen", "resultaten"]
-    sections = [s.id for s in visible_sections(eloket, answers, mode="open")]
+    sections = [s.id for s in sections_to_show(eloket, "open", answers)]
     assert sections == ["gebruik", "papier", "algemeen", "profiel"]
 
 
