@@ -115,6 +115,8 @@ class WaveAnalysis:
         self.inputs = inputs
         self.settings = inputs.settings
         self.notes: list[dict[str, str]] = []
+        #: The frame margins the weights were raked to ({} when none), set by ``weighting``.
+        self.applied_margins: dict[str, dict] = {}
         r = inputs.responses
         status = r["status"] if "status" in r else pd.Series("", index=r.index)
         mode = r["mode"] if "mode" in r else pd.Series("", index=r.index)
@@ -199,7 +201,9 @@ class WaveAnalysis:
                 margins.update(frame_margins(frame, [m]))
         margins = margins or None
         try:
-            return weight_wave(self.sample, margins=margins, trim=self.settings.trim)
+            weighted = weight_wave(self.sample, margins=margins, trim=self.settings.trim)
+            self.applied_margins = margins or {}
+            return weighted
         except RakingError as exc:
             # Early in fieldwork a margin level (a profession) often has no respondent yet:
             # the margins cannot be met, so the weights stay design x nonresponse adjustment.
@@ -213,7 +217,20 @@ class WaveAnalysis:
                     "nonresponse adjustment.",
                 )
             )
+            self.applied_margins = {}
             return weight_wave(self.sample, margins=None, trim=self.settings.trim)
+
+    @cached_property
+    def nonresponse_weights(self) -> pd.Series | None:
+        """The weight after the nonresponse adjustment, before raking and trimming, per
+        response_id (None without sampled respondents): the starting point for rebuilding the
+        final weights in another package."""
+        from analysis.weighting import weight_wave
+
+        if self.weighting is None:
+            return None
+        w = weight_wave(self.sample, margins=None, trim=None).weights
+        return pd.Series(w.to_numpy(), index=self.sample.loc[w.index, "response_id"].to_numpy())
 
     @property
     def design(self) -> Design | None:

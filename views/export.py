@@ -67,3 +67,51 @@ if wave is not None:
                     "CSV: UTF-8 with BOM, separator ';', decimal mark ','.",
                 )
             )
+
+    st.subheader(t("Voor analisten en het kabinet", "For analysts and the cabinet"))
+    st.write(
+        t(
+            "De gegevens voor SPSS, Stata, R of Python, met variabele- en waardelabels, n.v.t. als "
+            "ontbrekende waarde, de gewichten en het steekproefontwerp (ontwerp.R, ontwerp.sps); "
+            "en het ontwerp van antwoord op de schriftelijke vraag als Word-document.",
+            "The data for SPSS, Stata, R or Python, with variable and value labels, n.v.t. as a "
+            "missing value, the weights and the sample design (ontwerp.R, ontwerp.sps); and the "
+            "draft answer to the written question as a Word document.",
+        )
+    )
+    formats = {
+        "sav": t("SPSS (.sav)", "SPSS (.sav)"),
+        "dta": t("Stata (.dta)", "Stata (.dta)"),
+        "parquet": t("Parquet", "Parquet"),
+        "csv": t("CSV", "CSV"),
+        "docx": t("Ontwerp van antwoord (Word)", "Draft answer (Word)"),
+    }
+    fmt = st.selectbox(
+        t("Formaat", "Format"), list(formats), format_func=formats.get, key="export_format"
+    )
+    label_lang = webapp.lang()
+    if st.button(t("Bestand maken", "Build the file"), key="build_other"):
+        from ktm.services.export import answer_docx, stats_export
+        from report.exports import zip_bytes
+
+        engine = webapp.engine()
+        stem = file_stem(wave)
+        try:
+            with st.spinner(t("Bestand maken…", "Building the file…")):
+                if fmt == "docx":
+                    data = answer_docx(engine, wave["id"], label_lang)
+                    name = f"{stem}-antwoord-192.docx"
+                    mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                else:
+                    data = zip_bytes(stats_export(engine, wave["id"], fmt, label_lang).files)
+                    name, mime = f"{stem}-{fmt}.zip", "application/zip"
+        except LookupError as exc:
+            st.error(str(exc))
+        else:
+            st.download_button(
+                t("Downloaden", "Download") + f": {name}",
+                data,
+                file_name=name,
+                mime=mime,
+                key="download_other",
+            )

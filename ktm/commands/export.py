@@ -27,7 +27,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--wave", required=True, metavar="ID", help="wave id, 'latest' (last closed) or 'open'"
     )
-    p.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="FILE.xlsx for the workbook, FILE.docx for docx; for sav, dta, csv, parquet a folder or a FILE.zip "
+        "(the data, codeboek.csv, and the design for R and SPSS: ontwerp.R, ontwerp.sps)",
+    )
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("xlsx", "sav", "dta", "csv", "parquet", "docx"),
+        default="xlsx",
+        help="xlsx (the workbook, default), sav (SPSS), dta (Stata), csv, parquet, or docx "
+        "(the draft written answer to the parliamentary question, as a Word document)",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("nl", "en"),
+        default="nl",
+        help="language of the labels (sav, dta, parquet, csv) and of the docx answer",
+    )
     p.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write data.csv, codeboek.csv")
     p.add_argument("--database", dest="db", metavar="URL", help="database URL")
     p.set_defaults(func=cmd_export)
@@ -38,6 +59,10 @@ def cmd_export(args) -> int:
     from store.waves import StoreError
 
     out: Path = args.out
+    if args.fmt == "docx":
+        return _docx_export(args)
+    if args.fmt != "xlsx":
+        return _stats_export(args)
     if out.suffix.lower() != ".xlsx":
         raise CommandError(f"{out}: --out moet een .xlsx-bestand zijn / must be an .xlsx file")
     if not out.parent.exists():
@@ -59,4 +84,69 @@ def cmd_export(args) -> int:
     )
     for path in result.csv_files:
         print(f"CSV: {path}")
+    return 0
+
+
+def _stats_export(args) -> int:
+    from ktm.services.export import stats_export
+    from report.exports import zip_bytes
+    from store.waves import StoreError
+
+    out: Path = args.out
+    if out.suffix.lower() == ".xlsx":
+        raise CommandError(
+            f"{out}: --format {args.fmt} schrijft een map of een .zip-bestand / "
+            "writes a folder or a .zip file"
+        )
+    parent = out.parent if out.suffix.lower() == ".zip" else out.parent
+    if not parent.exists():
+        raise CommandError(f"{parent}: map bestaat niet; maak ze eerst aan / folder does not exist")
+    if out.suffix.lower() != ".zip" and out.exists() and not out.is_dir():
+        raise CommandError(f"{out}: is geen map / is not a folder")
+    engine, wave = engine_and_wave(args)
+    try:
+        result = stats_export(engine, wave["id"], args.fmt, args.lang)
+    except (StoreError, LookupError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        if out.suffix.lower() == ".zip":
+            out.write_bytes(zip_bytes(result.files))
+            written = [out]
+        else:
+            out.mkdir(exist_ok=True)
+            written = []
+            for name, data in result.files.items():
+                (out / name).write_bytes(data)
+                written.append(out / name)
+    except PermissionError as exc:
+        raise CommandError(f"{exc.filename}: geen schrijfrechten / not writable") from exc
+    print(
+        f"Bevraging {wave['id']} ({wave['name']}): {result.n_responses} antwoorden "
+        f"geëxporteerd als / exported as {args.fmt}:"
+    )
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def _docx_export(args) -> int:
+    from ktm.services.export import answer_docx
+    from store.waves import StoreError
+
+    out: Path = args.out
+    if out.suffix.lower() != ".docx":
+        raise CommandError(f"{out}: --format docx schrijft een .docx-bestand / writes a .docx file")
+    if not out.parent.exists():
+        raise CommandError(
+            f"{out.parent}: map bestaat niet; maak ze eerst aan / folder does not exist"
+        )
+    engine, wave = engine_and_wave(args)
+    try:
+        data = answer_docx(engine, wave["id"], args.lang)
+        out.write_bytes(data)
+    except (StoreError, LookupError) as exc:
+        raise CommandError(str(exc)) from exc
+    except PermissionError as exc:
+        raise CommandError(f"{exc.filename}: geen schrijfrechten / not writable") from exc
+    print(f"Bevraging {wave['id']} ({wave['name']}): ontwerp van antwoord / draft answer: {out}")
     return 0

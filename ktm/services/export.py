@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from ktm import __version__
@@ -69,3 +70,92 @@ def export_bytes(engine: Engine, wave_id: int) -> tuple[bytes, bytes]:
     """(the .xlsx file, a zip of the CSV files) for a download."""
     book = workbook_input(engine, wave_id)
     return excel.workbook_bytes(book), excel.csv_zip_bytes(book, prefix=file_stem(book.wave) + "/")
+
+
+def na_mask(engine: Engine, wave_id: int, questionnaire) -> pd.DataFrame:
+    """Per response_id and answer column of an item with an n.v.t. option: True where the answer
+    was n.v.t. (the store keeps the key with an empty value; "not answered" has no key)."""
+    import json
+
+    from sqlalchemy import select
+
+    from store import schema
+    from store.db import reading
+
+    cols = [c for c in questionnaire.columns() if c.na]
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(schema.responses.c.id, schema.responses.c.answers).where(
+                schema.responses.c.wave_id == wave_id
+            )
+        ).all()
+    ids, flags = [], {c.name: [] for c in cols}
+    for rid, answers in rows:
+        a = json.loads(answers) if isinstance(answers, str) else (answers or {})
+        ids.append(rid)
+        for c in cols:
+            flags[c.name].append(c.name in a and a[c.name] is None)
+    return pd.DataFrame(flags, index=pd.Index(ids, name="response_id"), dtype=bool)
+
+
+@dataclass
+class StatsExport:
+    """The files of one statistics-package export: {file name: bytes}."""
+
+    wave: dict
+    files: dict[str, bytes]
+    n_responses: int
+
+
+def stats_export(engine: Engine, wave_id: int, fmt: str, lang: str = "nl") -> StatsExport:
+    """The wave's data as ``fmt`` (sav, dta, csv, parquet), with the codebook and the design
+    declared for R (``ontwerp.R``) and SPSS (``ontwerp.sps``)."""
+    import tempfile
+
+    from analysis import scores as sc
+    from report import exports
+    from survey.schema import PROFESSIONS
+
+    if fmt not in ("sav", "dta", "csv", "parquet"):
+        raise ValueError(f"format {fmt!r}: choose one of sav, dta, csv, parquet")
+    book = workbook_input(engine, wave_id)
+    result = book.result
+    md = exports.microdata(
+        book,
+        lang,
+        na_mask=na_mask(engine, wave_id, book.questionnaire),
+        population={str(k): float(v) for k, v in (result.inputs.population or {}).items()},
+        nonresponse_weights=result.nonresponse_weights,
+        stratum_labels=PROFESSIONS,
+    )
+    overall = sc.overall_column(book.columns)
+    margins = result.applied_margins if result.weighting is not None else {}
+    mappings = {v: exports.code_numbers(book, md, v) for v in margins if v in md.names}
+    trim = result.settings.trim
+    if trim and any(trim.get(k) is not None for k in ("lower_ratio", "upper_ratio")):
+        trim = None  # relative bounds: the R script states none rather than a wrong one
+    spec = exports.design_spec(md, margins, trim, overall.name if overall else None, mappings)
+    stem = "data"
+    files: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"{stem}.{fmt}"
+        if fmt == "sav":
+            exports.write_sav(book, md, target)
+        elif fmt == "dta":
+            exports.write_dta(book, md, target)
+        elif fmt == "parquet":
+            exports.write_parquet(book, md, target)
+        else:
+            target.write_bytes(exports.data_csv(md))
+        files[target.name] = target.read_bytes()
+    files["codeboek.csv"] = exports.codebook_csv(md)
+    files["ontwerp.R"] = exports.r_script(spec, f"{stem}.{fmt}").encode()
+    files["ontwerp.sps"] = exports.spss_syntax(spec, f"{stem}.{fmt}").encode()
+    return StatsExport(dict(book.wave), files, len(result.inputs.responses))
+
+
+def answer_docx(engine: Engine, wave_id: int, lang: str = "nl") -> bytes:
+    """The draft written answer to the parliamentary question (.docx) for the wave."""
+    from report.docx import answer_document
+
+    return answer_document(workbook_input(engine, wave_id), lang)
