@@ -67,3 +67,36 @@ def test_export_page_builds_the_workbook_for_the_chosen_wave(demo_app, downloads
     assert "Meting 2025-2026" in leesmij[1]
     with zipfile.ZipFile(io.BytesIO(downloads["application/zip"])) as z:
         assert sorted(n.rsplit("/", 1)[-1] for n in z.namelist()) == ["codeboek.csv", "data.csv"]
+
+
+def test_export_page_offers_spss_and_the_word_answer(demo_app, downloads):
+    import pyreadstat
+
+    from tests.app.conftest import login
+
+    at = new_app().run()
+    login(at)
+    at.switch_page("views/export.py").run()
+    at.sidebar.selectbox[0].select(2).run()
+    fmt = at.selectbox(key="export_format")
+    assert fmt.options[:2] == ["SPSS (.sav)", "Stata (.dta)"]
+    fmt.select("sav").run()
+    at.button(key="build_other").click().run(timeout=240)
+    assert not at.exception, at.exception
+    with zipfile.ZipFile(io.BytesIO(downloads["application/zip"])) as z:
+        assert sorted(z.namelist()) == ["codeboek.csv", "data.sav", "ontwerp.R", "ontwerp.sps"]
+        sav = z.read("data.sav")
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".sav") as fh:
+        fh.write(sav)
+        fh.flush()
+        _, meta = pyreadstat.read_sav(fh.name, metadataonly=True)
+    assert meta.variable_value_labels["aanmelden"][5] == "Zeer tevreden"
+    at.selectbox(key="export_format").select("docx").run()
+    at.button(key="build_other").click().run(timeout=240)
+    assert not at.exception, at.exception
+    docx_mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    from report.docx import answer_texts
+
+    assert answer_texts(downloads[docx_mime])[0].startswith("Schriftelijke vraag nr. 192")
