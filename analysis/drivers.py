@@ -64,6 +64,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import scores as sc
+from analysis.notes import note
 
 QUADRANTS: dict[str, tuple[str, str]] = {
     "priority": ("Prioriteit: verbeteren", "Priority: improve"),
@@ -253,15 +254,12 @@ def key_drivers(
             {
                 "dimension": d,
                 "coverage": float(cv),
-                "reason_nl": f"ontbreekt bij {100 * (1 - cv):.0f}% van de respondenten "
-                f"(meer dan {100 * max_missing_share:.0f}%)",
-                "reason_en": f"missing for {100 * (1 - cv):.0f}% of the respondents "
-                f"(more than {100 * max_missing_share:.0f}%)",
+                "reason": note("missing_too_often", missing=1 - float(cv), limit=max_missing_share),
             }
             for d, cv in zip(dims, coverage, strict=True)
             if d not in included
         ],
-        columns=["dimension", "coverage", "reason_nl", "reason_en"],
+        columns=["dimension", "coverage", "reason"],
     )
     if not included:
         raise ValueError(
@@ -449,11 +447,6 @@ class ImprovementPoints:
     open_answers: pd.DataFrame
 
 
-def _fmt(x: float, decimals: int, decimal_comma: bool) -> str:
-    s = f"{x:.{decimals}f}"
-    return s.replace(".", ",") if decimal_comma else s
-
-
 def improvement_points(
     analysis: DriverAnalysis,
     text_columns: Sequence[str] | None = None,
@@ -476,18 +469,17 @@ def improvement_points(
     if only_priority:
         t = t[t["is_priority"]]
     t.insert(0, "rank", np.arange(1, len(t) + 1))
-    lvl = round(100 * analysis.level)
-    t["evidence_nl"] = [
-        f"Belang {_fmt(100 * r.importance_share, 0, True)}% van de verklaarde variantie "
-        f"(R² {_fmt(analysis.r2, 2, True)}); score {_fmt(r.performance, 1, True)} op 100 "
-        f"({lvl}%-BI {_fmt(r.performance_ci_low, 1, True)}-{_fmt(r.performance_ci_high, 1, True)}"
-        f"; n = {r.n})"
-        for r in t.itertuples()
-    ]
-    t["evidence_en"] = [
-        f"Importance {100 * r.importance_share:.0f}% of the explained variance "
-        f"(R² {analysis.r2:.2f}); score {r.performance:.1f} out of 100 "
-        f"({lvl}% CI {r.performance_ci_low:.1f}-{r.performance_ci_high:.1f}; n = {r.n})"
+    t["evidence"] = [
+        note(
+            "driver_evidence",
+            importance_share=float(r.importance_share),
+            r2=float(analysis.r2),
+            performance=float(r.performance),
+            ci_low=float(r.performance_ci_low),
+            ci_high=float(r.performance_ci_high),
+            level=analysis.level,
+            n=int(r.n),
+        )
         for r in t.itertuples()
     ]
 

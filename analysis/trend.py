@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import scores as sc
+from analysis.notes import note
 
 CHANGE_LABELS: dict[str, tuple[str, str]] = {
     "improvement": ("significante verbetering", "significant improvement"),
@@ -301,12 +302,9 @@ def compare_waves(
         if ref is not None:
             s1, miss1 = _standardized(prev, rs_prev.values[m.score_id], by_standardize, ref)
             s2, miss2 = _standardized(last, rs_last.values[m.score_id], by_standardize, ref)
-            for wave, miss in (("vorige meting", miss1), ("laatste meting", miss2)):
+            for wave, miss in (("previous", miss1), ("last", miss2)):
                 if miss:
-                    notes.append(
-                        f"niet gestandaardiseerd: geen respondenten in {', '.join(map(str, miss))}"
-                        f" ({wave})"
-                    )
+                    notes.append(note("not_standardized", wave=wave, groups=[str(g) for g in miss]))
             std = difference_test(
                 (s1.estimate, s1.se, s1.df), (s2.estimate, s2.se, s2.df), alpha, level
             )
@@ -318,8 +316,8 @@ def compare_waves(
                 **{f"std_{k}": v for k, v in std.items()},
             )
         if e1["n"] == 0 or e2["n"] == 0:
-            notes.append("geen antwoorden in een van beide metingen")
-        row["note"] = "; ".join(notes) or None
+            notes.append(note("no_answers"))
+        row["note"] = tuple(notes) or None
         rows.append(row)
     out = pd.DataFrame(rows, columns=TREND_COLUMNS)
     out.attrs["reference"] = ref

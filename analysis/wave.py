@@ -12,7 +12,7 @@ Which respondents count where (never pooled silently):
   unweighted, per mode (:attr:`WaveAnalysis.scores_by_mode`); paper answers of sampled people
   would be invited-mode, so mode paper here means unsampled paper forms.
 A wave without a sample (open link only, or a census without invitations) is summarised
-unweighted and says so in its notes.
+unweighted and says so in its notes (analysis.notes codes; report.wording words them).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis import scores as sc
 from analysis.design import Design
+from analysis.notes import Note, note
 
 BREAKDOWNS = ("profession", "training_year", "university")
 
@@ -90,10 +91,6 @@ class WaveInputs:
 HEADLINE_KINDS = ("overall_0_100",)
 
 
-def _note(nl: str, en: str) -> dict[str, str]:
-    return {"nl": nl, "en": en}
-
-
 def _unweighted(data: pd.DataFrame) -> Design | None:
     # A lone response (the first of a wave, or of a mode) must not stop every table: its
     # variance is treated as the weighted design's lonely strata are (disclosure hides n < k).
@@ -114,7 +111,7 @@ class WaveAnalysis:
     def __init__(self, inputs: WaveInputs):
         self.inputs = inputs
         self.settings = inputs.settings
-        self.notes: list[dict[str, str]] = []
+        self.notes: list[Note] = []
         #: The frame margins the weights were raked to ({} when none), set by ``weighting``.
         self.applied_margins: dict[str, dict] = {}
         r = inputs.responses
@@ -133,14 +130,7 @@ class WaveAnalysis:
         }
         self.has_sample = inputs.sample is not None and not inputs.sample.empty
         if not self.has_sample and not self.complete.empty:
-            self.notes.append(
-                _note(
-                    "Geen steekproef: de resultaten zijn ongewogen en gelden enkel voor wie "
-                    "antwoordde (zelfselectie).",
-                    "No sample: results are unweighted and hold only for those who answered "
-                    "(self-selection).",
-                )
-            )
+            self.notes.append(note("no_sample"))
 
     # --- the sample, its response and its weights ---------------------------------------
 
@@ -184,12 +174,7 @@ class WaveAnalysis:
 
         if self.sample is None or not self.sample["responded"].any():
             if self.sample is not None:
-                self.notes.append(
-                    _note(
-                        "Nog geen volledige antwoorden uit de steekproef.",
-                        "No complete responses from the sample yet.",
-                    )
-                )
+                self.notes.append(note("no_sample_responses"))
             return None
         margins = {}
         for m in self.settings.margins:
@@ -207,16 +192,7 @@ class WaveAnalysis:
         except RakingError as exc:
             # Early in fieldwork a margin level (a profession) often has no respondent yet:
             # the margins cannot be met, so the weights stay design x nonresponse adjustment.
-            self.notes.append(
-                _note(
-                    f"Geen raking naar de kadermarges ({', '.join(margins)}): niet elk niveau "
-                    f"heeft al respondenten ({exc}). De gewichten zijn designgewichten met "
-                    "non-responscorrectie.",
-                    f"No raking to the frame margins ({', '.join(margins)}): not every level "
-                    f"has respondents yet ({exc}). The weights are design weights with the "
-                    "nonresponse adjustment.",
-                )
-            )
+            self.notes.append(note("no_raking", margins=list(margins), reason=str(exc)))
             self.applied_margins = {}
             return weight_wave(self.sample, margins=None, trim=self.settings.trim)
 
@@ -335,9 +311,7 @@ class WaveAnalysis:
         try:
             return key_drivers(self.analysed, self.inputs.columns)
         except ValueError as exc:
-            self.notes.append(
-                _note(f"Geen sleutelanalyse: {exc}", f"No key-driver analysis: {exc}")
-            )
+            self.notes.append(note("no_drivers", reason=str(exc)))
             return None
 
     @cached_property

@@ -5,7 +5,7 @@ optional trimming, with a diagnostics table per step for the Excel file.
     result.design       # Design of the respondents: final weights, strata, fpc -> estimates
     result.steps        # one row per step: sum, min, max, n_eff, Kish deff, largest change, ...
     result.classes      # nonresponse adjustment classes after collapsing
-    result.notes        # what was done, Dutch and English
+    result.notes        # what was done: analysis.notes.Note codes (report.wording words them)
 
 Steps
 -----
@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.design import Design
+from analysis.notes import Note, note
 
 __all__ = ["WeightingResult", "frame_margins", "weight_wave"]
 
@@ -54,7 +55,7 @@ class WeightingResult:
     weights: pd.Series  # final weight per respondent, indexed like the sample rows
     steps: pd.DataFrame
     classes: pd.DataFrame
-    notes: tuple[dict[str, str], ...]
+    notes: tuple[Note, ...]
 
 
 def frame_margins(frame: pd.DataFrame, variables: Sequence[str]) -> dict[str, dict[Any, float]]:
@@ -215,10 +216,10 @@ def weight_wave(
     n_h = strata.map(strata.value_counts())
     if design_weight and design_weight in sample.columns:
         d = pd.to_numeric(sample[design_weight], errors="coerce").to_numpy(float)
-        source = (f"kolom {design_weight!r}", f"column {design_weight!r}")
+        source = note("design_weights", column=design_weight)
     elif population in sample.columns:
         d = pd.to_numeric(sample[population], errors="coerce").to_numpy(float) / n_h.to_numpy(float)
-        source = (f"N_h/n_h uit kolom {population!r}", f"N_h/n_h from column {population!r}")
+        source = note("design_weights_from_population", column=population)
     else:
         raise KeyError(
             f"the sample needs a design weight column ({design_weight!r}) or N_h ({population!r})"
@@ -226,19 +227,15 @@ def weight_wave(
     bad = ~np.isfinite(d) | (d <= 0)
     if bad.any():
         raise ValueError(
-            f"design weights ({source[1]}) must be positive; bad in rows {list(sample.index[bad][:5])}"
+            f"design weights ({design_weight!r} or N_h/n_h from {population!r}) must be positive; "
+            f"bad in rows {list(sample.index[bad][:5])}"
         )
     if population in sample.columns:
         N_h = pd.to_numeric(sample[population], errors="coerce").groupby(strata.to_numpy()).first()
     else:
         N_h = pd.Series(d).groupby(strata.to_numpy()).sum()
     steps = [_summary("design", np.where(elig, d, 0.0), None)]
-    notes = [
-        {
-            "nl": f"Designgewichten uit de selectie ({source[0]}).",
-            "en": f"Design weights from the selection ({source[1]}).",
-        }
-    ]
+    notes = [source]
 
     # --- nonresponse adjustment within classes
     class_cols = (
@@ -271,21 +268,17 @@ def weight_wave(
     member_of = {m: k for k, ms in enumerate(final["members"]) for m in ms}
     factor = final["factor"].to_numpy()[cls.map(member_of).to_numpy()]
     for m in merges:
-        names = " + ".join(m["class"])
-        into = " + ".join(m["into"])
         notes.append(
-            {
-                "nl": f"Klasse {names} had {m['respondents']} respondenten (< {min_respondents}) en is samengevoegd met {into}.",
-                "en": f"Class {names} had {m['respondents']} respondents (< {min_respondents}) and was merged with {into}.",
-            }
+            note(
+                "class_merged",
+                merged=m["class"],
+                into=m["into"],
+                respondents=int(m["respondents"]),
+                minimum=min_respondents,
+            )
         )
     if final["respondents"].min() < min_respondents:
-        notes.append(
-            {
-                "nl": f"Ook na samenvoegen heeft de enige klasse minder dan {min_respondents} respondenten.",
-                "en": f"Even after merging, the single class has fewer than {min_respondents} respondents.",
-            }
-        )
+        notes.append(note("single_class_small", minimum=min_respondents))
     rows = np.flatnonzero(resp)
     respondents = sample.iloc[rows]
     d_r = d[rows]
@@ -298,10 +291,7 @@ def weight_wave(
     single = [h for h, k in data[stratum].value_counts().items() if k == 1]
     if single:
         notes.append(
-            {
-                "nl": f"Strata met één respondent ({', '.join(map(str, single))}): variantie volgens lonely_psu={lonely_psu!r}.",
-                "en": f"Strata with one respondent ({', '.join(map(str, single))}): variance by lonely_psu={lonely_psu!r}.",
-            }
+            note("single_respondent_strata", strata=[str(h) for h in single], lonely_psu=lonely_psu)
         )
     prev = w_nr
 
@@ -320,12 +310,7 @@ def weight_wave(
                 margin_misfit=_margin_misfit(w, data, margins),
             )
         )
-        notes.append(
-            {
-                "nl": f"Raking naar de kadermarges {', '.join(margins)}: geconvergeerd na {info['iterations']} rondes.",
-                "en": f"Raked to the frame margins {', '.join(margins)}: converged after {info['iterations']} passes.",
-            }
-        )
+        notes.append(note("raked", margins=list(margins), iterations=info["iterations"]))
         prev = w
 
     # --- trimming
@@ -353,14 +338,14 @@ def weight_wave(
                 iterations=trimmed.calibration[-1]["iterations"] if trimmed is not design else 0,
             )
         )
-        bounds = f"[{'-' if lower is None else f'{lower:.4g}'}, {'-' if upper is None else f'{upper:.4g}'}]"
         notes.append(
-            {
-                "nl": f"Gewichten getrimd tot {bounds}; {changed} gewichten gewijzigd"
-                + (f"; marges nu tot {misfit:.2%} naast hun doel." if margins else "."),
-                "en": f"Weights trimmed to {bounds}; {changed} weights changed"
-                + (f"; margins now up to {misfit:.2%} off target." if margins else "."),
-            }
+            note(
+                "trimmed",
+                lower=lower,
+                upper=upper,
+                changed=changed,
+                misfit=float(misfit) if margins else None,
+            )
         )
         design = trimmed
 

@@ -308,8 +308,10 @@ def improvement_points(
         ip = a.improvement_points
     else:
         ip = rank(a.drivers, text_columns=[], k=a.settings.k, group_cols=[a.settings.strata])
+    from report import wording
+
     k = a.settings.k
-    points = ip.points.copy()
+    points = wording.with_languages(ip.points, "evidence")
     drivers = a.drivers.table.copy()
     small = points["n"] < k
     for c in ("performance", "performance_ci_low", "performance_ci_high", "importance_share"):
@@ -321,7 +323,7 @@ def improvement_points(
         "open_answers": ip.open_answers,
         "r2": a.drivers.r2,
         "n": a.drivers.n_complete,
-        "excluded": a.drivers.excluded,
+        "excluded": wording.with_languages(a.drivers.excluded, "reason"),
         "k": k,
     }
 
@@ -375,8 +377,10 @@ def r_indicator(url: str, wave_id: int, fp: tuple) -> dict | None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def weighting(url: str, wave_id: int, fp: tuple) -> dict:
     a = _analysis(url, wave_id, fp)[1]
+    from report import wording
+
     notes = list(a.weighting.notes) if a.weighting is not None else []
-    return {"steps": a.weighting_steps, "notes": notes + list(a.notes)}
+    return {"steps": a.weighting_steps, "notes": [wording.both(n) for n in notes + list(a.notes)]}
 
 
 # --- scores ---------------------------------------------------------------------------------
@@ -433,9 +437,11 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
         reference=reference,
         columns_prev=pdata.inputs.columns,
     )
+    from report import wording
+
     k = a.settings.k
     small = (table["prev_n"] < k) | (table["last_n"] < k)
-    return prev, table[~small].reset_index(drop=True)
+    return prev, wording.with_languages(table[~small].reset_index(drop=True), "note")
 
 
 TREND_KINDS = ("overall_0_100", "dimension")

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from report import wording
 from vocabulary import MONTHS_EN
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
@@ -341,7 +342,11 @@ def figures_of(result: Any) -> dict[str, Any] | None:
         "rate_name": result.settings.rate,
         "r_indicator": None if ri is None else float(ri.R),
         "representativeness": rep_rows,
-        "improvement_points": _records(points.points) if points is not None else [],
+        "improvement_points": (
+            _records(wording.with_languages(points.points, "evidence"))
+            if points is not None
+            else []
+        ),
         "n_eff": None if design is None else float(design.n_eff),
         "deff_kish": None if design is None else float(design.deff_kish),
         "n_sample": None if result.sample is None else len(result.sample),

@@ -62,7 +62,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from analysis.disclosure import SUPPRESSED, filter_open_answers, suppression_note
-from report import accountability
+from report import accountability, wording
 from vocabulary import neutralise
 
 SHEETS = (
@@ -509,7 +509,8 @@ TREND_HEADERS = {
     "std_p": "p gestandaardiseerd / p standardized",
     "std_change_nl": "Verandering gestandaardiseerd",
     "std_change_en": "Change standardized",
-    "note": "Opmerking / Note",
+    "note_nl": "Opmerking",
+    "note_en": "Note",
 }
 
 _TREND_VALUES = [
@@ -524,7 +525,8 @@ def trend_table(trend: pd.DataFrame | None, k: int) -> pd.DataFrame:
     """The trend table with the figures of a score hidden when either wave has < k values."""
     if trend is None or len(trend) == 0:
         return pd.DataFrame(columns=list(TREND_HEADERS))
-    t = trend[[c for c in TREND_HEADERS if c in trend.columns]].copy()
+    t = wording.with_languages(trend, "note")
+    t = t[[c for c in TREND_HEADERS if c in t.columns]]
     small = (pd.to_numeric(t["prev_n"]) < k) | (pd.to_numeric(t["last_n"]) < k)
     for c in [*_TREND_VALUES, "prev_n", "last_n"]:
         if c in t.columns:
@@ -756,7 +758,7 @@ def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
         "Read with pandas.read_csv(f, sep=';', decimal=','), R read.csv2(f)."
     )
     notes = [*book.result.notes, *(book.result.weighting.notes if book.result.weighting else ())]
-    notes += list(book.extra_notes)
+    notes = [wording.both(n) for n in notes] + list(book.extra_notes)
     if notes:
         sh.skip()
         sh.text("Opmerkingen bij de analyse / Notes on the analysis", bold=True)
@@ -917,7 +919,8 @@ def _verbeterpunten(sh: _Sheet, book: WorkbookInput) -> None:
         sh.text("Geen sleutelanalyse: te weinig volledige antwoorden.")
         sh.text("No key-driver analysis: too few complete responses.")
     else:
-        pts = ip.points[[c for c in POINT_HEADERS if c in ip.points.columns]]
+        pts = wording.with_languages(ip.points, "evidence")
+        pts = pts[[c for c in POINT_HEADERS if c in pts.columns]]
         sh.table(pts, "Verbeterpunten", POINT_HEADERS, POINT_FORMATS, freeze=True, max_width=45)
     sh.skip()
     sh.text("Acties / Actions", bold=True)
@@ -1093,8 +1096,8 @@ def _gewichten(sh: _Sheet, book: WorkbookInput) -> None:
     if res.weighting is not None and res.weighting.notes:
         sh.skip()
         sh.text("Toelichting / Notes", bold=True)
-        for n in res.weighting.notes:
-            sh.text(n.get("nl", ""), n.get("en", ""))
+        for n in map(wording.both, res.weighting.notes):
+            sh.text(n["nl"], n["en"])
 
 
 def allocation_table(book: WorkbookInput) -> pd.DataFrame:

@@ -117,6 +117,6 @@ st.caption(
         + ("Standardized figures." if standardized else "Crude figures."),
     )
 )
-notes = [n for n in table["note"].dropna().unique()]
+notes = [n for n in table[t("note_nl", "note_en")].dropna().unique()]
 for n in notes:
     st.caption(n)

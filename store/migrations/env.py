@@ -7,11 +7,14 @@ from store.schema import metadata
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only when someone runs the alembic CLI directly
+    # The store does not read the tool's settings (ktm.config is a layer above): the URL is
+    # given on the command line (`alembic -x url=...`); `ktm db upgrade` needs none of this.
     from sqlalchemy import create_engine
 
-    from ktm.config import database_url
-
-    connection = create_engine(database_url()).connect()
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if not url:
+        raise SystemExit("give the database: alembic -x url=<SQLAlchemy URL> upgrade head")
+    connection = create_engine(url).connect()
 
 context.configure(
     connection=connection,

@@ -15,6 +15,7 @@ import statsmodels.api as sm
 
 from analysis import drivers as dr
 from analysis.design import Design
+from report import wording
 from tests.analysis.columns import Col, overall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
@@ -137,7 +138,10 @@ def test_key_drivers_leaves_out_sparse_aspects_and_says_why():
     assert not t.loc["hulp", "included"] and math.isnan(t.loc["hulp", "importance"])
     assert t.loc["hulp", "quadrant"] is None and t.loc["hulp", "performance"] > 0
     assert list(a.excluded["dimension"]) == ["hulp"]
-    assert "ontbreekt bij" in a.excluded["reason_nl"].iloc[0]
+    reason = a.excluded["reason"].iloc[0]
+    assert reason.code == "missing_too_often" and reason.args["limit"] == 0.2
+    assert reason.args["missing"] == pytest.approx(1 - a.excluded["coverage"].iloc[0])
+    assert "ontbreekt bij" in wording.text(reason, "nl")
     with pytest.raises(ValueError, match="unknown aspect"):
         dr.key_drivers(wave_design(1), FIXTURE_COLUMNS, drivers=["snelheid"])
     with pytest.raises(ValueError, match="overall"):
@@ -220,6 +224,7 @@ def test_improvement_points_rank_priority_first_with_evidence_and_open_answers()
     assert pts.loc[0, "gap"] == pytest.approx(
         t.loc["snelheid", "importance_share"] * (100 - t.loc["snelheid", "performance"])
     )
+    pts = wording.with_languages(pts, "evidence")
     assert pts.loc[0, "evidence_nl"].startswith("Belang ")
     assert (
         "% CI" in pts.loc[0, "evidence_en"]

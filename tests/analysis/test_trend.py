@@ -15,6 +15,7 @@ from scipy import stats
 from analysis import scores as sc
 from analysis import trend as tr
 from analysis.design import Design
+from report import wording
 from tests.analysis.columns import Col, overall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
@@ -160,7 +161,11 @@ def test_missing_groups_and_bad_references():
         )
     out = tr.compare_waves(prev2, last, [COLUMNS[0]]).set_index("score_id")
     row = out.loc["overall:tevredenheid"]
-    assert math.isnan(row["std_difference"]) and "arts_specialist" in row["note"]
+    assert math.isnan(row["std_difference"]) and "arts_specialist" in wording.text(
+        row["note"], "nl"
+    )
+    assert [n.code for n in row["note"]] == ["not_standardized"]
+    assert "not standardized" in wording.text(row["note"], "en")
     assert row["change"] == "decline"  # the crude comparison still runs (huisartsen only)
     with pytest.raises(ValueError, match="no share for group"):
         tr.standardized_mean(last, "tevredenheid", "profession", {"huisarts": 1})

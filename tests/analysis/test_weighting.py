@@ -8,6 +8,7 @@ import pytest
 
 from analysis import RakingError
 from analysis.weighting import frame_margins, weight_wave
+from report import wording
 from sampling.demo import synthetic_frame
 from sampling.selection import population_counts, select
 
@@ -47,8 +48,11 @@ def test_small_class_is_collapsed_into_its_neighbour_and_reported(sample):
     res = weight_wave(s, min_respondents=5)
     merged = res.classes[res.classes["collapsed"]]
     assert len(merged) == 1 and h in merged["class"].iloc[0]
-    assert any(h in n["en"] and "merged" in n["en"] for n in res.notes)
-    assert any("samengevoegd" in n["nl"] for n in res.notes)
+    merges = [n for n in res.notes if n.code == "class_merged"]
+    assert len(merges) == 1 and h in merges[0].args["merged"]
+    assert merges[0].args["respondents"] == 2 and merges[0].args["minimum"] == 5
+    assert h in wording.text(merges[0], "en") and "merged" in wording.text(merges[0], "en")
+    assert "samengevoegd" in wording.text(merges[0], "nl")
     # the merged class shares one factor: sum of design weights of the sampled units is kept
     members = merged["class"].iloc[0].split(" + ")
     inside = s["stratum"].isin(members)
@@ -87,7 +91,8 @@ def test_trimming_reports_the_margin_misfit(frame, sample):
     assert tr["max_weight"] <= 1.5 * raked["mean_weight"] * (1 + 1e-12)
     assert tr["sum_weights"] == pytest.approx(raked["sum_weights"])
     assert tr["margin_misfit"] > 0 and tr["n_eff"] >= raked["n_eff"]
-    assert any("trimmed" in n["en"] for n in res.notes)
+    assert any(n.code == "trimmed" and n.args["changed"] > 0 for n in res.notes)
+    assert any("trimmed" in wording.text(n, "en") for n in res.notes)
 
 
 def test_impossible_margins_raise_raking_error(frame, sample):

@@ -1,0 +1,197 @@
+"""The wording of the analysis' notes: codes and numbers (analysis.notes.Note) said to people,
+in Dutch (nl-BE) and English.
+
+    text(note, "en")                  one note in a language
+    both(note)                        {"nl": ..., "en": ...}
+    with_languages(table, "evidence") the table with evidence_nl and evidence_en added
+
+A cell may hold one Note, a tuple of Notes (joined with "; ", as the trend table's ``note``)
+or None. An unknown code raises KeyError: every code the analysis returns has its wording here
+(tests/report/test_wording.py checks that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from analysis.notes import Note
+
+LANGS = ("nl", "en")
+
+
+def _decimal(x: float, decimals: int, lang: str) -> str:
+    s = f"{x:.{decimals}f}"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def _bound(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def _trimmed(a: Mapping[str, Any], lang: str) -> str:
+    bounds = f"[{_bound(a['lower'])}, {_bound(a['upper'])}]"
+    misfit = a["misfit"]
+    if lang == "nl":
+        tail = "." if misfit is None else f"; marges nu tot {misfit:.2%} naast hun doel."
+        return f"Gewichten getrimd tot {bounds}; {a['changed']} gewichten gewijzigd{tail}"
+    tail = "." if misfit is None else f"; margins now up to {misfit:.2%} off target."
+    return f"Weights trimmed to {bounds}; {a['changed']} weights changed{tail}"
+
+
+def _evidence(a: Mapping[str, Any], lang: str) -> str:
+    lvl = round(100 * a["level"])
+    share, r2, perf = 100 * a["importance_share"], a["r2"], a["performance"]
+    low, high, n = a["ci_low"], a["ci_high"], a["n"]
+    if lang == "nl":
+        d = _decimal
+        return (
+            f"Belang {d(share, 0, lang)}% van de verklaarde variantie (R² {d(r2, 2, lang)}); "
+            f"score {d(perf, 1, lang)} op 100 ({lvl}%-BI {d(low, 1, lang)}-{d(high, 1, lang)}"
+            f"; n = {n})"
+        )
+    return (
+        f"Importance {share:.0f}% of the explained variance (R² {r2:.2f}); score {perf:.1f} "
+        f"out of 100 ({lvl}% CI {low:.1f}-{high:.1f}; n = {n})"
+    )
+
+
+def _list(values) -> str:
+    return ", ".join(map(str, values))
+
+
+# code -> {lang: wording(args)}; the args are the Note's parameters.
+Wording = Callable[[Mapping[str, Any]], str]
+WORDINGS: dict[str, dict[str, Wording]] = {
+    # analysis.weighting
+    "design_weights": {
+        "nl": lambda a: f"Designgewichten uit de selectie (kolom {a['column']!r}).",
+        "en": lambda a: f"Design weights from the selection (column {a['column']!r}).",
+    },
+    "design_weights_from_population": {
+        "nl": lambda a: f"Designgewichten uit de selectie (N_h/n_h uit kolom {a['column']!r}).",
+        "en": lambda a: f"Design weights from the selection (N_h/n_h from column {a['column']!r}).",
+    },
+    "class_merged": {
+        "nl": lambda a: (
+            f"Klasse {' + '.join(a['merged'])} had {a['respondents']} respondenten "
+            f"(< {a['minimum']}) en is samengevoegd met {' + '.join(a['into'])}."
+        ),
+        "en": lambda a: (
+            f"Class {' + '.join(a['merged'])} had {a['respondents']} respondents "
+            f"(< {a['minimum']}) and was merged with {' + '.join(a['into'])}."
+        ),
+    },
+    "single_class_small": {
+        "nl": lambda a: (
+            f"Ook na samenvoegen heeft de enige klasse minder dan {a['minimum']} respondenten."
+        ),
+        "en": lambda a: (
+            f"Even after merging, the single class has fewer than {a['minimum']} respondents."
+        ),
+    },
+    "single_respondent_strata": {
+        "nl": lambda a: (
+            f"Strata met één respondent ({_list(a['strata'])}): variantie volgens "
+            f"lonely_psu={a['lonely_psu']!r}."
+        ),
+        "en": lambda a: (
+            f"Strata with one respondent ({_list(a['strata'])}): variance by "
+            f"lonely_psu={a['lonely_psu']!r}."
+        ),
+    },
+    "raked": {
+        "nl": lambda a: (
+            f"Raking naar de kadermarges {_list(a['margins'])}: geconvergeerd na "
+            f"{a['iterations']} rondes."
+        ),
+        "en": lambda a: (
+            f"Raked to the frame margins {_list(a['margins'])}: converged after "
+            f"{a['iterations']} passes."
+        ),
+    },
+    "trimmed": {"nl": lambda a: _trimmed(a, "nl"), "en": lambda a: _trimmed(a, "en")},
+    # analysis.wave
+    "no_sample": {
+        "nl": lambda a: (
+            "Geen steekproef: de resultaten zijn ongewogen en gelden enkel voor wie "
+            "antwoordde (zelfselectie)."
+        ),
+        "en": lambda a: (
+            "No sample: results are unweighted and hold only for those who answered "
+            "(self-selection)."
+        ),
+    },
+    "no_sample_responses": {
+        "nl": lambda a: "Nog geen volledige antwoorden uit de steekproef.",
+        "en": lambda a: "No complete responses from the sample yet.",
+    },
+    "no_raking": {
+        "nl": lambda a: (
+            f"Geen raking naar de kadermarges ({_list(a['margins'])}): niet elk niveau heeft al "
+            f"respondenten ({a['reason']}). De gewichten zijn designgewichten met "
+            "non-responscorrectie."
+        ),
+        "en": lambda a: (
+            f"No raking to the frame margins ({_list(a['margins'])}): not every level has "
+            f"respondents yet ({a['reason']}). The weights are design weights with the "
+            "nonresponse adjustment."
+        ),
+    },
+    "no_drivers": {
+        "nl": lambda a: f"Geen sleutelanalyse: {a['reason']}",
+        "en": lambda a: f"No key-driver analysis: {a['reason']}",
+    },
+    # analysis.trend
+    "not_standardized": {
+        "nl": lambda a: (
+            f"niet gestandaardiseerd: geen respondenten in {_list(a['groups'])} "
+            f"({'vorige meting' if a['wave'] == 'previous' else 'laatste meting'})"
+        ),
+        "en": lambda a: (
+            f"not standardized: no respondents in {_list(a['groups'])} "
+            f"({'previous wave' if a['wave'] == 'previous' else 'last wave'})"
+        ),
+    },
+    "no_answers": {
+        "nl": lambda a: "geen antwoorden in een van beide metingen",
+        "en": lambda a: "no answers in one of the two waves",
+    },
+    # analysis.drivers
+    "missing_too_often": {
+        "nl": lambda a: (
+            f"ontbreekt bij {100 * a['missing']:.0f}% van de respondenten "
+            f"(meer dan {100 * a['limit']:.0f}%)"
+        ),
+        "en": lambda a: (
+            f"missing for {100 * a['missing']:.0f}% of the respondents "
+            f"(more than {100 * a['limit']:.0f}%)"
+        ),
+    },
+    "driver_evidence": {"nl": lambda a: _evidence(a, "nl"), "en": lambda a: _evidence(a, "en")},
+}
+
+
+def text(note: Note | tuple[Note, ...] | None, lang: str) -> str | None:
+    """A note (or notes, joined with "; ") in `lang` ("nl" or "en"); None for none."""
+    if note is None:
+        return None
+    if isinstance(note, tuple):
+        return "; ".join(text(n, lang) for n in note) or None
+    return WORDINGS[note.code]["en" if lang == "en" else "nl"](note.args)
+
+
+def both(note: Note) -> dict[str, str]:
+    """{"nl": ..., "en": ...}: the note in both languages."""
+    return {lang: text(note, lang) for lang in LANGS}
+
+
+def with_languages(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A copy of `table` with `column`'s notes worded in `column`_nl and `column`_en."""
+    out = table.copy()
+    for lang in LANGS:
+        values = [text(n, lang) if isinstance(n, Note | tuple) else None for n in table[column]]
+        out[f"{column}_{lang}"] = pd.Series(values, index=table.index, dtype=object)
+    return out
