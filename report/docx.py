@@ -30,14 +30,19 @@ DIFFERENCE = {
     "en": "Difference with the previous measurement",
 }
 HEADERS = {
-    "nl": ("Meting", "Score (0-100)", "95%-betrouwbaarheidsinterval", "Antwoorden / toets"),
-    "en": ("Measurement", "Score (0-100)", "95% confidence interval", "Responses / test"),
+    "nl": ("Meting", "Score (0-100)", "95%-interval", "Antwoorden / toets"),
+    "en": ("Measurement", "Score (0-100)", "95% interval", "Responses / test"),
 }
 
 
 def _number(x: float, lang: str, decimals: int = 1) -> str:
     text = f"{x:.{decimals}f}"
     return text.replace(".", ",") if lang == "nl" else text
+
+
+def _interval(low: float, high: float, lang: str) -> str:
+    # "tot"/"to": a dash between two numbers reads as a minus sign when the first is negative.
+    return f"{_number(low, lang)} {'tot' if lang == 'nl' else 'to'} {_number(high, lang)}"
 
 
 def score_rows(book: WorkbookInput, lang: str = "nl") -> list[tuple[str, str, str, str]]:
@@ -61,7 +66,7 @@ def score_rows(book: WorkbookInput, lang: str = "nl") -> list[tuple[str, str, st
             (
                 str(book.wave.get("name")),
                 _number(head["estimate"], lang),
-                f"{_number(head['ci_low'], lang)} - {_number(head['ci_high'], lang)}",
+                _interval(head["ci_low"], head["ci_high"], lang),
                 str(int(head["n"])),
             )
         )
@@ -70,7 +75,7 @@ def score_rows(book: WorkbookInput, lang: str = "nl") -> list[tuple[str, str, st
             (
                 DIFFERENCE[lang],
                 _number(comparison["difference"], lang),
-                f"{_number(comparison['ci_low'], lang)} - {_number(comparison['ci_high'], lang)}",
+                _interval(comparison["ci_low"], comparison["ci_high"], lang),
                 str(comparison["change_" + lang]),
             )
         )
@@ -116,6 +121,7 @@ def _chart(book: WorkbookInput, lang: str) -> bytes | None:
     for x, e in zip(xs, est, strict=True):
         ax.annotate(_number(e, lang), (x, e), textcoords="offset points", xytext=(8, 4))
     ax.set_xticks(list(xs), names)
+    ax.set_xlim(-0.5, len(names) - 0.5)  # room for the value labels beside the outer points
     ax.set_ylim(0, 100)
     ax.set_ylabel("Score (0-100)")
     ax.set_title(
