@@ -15,7 +15,9 @@ a chain of conditions resolves the way the respondent saw it.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from survey import expr
-from survey.schema import Item, Questionnaire, Section
+from survey.schema import ACKNOWLEDGED, Item, Questionnaire, Section
 
 MESSAGES = {
     "required": {"nl": "Deze vraag is verplicht.", "en": "This question is required."},
@@ -45,6 +47,13 @@ MESSAGES = {
         "en": "Your answer has {n} characters; the maximum is {max}.",
     },
     "constraint": {"nl": "Dit antwoord is niet geldig.", "en": "This answer is not valid."},
+    "integer": {"nl": "Vul een geheel getal in.", "en": "Please enter a whole number."},
+    "decimal": {"nl": "Vul een getal in.", "en": "Please enter a number."},
+    "date": {
+        "nl": "Vul een datum in (jjjj-mm-dd).",
+        "en": "Please enter a date (yyyy-mm-dd).",
+    },
+    "acknowledge": {"nl": "Vink dit aan om te bevestigen.", "en": "Tick this to confirm."},
 }
 
 
@@ -81,16 +90,45 @@ def is_section_relevant(section: Section, answers: dict[str, Any]) -> bool:
     return _evaluate(section.relevant, answers)
 
 
+def calculated_value(item: Item, answers: dict[str, Any]) -> Any:
+    """The value of a calculate item given the answers before it (None when empty)."""
+    try:
+        v = compiled(item.calculation or "").value(answers)
+    except (expr.ExpressionError, ValueError, OverflowError):
+        return None
+    if v is None or v == "" or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
 def effective_answers(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
-    """The answers that count: known keys of items that are relevant, in questionnaire order."""
+    """The answers that count: known keys of items that are relevant, in questionnaire order.
+
+    Items in a nested group count only while the group is relevant; calculate items get
+    their value from the answers before them."""
     out: dict[str, Any] = {}
     for section in q.sections:
         section_on = is_section_relevant(section, out)
+        groups_on: dict[str | None, bool] = {}
         for item in section.items:
-            if section_on and is_relevant(item, out):
-                for key in item.answer_keys():
-                    if key in answers:
-                        out[key] = answers[key]
+            on = section_on and groups_on.get(item.group, True) and is_relevant(item, out)
+            if item.type == "group":
+                groups_on[item.id] = on
+                continue
+            if not on:
+                continue
+            if item.type == "calculate":
+                v = calculated_value(item, out)
+                if v is not None:
+                    out[item.id] = v
+                continue
+            for key in item.answer_keys():
+                if key in answers:
+                    out[key] = answers[key]
     return out
 
 
@@ -119,12 +157,22 @@ def visible_items(
     if not is_section_relevant(section, before):
         return []
     shown = []
+    groups_on: dict[str | None, bool] = {}
     for item in section.items:
-        if is_relevant(item, before):
-            shown.append(item)
-            for key in item.answer_keys():
-                if key in answers:
-                    before[key] = answers[key]
+        on = groups_on.get(item.group, True) and is_relevant(item, before)
+        if item.type == "group":
+            groups_on[item.id] = on
+        if not on:
+            continue
+        shown.append(item)
+        if item.type == "calculate":
+            v = calculated_value(item, before)
+            if v is not None:
+                before[item.id] = v
+            continue
+        for key in item.answer_keys():
+            if key in answers:
+                before[key] = answers[key]
     return shown
 
 
@@ -160,8 +208,52 @@ def _as_int(v: Any) -> int | None:
     return None
 
 
-def check_value(q: Questionnaire, item: Item, value: Any, lang: str = "nl") -> str | None:
-    """Type/range message for one non-blank value of `item`, or None if it is valid."""
+def _as_number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v) if math.isfinite(v) else None
+    if isinstance(v, str):
+        try:
+            n = float(v.strip().replace(",", ".", 1) if v.count(",") == 1 else v.strip())
+        except ValueError:
+            return None
+        return n if math.isfinite(n) else None
+    return None
+
+
+def _as_date(v: Any) -> str | None:
+    if isinstance(v, dt.date):
+        return v.isoformat()[:10]
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+        try:
+            return dt.date.fromisoformat(v.strip()).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def check_value(
+    q: Questionnaire,
+    item: Item,
+    value: Any,
+    lang: str = "nl",
+    answers: dict[str, Any] | None = None,
+) -> str | None:
+    """Type/range message for one non-blank value of `item`, or None if it is valid.
+
+    The one check of a value against its item, for the web form, the store, paper answers and
+    imported answers alike. `answers` (the effective answers) applies a choice_filter."""
+    if item.type == "integer":
+        return None if _as_int(value) is not None else message("integer", lang)
+    if item.type == "decimal":
+        return None if _as_number(value) is not None else message("decimal", lang)
+    if item.type == "date":
+        return None if _as_date(value) is not None else message("date", lang)
+    if item.type == "acknowledge":
+        return None if value == ACKNOWLEDGED else message("acknowledge", lang)
+    if item.type in ("calculate", "note", "group"):
+        return None
     if item.type in ("scale5", "rating10", "ces", "umux_lite", "sus"):
         lo, hi = item.scale_range  # type: ignore[misc]
         n = _as_int(value)
@@ -169,10 +261,10 @@ def check_value(q: Questionnaire, item: Item, value: Any, lang: str = "nl") -> s
             return message("range", lang, lo=lo, hi=hi)
         return None
     if item.type in ("select_one", "yesno"):
-        codes = [c for c, _ in q.choice_options(item)]
+        codes = [c for c, _ in q.choice_options(item, answers)]
         return None if isinstance(value, str) and value in codes else message("choice", lang)
     if item.type == "select_multiple":
-        codes = [c for c, _ in q.choice_options(item)]
+        codes = [c for c, _ in q.choice_options(item, answers)]
         ok = isinstance(value, list | tuple) and all(
             isinstance(v, str) and v in codes for v in value
         )
@@ -190,6 +282,8 @@ def validate_item(
     q: Questionnaire, item: Item, answers: dict[str, Any], lang: str = "nl"
 ) -> str | None:
     """The message to show next to `item`, or None if its answer is acceptable."""
+    if item.type == "calculate":
+        return None  # computed, never typed
     if not is_answered(item, answers):
         missing_all = all(
             _is_blank(answers.get(k)) and not (item.na and k in answers) for k in item.answer_keys()
@@ -197,20 +291,19 @@ def validate_item(
         if item.required:
             if item.composite and not missing_all:
                 return message("required_all", lang)
-            return message("required", lang)
+            return item.required_message.get(lang) or message("required", lang)
         if missing_all:
             return None
+    eff = effective_answers(q, answers) if item.constraint or item.choice_filter else answers
     for key in item.answer_keys():
         v = answers.get(key)
         if _is_blank(v):
             continue
-        msg = check_value(q, item, v, lang)
+        msg = check_value(q, item, v, lang, eff if item.choice_filter else None)
         if msg:
             return msg
     if item.constraint and not item.composite and not _is_blank(answers.get(item.id)):
-        ok = compiled(item.constraint).evaluate(
-            effective_answers(q, answers), current=answers.get(item.id)
-        )
+        ok = compiled(item.constraint).evaluate(eff, current=answers.get(item.id))
         if not ok:
             return item.constraint_message.get(lang) or message("constraint", lang)
     return None
@@ -260,7 +353,7 @@ def to_frame(
         data = _checked_columns(q, columns, answers)
     frame = pd.DataFrame(data, columns=[c.name for c in columns])
     for col in columns:
-        if col.kind in ("scale", "rating", "multi"):
+        if col.kind in ("scale", "rating", "multi", "number"):
             frame[col.name] = frame[col.name].astype("float64")
         else:
             frame[col.name] = frame[col.name].astype("str").where(frame[col.name].notna())
@@ -285,12 +378,16 @@ def _checked_columns(q: Questionnaire, columns, answers: list[dict[str, Any]]) -
                 continue
             v = eff.get(col.name)
             if _is_blank(v):
-                data[col.name].append(np.nan if col.kind in ("scale", "rating") else None)
+                data[col.name].append(np.nan if col.kind in ("scale", "rating", "number") else None)
                 continue
-            if check_value(q, item, v):
+            if check_value(q, item, v, answers=eff if item.choice_filter else None):
                 raise ValueError(f"row {r}: {col.name} = {v!r} is not a valid answer")
             if col.kind in ("scale", "rating"):
                 data[col.name].append(float(_as_int(v)))  # type: ignore[arg-type]
+            elif col.kind == "number":
+                data[col.name].append(_as_number(v))
+            elif col.kind == "date":
+                data[col.name].append(_as_date(v))
             else:
                 data[col.name].append(str(v))
     return data
@@ -314,6 +411,8 @@ def _trusted_columns(columns, answers: list[dict[str, Any]]) -> dict[str, list]:
             data[name] = [
                 nan if (v := a.get(name)) is None or _is_blank(v) else float(v) for a in answers
             ]
+        elif col.kind == "number":
+            data[name] = [nan if _is_blank(v := a.get(name)) else _as_number(v) for a in answers]
         else:
             data[name] = [None if _is_blank(v := a.get(name)) else str(v) for a in answers]
     return data
@@ -343,6 +442,11 @@ def from_frame(q: Questionnaire, frame: pd.DataFrame) -> list[dict[str, Any]]:
                 continue
             if pd.isna(v):
                 continue
-            ans[col.name] = int(v) if col.kind in ("scale", "rating") else str(v)
+            if col.kind in ("scale", "rating") or col.type == "integer":
+                ans[col.name] = int(v)
+            elif col.kind == "number":
+                ans[col.name] = float(v)
+            else:
+                ans[col.name] = str(v)
         out.append(ans)
     return out

@@ -5,14 +5,19 @@ Grammar (lowest to highest precedence)::
     expr       := or_expr
     or_expr    := and_expr ("or" and_expr)*
     and_expr   := comparison ("and" comparison)*
-    comparison := unary (("=" | "!=" | "<" | "<=" | ">" | ">=") unary)?
+    comparison := additive (("=" | "!=" | "<" | "<=" | ">" | ">=") additive)?
+    additive   := product (("+" | "-") product)*
+    product    := unary (("*" | "div" | "mod") unary)*
     unary      := "-" unary | primary
     primary    := NUMBER | STRING | "${" NAME "}" | "." | "(" expr ")"
                 | FUNCTION "(" [expr ("," expr)*] ")"
 
 Functions: ``not(x)``, ``selected(${q}, 'code')``, ``count-selected(${q})``,
-``string-length(x)``, ``true()``, ``false()``. ``.`` is the value being checked (in
-constraints). Parsing and evaluation never use :func:`eval`; every failure to parse is an
+``string-length(x)``, ``true()``, ``false()``, and for XLSForm calculations and constraints
+``if(c, a, b)``, ``concat(...)``, ``regex(x, 'pattern')``, ``today()``, ``now()``,
+``number(x)``, ``int(x)``, ``round(x, n)``, ``coalesce(a, b)``, ``string(x)``. ``.`` is the
+value being checked (in constraints). In a ``choice_filter`` a bare name is a column of the
+choices sheet (``parse(..., choice_fields=True)``). Parsing and evaluation never use :func:`eval`; every failure to parse is an
 :class:`ExpressionError` that names the position (0-based character offset).
 
 Semantics follow ODK where it matters for surveys: an unanswered reference is empty, it equals
@@ -39,7 +44,25 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "string-length": (1, 1),
     "true": (0, 0),
     "false": (0, 0),
+    "if": (3, 3),
+    "concat": (1, 50),
+    "regex": (2, 2),
+    "today": (0, 0),
+    "now": (0, 0),
+    "number": (1, 1),
+    "int": (1, 1),
+    "round": (1, 2),
+    "coalesce": (2, 2),
+    "string": (1, 1),
 }
+# XPath functions that need something a web survey of this tool does not have.
+UNSUPPORTED_FUNCTIONS = {
+    "pulldata": "pulldata() reads an external CSV file attached to the form; put the values "
+    "in a choice list or in the questionnaire instead",
+    "instance": "instance() reads an external or secondary data file; use a choice list with "
+    "a choice_filter instead",
+}
+ARITHMETIC = ("+", "-", "*", "div", "mod")
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 
 
@@ -119,8 +142,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", c, i))
             i += 1
             continue
-        if c == "-":
-            tokens.append(Token("op", "-", i))
+        if c in "-+*":
+            tokens.append(Token("op", c, i))
             i += 1
             continue
         if c == "(":
@@ -156,6 +179,14 @@ class Current:
 
 
 @dataclass(frozen=True)
+class ChoiceField:
+    """A column of the choices sheet, in a choice_filter."""
+
+    name: str
+    pos: int
+
+
+@dataclass(frozen=True)
 class Call:
     name: str
     args: tuple
@@ -164,7 +195,7 @@ class Call:
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str  # and, or, =, !=, <, <=, >, >=
+    op: str  # and, or, =, !=, <, <=, >, >=, +, -, *, div, mod
     left: Any
     right: Any
 
@@ -175,7 +206,8 @@ class Negate:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, choice_fields: bool = False):
+        self.choice_fields = choice_fields
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
@@ -222,14 +254,30 @@ class _Parser:
         return node
 
     def comparison(self):
-        node = self.unary()
+        node = self.additive()
         tok = self.peek()
         if tok.kind == "op" and tok.value in COMPARISONS:
             self.take()
-            node = BinOp(tok.value, node, self.unary())
+            node = BinOp(tok.value, node, self.additive())
             nxt = self.peek()
             if nxt.kind == "op" and nxt.value in COMPARISONS:
                 raise self.error("chained comparisons are not allowed; use 'and'", nxt)
+        return node
+
+    def additive(self):
+        node = self.product()
+        while self.peek().kind == "op" and self.peek().value in ("+", "-"):
+            op = self.take().value
+            node = BinOp(op, node, self.product())
+        return node
+
+    def product(self):
+        node = self.unary()
+        while (self.peek().kind == "op" and self.peek().value == "*") or (
+            self.peek().kind == "name" and self.peek().value in ("div", "mod")
+        ):
+            op = self.take().value
+            node = BinOp(op, node, self.unary())
         return node
 
     def unary(self):
@@ -264,8 +312,12 @@ class _Parser:
             self.take()
             return node
         if tok.kind == "name":
-            if tok.value in ("and", "or"):
+            if tok.value in ("and", "or", "div", "mod"):
                 raise self.error(f"'{tok.value}' needs a value on its left", tok)
+            if tok.value in UNSUPPORTED_FUNCTIONS:
+                raise self.error(UNSUPPORTED_FUNCTIONS[tok.value], tok)
+            if self.choice_fields and tok.value not in FUNCTIONS:
+                return ChoiceField(tok.value, tok.pos)
             if tok.value not in FUNCTIONS:
                 known = ", ".join(f"{f}()" for f in FUNCTIONS)
                 raise self.error(
@@ -343,14 +395,24 @@ class Expression:
     def uses_current(self) -> bool:
         return _has_current(self.tree)
 
-    def evaluate(self, answers: dict[str, Any], current: Any = None) -> bool:
+    def compares_current_with_number(self) -> bool:
+        """Whether `.` is ordered against a number (``. >= 18``): a numeric constraint."""
+        return _orders_current_by_number(self.tree)
+
+    def evaluate(
+        self, answers: dict[str, Any], current: Any = None, choice: dict | None = None
+    ) -> bool:
         """The truth value of the expression given `answers` (and `.` = `current`)."""
-        return _truthy(_eval(self.tree, answers, current))
+        return _truthy(_eval(self.tree, answers, current, choice))
+
+    def value(self, answers: dict[str, Any], current: Any = None) -> Any:
+        """The value of the expression (a calculation): a number, text, bool or None."""
+        return _eval(self.tree, answers, current, None)
 
 
-def parse(text: str) -> Expression:
+def parse(text: str, choice_fields: bool = False) -> Expression:
     """Parse `text`, raising :class:`ExpressionError` (with the position) if it is invalid."""
-    return Expression(text, _Parser(text).parse())
+    return Expression(text, _Parser(text, choice_fields).parse())
 
 
 def evaluate(text: str, answers: dict[str, Any], current: Any = None) -> bool:
@@ -368,6 +430,22 @@ def _collect_refs(node, out):
     elif isinstance(node, Call):
         for a in node.args:
             _collect_refs(a, out)
+
+
+def _orders_current_by_number(node) -> bool:
+    if isinstance(node, BinOp):
+        if node.op in ("<", "<=", ">", ">="):
+            sides = (node.left, node.right)
+            if any(isinstance(x, Current) for x in sides) and any(
+                isinstance(x, Literal) and isinstance(x.value, float) for x in sides
+            ):
+                return True
+        return _orders_current_by_number(node.left) or _orders_current_by_number(node.right)
+    if isinstance(node, Negate):
+        return _orders_current_by_number(node.operand)
+    if isinstance(node, Call):
+        return any(_orders_current_by_number(a) for a in node.args)
+    return False
 
 
 def _has_current(node) -> bool:
@@ -455,40 +533,89 @@ def _compare(op: str, a, b) -> bool:
     return x >= y
 
 
-def _eval(node, answers, current):
+def _arith(op: str, a, b):
+    x, y = _as_number(a), _as_number(b)
+    if x is None or y is None:
+        return None
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if y == 0:
+        return None
+    return x / y if op == "div" else math.fmod(x, y)
+
+
+def _eval(node, answers, current, choice=None):
+    def ev(n):
+        return _eval(n, answers, current, choice)
+
     if isinstance(node, Literal):
         return node.value
     if isinstance(node, Ref):
         return answers.get(node.name) if isinstance(answers, dict) else None
     if isinstance(node, Current):
         return current
+    if isinstance(node, ChoiceField):
+        return (choice or {}).get(node.name)
     if isinstance(node, Negate):
-        n = _as_number(_eval(node.operand, answers, current))
+        n = _as_number(ev(node.operand))
         return None if n is None else -n
     if isinstance(node, BinOp):
         if node.op == "and":
-            return _truthy(_eval(node.left, answers, current)) and _truthy(
-                _eval(node.right, answers, current)
-            )
+            return _truthy(ev(node.left)) and _truthy(ev(node.right))
         if node.op == "or":
-            return _truthy(_eval(node.left, answers, current)) or _truthy(
-                _eval(node.right, answers, current)
-            )
-        return _compare(
-            node.op, _eval(node.left, answers, current), _eval(node.right, answers, current)
-        )
+            return _truthy(ev(node.left)) or _truthy(ev(node.right))
+        if node.op in ARITHMETIC:
+            return _arith(node.op, ev(node.left), ev(node.right))
+        return _compare(node.op, ev(node.left), ev(node.right))
     if isinstance(node, Call):
-        args = [_eval(a, answers, current) for a in node.args]
-        if node.name == "not":
-            return not _truthy(args[0])
-        if node.name == "selected":
-            return _as_text(args[1]) in _codes(args[0])
-        if node.name == "count-selected":
-            return float(len(_codes(args[0])))
-        if node.name == "string-length":
-            return float(len(_as_text(args[0])))
-        if node.name == "true":
-            return True
-        if node.name == "false":
-            return False
+        if node.name == "if":  # only the branch taken is evaluated
+            return ev(node.args[1]) if _truthy(ev(node.args[0])) else ev(node.args[2])
+        args = [ev(a) for a in node.args]
+        return _call(node.name, args)
     raise AssertionError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def _call(name: str, args: list):
+    import datetime as _dt
+
+    if name == "not":
+        return not _truthy(args[0])
+    if name == "selected":
+        return _as_text(args[1]) in _codes(args[0])
+    if name == "count-selected":
+        return float(len(_codes(args[0])))
+    if name == "string-length":
+        return float(len(_as_text(args[0])))
+    if name == "true":
+        return True
+    if name == "false":
+        return False
+    if name == "concat":
+        return "".join(_as_text(a) for a in args)
+    if name == "regex":
+        try:
+            return re.search(_as_text(args[1]), _as_text(args[0])) is not None
+        except re.error:
+            return False
+    if name == "today":
+        return _dt.date.today().isoformat()
+    if name == "now":
+        return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    if name == "number":
+        return _as_number(args[0])
+    if name == "int":
+        n = _as_number(args[0])
+        return None if n is None else float(math.trunc(n))
+    if name == "round":
+        n = _as_number(args[0])
+        digits = _as_number(args[1]) if len(args) > 1 else 0.0
+        return None if n is None or digits is None else float(round(n, int(digits)))
+    if name == "coalesce":
+        return args[1] if _is_empty(args[0]) else args[0]
+    if name == "string":
+        return _as_text(args[0])
+    raise AssertionError(f"unknown function {name}")  # pragma: no cover

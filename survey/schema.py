@@ -42,7 +42,21 @@ ITEM_TYPES = (
     "umux_lite",
     "sus",
     "ces",
+    # Standard XLSForm types (xlsform.org) beyond the selects and text.
+    "integer",
+    "decimal",
+    "date",
+    "note",
+    "acknowledge",
+    "calculate",
+    # A group inside a section's group: a heading within the page; `group` on the items
+    # after it names it.
+    "group",
 )
+# Types that show something but take no answer.
+NO_ANSWER_TYPES = ("note", "group")
+# Metadata an XLSForm may ask for, recorded from the response's own timestamps.
+METADATA_TYPES = ("start", "end", "today")
 ROLES = (
     "overall",
     "driver",
@@ -55,7 +69,17 @@ ROLES = (
     "other",
 )
 MODES = ("invited", "open", "paper")
-KINDS = ("scale", "rating", "choice", "multi", "text", "yesno")
+KINDS = ("scale", "rating", "choice", "multi", "text", "yesno", "number", "date", "calculated")
+OTHER_CODE = "other"
+OTHER_LABEL = {"nl": "Andere", "en": "Other", "fr": "Autre", "de": "Andere"}
+OTHER_TEXT_LABEL = {
+    "nl": "Welke andere?",
+    "en": "Specify other.",
+    "fr": "Précisez autre.",
+    "de": "Andere, nämlich:",
+}
+ACKNOWLEDGED = "OK"
+ACKNOWLEDGE_LABEL = {"nl": "Bevestigd", "en": "Acknowledged"}
 DEFAULT_TEXT_MAX_LENGTH = 2000
 
 # Profession codes shared with the sampling frame.
@@ -218,6 +242,8 @@ class _Model(BaseModel):
 class Choice(_Model):
     code: str
     label: LangText
+    # Other columns of the choices sheet (for a choice_filter such as ``region = ${region}``).
+    extra: dict[str, Annotated[str, BeforeValidator(_number_as_text)]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -258,6 +284,17 @@ class Item(_Model):
     scale: str | None = None
     max_length: int | None = None
     statements: list[LangText] | None = None
+    required_message: LangText = Field(default_factory=dict)
+    appearance: str | None = None
+    default: str | None = None
+    read_only: bool = False
+    calculation: str | None = None
+    choice_filter: str | None = None
+    or_other: bool = False
+    # The text item that XLSForm's `or_other` adds after its select (``<id>_other``).
+    other_of: str | None = None
+    # The nested group (an item of type group) this item is part of.
+    group: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -270,7 +307,18 @@ class Item(_Model):
                 parts = t.split()
                 if len(parts) == 2 and not data.get("choices"):
                     data["type"], data["choices"] = parts
-            for key in ("relevant", "constraint", "dimension", "choices", "scale"):
+            for key in (
+                "relevant",
+                "constraint",
+                "dimension",
+                "choices",
+                "scale",
+                "appearance",
+                "default",
+                "calculation",
+                "choice_filter",
+                "group",
+            ):
                 if isinstance(data.get(key), str) and not data[key].strip():
                     data[key] = None
             if data.get("type") == "scale5" and not data.get("scale"):
@@ -308,6 +356,8 @@ class Item(_Model):
 
     def answer_keys(self) -> list[str]:
         """The keys this item fills in an answers dict (one, or one per statement)."""
+        if self.type in NO_ANSWER_TYPES:
+            return []
         if self.composite:
             return [f"{self.id}_{i}" for i in range(1, COMPOSITE_SIZE[self.type] + 1)]
         return [self.id]
@@ -401,6 +451,9 @@ class Questionnaire(_Model):
     intro: LangText = Field(default_factory=dict)
     closing: LangText = Field(default_factory=dict)
     languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
+    # XLSForm metadata columns (name -> start, end or today): filled from the response's
+    # started_at / completed_at, never asked.
+    metadata: dict[str, str] = Field(default_factory=dict)
     choices: dict[str, list[Choice]] = Field(default_factory=dict)
     sections: list[Section]
 
@@ -454,13 +507,30 @@ class Questionnaire(_Model):
         """The sections asked in `mode` (invited, open, paper)."""
         return [s for s in self.sections if s.asked_in(mode)]
 
-    def choice_options(self, item: Item) -> list[tuple[str, LangText]]:
-        """(code, label) of a choice item (select_one, select_multiple, yesno)."""
+    def choice_options(
+        self, item: Item, answers: dict[str, Any] | None = None
+    ) -> list[tuple[str, LangText]]:
+        """(code, label) of a choice item (select_one, select_multiple, yesno, acknowledge).
+
+        With `answers`, a choice_filter keeps only the options it allows given those answers."""
         if item.type == "yesno":
             return list(YESNO)
+        if item.type == "acknowledge":
+            return [(ACKNOWLEDGED, dict(ACKNOWLEDGE_LABEL))]
+        out: list[tuple[str, LangText]] = []
         if item.choices and item.choices in self.choices:
-            return [(c.code, c.label) for c in self.choices[item.choices]]
-        return []
+            opts = self.choices[item.choices]
+            if item.choice_filter and answers is not None:
+                f = expr.parse(item.choice_filter, choice_fields=True)
+                opts = [c for c in opts if f.evaluate(answers, choice={"name": c.code, **c.extra})]
+            out = [(c.code, c.label) for c in opts]
+        if item.or_other:
+            out.append((OTHER_CODE, {lg: OTHER_LABEL.get(lg, "Other") for lg in self.languages}))
+        return out
+
+    def group_items(self) -> dict[str, Item]:
+        """Nested groups (headings within a page) by id."""
+        return {it.id: it for it in self.items() if it.type == "group"}
 
     def answer_keys(self) -> list[str]:
         return [k for it in self.items() for k in it.answer_keys()]
@@ -522,8 +592,19 @@ class Questionnaire(_Model):
                             **base,
                         )
                     )
+            elif it.type in NO_ANSWER_TYPES:
+                continue
             else:
-                kind = {"select_one": "choice", "yesno": "yesno", "text": "text"}[it.type]
+                kind = {
+                    "select_one": "choice",
+                    "yesno": "yesno",
+                    "text": "text",
+                    "acknowledge": "choice",
+                    "integer": "number",
+                    "decimal": "number",
+                    "date": "date",
+                    "calculate": "calculated",
+                }[it.type]
                 cols.append(
                     Column(
                         name=it.id,
@@ -648,7 +729,7 @@ def build_questionnaire(
 
     # Metadata, choice lists and sections are validated piece by piece, so that one bad
     # item does not hide the problems of the others.
-    meta_fields = ("id", "version", "title", "intro", "closing", "languages")
+    meta_fields = ("id", "version", "title", "intro", "closing", "languages", "metadata")
     meta = {k: raw[k] for k in meta_fields if k in raw}
     for key in raw:
         if key not in (*meta_fields, "choices", "sections"):
@@ -715,11 +796,20 @@ def build_questionnaire(
         paths: list[Path] = []
         for j, ri in enumerate(raw_items):
             try:
-                items.append(Item.model_validate(ri))
-                paths.append(("sections", i, "items", j))
+                it = Item.model_validate(ri)
             except ValidationError as exc:
                 c.pydantic(("sections", i, "items", j), exc)
                 _check_broken_item(c, ("sections", i, "items", j), ri, exc, languages)
+                continue
+            items.append(it)
+            paths.append(("sections", i, "items", j))
+            if it.or_other and it.type in ("select_one", "select_multiple"):
+                # XLSForm's or_other: an 'other' option and, after the select, a text
+                # question asked when it is chosen (as pyxform builds it), unless written out.
+                nxt = raw_items[j + 1] if j + 1 < len(raw_items) else None
+                if not (isinstance(nxt, dict) and nxt.get("other_of") == it.id):
+                    items.append(other_item(it, languages))
+                    paths.append(("sections", i, "items", j))
         if sec is not None:
             sec = sec.model_copy(update={"items": items})
             sections.append(sec)
@@ -743,6 +833,20 @@ def build_questionnaire(
             "choices": choices,
             "sections": sections,
         }
+    )
+
+
+def other_item(item: Item, languages: list[str]) -> Item:
+    """The text question XLSForm's `or_other` adds after a select: ``<id>_other``."""
+    return Item(
+        id=f"{item.id}_other",
+        type="text",
+        label={lg: OTHER_TEXT_LABEL.get(lg, OTHER_TEXT_LABEL["en"]) for lg in languages},
+        relevant=f"selected(${{{item.id}}}, '{OTHER_CODE}')",
+        other_of=item.id,
+        group=item.group,
+        role=item.role if item.role in ("profile", "other", "open") else "other",
+        dimension=item.dimension,
     )
 
 
@@ -772,6 +876,14 @@ def _check_semantics(
         _check_texts(c, ("title",), head.title, languages, True)
         _check_texts(c, ("intro",), head.intro, languages, False)
         _check_texts(c, ("closing",), head.closing, languages, False)
+        for name, kind in head.metadata.items():
+            if kind not in METADATA_TYPES:
+                c.add(
+                    ("metadata", name),
+                    f"metadata '{kind}' is not recorded; use {', '.join(METADATA_TYPES)}",
+                )
+            if not NAME_RE.match(name):
+                c.add(("metadata", name), f"metadata name {name!r} is not a valid name")
     for list_name, opts in choices.items():
         for k, ch in enumerate(opts):
             _check_texts(c, ("choices", list_name, k, "label"), ch.label, languages, True)
@@ -810,7 +922,11 @@ def _check_semantics(
 
     defined: dict[str, Item] = {}  # answer key -> item, in order
     composite_ids: dict[str, Item] = {}
+    if head is not None:
+        for name in head.metadata:
+            defined[name] = Item(id=name, type="calculate", label={})
     for sec, spath, ipaths in zip(sections, section_paths, item_paths, strict=True):
+        groups_here: set[str] = set()
         _check_texts(c, (*spath, "title"), sec.title, languages, True)
         _check_texts(c, (*spath, "intro"), sec.intro, languages, False)
         if sec.relevant:
@@ -827,6 +943,28 @@ def _check_semantics(
             )
         for it, ipath in zip(sec.items, ipaths, strict=True):
             _check_item(c, ipath, it, languages, choices)
+            if it.group and it.group not in groups_here:
+                c.add(
+                    (*ipath, "group"),
+                    f"group '{it.group}' is not an earlier group of section '{sec.id}'",
+                )
+            if it.type == "group":
+                groups_here.add(it.id)
+            for key in ("calculation", "choice_filter"):
+                text = getattr(it, key)
+                if text:
+                    _check_condition(
+                        c,
+                        (*ipath, key),
+                        text,
+                        defined,
+                        composite_ids,
+                        raw_pos,
+                        (ipath[1], ipath[3]),
+                        choices,
+                        None,
+                        choice_fields=key == "choice_filter",
+                    )
             if it.relevant:
                 _check_condition(
                     c,
@@ -883,7 +1021,28 @@ def _claim(c: _Collector, seen: dict[str, str], name: str, path: Path, owner: st
 
 
 def _check_item(c: _Collector, path: Path, it: Item, languages: list[str], choices):
-    _check_texts(c, (*path, "label"), it.label, languages, True)
+    _check_texts(c, (*path, "label"), it.label, languages, it.type != "calculate")
+    _check_texts(c, (*path, "required_message"), it.required_message, languages, False)
+    takes_answer = it.type not in (*NO_ANSWER_TYPES, "calculate")
+    if not takes_answer:
+        for key in ("required", "constraint", "default", "read_only"):
+            if getattr(it, key):
+                c.add((*path, key), f"a {it.type} item takes no answer; remove '{key}'")
+    if it.type == "calculate" and not it.calculation:
+        c.add((*path, "calculation"), "a calculate item needs a calculation")
+    elif it.calculation and it.type != "calculate":
+        c.add(
+            (*path, "calculation"),
+            "calculation is only used on calculate items; give a starting value in 'default'",
+        )
+    if it.choice_filter and it.type not in ("select_one", "select_multiple"):
+        c.add((*path, "choice_filter"), "choice_filter applies to select_one and select_multiple")
+    if it.or_other and it.type not in ("select_one", "select_multiple"):
+        c.add((*path, "or_other"), "or_other applies to select_one and select_multiple")
+    if it.default is not None and takes_answer:
+        problem = _default_problem(it, choices)
+        if problem:
+            c.add((*path, "default"), problem)
     _check_texts(c, (*path, "hint"), it.hint, languages, False)
     _check_texts(c, (*path, "constraint_message"), it.constraint_message, languages, False)
     if it.constraint_message and not it.constraint:
@@ -938,16 +1097,38 @@ def _check_item(c: _Collector, path: Path, it: Item, languages: list[str], choic
 
 
 def _check_condition(
-    c, path, text, defined, composite_ids, raw_pos, position, choices, current_item
+    c,
+    path,
+    text,
+    defined,
+    composite_ids,
+    raw_pos,
+    position,
+    choices,
+    current_item,
+    choice_fields=False,
 ):
     field = path[-1]
     try:
-        e = expr.parse(text)
+        e = expr.parse(text, choice_fields=choice_fields)
     except expr.ExpressionError as exc:
         c.add(path, f"syntax error in {field} {text!r}: {exc}")
         return
     if current_item is None and e.uses_current():
         c.add(path, f"'.' (the current answer) can only be used in a constraint: {text!r}")
+    if (
+        current_item is not None
+        and current_item.type == "text"
+        and e.compares_current_with_number()
+    ):
+        # An integer item turned into text keeps a constraint like `. >= 18`: on text that
+        # compares letters, not numbers, and would pass or fail the wrong answers.
+        c.add(
+            path,
+            f"the constraint {text!r} compares the answer with a number, but "
+            f"'{current_item.id}' is a text item; make it integer or decimal, or write a "
+            "text constraint (string-length(.), regex(., '...'))",
+        )
     for name, pos in e.references():
         where = f"${{{name}}} at character {pos + 1} of {text!r}"
         if name in defined:
@@ -978,6 +1159,7 @@ def _check_condition(
             continue
         codes = (
             [ch.code for ch in choices.get(it.choices or "", [])]
+            + ([OTHER_CODE] if it.or_other else [])
             if it.type.startswith("select")
             else []
         )
@@ -1003,3 +1185,34 @@ def _selected_literals(node) -> list[tuple[str, str]]:
     elif isinstance(node, expr.Negate):
         out += _selected_literals(node.operand)
     return out
+
+
+def _default_problem(it: Item, choices) -> str | None:
+    """Why an item's default cannot be its answer, or None."""
+    v = it.default or ""
+    if it.type == "integer" and not re.fullmatch(r"-?\d+", v.strip()):
+        return f"default {v!r} is not a whole number"
+    if it.type == "decimal":
+        try:
+            float(v)
+        except ValueError:
+            return f"default {v!r} is not a number"
+    if it.type == "date" and not _is_iso_date(v):
+        return f"default {v!r} is not a date (YYYY-MM-DD)"
+    if it.type in ("select_one", "select_multiple") and it.choices in choices:
+        codes = {ch.code for ch in choices[it.choices]} | ({OTHER_CODE} if it.or_other else set())
+        given = v.split() if it.type == "select_multiple" else [v.strip()]
+        bad = [g for g in given if g not in codes]
+        if bad:
+            return f"default {' '.join(bad)!r} is not an option of list '{it.choices}'"
+    return None
+
+
+def _is_iso_date(v: str) -> bool:
+    import datetime as _dt
+
+    try:
+        _dt.date.fromisoformat(v.strip())
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()))
