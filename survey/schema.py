@@ -271,7 +271,7 @@ class Choice(_Model):
 class Item(_Model):
     id: str
     type: str
-    label: LangText
+    label: LangText = Field(default_factory=dict)  # required except on calculate items
     hint: LangText = Field(default_factory=dict)
     required: bool = False
     relevant: str | None = None
