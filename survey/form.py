@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from survey import data
-from survey.schema import NA_CODE, NA_LABEL, Item, Questionnaire, Section
+from survey.schema import ACKNOWLEDGED, NA_CODE, NA_LABEL, Item, Questionnaire, Section
 
 
 def _text(texts: Mapping[str, str] | None, lang: str) -> str:
@@ -83,12 +83,19 @@ def render_item(
     lang: str,
     key_prefix: str,
     error: str | None = None,
+    live: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Draw one item with its stored answer and, under it, its error; return its answers."""
+    """Draw one item with its stored answer and, under it, its error; return its answers.
+
+    `live` holds the answers given so far on this page (for a choice_filter)."""
     out: dict[str, Any] = {}
     hint = _text(item.hint, lang) or None
     key = f"{key_prefix}:{item.id}"
-    if item.type in ("scale5", "rating10", "ces"):
+    if item.type in XLSFORM_TYPES or (
+        item.type in ("select_one", "select_multiple") and (item.appearance or item.choice_filter)
+    ):
+        out = _render_xlsform_item(q, item, answers, lang, key, hint, live)
+    elif item.type in ("scale5", "rating10", "ces"):
         answered, value = _scale_radio(item, _label(item, lang), item.id, answers, lang, key)
         if hint:
             st.caption(hint)
@@ -142,8 +149,9 @@ def render_item(
     elif item.type == "text":
         value = st.text_area(
             _label(item, lang),
-            value=str(answers.get(item.id) or ""),
+            value=str(_initial(item, answers) or ""),
             max_chars=item.text_max_length,
+            disabled=item.read_only,
             key=key,
         )
         if hint:
@@ -152,6 +160,130 @@ def render_item(
             out[item.id] = value
     if error:
         st.error(error, icon=":material/error:")
+    return out
+
+
+# --- standard XLSForm types and appearances ------------------------------------------------
+
+XLSFORM_TYPES = ("integer", "decimal", "date", "note", "acknowledge", "calculate", "group")
+
+
+def _initial(item: Item, answers: Mapping[str, Any]) -> Any:
+    """The stored answer, else the item's XLSForm default."""
+    if item.id in answers:
+        return answers[item.id]
+    return item.default
+
+
+def _render_xlsform_item(
+    q: Questionnaire,
+    item: Item,
+    answers: Mapping[str, Any],
+    lang: str,
+    key: str,
+    hint,
+    live: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    label = _label(item, lang)
+    current = _initial(item, answers)
+    disabled = item.read_only
+    if item.type == "group":
+        st.markdown(f"#### {_text(item.label, lang)}")
+        if hint:
+            st.caption(hint)
+        return out
+    if item.type == "calculate":
+        return out
+    if item.type == "note":
+        st.markdown(_text(item.label, lang))
+        if hint:
+            st.caption(hint)
+        return out
+    if item.type in ("integer", "decimal"):
+        number = data._as_number(current) if current not in (None, "") else None
+        value = st.number_input(
+            label,
+            value=(int(number) if item.type == "integer" else number)
+            if number is not None
+            else None,
+            step=1 if item.type == "integer" else None,
+            format="%d" if item.type == "integer" else "%g",
+            disabled=disabled,
+            key=key,
+        )
+        if value is not None:
+            out[item.id] = int(value) if item.type == "integer" else float(value)
+    elif item.type == "date":
+        import datetime as dt
+
+        iso = data._as_date(current) if current not in (None, "") else None
+        value = st.date_input(
+            label,
+            value=dt.date.fromisoformat(iso) if iso else None,
+            min_value=dt.date(1900, 1, 1),
+            max_value=dt.date(2100, 12, 31),
+            format="DD/MM/YYYY",
+            disabled=disabled,
+            key=key,
+        )
+        if value is not None:
+            out[item.id] = value.isoformat()
+    elif item.type == "acknowledge":
+        if st.checkbox(label, value=current == ACKNOWLEDGED, disabled=disabled, key=key):
+            out[item.id] = ACKNOWLEDGED
+    elif item.type in ("select_one", "select_multiple"):
+        # The options a choice_filter allows given the answers so far.
+        options = q.choice_options(item, data.effective_answers(q, dict(live or answers)))
+        codes = [c for c, _ in options]
+        labels = {c: _text(lbl, lang) for c, lbl in options}
+        minimal = (item.appearance or "").split()[:1] == ["minimal"]
+        if item.type == "select_one":
+            if minimal:
+                choice = st.selectbox(
+                    label,
+                    codes,
+                    index=codes.index(current) if current in codes else None,
+                    format_func=lambda c: labels[c],
+                    disabled=disabled,
+                    key=key,
+                )
+            else:
+                choice = st.radio(
+                    label,
+                    codes,
+                    index=codes.index(current) if current in codes else None,
+                    format_func=lambda c: labels[c],
+                    horizontal="likert" in (item.appearance or ""),
+                    disabled=disabled,
+                    key=key,
+                )
+            if choice is not None:
+                out[item.id] = choice
+        else:
+            chosen = current.split() if isinstance(current, str) else list(current or [])
+            if minimal:
+                ticked = st.multiselect(
+                    label,
+                    codes,
+                    default=[c for c in chosen if c in codes],
+                    format_func=lambda c: labels[c],
+                    disabled=disabled,
+                    key=key,
+                )
+            else:
+                st.markdown(label)
+                ticked = [
+                    c
+                    for c in codes
+                    if st.checkbox(
+                        labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}"
+                    )
+                ]
+            if ticked:
+                out[item.id] = list(ticked)
+    if hint and item.type not in ("note", "group"):
+        st.caption(hint)
     return out
 
 
@@ -175,7 +307,11 @@ def render_section(
             shown = data.visible_items(q, section, {**before, **page})
             if item.id not in {it.id for it in shown}:
                 continue
-        page.update(render_item(q, item, answers, lang, key_prefix, errors.get(item.id)))
+        page.update(
+            render_item(
+                q, item, answers, lang, key_prefix, errors.get(item.id), live={**before, **page}
+            )
+        )
     return page
 
 
