@@ -366,6 +366,9 @@ def _checked_columns(q: Questionnaire, columns, answers: list[dict[str, Any]]) -
     for r, raw in enumerate(answers):
         eff = effective_answers(q, raw or {})
         for col in columns:
+            if col.kind == "metadata":  # from the response's timestamps (ktm.services)
+                data[col.name].append(None)
+                continue
             item = items[col.item_id]
             if col.kind == "multi":
                 v = eff.get(item.id)
@@ -411,6 +414,8 @@ def _trusted_columns(columns, answers: list[dict[str, Any]]) -> dict[str, list]:
             data[name] = [
                 nan if (v := a.get(name)) is None or _is_blank(v) else float(v) for a in answers
             ]
+        elif col.kind == "metadata":
+            data[name] = [None] * len(answers)
         elif col.kind == "number":
             data[name] = [nan if _is_blank(v := a.get(name)) else _as_number(v) for a in answers]
         else:
@@ -424,7 +429,7 @@ def from_frame(q: Questionnaire, frame: pd.DataFrame) -> list[dict[str, Any]]:
     A missing numeric value of an item with n.v.t. becomes unanswered (absent), since the
     table cannot tell "n.v.t." from "skipped"; everything else round-trips.
     """
-    columns = q.columns()
+    columns = [c for c in q.columns() if c.kind != "metadata"]
     missing = [c.name for c in columns if c.name not in frame.columns]
     if missing:
         raise ValueError("columns missing from the table: " + ", ".join(missing))
@@ -432,6 +437,8 @@ def from_frame(q: Questionnaire, frame: pd.DataFrame) -> list[dict[str, Any]]:
     for _, row in frame.iterrows():
         ans: dict[str, Any] = {}
         for col in columns:
+            if col.kind == "metadata":
+                continue
             v = row[col.name]
             if col.kind == "multi":
                 if pd.isna(v):

@@ -40,7 +40,12 @@ def sections_to_show(q: Questionnaire, mode: str, answers: Mapping) -> list[Sect
     pages, in order)."""
     answers = dict(answers)
     effective = effective_answers(q, answers)
-    return [s for s in sections_asked(q, mode) if visible_items(q, s, answers, effective=effective)]
+    # A page of only calculate items (XLSForm) has nothing to show.
+    return [
+        s
+        for s in sections_asked(q, mode)
+        if any(it.type != "calculate" for it in visible_items(q, s, answers, effective=effective))
+    ]
 
 
 # --- navigation ---------------------------------------------------------------------------------

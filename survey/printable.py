@@ -60,6 +60,10 @@ TEXT = {
         "role": "rol",
         "version": "Versie {v}, vingerafdruk {h}",
         "statement": "Uitspraak",
+        "integer": "Vul een geheel getal in.",
+        "decimal": "Vul een getal in.",
+        "date": "Vul een datum in: dag / maand / jaar.",
+        "acknowledge": "Kruis aan om te bevestigen.",
     },
     "en": {
         "question": "question",
@@ -107,6 +111,10 @@ TEXT = {
         "role": "role",
         "version": "Version {v}, fingerprint {h}",
         "statement": "Statement",
+        "integer": "Write a whole number.",
+        "decimal": "Write a number.",
+        "date": "Write a date: day / month / year.",
+        "acknowledge": "Tick to confirm.",
     },
 }
 
@@ -139,6 +147,10 @@ table.scale td, table.scale th { text-align: center; vertical-align: top; font-s
 table.scale td.na { border-left: 1pt dashed #777; }
 table.grid th.stmt, table.grid td.stmt { text-align: left; width: 38%; font-size: 10pt; }
 table.grid tr.row td { border-top: 0.5pt solid #bbb; padding: 4pt 1pt; }
+.field { display: inline-block; margin: 3pt 0 0 2.2em; border: 1pt solid #111; height: 9mm;
+         width: 40mm; }
+.field.date { width: 45mm; }
+h3.subpart { font-size: 12pt; margin: 10pt 0 4pt; }
 .lines { margin: 3pt 0 0 2.2em; border: 1pt solid #111; height: 32mm;
          background: repeating-linear-gradient(#fff, #fff 7.5mm, #bbb 7.5mm, #bbb 7.8mm); }
 .codes { font-family: monospace; font-size: 8.5pt; color: #555; margin-left: 2.2em; }
@@ -157,7 +169,8 @@ def _t(q: Questionnaire, texts: dict[str, str], lang: str) -> str:
 def question_numbers(q: Questionnaire) -> dict[str, int]:
     """Item id (and answer key) -> the number printed before the question, from 1."""
     numbers: dict[str, int] = {}
-    for n, item in enumerate(q.items(), start=1):
+    asked = [it for it in q.items() if it.type not in ("note", "group", "calculate")]
+    for n, item in enumerate(asked, start=1):
         numbers[item.id] = n
         for key in item.answer_keys():
             numbers[key] = n
@@ -215,7 +228,7 @@ def condition_in_words(q: Questionnaire, text: str, lang: str) -> str:
                 positive = (node.op == "=") != negate
                 key = "answered" if positive else "not_answered"
                 return tx[key].format(n=numbers.get(name, "?"), label=label_of(name, right.value))
-            if isinstance(right, expr.Literal) and not negate:
+            if isinstance(right, expr.Literal) and not negate and node.op in tx["ops"]:
                 return tx["compare"].format(
                     n=numbers.get(name, "?"), op=tx["ops"][node.op], value=value_text(right.value)
                 )
@@ -294,6 +307,25 @@ def _options(q: Questionnaire, item: Item, lang: str, annex: bool) -> str:
     return f'<ul class="options">{"".join(lis)}</ul>'
 
 
+def _untitled_html(q: Questionnaire, item: Item, lang: str) -> str:
+    """A nested group's heading or a note: text without a number or boxes."""
+    tx = TEXT.get(lang, TEXT["nl"])
+    if item.type == "group":
+        parts = [
+            f'<h3 class="subpart" id="g-{escape(item.id)}">{escape(_t(q, item.label, lang))}</h3>'
+        ]
+        if item.relevant:
+            cond = condition_in_words(q, item.relevant, lang)
+            parts.append(
+                f'<div class="route">{escape(tx["section_only_if"].format(cond=cond))}</div>'
+            )
+    else:
+        parts = [f'<p class="intro" id="q-{escape(item.id)}">{escape(_t(q, item.label, lang))}</p>']
+    if item.hint:
+        parts.append(f'<div class="hint">{escape(_t(q, item.hint, lang))}</div>')
+    return "\n".join(parts)
+
+
 def _item_html(q: Questionnaire, item: Item, number: int, lang: str, annex: bool) -> str:
     tx = TEXT.get(lang, TEXT["nl"])
     parts = [
@@ -328,6 +360,15 @@ def _item_html(q: Questionnaire, item: Item, number: int, lang: str, annex: bool
             f'<div class="note">{escape(tx["max_chars"].format(n=item.text_max_length))}</div>'
         )
         parts.append('<div class="lines"></div>')
+    elif item.type in ("integer", "decimal"):
+        parts.append(f'<div class="note">{escape(tx[item.type])}</div>')
+        parts.append('<div class="field"></div>')
+    elif item.type == "date":
+        parts.append(f'<div class="note">{escape(tx["date"])}</div>')
+        parts.append('<div class="field date">__ / __ / ____</div>')
+    elif item.type == "acknowledge":
+        parts.append(f'<div class="note">{escape(tx["acknowledge"])}</div>')
+        parts.append(_options(q, item, lang, annex))
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -348,6 +389,11 @@ def _section_html(
     if section.intro:
         parts.append(f'<p class="intro">{escape(_t(q, section.intro, lang))}</p>')
     for item in section.items:
+        if item.type == "calculate":
+            continue  # computed, not asked
+        if item.type in ("note", "group"):
+            parts.append(_untitled_html(q, item, lang))
+            continue
         parts.append(_item_html(q, item, numbers[item.id], lang, annex))
     parts.append("</section>")
     return "\n".join(parts)

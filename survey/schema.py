@@ -57,6 +57,11 @@ ITEM_TYPES = (
 NO_ANSWER_TYPES = ("note", "group")
 # Metadata an XLSForm may ask for, recorded from the response's own timestamps.
 METADATA_TYPES = ("start", "end", "today")
+METADATA_LABELS = {
+    "start": {"nl": "Begin van het antwoord (UTC)", "en": "Response started (UTC)"},
+    "end": {"nl": "Einde van het antwoord (UTC)", "en": "Response completed (UTC)"},
+    "today": {"nl": "Dag van het antwoord", "en": "Day of the response"},
+}
 ROLES = (
     "overall",
     "driver",
@@ -69,7 +74,18 @@ ROLES = (
     "other",
 )
 MODES = ("invited", "open", "paper")
-KINDS = ("scale", "rating", "choice", "multi", "text", "yesno", "number", "date", "calculated")
+KINDS = (
+    "scale",
+    "rating",
+    "choice",
+    "multi",
+    "text",
+    "yesno",
+    "number",
+    "date",
+    "calculated",
+    "metadata",
+)
 OTHER_CODE = "other"
 OTHER_LABEL = {"nl": "Andere", "en": "Other", "fr": "Autre", "de": "Andere"}
 OTHER_TEXT_LABEL = {
@@ -536,8 +552,18 @@ class Questionnaire(_Model):
         return [k for it in self.items() for k in it.answer_keys()]
 
     def columns(self) -> list[Column]:
-        """The flat answer columns, in questionnaire order."""
-        cols: list[Column] = []
+        """The flat answer columns, in questionnaire order (XLSForm metadata first)."""
+        cols: list[Column] = [
+            Column(
+                name=name,
+                item_id=name,
+                section_id="",
+                type=kind,
+                kind="metadata",
+                label=dict(METADATA_LABELS[kind]),
+            )
+            for name, kind in self.metadata.items()
+        ]
         for section, it in self.iter_items():
             base = {
                 "item_id": it.id,

@@ -96,6 +96,14 @@ def _responses(conn, wave_id: int, questionnaire: Questionnaire, qhash: str | No
     trusted = qhash is not None and all(h == qhash for h in qhashes)
     frame = to_frame(questionnaire, list(answers), trusted=trusted)
     frame.index = meta.index
+    # XLSForm metadata (start, end, today) are the response's own timestamps.
+    stamps = {
+        "start": meta["started_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": meta["completed_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "today": meta["started_at"].dt.strftime("%Y-%m-%d"),
+    }
+    for name, kind in questionnaire.metadata.items():
+        frame[name] = stamps[kind].where(stamps[kind].notna(), None)
     return pd.concat([meta, frame], axis=1)
 
 

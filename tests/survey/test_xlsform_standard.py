@@ -402,3 +402,104 @@ def test_pulldata_is_refused_with_the_row(tmp_path):
         ],
     )
     assert any(e.row == 3 and "pulldata() is not supported" in e.message for e in errors)
+
+
+# --- the same form on paper, in the store's checks and in the codebook --------------------
+
+
+@pytest.fixture
+def every_type(tmp_path):
+    return load(
+        tmp_path,
+        [
+            [
+                "type",
+                "name",
+                "label::English (en)",
+                "calculation",
+                "relevant",
+                "constraint",
+                "constraint_message::English (en)",
+            ],
+            ["start", "begun"],
+            ["end", "ended"],
+            ["begin group", "main", "Questions"],
+            ["integer", "age", "Age", None, None, ". >= 18", "Adults only"],
+            ["decimal", "km", "Distance"],
+            ["date", "born", "Born"],
+            ["calculate", "double", None, "${age} * 2"],
+            ["note", "info", "Read this"],
+            ["acknowledge", "ok", "Understood?"],
+            ["begin group", "more", "More", None, "${age} > 30"],
+            ["text", "job", "Job"],
+            ["end group"],
+            ["end group"],
+        ],
+        name="every.xlsx",
+    )
+
+
+def test_paper_form_shows_the_new_types(every_type):
+    from survey.printable import question_numbers, render_html
+
+    html = render_html(every_type, lang="en")
+    assert "Write a whole number." in html and "Write a number." in html
+    assert "day / month / year" in html and "Tick to confirm." in html
+    assert '<h3 class="subpart" id="g-more">More</h3>' in html
+    assert "Read this" in html and "double" not in html
+    numbers = question_numbers(every_type)
+    assert numbers["age"] == 1 and numbers["ok"] == 4 and "info" not in numbers
+    assert "Fill in this part only if your answer to question 1 is greater than 30." in html
+
+
+def test_store_checks_use_the_forms_messages_and_keep_the_calculation(every_type):
+    from survey.flow import check_full
+
+    stored, errors = check_full(every_type, {"age": 17, "km": "x", "ok": "OK"}, "paper")
+    assert errors["age"][1] == "Adults only"
+    assert errors["km"][1] == data.message("decimal", "en")
+    stored, errors = check_full(
+        every_type,
+        {"age": 40, "km": 1.5, "born": "1986-05-01", "ok": "OK", "job": "nurse"},
+        "paper",
+    )
+    assert errors == {}
+    assert stored == {
+        "age": 40,
+        "km": 1.5,
+        "born": "1986-05-01",
+        "double": 80,
+        "ok": "OK",
+        "job": "nurse",
+    }
+    stored, _ = check_full(every_type, {"age": 20, "job": "nurse"}, "paper")
+    assert "job" not in stored  # its group is skipped
+
+
+def test_codebook_and_answer_table_have_the_new_columns(every_type):
+    from report.excel import codebook_table
+
+    cols = {c.name: c for c in every_type.columns()}
+    assert [(n, c.kind) for n, c in cols.items()] == [
+        ("begun", "metadata"),
+        ("ended", "metadata"),
+        ("age", "number"),
+        ("km", "number"),
+        ("born", "date"),
+        ("double", "calculated"),
+        ("ok", "choice"),
+        ("job", "text"),
+    ]
+    book = codebook_table(every_type.columns()).set_index("column")
+    assert book.loc["age", "type"] == "integer" and book.loc["age", "where"] == "Data"
+    assert book.loc["begun", "question_en"] == "Response started (UTC)"
+    assert book.loc["ok", "codes_en"] == "OK = Acknowledged"
+    frame = data.to_frame(every_type, [{"age": 40, "km": 1.5, "born": "1986-05-01", "ok": "OK"}])
+    assert frame.loc[0, "age"] == 40.0 and frame.loc[0, "double"] == "80"
+    assert frame.loc[0, "born"] == "1986-05-01" and frame["begun"].isna().all()
+    trusted = data.to_frame(
+        every_type,
+        [{"age": 40, "km": 1.5, "born": "1986-05-01", "double": 80, "ok": "OK"}],
+        trusted=True,
+    )
+    assert trusted.loc[0, "age"] == 40.0 and trusted.loc[0, "double"] == "80"
