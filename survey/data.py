@@ -223,14 +223,38 @@ def _as_number(v: Any) -> float | None:
 
 
 def _as_date(v: Any) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a date, a datetime at midnight or such a text."""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else None
     if isinstance(v, dt.date):
-        return v.isoformat()[:10]
-    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+        return v.isoformat()
+    m = (
+        re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00)?)?", v.strip())
+        if isinstance(v, str)
+        else None
+    )
+    if m:
         try:
-            return dt.date.fromisoformat(v.strip()).isoformat()
+            return dt.date.fromisoformat(m.group(1)).isoformat()
         except ValueError:
             return None
     return None
+
+
+def normalise_value(item: Item, value: Any) -> Any:
+    """The stored form of a valid answer: an int for integer, a float for decimal, an ISO text
+    for a date (a spreadsheet cell may hold "30", "2,5" or a datetime). Anything that is not
+    valid is returned as it is, for check_value to report."""
+    if item.type == "integer":
+        n = _as_int(value)
+        return value if n is None else n
+    if item.type == "decimal":
+        x = _as_number(value)
+        return value if x is None else x
+    if item.type == "date":
+        d = _as_date(value)
+        return value if d is None else d
+    return value
 
 
 def check_value(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from survey.data import effective_answers, validate_page, visible_items
+from survey.data import effective_answers, normalise_value, validate_page, visible_items
 from survey.schema import Questionnaire, Section
 
 Errors = dict[str, tuple[str, str]]  # answer key -> (nl, en)
@@ -137,6 +137,7 @@ def _clean(sections, raw: Mapping[str, Any]) -> tuple[dict, Errors]:
                 "Unknown question on this page.",
             )
         elif not _blank(item, value):
+            value = normalise_value(item, value)
             out[key] = list(value) if isinstance(value, tuple) else value
     return out, errors
 

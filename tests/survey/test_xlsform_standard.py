@@ -503,3 +503,20 @@ def test_codebook_and_answer_table_have_the_new_columns(every_type):
         trusted=True,
     )
     assert trusted.loc[0, "age"] == 40.0 and trusted.loc[0, "double"] == "80"
+
+
+def test_values_from_a_spreadsheet_are_stored_in_one_form(every_type):
+    import datetime as dt
+
+    from survey.flow import check_full
+
+    stored, errors = check_full(
+        every_type,
+        {"age": "40", "km": "2,5", "born": dt.datetime(1986, 5, 1), "ok": "OK"},
+        "paper",
+    )
+    assert errors == {}
+    assert (stored["age"], stored["km"], stored["born"]) == (40, 2.5, "1986-05-01")
+    _, errors = check_full(every_type, {"age": "forty", "born": "1 May"}, "paper")
+    assert errors["age"][1] == data.message("integer", "en")
+    assert errors["born"][1] == data.message("date", "en")
