@@ -107,7 +107,7 @@ def page(title_nl: str, title_en: str) -> dict | None:
     if wave is not None:
         status = tr(STATUS_LABELS.get(wave["status"], (wave["status"], wave["status"])))
         st.caption(f"{wave['name']} · {status}")
-        if is_demo(database_url(), wave["id"]):
+        if wave.get("demo"):
             from ktm.demo import DEMO_NOTE_EN, DEMO_NOTE_NL
 
             st.info(t(DEMO_NOTE_NL, DEMO_NOTE_EN), icon=":material/science:")
@@ -116,13 +116,6 @@ def page(title_nl: str, title_en: str) -> dict | None:
 
 def engine():
     return webapp.engine()
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def is_demo(url: str, wave_id: int) -> bool:
-    """A demo wave's frame comes from the demo world (its source name starts with "demo-")."""
-    info = frame_info(url, wave_id)
-    return bool(info and str(info.get("source_name", "")).startswith("demo-"))
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -27,15 +27,11 @@ AFTER_LOGIN = "after_login"
 def _engine(url: str) -> Engine:
     from store.db import get_engine
 
-    engine = get_engine(url)  # upgrades the schema on first use
-    from ktm.demo import seed_if_empty
-
-    seed_if_empty(engine)
-    return engine
+    return get_engine(url)  # upgrades the schema on first use; never seeds the demo world
 
 
 def engine() -> Engine:
-    """The app's engine: schema upgraded and, on an empty database, the demo world seeded."""
+    """The app's engine, its schema upgraded (an empty database stays empty)."""
     with st.spinner("Databank voorbereiden… / Preparing the database…"):
         return _engine(database_url())
 

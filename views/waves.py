@@ -320,7 +320,7 @@ with tab_edit:
     if wave is None:
         st.info(t("Er is nog geen bevraging.", "There is no wave yet."))
     else:
-        if D.is_demo(database_url(), wave["id"]):
+        if wave.get("demo"):
             from ktm.demo import DEMO_NOTE_EN, DEMO_NOTE_NL
 
             st.info(t(DEMO_NOTE_NL, DEMO_NOTE_EN), icon=":material/science:")
