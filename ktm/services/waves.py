@@ -115,6 +115,14 @@ def fact_problems(conn, fields: Mapping[str, Any], wave_id: int | None) -> list[
                     f"A minimum response rate lies between 0 and 100% (not {100 * v:g}%).",
                 )
             )
+    for year in ((fields.get("other_methods") or {}).get("complaints") or {}):
+        if not str(year).isdigit():
+            out.append(
+                (
+                    f"Jaar '{year}' bij de klachten is geen jaartal.",
+                    f"Year '{year}' of the complaints is not a year.",
+                )
+            )
     qhash = fields.get("questionnaire_hash")
     if qhash is not None:
         known = conn.execute(
@@ -437,3 +445,43 @@ def questionnaire(engine: Engine, qhash: str) -> Questionnaire:
 
     with reading(engine) as conn:
         return questionnaire_of(conn, qhash)
+
+
+def load_uploaded_questionnaire(filename: str, data: bytes) -> tuple[Questionnaire | None, str]:
+    """Validate an uploaded file as `ktm questionnaire validate` does: (the questionnaire, "")
+    or (None, the same messages, naming the uploaded file)."""
+    import tempfile
+    from pathlib import Path
+
+    from survey import QuestionnaireError, load_questionnaire
+
+    name = Path(filename).name or "vragenlijst.yaml"
+    with tempfile.TemporaryDirectory(prefix="ktm-q-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            return load_questionnaire(path), ""
+        except QuestionnaireError as exc:
+            return None, str(exc).replace(str(path), name)
+
+
+@dataclass(frozen=True)
+class FirstSteps:
+    """How far an (almost) empty database is: for the first-run page."""
+
+    questionnaires: int
+    waves: int
+    demo_waves: int
+
+
+def first_steps(engine: Engine) -> FirstSteps:
+    with reading(engine) as conn:
+        q = conn.execute(
+            select(func.count())
+            .select_from(schema.questionnaire_versions)
+            .where(~schema.questionnaire_versions.c.demo)
+        ).scalar()
+        w, d = conn.execute(
+            select(func.count(), func.count().filter(schema.waves.c.demo)).select_from(schema.waves)
+        ).one()
+    return FirstSteps(int(q), int(w) - int(d), int(d))

@@ -39,6 +39,9 @@ def test_edit_the_stored_facts_and_close_the_wave(team_app_rw, dash_env):
     assert stored["min_response_rate"] == 0.3  # untouched facts stay as they were
 
     at.button(key="w_close").click().run()
+    assert _wave(dash_env, "Meting 2026-2027")["status"] == "open"  # asks first
+    assert "afsluiten?" in " ".join(w.value for w in at.warning)
+    at.button(key="w_close_yes").click().run()
     assert _wave(dash_env, "Meting 2026-2027")["status"] == "closed"
     assert "De bevraging is afgesloten." in texts(at)
 
