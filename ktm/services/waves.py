@@ -115,7 +115,7 @@ def fact_problems(conn, fields: Mapping[str, Any], wave_id: int | None) -> list[
                     f"A minimum response rate lies between 0 and 100% (not {100 * v:g}%).",
                 )
             )
-    for year in ((fields.get("other_methods") or {}).get("complaints") or {}):
+    for year in (fields.get("other_methods") or {}).get("complaints") or {}:
         if not str(year).isdigit():
             out.append(
                 (
