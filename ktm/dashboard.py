@@ -107,7 +107,7 @@ def page(title_nl: str, title_en: str) -> dict | None:
     if wave is not None:
         status = tr(STATUS_LABELS.get(wave["status"], (wave["status"], wave["status"])))
         st.caption(f"{wave['name']} · {status}")
-        if is_demo(database_url(), wave["id"]):
+        if wave.get("demo"):
             from ktm.demo import DEMO_NOTE_EN, DEMO_NOTE_NL
 
             st.info(t(DEMO_NOTE_NL, DEMO_NOTE_EN), icon=":material/science:")
@@ -116,13 +116,6 @@ def page(title_nl: str, title_en: str) -> dict | None:
 
 def engine():
     return webapp.engine()
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def is_demo(url: str, wave_id: int) -> bool:
-    """A demo wave's frame comes from the demo world (its source name starts with "demo-")."""
-    info = frame_info(url, wave_id)
-    return bool(info and str(info.get("source_name", "")).startswith("demo-"))
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -138,35 +131,12 @@ def frame_info(url: str, wave_id: int) -> dict | None:
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False)
 def fingerprint(url: str, wave_id: int) -> tuple:
-    """What the analysis depends on, cheaply: the responses (count, last update), the
-    dispositions of the invitations (an opt-out changes no response) and the wave's settings
-    (minimum rates, k, weighting)."""
+    """What the pages depend on, cheaply (ktm.services.results.activity_fingerprint): the
+    wave's own version (responses, dispositions, its settings and status) and that of every
+    other wave, so closing another wave is seen at once by the comparisons with it."""
     from ktm.services.results import activity_fingerprint
 
-    inv, w = schema.invitations, schema.waves
-    with reading(engine()) as conn:
-        dispositions = conn.execute(
-            select(inv.c.disposition, func.count())
-            .where(inv.c.wave_id == wave_id)
-            .group_by(inv.c.disposition)
-            .order_by(inv.c.disposition)
-        ).all()
-        settings = conn.execute(
-            select(
-                w.c.min_response_rate,
-                w.c.min_response_rate_stratum,
-                w.c.min_completes_stratum,
-                w.c.disclosure_k,
-                w.c.weighting,
-                w.c.questionnaire_hash,
-                w.c.status,
-            ).where(w.c.id == wave_id)
-        ).first()
-    return (
-        activity_fingerprint(engine(), wave_id),
-        tuple(map(tuple, dispositions)),
-        repr(tuple(settings) if settings else None),
-    )
+    return activity_fingerprint(engine(), wave_id)
 
 
 @st.cache_data(ttl=LIVE_TTL, show_spinner=False)
@@ -222,10 +192,16 @@ def live_counts(url: str, wave_id: int) -> dict:
 
 
 @st.cache_resource(ttl=TTL, max_entries=8, show_spinner=False)
-def _analysis(url: str, wave_id: int, fp: tuple):
+def _analysis_of(url: str, wave_id: int, own: tuple):
     from ktm.services.results import analyse
 
     return analyse(engine(), wave_id)
+
+
+def _analysis(url: str, wave_id: int, fp: tuple):
+    """The wave's own analysis depends only on its own version (fp[0]): another wave changing
+    re-runs the comparisons, never this wave's weighting and estimates."""
+    return _analysis_of(url, wave_id, fp[0])
 
 
 def wave_analysis(url: str, wave_id: int):

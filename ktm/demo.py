@@ -14,11 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from store import schema
 from store.db import transaction
 from store.waves import create_wave, get_wave, save_questionnaire_version
+
+
+class DemoError(ValueError):
+    """The demo world cannot be built here (a message for people)."""
+
 
 DEMO_NOTE_NL = "Demowereld: synthetische, illustratieve gegevens, geen echte resultaten."
 DEMO_NOTE_EN = "Demo world: synthetic, illustrative data, not real results."
@@ -104,24 +109,6 @@ DEMO_WAVES = [
     },
 ]
 
-# Child tables first, so a rebuild never trips over a foreign key.
-_RESET_ORDER = [
-    schema.action_history,
-    schema.improvement_actions,
-    schema.consents,
-    schema.responses,
-    schema.invitations,
-    schema.disposition_counts,
-    schema.sample_units,
-    schema.samples,
-    schema.frame_units,
-    schema.frame_snapshots,
-    schema.waves,
-    schema.post_contact_log,
-    schema.token_attempts,
-    schema.questionnaire_versions,
-]
-
 
 def is_empty(engine: Engine) -> bool:
     with engine.connect() as conn:
@@ -129,11 +116,31 @@ def is_empty(engine: Engine) -> bool:
 
 
 def seed_if_empty(engine: Engine, seed: int = 2024) -> bool:
-    """Build the demo world when the database holds no wave at all; True when it did."""
+    """Build the demo world when the database holds no wave at all; True when it did.
+    Only `ktm serve --demo` calls this: any other start on an empty database stays empty."""
     if not is_empty(engine):
         return False
     build_demo(engine, seed=seed)
     return True
+
+
+def demo_wave_ids(conn) -> list[int]:
+    return list(conn.execute(select(schema.waves.c.id).where(schema.waves.c.demo)).scalars())
+
+
+def _remove_demo(conn) -> dict[str, int]:
+    from store.waves import delete_unused_demo_questionnaires, delete_waves
+
+    counts = delete_waves(conn, demo_wave_ids(conn))
+    counts["questionnaire_versions"] = delete_unused_demo_questionnaires(conn)
+    return {k: v for k, v in counts.items() if v}
+
+
+def remove_demo(engine: Engine) -> dict[str, int]:
+    """Delete every row of the demo world and nothing else, in one transaction; returns the
+    rows deleted per table (empty when there was no demo)."""
+    with transaction(engine) as conn:
+        return _remove_demo(conn)
 
 
 # --- the simulation -------------------------------------------------------------------------
@@ -475,18 +482,33 @@ def build_demo(engine: Engine, seed: int = 2024) -> list[str]:
     rng = np.random.default_rng(seed)
     lines = [DEMO_NOTE_NL]
     with transaction(engine) as conn:
-        for table in _RESET_ORDER:
-            conn.execute(delete(table))
+        _remove_demo(conn)  # a rebuild replaces the demo world, never the team's own waves
+        clash = (
+            conn.execute(
+                select(schema.waves.c.name).where(
+                    schema.waves.c.name.in_([w["name"] for w in DEMO_WAVES])
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if clash:
+            raise DemoError(
+                f"Er bestaat al een eigen bevraging met de naam {', '.join(clash)}: de demowereld "
+                "gebruikt die namen; hernoem ze eerst (ktm wave set ID --name ...) / a wave of "
+                "your own has a name the demo world uses: rename it first"
+            )
         qhash = save_questionnaire_version(
             conn,
             hash=questionnaire.hash,
             questionnaire_id=questionnaire.id,
             version=str(questionnaire.version),
             definition=questionnaire.to_dict(),
+            demo=True,
         )
         wave_ids = []
         for k, spec in enumerate(DEMO_WAVES):
-            wave_id = create_wave(conn, **COMMON_FACTS, **spec, questionnaire_hash=qhash)
+            wave_id = create_wave(conn, **COMMON_FACTS, **spec, questionnaire_hash=qhash, demo=True)
             wave_ids.append(wave_id)
             wave = get_wave(conn, wave_id)
             frame = _frame(seed, k)

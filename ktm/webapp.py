@@ -27,15 +27,11 @@ AFTER_LOGIN = "after_login"
 def _engine(url: str) -> Engine:
     from store.db import get_engine
 
-    engine = get_engine(url)  # upgrades the schema on first use
-    from ktm.demo import seed_if_empty
-
-    seed_if_empty(engine)
-    return engine
+    return get_engine(url)  # upgrades the schema on first use; never seeds the demo world
 
 
 def engine() -> Engine:
-    """The app's engine: schema upgraded and, on an empty database, the demo world seeded."""
+    """The app's engine, its schema upgraded (an empty database stays empty)."""
     with st.spinner("Databank voorbereiden… / Preparing the database…"):
         return _engine(database_url())
 
@@ -178,7 +174,7 @@ def wave_selector() -> dict | None:
     engine()
     waves = list_waves(database_url())
     if not waves:
-        st.info(t("Er is nog geen bevraging.", "There is no wave yet."))
+        first_run()
         return None
     ids = [w["id"] for w in waves]
     by_id = {w["id"]: w for w in waves}
@@ -198,6 +194,65 @@ def wave_selector() -> dict | None:
     )
     st.session_state["wave_id"] = chosen
     return by_id[chosen]
+
+
+def first_run() -> None:
+    """What to do first on an empty database: the steps of a first real measurement."""
+    from ktm.services.waves import first_steps
+
+    steps = first_steps(engine())
+    st.subheader(t("Welkom: uw eerste meting", "Welcome: your first measurement"))
+    st.write(
+        t(
+            "Deze databank is nog leeg. Zo zet u een echte meting op; elke stap kan op de "
+            "pagina's hieronder of met het commando `ktm`.",
+            "This database is still empty. This is how you set up a real measurement; each "
+            "step can be done on the pages below or with the `ktm` command.",
+        )
+    )
+    done = ":material/check_circle:", ":material/radio_button_unchecked:"
+    rows = [
+        (
+            steps.questionnaires > 0,
+            "**Publiceer de vragenlijst** (Bevragingen → Vragenlijsten, of "
+            "`ktm questionnaire publish data/questionnaire/eloket.yaml`).",
+            "**Publish the questionnaire** (Waves → Questionnaires, or "
+            "`ktm questionnaire publish data/questionnaire/eloket.yaml`).",
+        ),
+        (
+            steps.waves > 0,
+            "**Maak een bevraging** met haar veldwerkdata en vragenlijst (Bevragingen → Nieuwe "
+            "bevraging, of `ktm wave create --name ... --start ... --end ...`).",
+            "**Create a wave** with its fieldwork dates and questionnaire (Waves → New wave, or "
+            "`ktm wave create --name ... --start ... --end ...`).",
+        ),
+        (
+            False,
+            "**Lees het steekproefkader in en trek de steekproef** (Steekproef, of "
+            "`ktm frame import` en `ktm sample draw`).",
+            "**Import the frame and draw the sample** (Sample, or `ktm frame import` and "
+            "`ktm sample draw`).",
+        ),
+        (
+            False,
+            "**Open het veldwerk en verstuur de links** (Bevragingen → Veldwerk openen, dan "
+            "Steekproef → Uitnodigingen, of `ktm wave open` en `ktm invitations export`).",
+            "**Open fieldwork and issue the links** (Waves → Open fieldwork, then Sample → "
+            "Invitations, or `ktm wave open` and `ktm invitations export`).",
+        ),
+    ]
+    for i, (ok, nl, en) in enumerate(rows, 1):
+        st.markdown(f"{done[0] if ok else done[1]} {i}. {t(nl, en)}")
+    st.caption(
+        t(
+            "Eerst rondkijken met synthetische gegevens? `ktm demo` bouwt een demowereld naast "
+            "uw eigen bevragingen; `ktm demo --remove` (of de knop op Bevragingen) haalt ze weer "
+            "weg. De README beschrijft elke stap: 'Your first real measurement'.",
+            "Look around with synthetic data first? `ktm demo` builds a demo world beside your "
+            "own waves; `ktm demo --remove` (or the button on Waves) removes it again. The "
+            "README walks every step: 'Your first real measurement'.",
+        )
+    )
 
 
 def client_key() -> str:

@@ -51,6 +51,7 @@ from store.schema import (
     token_attempts,
     waves,
 )
+from store.waves import StoreError, resolve_wave
 from survey.flow import check_all, check_full, check_page, sections_asked
 from survey.schema import Questionnaire
 
@@ -329,8 +330,15 @@ def _opened(c: Connection, inv: dict, now: datetime) -> OpenedInvitation | Refus
 
 
 def open_wave_link(conn: Engine | Connection, wave_ref: Any) -> dict | Refused:
-    """The wave behind an open link `?wave=<id>`, or why it does not open the survey."""
+    """The wave behind an open link `?wave=<id>` (or `?wave=open` while exactly one wave is in
+    fieldwork), or why it does not open the survey."""
     text = str(wave_ref or "").strip()
+    if text.lower() == "open":
+        with reading(conn) as c:
+            try:
+                text = str(resolve_wave(c, "open")["id"])
+            except StoreError:
+                return Refused(Refusal.NOT_OPEN)
     if not text.isdigit() or len(text) > 9:
         return Refused(Refusal.UNKNOWN)
     with reading(conn) as c:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from vocabulary import DISPOSITIONS, RESPONSE_MODES, WAVE_STATUSES
@@ -52,6 +53,8 @@ questionnaire_versions = Table(
     Column("version", String(50), nullable=False),
     Column("definition", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Stored by the demo world only (publishing the same version makes it the team's).
+    Column("demo", Boolean, nullable=False, server_default=false()),
 )
 
 waves = Table(
@@ -87,6 +90,8 @@ waves = Table(
     Column("anonymised_at", DateTime(timezone=True)),
     Column("published_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A wave of the synthetic demo world: never compared with a real wave, removable at once.
+    Column("demo", Boolean, nullable=False, server_default=false()),
     CheckConstraint(_in("status", WAVE_STATUSES), name="status"),
     CheckConstraint(_in("execution", ("in_house", "outsourced", "mixed")), name="execution"),
 )

@@ -18,10 +18,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="start the app (Streamlit) on the configured database")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="localhost")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="on an empty database, first build the synthetic demo world (for a first look); "
+        "without it an empty database stays empty",
+    )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("demo", help="build or rebuild the synthetic demo world (deterministic)")
+    p = sub.add_parser(
+        "demo",
+        help="build or rebuild the synthetic demo world (deterministic), or remove it",
+        description="Build or rebuild the demo world beside your own waves (they are never "
+        "touched), or remove every demo row with --remove.",
+    )
     p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--remove", action="store_true", help="delete every demo row, nothing else")
     p.add_argument("--database", dest="db", metavar="URL", help="database URL")
     p.set_defaults(func=cmd_demo)
 
@@ -50,11 +62,23 @@ def cmd_db_upgrade(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from ktm.demo import build_demo
+    from ktm.demo import DemoError, build_demo, remove_demo
     from store.db import get_engine
 
     engine = get_engine(database_url_of(args))
-    summary = build_demo(engine, seed=args.seed)
+    if args.remove:
+        counts = remove_demo(engine)
+        if not counts:
+            print("Er is geen demowereld in deze databank / there is no demo world here")
+            return 0
+        print("Demowereld verwijderd / demo world removed:")
+        for table, n in counts.items():
+            print(f"  {table}: {n}")
+        return 0
+    try:
+        summary = build_demo(engine, seed=args.seed)
+    except DemoError as exc:
+        raise CommandError(str(exc)) from exc
     for line in summary:
         print(line)
     return 0
@@ -87,10 +111,16 @@ def cmd_serve(args) -> int:
 
     url = database_url_of(args)
     engine = get_engine(url)
-    from ktm.demo import seed_if_empty
+    from ktm.demo import is_empty, seed_if_empty
 
-    if seed_if_empty(engine):
+    if args.demo and seed_if_empty(engine):
         print("Lege databank: demowereld aangemaakt / empty database: demo world seeded")
+    elif is_empty(engine):
+        print(
+            "Lege databank: de app toont wat u eerst doet (README: 'Your first real measurement'); "
+            "een demo om rond te kijken: ktm serve --demo / empty database: the app shows the "
+            "first steps; for a demo to look around: ktm serve --demo"
+        )
     if auth.configured_hash() is None and not (APP.parent / ".streamlit/secrets.toml").exists():
         password = auth.write_password_file()
         print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ktm.cli import CommandError
+from ktm.cli import CommandError, database_url_of
 
 
 def register(subparsers) -> None:
@@ -46,6 +46,24 @@ def register(subparsers) -> None:
         help="methodology annex: show variable names, dimensions and roles",
     )
     pr.set_defaults(func=_print)
+
+    pub = sub.add_parser(
+        "publish",
+        help="store a questionnaire (YAML or XLSForm) as a version waves can use (by its hash)",
+    )
+    pub.add_argument("file")
+    pub.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    pub.add_argument(
+        "--against",
+        metavar="REF",
+        help="show the changes against this stored version (default: the newest one stored "
+        "before; 'latest', a hash prefix or ID:VERSION)",
+    )
+    pub.set_defaults(func=_publish)
+
+    ls = sub.add_parser("list", help="the stored questionnaire versions and the waves using them")
+    ls.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    ls.set_defaults(func=_list)
 
     p.set_defaults(func=lambda args: _help(p))
 
@@ -141,4 +159,82 @@ def _print(args) -> int:
     html = render_html(q, lang=lang, annex=args.annex)
     _write_atomic(out, lambda p: p.write_text(html, encoding="utf-8"))
     print(f"wrote {out} ({lang})")
+    return 0
+
+
+def _engine(args):
+    from store.db import get_engine
+
+    return get_engine(database_url_of(args))
+
+
+def diff_lines(diff) -> list[str]:
+    """The changes between two versions as lines for people (Dutch / English)."""
+    if diff.same:
+        return ["  geen verschil in de vragen / no difference in the items"]
+    out = []
+    if diff.added:
+        out.append(f"  nieuw / added: {', '.join(diff.added)}")
+    if diff.removed:
+        out.append(f"  weg / removed: {', '.join(diff.removed)}")
+    for r in diff.reworded:
+        out.append(f"  anders verwoord / reworded: {r.item} [{r.language}]")
+        out.append(f"      was: {r.old}")
+        out.append(f"      nu / now: {r.new}")
+    if diff.rescaled:
+        out.append(
+            f"  ander antwoordtype of schaal / other type or scale: {', '.join(diff.rescaled)}"
+        )
+    return out
+
+
+def _publish(args) -> int:
+    from ktm.services import waves as svc
+    from survey.diff import compare_questionnaires
+
+    q = _load(args.file)
+    engine = _engine(args)
+    before = [v for v in svc.questionnaire_versions(engine) if v["hash"] != q.hash]
+    against = None
+    if args.against:
+        try:
+            against = svc.resolve_questionnaire(engine, args.against)
+        except svc.WaveRefused as exc:
+            raise CommandError(str(exc)) from exc
+    elif before:
+        own = [v for v in before if not v["demo"]] or before
+        against = own[-1]["hash"]
+    result = svc.publish_questionnaire(engine, q)
+    state = "opgeslagen / stored" if result.new else "was al opgeslagen / already stored"
+    print(
+        f"{args.file}: vragenlijst '{q.id}' versie {q.version} {state}\n"
+        f"hash {q.hash}\n"
+        f"Kies ze voor een bevraging / choose it for a wave: "
+        f"ktm wave set ID --questionnaire {q.hash[:12]}"
+    )
+    if against is not None and against != q.hash:
+        old = svc.questionnaire(engine, against)
+        print(f"Verschil met / changes against '{old.id}' versie {old.version} ({against[:8]}):")
+        for line in diff_lines(compare_questionnaires(old, q)):
+            print(line)
+    return 0
+
+
+def _list(args) -> int:
+    from ktm.services import waves as svc
+
+    versions = svc.questionnaire_versions(_engine(args))
+    if not versions:
+        print(
+            "Nog geen vragenlijst opgeslagen: ktm questionnaire publish BESTAND "
+            "/ no questionnaire stored yet: ktm questionnaire publish FILE"
+        )
+        return 0
+    print(
+        f"{'hash':<12}  {'vragenlijst:versie / questionnaire:version':<42} {'golven':>6}  opgeslagen"
+    )
+    for v in versions:
+        name = f"{v['questionnaire_id']}:{v['version']}" + ("  [demo]" if v["demo"] else "")
+        when = f"{v['created_at']:%Y-%m-%d %H:%M}" if v["created_at"] else "-"
+        print(f"{v['hash'][:12]:<12}  {name:<42} {v['n_waves']:>6}  {when}")
     return 0

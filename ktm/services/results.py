@@ -7,6 +7,7 @@ the previous closed one. Nothing here writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -230,11 +231,40 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
 
 
 def activity_fingerprint(engine: Engine, wave_id: int) -> tuple:
-    """Cheap to read: changes whenever a response of the wave is saved (cache key)."""
+    """Cheap to read, a cache key: (this wave's own version, the version of everything else a
+    page may set it against). The first part changes whenever a response or an invitation's
+    disposition of the wave changes, or its row (settings, status); the second whenever any
+    other wave does (a wave closed elsewhere becomes the previous wave of this one)."""
+    versions = data_versions(engine)
+    own = versions.pop(wave_id, ())
+    others = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:16]
+    return own, others
+
+
+def data_versions(engine: Engine) -> dict[int, tuple]:
+    """Per wave: its row, its responses (count, last update) and its invitations' dispositions;
+    three small queries over the whole database."""
+    r, inv, w = schema.responses, schema.invitations, schema.waves
     with reading(engine) as conn:
-        row = conn.execute(
-            select(func.count(), func.max(schema.responses.c.updated_at)).where(
-                schema.responses.c.wave_id == wave_id
+        rows = conn.execute(select(w).order_by(w.c.id)).all()
+        activity = {
+            wid: (int(n), str(last))
+            for wid, n, last in conn.execute(
+                select(r.c.wave_id, func.count(), func.max(r.c.updated_at)).group_by(r.c.wave_id)
             )
-        ).one()
-    return int(row[0]), str(row[1])
+        }
+        dispositions: dict[int, list] = {}
+        for wid, disp, n in conn.execute(
+            select(inv.c.wave_id, inv.c.disposition, func.count())
+            .group_by(inv.c.wave_id, inv.c.disposition)
+            .order_by(inv.c.wave_id, inv.c.disposition)
+        ):
+            dispositions.setdefault(wid, []).append((disp, int(n)))
+    return {
+        row.id: (
+            repr(tuple(row)),
+            activity.get(row.id, (0, "None")),
+            tuple(dispositions.get(row.id, ())),
+        )
+        for row in rows
+    }

@@ -355,6 +355,17 @@ def invitations_overview(engine: Engine, wave_id: int) -> pd.DataFrame:
     return wide.astype(int)
 
 
+def _require_fieldwork(wave: dict) -> None:
+    """Links are issued only for a wave in fieldwork: a draft's link would open on a refusal."""
+    if wave["status"] == "draft":
+        raise SamplingError(
+            f"Bevraging {wave['id']} ('{wave['name']}') staat nog in ontwerp: open eerst het "
+            f"veldwerk (ktm wave open {wave['id']}, of de knop op de pagina Bevragingen); pas "
+            f"dan worden links uitgegeven / wave {wave['id']} is a draft: open its fieldwork "
+            "first; links are issued only then"
+        )
+
+
 def _deadline(wave: dict, deadline: dt.date | str | None) -> dt.date:
     if isinstance(deadline, str):
         try:
@@ -421,6 +432,7 @@ def export_invitations(
     try:
         with transaction(engine) as conn:
             wave = get_wave(conn, wave_id)
+            _require_fieldwork(wave)
             when = _deadline(wave, deadline)
             targets = _targets(conn, wave_id, reminder, mode)
             if targets.empty:
@@ -506,6 +518,7 @@ def send_invitations(
     base_url = base_url or public_base_url()
     with reading(engine) as conn:
         wave = get_wave(conn, wave_id)
+        _require_fieldwork(wave)
         when = _deadline(wave, deadline)
         targets = _targets(conn, wave_id, reminder, mode)
     if targets.empty:

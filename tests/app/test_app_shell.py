@@ -25,14 +25,43 @@ def _titles(at) -> list[str]:
     return [t.value for t in at.title]
 
 
-def test_app_starts_on_an_empty_database_and_seeds_the_demo(empty_app_env):
-    engine = sa.create_engine(empty_app_env)
+def _count_waves(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(schema.waves)).scalar()
+    engine.dispose()
+    return n
+
+
+def test_app_on_an_empty_database_stays_empty_and_shows_the_first_steps(empty_app_env):
     at = new_app().run()
     assert not at.exception, at.exception
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.waves)).scalar() == 3
-    engine.dispose()
     assert any("e-loket" in t for t in _titles(at))  # the survey page is the default
+    login(at)
+    assert _count_waves(empty_app_env) == 0  # never seeded with the demo world
+    text = " ".join(m.value for m in at.markdown) + " ".join(s.value for s in at.subheader)
+    assert "Welkom: uw eerste meting" in text
+    assert "Publiceer de vragenlijst" in text and "Maak een bevraging" in text
+    for page in ("views/waves.py", "views/sampling.py", "views/results.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+    assert _count_waves(empty_app_env) == 0
+
+
+def test_serve_builds_the_demo_only_when_asked(empty_app_env, monkeypatch, capsys):
+    import subprocess
+
+    from ktm.cli import main
+
+    started = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, **kw: started.append(cmd) or 0)
+    assert main(["serve"]) == 0
+    assert _count_waves(empty_app_env) == 0
+    assert "ktm serve --demo" in capsys.readouterr().out
+    assert main(["serve", "--demo"]) == 0
+    assert _count_waves(empty_app_env) == 3
+    assert "demowereld aangemaakt" in capsys.readouterr().out
+    assert len(started) == 2  # Streamlit started both times
 
 
 def test_team_pages_are_refused_without_login(app_env):

@@ -39,6 +39,9 @@ def test_edit_the_stored_facts_and_close_the_wave(team_app_rw, dash_env):
     assert stored["min_response_rate"] == 0.3  # untouched facts stay as they were
 
     at.button(key="w_close").click().run()
+    assert _wave(dash_env, "Meting 2026-2027")["status"] == "open"  # asks first
+    assert "afsluiten?" in " ".join(w.value for w in at.warning)
+    at.button(key="w_close_yes").click().run()
     assert _wave(dash_env, "Meting 2026-2027")["status"] == "closed"
     assert "De bevraging is afgesloten." in texts(at)
 
@@ -63,3 +66,33 @@ def test_create_a_wave_and_refuse_bad_input(team_app_rw, dash_env):
     assert new["status"] == "draft" and new["fieldwork_start"] == dt.date(2027, 11, 8)
     assert new["objectives"].startswith("Meten hoe tevreden")  # copied from the chosen wave
     assert at.sidebar.selectbox(key="wave_select").value == new["id"]
+
+
+def test_an_open_wave_shows_its_open_link_with_a_qr_code(team_app, shared_env):
+    at = open_page(team_app, "views/waves.py", "Meting 2026-2027")
+    wave = _wave(shared_env, "Meting 2026-2027")
+    link = f"http://localhost:8501/?wave={wave['id']}"
+    assert link in [c.value for c in at.code]
+    svg = " ".join(str(h.proto.body) for h in at.get("html"))
+    assert "<svg" in svg and "QR" in svg
+    assert "?wave=open" in texts(at)
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert any("PNG" in d for d in downloads) and any("SVG" in d for d in downloads)
+
+
+def test_a_draft_says_what_it_needs_and_cannot_open_yet(team_app_rw, dash_env):
+    at = open_page(team_app_rw, "views/waves.py")
+    at.text_input(key="new_name").input("Meting 2027-2028")
+    at.button(key="FormSubmitter:new_form-Bewaren").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "Bevraging aangemaakt." in texts(at)
+    out = texts(at)
+    assert "Nog nodig om het veldwerk te openen" in out
+    assert "veldwerkdata ontbreken" in out and "nog geen steekproef getrokken" in out
+    assert at.button(key="w_open").disabled
+    # A draft can be deleted, after a second click.
+    at.button(key="w_delete").click().run()
+    assert _wave(dash_env, "Meting 2027-2028") is not None
+    at.button(key="w_delete_yes").click().run()
+    assert _wave(dash_env, "Meting 2027-2028") is None
+    assert "De bevraging is verwijderd." in texts(at)

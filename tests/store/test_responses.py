@@ -522,3 +522,23 @@ def test_starting_from_a_just_opened_link_does_not_overwrite_a_newer_disposition
     )
     invitation = _row(engine, schema.invitations, world2.invitation_ids["a"])
     assert invitation["disposition"] == "opened" and invitation["opened_at"] is not None
+
+
+def test_open_link_by_the_word_open_while_exactly_one_wave_is_open(engine):
+    from store import responses as R
+    from store.db import transaction
+    from store.waves import create_wave, save_questionnaire_version
+    from survey import load_questionnaire
+    from tests.realpath.test_cli_two_measurements import QUESTIONNAIRE
+
+    q = load_questionnaire(QUESTIONNAIRE)
+    with transaction(engine) as conn:
+        h = save_questionnaire_version(
+            conn, hash=q.hash, questionnaire_id=q.id, version=q.version, definition=q.to_dict()
+        )
+        first = create_wave(conn, "A", status="open", post_contact=True, questionnaire_hash=h)
+    assert R.open_wave_link(engine, "open")["id"] == first
+    with transaction(engine) as conn:
+        create_wave(conn, "B", status="open", post_contact=True, questionnaire_hash=h)
+    refused = R.open_wave_link(engine, "open")
+    assert isinstance(refused, R.Refused) and refused.reason is R.Refusal.NOT_OPEN

@@ -1,0 +1,380 @@
+"""`ktm wave create|list|show|set|open|close|delete`: a wave's whole lifecycle.
+
+The page Bevragingen does the same through the same service (ktm.services.waves).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from ktm.cli import CommandError, database_url_of
+
+# (flag, field, help); every one is optional on `create` and `set`.
+TEXT_FACTS = [
+    ("--name", "name", "the wave's name (unique)"),
+    ("--frequency", "frequency", "how often a measurement runs (question 2)"),
+    ("--objectives", "objectives", "objectives (question 4a)"),
+    ("--population", "population", "the population surveyed"),
+    ("--mode", "mode", "how people answer, e.g. 'digitaal (web)' (question 5)"),
+    ("--execution-rationale", "execution_rationale", "why carried out this way (question 6b)"),
+    ("--aspects-rationale", "aspects_rationale", "how the aspects were chosen (question 4g)"),
+    ("--communication", "communication", "feedback to respondents (question 10)"),
+    ("--next-wave", "next_wave_planned", "next measurement planned (question 11)"),
+]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "wave",
+        help="create, list, show, change, open, close or delete a wave (measurement)",
+        description="A wave goes draft -> open -> closed. Opening needs fieldwork dates, a "
+        "questionnaire version and a drawn sample; only a draft wave can be deleted.",
+    )
+    wsub = p.add_subparsers(dest="wave_command", metavar="ACTION")
+
+    c = wsub.add_parser("create", help="a new wave, in draft")
+    _facts(c, create=True)
+    c.add_argument(
+        "--copy-from", type=int, metavar="ID", help="take over the fixed facts of wave ID"
+    )
+    c.set_defaults(func=cmd_create)
+
+    ls = wsub.add_parser("list", help="every wave with its status and counts")
+    _db(ls)
+    ls.set_defaults(func=cmd_list)
+
+    sh = wsub.add_parser("show", help="a wave's facts, counts and what it still needs to open")
+    sh.add_argument("wave", metavar="ID", help="wave id, 'open' or 'latest'")
+    _db(sh)
+    sh.set_defaults(func=cmd_show)
+
+    st = wsub.add_parser("set", help="change a wave's facts")
+    st.add_argument("wave", metavar="ID", help="wave id, 'open' or 'latest'")
+    _facts(st, create=False)
+    st.set_defaults(func=cmd_set)
+
+    op = wsub.add_parser("open", help="start fieldwork (checks dates, questionnaire, sample)")
+    op.add_argument("wave", metavar="ID")
+    _db(op)
+    op.set_defaults(func=cmd_open)
+
+    cl = wsub.add_parser("close", help="end fieldwork: the web survey refuses new answers")
+    cl.add_argument("wave", metavar="ID", help="wave id or 'open'")
+    cl.add_argument("--yes", action="store_true", help="confirm")
+    _db(cl)
+    cl.set_defaults(func=cmd_close)
+
+    de = wsub.add_parser("delete", help="delete a draft (or demo) wave with its frame and sample")
+    de.add_argument("wave", metavar="ID")
+    de.add_argument("--yes", action="store_true", help="confirm")
+    _db(de)
+    de.set_defaults(func=cmd_delete)
+
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is geen datum JJJJ-MM-DD / not a date YYYY-MM-DD"
+        ) from None
+
+
+def _percent(text: str) -> float:
+    try:
+        v = float(text.rstrip("%").replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: geef een percentage / give a percentage"
+        ) from None
+    if not 0 <= v <= 100:
+        raise argparse.ArgumentTypeError(f"{text}: tussen 0 en 100 / between 0 and 100")
+    return v / 100
+
+
+def _facts(p: argparse.ArgumentParser, *, create: bool) -> None:
+    for flag, _field, help_ in TEXT_FACTS:
+        p.add_argument(flag, required=create and flag == "--name", help=help_)
+    p.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="fieldwork start")
+    p.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="fieldwork end")
+    p.add_argument(
+        "--questionnaire",
+        metavar="REF",
+        help="the questionnaire version: 'latest' (newest published), a hash prefix or ID:VERSION",
+    )
+    p.add_argument("--design", choices=("stratified", "census", "open"), help="question 4e")
+    p.add_argument("--min-rr", type=_percent, metavar="PCT", help="minimum response rate, %%")
+    p.add_argument("--min-rr-stratum", type=_percent, metavar="PCT", help="per stratum, %%")
+    p.add_argument("--min-completes", type=int, metavar="N", help="minimum completes per stratum")
+    p.add_argument("--k", type=int, metavar="K", help="disclosure threshold (default 5)")
+    p.add_argument("--execution", choices=("in_house", "outsourced", "mixed"), help="question 6")
+    p.add_argument("--cost", type=float, metavar="EUR", help="cost in euro (question 6a)")
+    p.add_argument(
+        "--post-contact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a short survey after each e-loket contact, by open link (question 4f)",
+    )
+    p.add_argument(
+        "--method",
+        action="append",
+        metavar="'NL | EN'",
+        help="another method of listening (question 3); repeat the flag for each",
+    )
+    p.add_argument(
+        "--complaints",
+        action="append",
+        metavar="YEAR=N",
+        help="complaints counted in a year (question 3); repeat for each year",
+    )
+    _db(p)
+
+
+def _fields(args, current: dict | None = None) -> dict:
+    out = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _ in TEXT_FACTS}
+    out.update(
+        fieldwork_start=args.start,
+        fieldwork_end=args.end,
+        design_type=args.design,
+        min_response_rate=args.min_rr,
+        min_response_rate_stratum=args.min_rr_stratum,
+        min_completes_stratum=args.min_completes,
+        disclosure_k=args.k,
+        execution=args.execution,
+        cost_eur=args.cost,
+        post_contact=args.post_contact,
+    )
+    if args.method or args.complaints:
+        other = dict((current or {}).get("other_methods") or {})
+        if args.method:
+            other["methods"] = [
+                {"nl": nl.strip(), "en": (en or nl).strip()}
+                for m in args.method
+                for nl, _sep, en in [m.partition("|")]
+            ]
+        if args.complaints:
+            counts = {}
+            for pair in args.complaints:
+                year, _sep, n = pair.partition("=")
+                if not (year.strip().isdigit() and n.strip().isdigit()):
+                    raise CommandError(
+                        f"--complaints {pair!r}: schrijf JAAR=AANTAL, bv. 2024=131 "
+                        "/ write YEAR=N, e.g. 2024=131"
+                    )
+                counts[year.strip()] = int(n)
+            other["complaints"] = counts
+        out["other_methods"] = other
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _engine(args):
+    from store.db import get_engine
+
+    return get_engine(database_url_of(args))
+
+
+def _wave_id(engine, ref: str) -> int:
+    from store.db import reading
+    from store.waves import StoreError, resolve_wave
+
+    try:
+        with reading(engine) as conn:
+            return int(resolve_wave(conn, ref)["id"])
+    except StoreError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _refused(exc) -> CommandError:
+    return CommandError(str(exc))
+
+
+def _questionnaire(engine, args, fields: dict) -> None:
+    from ktm.services import waves as svc
+
+    if args.questionnaire:
+        try:
+            fields["questionnaire_hash"] = svc.resolve_questionnaire(engine, args.questionnaire)
+        except svc.WaveRefused as exc:
+            raise _refused(exc) from exc
+
+
+def cmd_create(args) -> int:
+    from ktm.services import waves as svc
+
+    engine = _engine(args)
+    fields = _fields(args)
+    _questionnaire(engine, args, fields)
+    try:
+        wave_id = svc.create(engine, fields, copy_from=args.copy_from)
+    except svc.WaveRefused as exc:
+        raise _refused(exc) from exc
+    print(f"Bevraging {wave_id} aangemaakt (ontwerp) / wave {wave_id} created (draft)")
+    _print_next(svc.state(engine, wave_id))
+    return 0
+
+
+def cmd_set(args) -> int:
+    from ktm.services import waves as svc
+
+    engine = _engine(args)
+    wave_id = _wave_id(engine, args.wave)
+    current = svc.state(engine, wave_id).wave
+    fields = _fields(args, current)
+    _questionnaire(engine, args, fields)
+    if not fields:
+        raise CommandError(
+            "Niets te wijzigen: geef minstens een gegeven (ktm wave set --help) "
+            "/ nothing to change: give at least one field"
+        )
+    try:
+        svc.set_facts(engine, wave_id, fields)
+    except svc.WaveRefused as exc:
+        raise _refused(exc) from exc
+    print(f"Bevraging {wave_id} bijgewerkt / wave {wave_id} updated: {', '.join(sorted(fields))}")
+    return 0
+
+
+STATUS = {"draft": "ontwerp/draft", "open": "open", "closed": "afgesloten/closed"}
+
+
+def cmd_list(args) -> int:
+    from ktm.services import waves as svc
+    from store.db import reading
+    from store.waves import list_waves
+
+    engine = _engine(args)
+    with reading(engine) as conn:
+        waves = list_waves(conn)
+    if not waves:
+        print(
+            "Nog geen bevraging; maak er een: ktm wave create --name NAAM "
+            "/ no wave yet; create one: ktm wave create --name NAME"
+        )
+        return 0
+    print(f"{'id':>4}  {'status':<17} {'veldwerk / fieldwork':<23} {'kader':>6} "
+          f"{'steekpr.':>8} {'volledig':>8}  naam / name")  # fmt: skip
+    for w in waves:
+        s = svc.state(engine, w["id"])
+        dates = (
+            f"{w['fieldwork_start'] or '?'} - {w['fieldwork_end'] or '?'}"
+            if w["fieldwork_start"] or w["fieldwork_end"]
+            else "-"
+        )
+        demo = "  [demo]" if w.get("demo") else ""
+        print(
+            f"{w['id']:>4}  {STATUS.get(w['status'], w['status']):<17} {dates:<23} "
+            f"{s.frame_units:>6} {s.sample_n if s.sample_n is not None else '-':>8} "
+            f"{s.completes:>8}  {w['name']}{demo}"
+        )
+    return 0
+
+
+def _print_next(s) -> None:
+    if s.wave["status"] == "draft" and s.opening_problems:
+        print("Nog nodig om het veldwerk te openen / still needed to open fieldwork:")
+        for nl, en in s.opening_problems:
+            print(f"  - {nl}\n    {en}")
+    elif s.wave["status"] == "draft":
+        print(f"Klaar om te openen / ready to open: ktm wave open {s.wave['id']}")
+
+
+def cmd_show(args) -> int:
+    from ktm.config import public_base_url
+    from ktm.services import waves as svc
+
+    engine = _engine(args)
+    s = svc.state(engine, _wave_id(engine, args.wave))
+    w = s.wave
+    print(f"Bevraging / wave {w['id']}: {w['name']}{'  [demo]' if w.get('demo') else ''}")
+    print(f"  status: {STATUS.get(w['status'], w['status'])}")
+    for label, key in (
+        ("begin veldwerk / fieldwork start", "fieldwork_start"),
+        ("einde veldwerk / fieldwork end", "fieldwork_end"),
+        ("vragenlijst / questionnaire", "questionnaire_hash"),
+        ("ontwerp / design", "design_type"),
+        ("frequentie / frequency", "frequency"),
+        ("min. responsgraad / min. response rate", "min_response_rate"),
+        ("min. per stratum", "min_response_rate_stratum"),
+        ("min. volledig per stratum / min. completes", "min_completes_stratum"),
+        ("anonimiteitsdrempel / disclosure k", "disclosure_k"),
+        ("bevraging na contact / post-contact", "post_contact"),
+        ("volgende meting / next wave", "next_wave_planned"),
+    ):
+        v = w.get(key)
+        if key.startswith("min_response") and v is not None:
+            v = f"{100 * v:g}%"
+        print(f"  {label}: {'-' if v is None else v}")
+    print(
+        f"  kader / frame: {s.frame_units} eenheden/units; steekproef / sample: "
+        f"{s.sample_n if s.sample_n is not None else '-'}; uitnodigingen / invitations: "
+        f"{s.issued} van/of {s.invitations} verstuurd/issued; antwoorden / responses: "
+        f"{s.responses} ({s.completes} volledig/complete)"
+    )
+    if w["status"] == "open" and w.get("post_contact"):
+        print(f"  open link: {public_base_url()}/?wave={w['id']}")
+    _print_next(s)
+    return 0
+
+
+def cmd_open(args) -> int:
+    from ktm.services import waves as svc
+
+    engine = _engine(args)
+    try:
+        wave = svc.open_wave(engine, _wave_id(engine, args.wave))
+    except svc.WaveRefused as exc:
+        raise _refused(exc) from exc
+    print(
+        f"Het veldwerk van '{wave['name']}' is geopend; verstuur nu de links (ktm invitations "
+        f"export|send --wave {wave['id']}) / fieldwork is open; now issue the links"
+    )
+    return 0
+
+
+def _confirm(args, what_nl: str, what_en: str) -> None:
+    if not args.yes:
+        raise CommandError(f"{what_nl}: bevestig met --yes / {what_en}: confirm with --yes", code=2)
+
+
+def cmd_close(args) -> int:
+    from ktm.services import waves as svc
+
+    engine = _engine(args)
+    wave_id = _wave_id(engine, args.wave)
+    _confirm(
+        args,
+        f"Afsluiten weigert nieuwe webantwoorden voor bevraging {wave_id}",
+        f"closing refuses new web answers for wave {wave_id}",
+    )
+    try:
+        wave = svc.close_wave(engine, wave_id)
+    except svc.WaveRefused as exc:
+        raise _refused(exc) from exc
+    print(f"'{wave['name']}' is afgesloten / is closed")
+    return 0
+
+
+def cmd_delete(args) -> int:
+    from ktm.services import waves as svc
+
+    engine = _engine(args)
+    wave_id = _wave_id(engine, args.wave)
+    _confirm(
+        args,
+        f"Verwijderen wist bevraging {wave_id} met haar kader en steekproef",
+        f"deleting removes wave {wave_id} with its frame and sample",
+    )
+    try:
+        counts = svc.delete_wave(engine, wave_id)
+    except svc.WaveRefused as exc:
+        raise _refused(exc) from exc
+    detail = ", ".join(f"{t}: {n}" for t, n in counts.items() if n)
+    print(f"Bevraging {wave_id} verwijderd / wave {wave_id} deleted ({detail})")
+    return 0
