@@ -45,7 +45,7 @@ def _decoded(values) -> list[dict]:
     """Strata dicts from their JSON texts, each distinct text decoded once: tens of thousands
     of units share a few hundred combinations. (A driver that decodes JSON itself, as psycopg
     does, hands over dicts already.)"""
-    memo = {v: json.loads(v) for v in set(values) if isinstance(v, str)}
+    memo = {v: json.loads(v) for v in {v for v in values if isinstance(v, str)}}
     return [(memo[v] if isinstance(v, str) else v) or {} for v in values]
 
 
