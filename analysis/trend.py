@@ -94,7 +94,16 @@ TREND_COLUMNS = [
     "std_change_nl",
     "std_change_en",
     "note",
+    "comparable",
+    "not_compared",
+    "changed_items",
+    "changed_languages",
+    "changed_in",
 ]
+
+#: Why a score is not compared between two questionnaire versions (codes; the words for
+#: people are in report.comparability).
+NOT_COMPARED = ("items", "scale", "wording")
 
 
 def _estimate_cls():
@@ -237,6 +246,104 @@ def _standardized(design: Any, values: Any, group: str, reference: Mapping[Any, 
     return Estimate(float(total), se, df), []
 
 
+# --- comparability between questionnaire versions ---------------------------------------------
+
+
+def score_columns(columns: Any) -> dict[str, list[str]]:
+    """The answer columns each score of :func:`analysis.scores.respondent_scores` is computed
+    from (score_id -> column names), with the same selection rules."""
+    cols = sc._columns(columns)
+    out: dict[str, list[str]] = {}
+    for c in cols:
+        if sc._is_overall(c):
+            for k in ("overall", "overall_0_100", "top2"):
+                out[f"{k}:{c.name}"] = [c.name]
+    dims: dict[str, list[str]] = {}
+    for c in cols:
+        if sc._is_aspect_item(c):
+            out[f"item:{c.name}"] = [c.name]
+            out[f"top2:{c.name}"] = [c.name]
+            if c.dimension:
+                dims.setdefault(c.dimension, []).append(c.name)
+    for d, names in dims.items():
+        out[f"dimension:{d}"] = names
+    for c in cols:
+        if sc._is_ces(c):
+            out[f"ces_mean:{c.name}"] = [c.name]
+            out[f"ces_share_5_7:{c.name}"] = [c.name]
+    for item_id, block in sc._blocks(cols, "umux_lite").items():
+        out[f"umux_lite:{item_id}"] = out[f"umux_sus_eq:{item_id}"] = [c.name for c in block]
+    for item_id, block in sc._blocks(cols, "sus").items():
+        out[f"sus:{item_id}"] = [c.name for c in block]
+    return out
+
+
+def _scale(c: Any) -> tuple:
+    """What makes two answers the same measurement besides the wording: type, range,
+    direction, n.v.t., and the codes with their labels."""
+    choices = tuple(
+        (str(code), tuple(sorted(dict(label or {}).items())))
+        for code, label in (getattr(c, "choices", None) or [])
+    )
+    fields = ("type", "kind", "scale_min", "scale_max", "reverse", "na")
+    return (*(getattr(c, f, None) for f in fields), choices)
+
+
+def _wording(c: Any) -> dict[str, str]:
+    label = getattr(c, "label", None) or {}
+    if not isinstance(label, Mapping):
+        label = {"": label}
+    return {k: " ".join(str(v).split()) for k, v in label.items()}
+
+
+def comparability(columns_prev: Any, columns_last: Any) -> pd.DataFrame:
+    """Per score of the last wave's questionnaire: can it be compared with the previous
+    wave's? Only when both versions compute it from the same columns, each with the same
+    scale (type, range, direction, codes and their labels) and the same wording in every
+    language. Columns: score_id, comparable, not_compared (None or a code of
+    :data:`NOT_COMPARED`: items > scale > wording), changed_items (columns that differ),
+    changed_languages (languages whose wording differs). A score the previous version does
+    not have at all is ``items``."""
+    prev = {c.name: c for c in sc._columns(columns_prev)}
+    last = {c.name: c for c in sc._columns(columns_last)}
+    used_prev = score_columns(list(prev.values()))
+    rows = []
+    for score_id, names in score_columns(list(last.values())).items():
+        before = used_prev.get(score_id)
+        changed: list[str] = []
+        languages: set[str] = set()
+        reason = None
+        if before is None or set(before) != set(names):
+            reason = "items"
+            changed = sorted(set(names) ^ set(before or []))
+        else:
+            scale = [n for n in names if _scale(prev[n]) != _scale(last[n])]
+            worded = []
+            for n in names:
+                a, b = _wording(prev[n]), _wording(last[n])
+                diff = {lang for lang in set(a) | set(b) if a.get(lang) != b.get(lang)}
+                if diff:
+                    worded.append(n)
+                    languages |= diff
+            if scale:
+                reason, changed = "scale", scale
+            elif worded:
+                reason, changed = "wording", worded
+        rows.append(
+            {
+                "score_id": score_id,
+                "comparable": reason is None,
+                "not_compared": reason,
+                "changed_items": ", ".join(changed) or None,
+                "changed_languages": ", ".join(sorted(languages)) or None,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["score_id", "comparable", "not_compared", "changed_items", "changed_languages"],
+    )
+
+
 def compare_waves(
     prev: Any,
     last: Any,
@@ -248,12 +355,17 @@ def compare_waves(
     kinds: Iterable[str] | None = None,
     columns_prev: Any = None,
     dimension_labels: Mapping[str, Any] | None = None,
+    version: str | None = None,
 ) -> pd.DataFrame:
     """Every score of the last wave against the previous one (module docstring).
 
     ``prev``, ``last``: the two waves' Designs. ``columns``: the questionnaire (columns) of
     the last wave; ``columns_prev`` that of the previous wave when it differs (scores are
-    matched by score_id, those in only one wave are left out). ``by_standardize``: the group
+    matched by score_id, those in only one wave are left out; a score whose columns, scale
+    or wording differ between the two (:func:`comparability`) keeps each wave's estimate but
+    gets no difference, test or standardized figures, with ``comparable`` False, the code in
+    ``not_compared`` and ``changed_in`` = ``version``, the last wave's questionnaire
+    version). ``by_standardize``: the group
     column for direct standardization (None: crude only); ``reference``: counts or shares per
     group (default: the last wave's composition, see :func:`population_composition`).
     One row per score (TREND_COLUMNS).
@@ -274,16 +386,29 @@ def compare_waves(
             reference if reference is not None else population_composition(last, by_standardize)
         )
     common = set(rs_prev.meta["score_id"])
+    same = {}
+    if columns_prev is not None:
+        same = comparability(columns_prev, columns).set_index("score_id").to_dict("index")
     rows = []
     for m in rs_last.meta.itertuples(index=False):
         if m.score_id not in common:
             continue
+        # A score whose question changed is shown with each wave's own figure, never as a
+        # change: the difference, the test and the standardized figures stay empty.
+        verdict = same.get(m.score_id) or {
+            "comparable": True,
+            "not_compared": None,
+            "changed_items": None,
+            "changed_languages": None,
+        }
         notes = []
         e1 = sc.design_mean(prev, rs_prev.values[m.score_id]).iloc[0]
         e2 = sc.design_mean(last, rs_last.values[m.score_id]).iloc[0]
         crude = difference_test(
             (e1["estimate"], e1["se"], e1["df"]), (e2["estimate"], e2["se"], e2["df"]), alpha, level
         )
+        if not verdict["comparable"]:
+            crude = difference_test((math.nan,) * 3, (math.nan,) * 3)
         row = {
             "score_id": m.score_id,
             "kind": m.kind,
@@ -299,7 +424,7 @@ def compare_waves(
             "last_n": int(e2["n"]),
             **crude,
         }
-        if ref is not None:
+        if ref is not None and verdict["comparable"]:
             s1, miss1 = _standardized(prev, rs_prev.values[m.score_id], by_standardize, ref)
             s2, miss2 = _standardized(last, rs_last.values[m.score_id], by_standardize, ref)
             for wave, miss in (("previous", miss1), ("last", miss2)):
@@ -318,6 +443,7 @@ def compare_waves(
         if e1["n"] == 0 or e2["n"] == 0:
             notes.append(note("no_answers"))
         row["note"] = tuple(notes) or None
+        row.update(verdict, changed_in=None if verdict["comparable"] else version)
         rows.append(row)
     out = pd.DataFrame(rows, columns=TREND_COLUMNS)
     out.attrs["reference"] = ref

@@ -261,10 +261,30 @@ def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
         return None
     if min(last["n"], before["n"]) < a.settings.k:
         return {"wave": prev, "suppressed": True}
+    # Only a question asked the same way in both versions is compared (analysis.trend).
+    from analysis.trend import comparability
+
+    same = comparability(_pd.inputs.columns, _d.inputs.columns).set_index("score_id")
+    if last["score_id"] in same.index and not same.loc[last["score_id"], "comparable"]:
+        verdict = same.loc[last["score_id"]].to_dict()
+        return {
+            "wave": prev,
+            "suppressed": False,
+            "comparable": False,
+            "prev_estimate": float(before["estimate"]),
+            **verdict,
+            "changed_in": getattr(_d.questionnaire, "version", None),
+        }
     test = difference_test(
         (before["estimate"], before["se"], before["df"]), (last["estimate"], last["se"], last["df"])
     )
-    return {"wave": prev, "suppressed": False, "prev_estimate": float(before["estimate"]), **test}
+    return {
+        "wave": prev,
+        "suppressed": False,
+        "comparable": True,
+        "prev_estimate": float(before["estimate"]),
+        **test,
+    }
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -412,6 +432,7 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
         data.inputs.columns,
         reference=reference,
         columns_prev=pdata.inputs.columns,
+        version=getattr(data.questionnaire, "version", None),
     )
     from report import wording
 

@@ -864,7 +864,23 @@ def _q8a(wave, f, c, actions, si):
     return nl, en, "previous wave: waves.fieldwork_start/end; analysis.trend.compare_waves"
 
 
+def _not_compared(c) -> tuple[str, str] | None:
+    """The sentence for an overall question that changed between the versions."""
+    if not c or bool(c.get("comparable", True)):
+        return None
+    from report.comparability import not_compared
+
+    return (
+        f"De vraag naar de algemene tevredenheid is niet vergelijkbaar met de voorlaatste "
+        f"meting ({not_compared(c, 'nl')}): er wordt geen evolutie gerapporteerd.",
+        f"The overall satisfaction question is not comparable with the previous measurement "
+        f"({not_compared(c, 'en')}): no change is reported.",
+    )
+
+
 def _q8b(wave, f, c, actions, si):
+    if (changed := _not_compared(c)) is not None:
+        return (*changed, "analysis.trend.comparability (wording and scale per version)")
     if not c or _missing(c.get("difference")):
         return (
             "Geen vergelijking mogelijk (geen voorlaatste meting met resultaten).",
@@ -907,6 +923,14 @@ def _q8(wave, f, c, actions, si):
         return (*_q8a(wave, f, c, actions, si)[:2], "waves (previous closed wave)")
     a = _q8b(wave, f, c, actions, si)
     head = _scores(f).get("overall_0_100") or {"estimate": c.get("last_estimate")}
+    if _not_compared(c) is not None:
+        return (
+            f"Algemene tevredenheid {_num(head['estimate'], 1)} nu; "
+            f"{_num(c['prev_estimate'], 1)} in '{c.get('prev_name')}'. {a[0]}",
+            f"Overall satisfaction {_num(head['estimate'], 1, 'en')} now; "
+            f"{_num(c['prev_estimate'], 1, 'en')} in '{c.get('prev_name')}'. {a[1]}",
+            "analysis.trend.compare_waves, analysis.trend.comparability",
+        )
     nl = (
         f"Algemene tevredenheid {_num(head['estimate'], 1)} nu tegenover "
         f"{_num(c['prev_estimate'], 1)} in '{c.get('prev_name')}'. {a[0]}"

@@ -63,6 +63,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from analysis.disclosure import SUPPRESSED, filter_open_answers, suppression_note
 from report import accountability, wording
+from report.comparability import not_compared
 from vocabulary import neutralise
 
 SHEETS = (
@@ -511,6 +512,8 @@ TREND_HEADERS = {
     "std_change_en": "Change standardized",
     "note_nl": "Opmerking",
     "note_en": "Note",
+    "not_compared_nl": "Niet vergeleken",
+    "not_compared_en": "Not compared",
 }
 
 _TREND_VALUES = [
@@ -526,6 +529,9 @@ def trend_table(trend: pd.DataFrame | None, k: int) -> pd.DataFrame:
     if trend is None or len(trend) == 0:
         return pd.DataFrame(columns=list(TREND_HEADERS))
     t = wording.with_languages(trend, "note")
+    records = t.to_dict("records")
+    t["not_compared_nl"] = [not_compared(r, "nl") for r in records]
+    t["not_compared_en"] = [not_compared(r, "en") for r in records]
     t = t[[c for c in TREND_HEADERS if c in t.columns]]
     small = (pd.to_numeric(t["prev_n"]) < k) | (pd.to_numeric(t["last_n"]) < k)
     for c in [*_TREND_VALUES, "prev_n", "last_n"]:
@@ -846,6 +852,7 @@ def _trend(sh: _Sheet, book: WorkbookInput) -> None:
     # The line chart's data beside the table: one row per wave, one column per score.
     keep = table[table["kind"].isin(["overall_0_100", "dimension"])]
     keep = keep[keep["last_estimate"].map(lambda v: isinstance(v, int | float))]
+    keep = keep[keep["not_compared_nl"].isna()]  # a changed question is no line between waves
     if keep.empty:
         return
     col = len(table.columns) + 2

@@ -350,6 +350,14 @@ def _advance_all(
     return changed
 
 
+def advance_dispositions(
+    conn: Connection, ids: Iterable[int], event: str, values: Mapping[str, Any] | None = None
+) -> int:
+    """Apply a disposition event (sampling.invitations.EVENTS) to invitations reported from
+    outside (a bounce list, opt-outs); never backwards. Returns how many changed."""
+    return _advance_all(conn, ids, event, dict(values or {}))
+
+
 def mark_invited(
     conn: Connection, ids: Iterable[int], *, reminder: bool = False, when: dt.datetime | None = None
 ) -> None:

@@ -213,6 +213,10 @@ responses = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True)),
     Column("session_key", String(64), unique=True),  # open-link resume key (a hash), no identity
+    # Fingerprint of a response imported from a file (store.imports): an identical re-import
+    # is refused. NULL for answers given in the tool.
+    Column("import_key", String(64)),
+    UniqueConstraint("wave_id", "import_key", name="uq_responses_wave_import_key"),
     CheckConstraint(_in("mode", RESPONSE_MODES), name="mode"),
     CheckConstraint(_in("status", RESPONSE_STATUSES), name="status"),
 )

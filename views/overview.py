@@ -12,6 +12,7 @@ import streamlit as st
 from ktm import dashboard as D
 from ktm.config import database_url
 from ktm.webapp import t
+from report.comparability import not_compared
 
 wave = D.page("Overzicht", "Overview")
 if wave is None:
@@ -100,7 +101,9 @@ elif head["suppressed"]:
 else:
     change = D.change_since_previous(*key)
     delta = None
-    if change and not change["suppressed"]:
+    if change and not change["suppressed"] and not change.get("comparable", True):
+        pass  # the question changed: no delta, the reason below
+    elif change and not change["suppressed"]:
         delta = t(
             f"{D.fmt(change['difference'])} t.o.v. {change['wave']['name']} "
             f"({change['change_nl']}, p = {D.fmt(change['p'], 3)})",
@@ -122,7 +125,16 @@ else:
             f" (n = {head['n']}).",
         )
     )
-    if change and not change["suppressed"]:
+    if change and not change.get("comparable", True):
+        c2.caption(
+            t(
+                f"Vorige meting ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}; "
+                f"{not_compared(change, 'nl')}.",
+                f"Previous wave ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}; "
+                f"{not_compared(change, 'en')}.",
+            )
+        )
+    elif change and not change["suppressed"]:
         c2.caption(
             t(
                 f"Vorige meting ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}. "

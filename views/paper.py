@@ -10,6 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ktm import webapp
+from ktm.services import response_files as file_svc
+from ktm.services.problems import problems_csv_bytes, problems_table
 from ktm.webapp import t
 from store import responses as R
 from store.db import reading
@@ -53,6 +55,88 @@ if wave["status"] != "open":
             "This wave is no longer in fieldwork; paper answers can still be keyed in.",
         )
     )
+with st.expander(
+    t(
+        "Een bestand met antwoorden inlezen (Excel of CSV)",
+        "Import a file of answers (Excel or CSV)",
+    ),
+    icon=":material/upload_file:",
+):
+    st.markdown(
+        t(
+            "In de kolommen van het blad **Data** van de Excel-export (een export leest dus "
+            "opnieuw in); open vragen mogen als extra kolom, en een kolom **unit_id** koppelt "
+            "een formulier aan de uitnodiging van iemand uit de steekproef. Elke rij wordt "
+            "gecontroleerd zoals het webformulier; bij één probleem wordt niets bewaard.",
+            "In the columns of the **Data** sheet of the Excel export (so an export imports "
+            "again); open questions may be added as columns, and a **unit_id** column links a "
+            "form to a sampled person's invitation. Every row is checked as the web form is; "
+            "with one problem nothing is stored.",
+        )
+    )
+    st.download_button(
+        t("Leeg sjabloon (kolommen)", "Empty template (columns)"),
+        ";".join(file_svc.preview_columns(engine, wave["id"])).encode("utf-8-sig") + b"\r\n",
+        file_name="antwoorden_sjabloon.csv",
+        mime="text/csv",
+        key="import_template",
+    )
+    import_mode = st.radio(
+        t("Hoe kwamen deze antwoorden binnen?", "How did these answers come in?"),
+        ["paper", "open", "post_contact", file_svc.FROM_FILE],
+        format_func=lambda m: {
+            "paper": t("Papier", "Paper"),
+            "open": t("Open link (ander instrument)", "Open link (other tool)"),
+            "post_contact": t("Na contact", "Post-contact"),
+            file_svc.FROM_FILE: t("Volgens de kolom mode", "As the mode column says"),
+        }[m],
+        horizontal=True,
+        key="import_mode",
+    )
+    answers_file = st.file_uploader(
+        t("Bestand (.xlsx of .csv)", "File (.xlsx or .csv)"),
+        type=["xlsx", "csv"],
+        key="import_file",
+    )
+    if st.button(
+        t("Antwoorden inlezen", "Import answers"), key="import_run", disabled=answers_file is None
+    ):
+        st.session_state.pop("import_problems", None)
+        try:
+            done = file_svc.import_responses(
+                engine,
+                wave["id"],
+                answers_file.getvalue(),
+                mode=import_mode,
+                filename=answers_file.name,
+            )
+        except file_svc.ResponseFileError as exc:
+            st.session_state["import_problems"] = {
+                "message": t(
+                    f"{answers_file.name}: {len(exc.problems)} probleem/problemen; er is niets "
+                    "bewaard. Verbeter het bestand en probeer opnieuw.",
+                    f"{answers_file.name}: {len(exc.problems)} problem(s); nothing was stored. "
+                    "Fix the file and try again.",
+                ),
+                "table": problems_table(exc.problems),
+                "csv": problems_csv_bytes(exc.problems),
+            }
+        else:
+            st.session_state["import_result"] = done.summary()
+    stored = st.session_state.get("import_problems")
+    if stored:
+        st.error(stored["message"])
+        st.dataframe(stored["table"], hide_index=True, width="stretch")
+        st.download_button(
+            t("Alle problemen downloaden (CSV)", "Download every problem (CSV)"),
+            stored["csv"],
+            file_name="problemen.csv",
+            mime="text/csv",
+            key="import_problems_download",
+        )
+    if "import_result" in st.session_state:
+        st.success(st.session_state.pop("import_result"))
+
 if state["saved"]:
     st.success(
         t(

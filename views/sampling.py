@@ -14,7 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from ktm import webapp
+from ktm.services import bounces as bounce_svc
 from ktm.services import sampling as svc
+from ktm.services.problems import problems_csv_bytes
 from ktm.webapp import t
 from sampling.allocation import DESIGN_LABELS, METHODS, designs_side_by_side
 from sampling.frame import FrameError
@@ -54,12 +56,30 @@ def problems_table(exc: FrameError) -> pd.DataFrame:
     return table.astype({t("Rij", "Row"): "Int64"})
 
 
+def refusal(exc: FrameError, message: str) -> dict:
+    """What the page keeps of a refused file: the message, the table, every problem as CSV."""
+    return {
+        "message": message,
+        "table": problems_table(exc),
+        "csv": problems_csv_bytes(exc.problems),
+    }
+
+
 def show_problems(key: str) -> None:
-    """The last failed import's problems (kept across reruns until the next attempt)."""
+    """The last failed import's problems (kept across reruns until the next attempt), with a
+    download of the full list."""
     stored = st.session_state.get(key)
     if stored:
         st.error(stored["message"])
         st.dataframe(stored["table"], hide_index=True, width="stretch")
+        if stored.get("csv"):
+            st.download_button(
+                t("Alle problemen downloaden (CSV)", "Download every problem (CSV)"),
+                stored["csv"],
+                file_name="problemen.csv",
+                mime="text/csv",
+                key=f"{key}_download",
+            )
 
 
 def run_with_progress(label: str, action):
@@ -81,12 +101,14 @@ with reading(engine) as conn:
     issued = store_samples.issued_count(conn, wave_id)
     variables = store_frames.frame_variables(conn, snapshot["id"]) if snapshot else []
 
-tab_frame, tab_design, tab_invite, tab_post = st.tabs(
+tab_frame, tab_design, tab_invite, tab_post, tab_bounce, tab_weight = st.tabs(
     [
         t("1. Kader", "1. Frame"),
         t("2. Ontwerp en trekking", "2. Design and draw"),
         t("3. Uitnodigingen", "3. Invitations"),
         t("4. Na contact", "4. Post-contact"),
+        t("5. Onbestelbaar en afmeldingen", "5. Bounces and opt-outs"),
+        t("6. Weging", "6. Weighting"),
     ]
 )
 
@@ -134,15 +156,15 @@ with tab_frame:
         try:
             result = svc.import_frame(engine, wave_id, upload.getvalue(), filename=upload.name)
         except FrameError as exc:
-            st.session_state["frame_problems"] = {
-                "message": t(
+            st.session_state["frame_problems"] = refusal(
+                exc,
+                t(
                     f"{upload.name}: {len(exc.problems)} probleem/problemen; er is niets "
                     "ingelezen. Verbeter het bestand en probeer opnieuw.",
                     f"{upload.name}: {len(exc.problems)} problem(s); nothing was imported. "
                     "Fix the file and try again.",
                 ),
-                "table": problems_table(exc),
-            }
+            )
         except svc.SamplingError as exc:
             st.error(str(exc))
         else:
@@ -561,14 +583,14 @@ with tab_post:
                     days=days, period_days=period,
                 )  # fmt: skip
             except FrameError as exc:
-                st.session_state["pc_problems"] = {
-                    "message": t(
+                st.session_state["pc_problems"] = refusal(
+                    exc,
+                    t(
                         f"{post_file.name}: {len(exc.problems)} probleem/problemen; niets "
                         "aangemaakt.",
                         f"{post_file.name}: {len(exc.problems)} problem(s); nothing created.",
                     ),
-                    "table": problems_table(exc),
-                }
+                )
             except svc.SamplingError as exc:
                 st.error(str(exc))
             else:
@@ -609,3 +631,57 @@ with tab_post:
                         f"{summary.failed}.",
                     )
                 )
+
+# --------------------------------------------------------------------------- 5. bounces
+with tab_bounce:
+    st.markdown(
+        t(
+            "Lees een lijst in van adressen die onbestelbaar bleken (bounces van uw mail merge) "
+            "of van personen die zich buiten de link om afmeldden. Eén kolom **email** (of "
+            "**unit_id**), als .xlsx of .csv. Een bestand met een onbekend adres wordt helemaal "
+            "niet toegepast: u krijgt elk probleem met zijn rij.",
+            "Import a list of addresses that bounced (from your mail merge) or of people who "
+            "opted out outside the link. One column **email** (or **unit_id**), .xlsx or "
+            ".csv. A file with an unknown address is not applied at all: you get every "
+            "problem with its row.",
+        )
+    )
+    kind = st.radio(
+        t("Soort", "Kind"),
+        ["bounce", "opt_out"],
+        format_func=lambda k: {
+            "bounce": t("Onbestelbaar (bounce)", "Undeliverable (bounce)"),
+            "opt_out": t("Afgemeld (weigering)", "Opted out (refusal)"),
+        }[k],
+        horizontal=True,
+        key="bounce_kind",
+    )
+    bounce_file = st.file_uploader(
+        t("Lijst (.xlsx of .csv)", "List (.xlsx or .csv)"), type=["xlsx", "csv"], key="bounce_file"
+    )
+    if st.button(
+        t("Lijst toepassen", "Apply list"), key="bounce_apply", disabled=bounce_file is None
+    ):
+        st.session_state.pop("bounce_problems", None)
+        try:
+            done = bounce_svc.import_dispositions(
+                engine, wave_id, bounce_file.getvalue(), event=kind, filename=bounce_file.name
+            )
+        except FrameError as exc:
+            st.session_state["bounce_problems"] = refusal(
+                exc,
+                t(
+                    f"{bounce_file.name}: {len(exc.problems)} probleem/problemen; er is niets "
+                    "gewijzigd.",
+                    f"{bounce_file.name}: {len(exc.problems)} problem(s); nothing was changed.",
+                ),
+            )
+        else:
+            st.session_state["bounce_result"] = done.summary()
+    show_problems("bounce_problems")
+    if "bounce_result" in st.session_state:
+        st.success(st.session_state.pop("bounce_result"))
+
+# --------------------------------------------------------------------------- 6. weighting
+with tab_weight:
+    pass  # WEIGHTING

@@ -9,6 +9,7 @@ import streamlit as st
 from ktm import charts
 from ktm import dashboard as D
 from ktm.webapp import t
+from report.comparability import not_compared, not_compared_lines
 
 wave = D.page("Trend", "Trend")
 if wave is None:
@@ -84,6 +85,16 @@ if result is None:
     st.stop()
 prev, table = result
 rows = table[table["kind"].isin(["overall_0_100", "dimension"])]
+left_out = not_compared_lines(rows, "en" if en else "nl")
+if left_out:
+    st.warning(
+        t(
+            "Niet vergeleken, omdat de vraag veranderde tussen de twee vragenlijstversies:",
+            "Not compared, because the question changed between the two questionnaire versions:",
+        )
+        + "\n\n"
+        + "\n".join(f"- {line}" for line in left_out)
+    )
 prefix = "std_" if standardized else ""
 change = f"{prefix}change_en" if en else f"{prefix}change_nl"
 shown = pd.DataFrame(
@@ -101,7 +112,12 @@ shown = pd.DataFrame(
             for lo, hi in zip(rows[f"{prefix}ci_low"], rows[f"{prefix}ci_high"], strict=True)
         ],
         "p": [D.fmt(x, 3) for x in rows[f"{prefix}p"]],
-        t("Verandering", "Change"): rows[change],
+        t("Verandering", "Change"): [
+            c if ok else not_compared(r, "en" if en else "nl")
+            for c, ok, r in zip(
+                rows[change], rows["comparable"], rows.to_dict("records"), strict=True
+            )
+        ],
     }
 )
 st.dataframe(shown, hide_index=True, width="stretch")

@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _wave(imp)
     imp.add_argument("--sheet", help="worksheet name (default: the first)")
     imp.add_argument("--frame-date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    _errors_out(imp)
     imp.set_defaults(func=cmd_frame_import)
 
     p = sub.add_parser("sample", help="sample design and selection")
@@ -83,6 +84,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     post.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     post.set_defaults(func=cmd_invitations_post_contact)
 
+    bounces = isub.add_parser(
+        "bounces",
+        help="mark the invitations a file names (e-mail addresses or unit ids) as bounced, "
+        "or with --opt-out as opted out; all or nothing",
+    )
+    bounces.add_argument("file", type=Path, metavar="FILE", help=".csv or .xlsx")
+    _wave(bounces)
+    bounces.add_argument(
+        "--opt-out",
+        action="store_const",
+        const="opt_out",
+        default="bounce",
+        dest="event",
+        help="the file lists opt-outs (refusals), not undeliverable addresses",
+    )
+    bounces.add_argument("--sheet", help="worksheet name (default: the first)")
+    _errors_out(bounces)
+    bounces.set_defaults(func=cmd_invitations_bounces)
+
+
+def _errors_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--errors-out",
+        type=Path,
+        metavar="FILE",
+        help="write every problem of a refused file to FILE (.csv or .xlsx)",
+    )
+
+
+def refused(exc, errors_out: Path | None) -> CommandError:
+    """The CommandError of a refused file; with --errors-out every problem goes to the file."""
+    from ktm.services.problems import write_problems
+
+    message = str(exc)
+    problems = getattr(exc, "problems", None)
+    if errors_out is not None and problems:
+        write_problems(problems, errors_out)
+        message += (
+            f"\nAlle {len(problems)} problemen staan in / every problem is listed in {errors_out}"
+        )
+    return CommandError(message)
+
 
 def _post_contact_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -119,7 +162,7 @@ def cmd_frame_import(args) -> int:
             engine, wave["id"], args.file, sheet=args.sheet, frame_date=args.frame_date
         )
     except _user_errors() as exc:
-        raise CommandError(str(exc)) from exc
+        raise refused(exc, args.errors_out) from exc
     if not result.new:
         print(
             f"{result.source_name}: al het huidige kader van bevraging {wave['id']}; niets gewijzigd"
@@ -262,4 +305,20 @@ def cmd_invitations_post_contact(args) -> int:
         raise CommandError(str(exc)) from exc
     for line in result.summary():
         print(line)
+    return 0
+
+
+def cmd_invitations_bounces(args) -> int:
+    from ktm.services.bounces import import_dispositions
+
+    engine, wave = engine_and_wave(args)
+    if not args.file.exists():
+        raise CommandError(f"{args.file}: bestand niet gevonden / file not found")
+    try:
+        result = import_dispositions(
+            engine, wave["id"], args.file, event=args.event, sheet=args.sheet
+        )
+    except _user_errors() as exc:
+        raise refused(exc, args.errors_out) from exc
+    print(result.summary())
     return 0

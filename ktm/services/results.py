@@ -211,6 +211,14 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
 
     with reading(engine) as conn:
         prev = previous_wave(conn, wave_id)
+        version = conn.execute(
+            select(schema.questionnaire_versions.c.version)
+            .join(
+                schema.waves,
+                schema.waves.c.questionnaire_hash == schema.questionnaire_versions.c.hash,
+            )
+            .where(schema.waves.c.id == wave_id)
+        ).scalar()
     if prev is None:
         return None
     # The wave's analysis carries its inputs (columns, frame): it is not read again.
@@ -226,6 +234,7 @@ def trend(engine: Engine, wave_id: int, last: WaveAnalysis | None = None):
         last_result.inputs.columns,
         reference=reference,
         columns_prev=prev_data.questionnaire.columns(),
+        version=version,
     )
     return prev, prev_result, table
 

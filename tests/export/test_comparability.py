@@ -1,0 +1,188 @@
+"""Comparability between waves: a score is compared only when its question has the same
+wording (per language) and scale in both questionnaire versions. The review's case: the
+overall question reworded in version 2025.2, and the trend read "significant improvement"
+without a word about it. Trend table, Excel Trend sheet, question 8, Overzicht and Trend page."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis.trend import comparability
+from ktm.services import export as export_svc
+from ktm.services import response_files as rf
+from ktm.services import results
+from report.comparability import not_compared
+from store.db import get_engine, transaction
+from store.waves import create_wave, save_questionnaire_version
+from survey.schema import Questionnaire
+from tests.store.test_response_import import Q, _form, _xlsx
+
+REWORDED = "Welk rapportcijfer geeft u het e-loket globaal?"
+
+
+def _reworded(version: str = "2025.2", **changes) -> Questionnaire:
+    d = copy.deepcopy(Q.to_dict())
+    d["version"] = version
+    for section in d["sections"]:
+        for item in section["items"]:
+            if item["id"] == "tevredenheid":
+                item["label"]["nl"] = REWORDED
+            if item["id"] in changes:
+                item.update(changes[item["id"]])
+    return Questionnaire.from_dict(d)
+
+
+def test_comparability_codes_per_score():
+    same = comparability(Q.columns(), Q.columns())
+    assert same["comparable"].all() and same["not_compared"].isna().all()
+
+    out = comparability(Q.columns(), _reworded().columns()).set_index("score_id")
+    for score in ("overall_0_100:tevredenheid", "overall:tevredenheid", "top2:tevredenheid"):
+        assert out.loc[score, "not_compared"] == "wording"
+        assert out.loc[score, "changed_items"] == "tevredenheid"
+        assert out.loc[score, "changed_languages"] == "nl"
+    hulp_dim = next(c.dimension for c in Q.columns() if c.name == "hulp")
+    assert out.loc["item:hulp", "comparable"] and out.loc[f"dimension:{hulp_dim}", "comparable"]
+
+    # A 5-point item turned into a 0-10 rating is a change of scale; a dimension that gained
+    # an item is a different set of questions.
+    d = copy.deepcopy(Q.to_dict())
+    for section in d["sections"]:
+        for item in section["items"]:
+            if item["id"] == "aanmelden":
+                item.pop("scale", None)
+                item["type"] = "rating10"
+        for it in list(section["items"]):
+            if it["id"] == "hulp":  # a second question in the dimension of hulp
+                section["items"].append({**copy.deepcopy(it), "id": "hulp_telefoon"})
+    changed = comparability(Q.columns(), Questionnaire.from_dict(d).columns())
+    changed = changed.set_index("score_id")
+    assert changed.loc["item:aanmelden", "not_compared"] == "scale"
+    assert changed.loc[f"dimension:{hulp_dim}", "not_compared"] == "items"
+    assert changed.loc[f"dimension:{hulp_dim}", "changed_items"] == "hulp_telefoon"
+    assert changed.loc["item:hulp", "comparable"]
+    assert not_compared(changed.loc["item:aanmelden"].to_dict(), "en") == (
+        "answer scale changed (aanmelden): not compared"
+    )
+
+
+def _store_version(conn, q: Questionnaire) -> str:
+    return save_questionnaire_version(
+        conn, hash=q.hash, questionnaire_id=q.id, version=str(q.version), definition=q.to_dict()
+    )
+
+
+@pytest.fixture
+def two_waves(db_url):
+    """Wave 1 (v2025.1, closed) with low overall scores, wave 2 (v2025.2: the overall
+    question reworded) with high ones: crude comparison would say "significant improvement"."""
+    engine = get_engine(db_url)
+    new = _reworded()
+    with transaction(engine) as conn:
+        h1, h2 = _store_version(conn, Q), _store_version(conn, new)
+        w1 = create_wave(
+            conn, "Meting 2022-2023", status="open", questionnaire_hash=h1,
+            fieldwork_start=dt.date(2022, 10, 1), fieldwork_end=dt.date(2023, 3, 31),
+        )  # fmt: skip
+        w2 = create_wave(
+            conn, "Meting 2024-2025", status="open", questionnaire_hash=h2,
+            fieldwork_start=dt.date(2024, 10, 1), fieldwork_end=dt.date(2025, 3, 31),
+        )  # fmt: skip
+    low = [_form(i, tevredenheid=3 + i % 3, hulp=2) for i in range(40)]
+    high = [_form(i, tevredenheid=8 + i % 3, hulp=4) for i in range(40)]
+    rf.import_responses(engine, w1, _xlsx(low), filename="w1.xlsx")
+    rf.import_responses(engine, w2, _xlsx(high), filename="w2.xlsx")
+    from store.waves import update_wave
+
+    with transaction(engine) as conn:
+        update_wave(conn, w1, status="closed")
+    return engine, w1, w2
+
+
+def test_the_reworded_overall_question_is_not_compared(two_waves):
+    engine, w1, w2 = two_waves
+    prev, _pr, table = results.trend(engine, w2)
+    assert prev["id"] == w1
+    t = table.set_index("score_id")
+    overall = t.loc["overall_0_100:tevredenheid"]
+    assert not overall["comparable"] and overall["not_compared"] == "wording"
+    assert overall["changed_in"] == "2025.2"
+    # Each wave keeps its own figure; no difference, no test, no "significant improvement".
+    assert overall["prev_estimate"] < 50 < overall["last_estimate"]
+    assert math.isnan(overall["difference"]) and math.isnan(overall["p"])
+    assert pd.isna(overall["change"]) and math.isnan(overall["std_difference"])
+    # An item asked the same way is still compared, and its change is significant.
+    hulp = t.loc["item:hulp"]
+    assert hulp["comparable"] and hulp["change"] == "improvement"
+    assert not_compared(overall.to_dict(), "nl") == (
+        "vraagtekst gewijzigd in versie 2025.2 (tevredenheid; nl): niet vergeleken"
+    )
+    assert not_compared(overall.to_dict(), "en") == (
+        "wording changed in version 2025.2 (tevredenheid; nl): not compared"
+    )
+
+
+def test_excel_trend_sheet_and_question_8_name_it(two_waves):
+    engine, _w1, w2 = two_waves
+    book = export_svc.workbook_input(engine, w2)
+    data = export_svc.excel.workbook_bytes(book)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["Trend"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, [c.value for c in r], strict=False)) for r in ws.iter_rows(min_row=2)]
+    by_id = {r["Score-id"]: r for r in rows if r.get("Score-id")}
+    overall = by_id["overall_0_100:tevredenheid"]
+    assert overall["Niet vergeleken"].endswith("niet vergeleken")
+    assert overall["Not compared"].startswith("wording changed in version 2025.2")
+    assert overall["Verschil / Difference"] in (None, "")
+    assert overall["Verandering"] in (None, "")
+    assert by_id["item:hulp"]["Verandering"] == "significante verbetering"
+    assert by_id["item:hulp"]["Niet vergeleken"] in (None, "")
+
+    ver = wb["Verantwoording"]
+    texts = {
+        str(r[0].value): " ".join(str(c.value) for c in r[1:] if c.value)
+        for r in ver.iter_rows()
+        if r[0].value
+    }
+    q8 = texts["8"]
+    assert "niet vergelijkbaar" in q8 and "vraagtekst gewijzigd in versie 2025.2" in q8
+    assert "verbetering" not in q8
+    assert "not comparable" in q8 and "wording changed in version 2025.2" in q8
+
+
+def test_overzicht_and_trend_page_say_not_compared(two_waves, monkeypatch, tmp_path, request):
+    engine, _w1, w2 = two_waves
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the pages are the same on both stores; the store part ran above")
+    from ktm.auth import hash_password
+    from ktm.webapp import TEAM_KEY
+    from tests.app.conftest import ROOT, new_app
+
+    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
+    monkeypatch.chdir(ROOT)
+    at = new_app()
+    at.session_state[TEAM_KEY] = "team"
+    at.switch_page("views/overview.py").run()
+    assert not at.exception, at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "vraagtekst gewijzigd in versie 2025.2 (tevredenheid; nl): niet vergeleken" in captions
+    assert "significante" not in " ".join(m.value for m in at.metric if m.delta)
+
+    at.switch_page("views/trend.py").run()
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "Niet vergeleken" in warning and "vraagtekst gewijzigd in versie 2025.2" in warning
+    shown = next(d.value for d in at.dataframe if "Verandering" in d.value.columns)
+    overall = shown[shown["Score"] == "Algemene tevredenheid (0-100)"].iloc[0]
+    assert overall["Verandering"].endswith("niet vergeleken")
+    assert isinstance(shown, pd.DataFrame)
