@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "realpath_b"
-down_revision = "0001"
+down_revision = "realpath_a"
 branch_labels = None
 depends_on = None
 
