@@ -1,7 +1,7 @@
 """Design-based analysis: the survey design object, weighting, response, scores and trend.
 
 Plain data in, plain data out: no Streamlit, no database. Names are resolved lazily so that
-`import analysis` stays cheap (pingouin and statsmodels load only when a verb needs them).
+`import analysis` stays cheap (statsmodels loads only when a verb needs it).
 """
 
 from __future__ import annotations

@@ -4,10 +4,14 @@ For k items with variances s_j^2 and total score T = sum_j x_j (complete cases o
 
     alpha = k / (k - 1) * (1 - sum_j s_j^2 / s_T^2)
 
-Its confidence interval is Feldt's (1965; Feldt, Woodruff & Salih, 1987), as pingouin computes
-it: with df1 = n - 1 and df2 = (n - 1)(k - 1),
+Its confidence interval is Feldt's, exact (Feldt, 1965; Feldt, Woodruff & Salih, 1987, eq. 9):
+(1 - alpha_pop) / (1 - alpha) follows an F distribution on df1 = n - 1 and df2 = (n - 1)(k - 1)
+degrees of freedom, so the 1 - a interval is
 
-    [1 - (1 - alpha) F_{1-a/2}(df1, df2),  1 - (1 - alpha) F_{a/2}(df1, df2)].
+    [1 - (1 - alpha) F_{1-a/2}(df1, df2),  1 - (1 - alpha) F_{a/2}(df1, df2)]
+
+with F_q the q-quantile (scipy.stats.f.ppf), unrounded. R's psych::alpha.ci computes the same
+(tests/fixtures/r_loose_ends).
 
 The item-rest correlation of item j is the Pearson correlation of x_j with the sum of the other
 items (the corrected item-total correlation); "alpha if deleted" is alpha of the other k - 1.
@@ -83,23 +87,35 @@ def _complete(items: pd.DataFrame) -> pd.DataFrame:
     return df.dropna(axis=0, how="any")
 
 
-def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> Alpha:
-    """Cronbach's alpha of the item columns with Feldt's interval (pingouin), listwise.
+def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+    """Feldt's exact interval for Cronbach's alpha of k items on n respondents (module
+    docstring): 1 - (1 - alpha) F_{1-a/2} and 1 - (1 - alpha) F_{a/2} on (n - 1, (n - 1)(k - 1))
+    degrees of freedom."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    from scipy import stats  # lazily: scipy.stats costs a second to import
 
-    Rows with any missing item are dropped before pingouin sees them (pingouin 0.7 counts the
-    dropped rows in its degrees of freedom otherwise). With fewer than 3 complete respondents,
-    or no variance in the total, alpha is NaN.
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    a = 1 - level
+    low = 1 - (1 - alpha) * float(stats.f.ppf(1 - a / 2, df1, df2))
+    high = 1 - (1 - alpha) * float(stats.f.ppf(a / 2, df1, df2))
+    return low, high
+
+
+def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> Alpha:
+    """Cronbach's alpha of the item columns with Feldt's exact interval, listwise (only the
+    respondents who answered every item count, in alpha and in the degrees of freedom).
+    With fewer than 3 complete respondents, or no variance in the total, alpha is NaN.
     """
     df = _complete(items)
     n, k = df.shape
     if k < 2:
         raise ValueError(f"Cronbach's alpha needs at least two items, got {k}")
-    if n < MIN_RESPONDENTS or float(df.sum(axis=1).var(ddof=1)) <= 0.0:
+    a = _alpha_plain(df)
+    if not math.isfinite(a):
         return Alpha(math.nan, math.nan, math.nan, int(n), int(k))
-    import pingouin  # lazily: it takes seconds to import
-
-    a, (low, high) = pingouin.cronbach_alpha(data=df, nan_policy="listwise", ci=level)
-    return Alpha(float(a), float(low), float(high), int(n), int(k))
+    low, high = feldt_interval(a, n, k, level)
+    return Alpha(float(a), low, high, int(n), int(k))
 
 
 def item_rest_correlations(items: pd.DataFrame) -> pd.Series:

@@ -1,8 +1,11 @@
-"""Cronbach's alpha against a hand computation, a published value, and Feldt's interval."""
+"""Cronbach's alpha against a hand computation, R's psych, and Feldt's exact interval
+(tests/fixtures/r_loose_ends: psych::alpha and psych::alpha.ci, see its README)."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,9 @@ from scipy import stats
 
 from analysis import reliability as rel
 from tests.analysis.columns import Col
+
+R = Path(__file__).parents[1] / "fixtures" / "r_loose_ends"
+PSYCH = json.loads((R / "expected.json").read_text())["alpha"]
 
 HAND = pd.DataFrame({"x1": [1, 2, 3, 4, 5], "x2": [2, 2, 4, 4, 5], "x3": [1, 3, 3, 5, 4]})
 
@@ -21,12 +27,16 @@ def test_alpha_by_hand():
     a = rel.cronbach_alpha(HAND)
     assert a.alpha == pytest.approx(16.2 / 17.3, rel=1e-12)
     assert (a.n, a.k) == (5, 3)
-    # Feldt's interval, computed independently (pingouin rounds it to 3 decimals).
+    # Feldt's interval, computed independently, exact (it used to be rounded to 3 decimals)
     df1, df2 = 4, 8
     low = 1 - (1 - 16.2 / 17.3) * stats.f.ppf(0.975, df1, df2)
     high = 1 - (1 - 16.2 / 17.3) * stats.f.ppf(0.025, df1, df2)
-    assert a.ci_low == pytest.approx(low, abs=5e-4)
-    assert a.ci_high == pytest.approx(high, abs=5e-4)
+    assert a.ci_low == pytest.approx(low, rel=1e-12)
+    assert a.ci_high == pytest.approx(high, rel=1e-12)
+    # and R's psych on the same data: alpha 0.9364..., interval (0.678734..., 0.992919...)
+    r = PSYCH["hand"]
+    assert a.alpha == pytest.approx(r["alpha"], rel=1e-12)
+    assert (a.ci_low, a.ci_high) == pytest.approx(r["ci95"][1:], rel=1e-10)
 
 
 def test_item_rest_and_alpha_if_deleted_by_hand():
@@ -40,16 +50,19 @@ def test_item_rest_and_alpha_if_deleted_by_hand():
 
 def test_alpha_listwise_matches_published_psych_value():
     # pingouin's documentation: R psych::alpha(data, use="complete.obs") on its
-    # "cronbach_wide_missing" data gives 0.8016949152542373.
-    pg = pytest.importorskip("pingouin")
-    data = pg.read_dataset("cronbach_wide_missing")
+    # "cronbach_wide_missing" data (kept in the fixture folder) gives 0.8016949152542373.
+    data = pd.read_csv(R / "cronbach_wide_missing.csv", encoding="utf-8-sig")
     a = rel.cronbach_alpha(data)
     assert a.alpha == pytest.approx(0.8016949152542373, rel=1e-12)
-    assert a.n == len(data.dropna())
-    # The interval uses the complete cases only (pingouin alone would count every row).
-    df1 = a.n - 1
-    low = 1 - (1 - a.alpha) * stats.f.ppf(0.975, df1, df1 * (a.k - 1))
-    assert a.ci_low == pytest.approx(low, abs=5e-4)
+    assert a.n == len(data.dropna()) == PSYCH["wide_missing"]["n"] < len(data)
+    # Feldt's interval on the complete cases only, to every digit psych::alpha.ci gives
+    r = PSYCH["wide_missing"]
+    assert a.alpha == pytest.approx(r["alpha"], rel=1e-12)
+    assert (a.ci_low, a.ci_high) == pytest.approx(r["ci95"][1:], rel=1e-10)
+    a90 = rel.cronbach_alpha(data, level=0.90)
+    assert (a90.ci_low, a90.ci_high) == pytest.approx(r["ci90"][1:], rel=1e-10)
+    with pytest.raises(ValueError, match="level"):
+        rel.cronbach_alpha(data, level=95)
 
 
 def test_alpha_degenerate_cases():
