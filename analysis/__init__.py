@@ -12,6 +12,8 @@ _EXPORTS = {
     "Design": "analysis.design",
     "Estimate": "analysis.design",
     "RakingError": "analysis.design",
+    "TTest": "analysis.design",
+    "ChiSquareTest": "analysis.design",
     "response_rates": "analysis.response",
     "r_indicator": "analysis.response",
     "score_table": "analysis.scores",

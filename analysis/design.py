@@ -27,7 +27,8 @@ design degrees of freedom are n - H (R's ``degf``), counted over the rows of the
 
 A stratum with a single row (and no fpc saying it is a certainty unit) has no variance
 estimate; like R's default ``options(survey.lonely.psu = "fail")`` that raises a ValueError
-naming the stratum when an estimate touches it. ``lonely_psu="certainty"`` or ``"remove"``
+naming the stratum when an estimate touches it: when a row that enters the estimate lies in it
+(a row left out by ``na_rm`` or outside the domain does not, as in R). ``lonely_psu="certainty"`` or ``"remove"``
 let it contribute 0, ``"adjust"`` centres it at the grand mean instead (R's options).
 
 Calibration residuals
@@ -45,6 +46,8 @@ replaced by residuals before the formula above, exactly as R's ``svyrecvar`` doe
 
 Domains (``subset``, ``by=``, ``na_rm=True``) keep the whole design: rows outside the domain
 get weight 0 and influence 0 but stay in their stratum, R's ``subset`` semantics.
+``mean(by=...)`` returns an :class:`Estimate` like ``mean`` (R's ``svyby``), with one estimate,
+SE and df per domain and the by-levels in ``.domains``; ``.to_frame()`` gives the table.
 
 Helpers for other modules
 -------------------------
@@ -53,7 +56,6 @@ domain). For a per-row score vector computed elsewhere (e.g. a 0-100 dimension s
 
     d.mean_of(scores, na_rm=True)      -> Estimate  (weighted mean, linearised SE)
     d.total_of(scores, na_rm=True)     -> Estimate
-    d.variance_of_total(z)             -> float: Var(sum_i w_i z_i)
     d.linearized_variance(x)           -> variance (or covariance matrix for an n x k array)
                                           of sum_i x_i for arbitrary influence values x_i
 
@@ -93,22 +95,33 @@ class RakingError(ValueError):
 
 @dataclass(frozen=True)
 class Estimate:
-    """A design-based estimate with its linearised standard error and design df."""
+    """A design-based estimate with its linearised standard error and design df (R: ``svystat``).
 
-    estimate: float
-    se: float
-    df: float
+    What ``Design.mean``, ``total``, ``mean_of`` and ``total_of`` return, whatever the arguments:
+    for one estimate the fields are floats; for one estimate per domain (``mean(by=...)``, R's
+    ``svyby``) they are arrays aligned with the rows of ``domains`` (the by-levels), and each
+    domain has its own df (rows in the domain minus its strata, as ``subset(...).df``).
+    ``to_frame()`` gives the table: the by-columns, estimate, se, df.
+    """
+
+    estimate: Any  # float, or an array with one value per domain
+    se: Any
+    df: Any
+    domains: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
-    def var(self) -> float:
+    def var(self) -> Any:
         return self.se**2
 
     @property
-    def cv(self) -> float:
+    def cv(self) -> Any:
         """Coefficient of variation se / |estimate| (nan for an estimate of 0)."""
-        return self.se / abs(self.estimate) if self.estimate else math.nan
+        est = np.asarray(self.estimate, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = np.where(est != 0, np.asarray(self.se, dtype=float) / np.abs(est), math.nan)
+        return float(cv) if cv.ndim == 0 else cv
 
-    def ci(self, level: float = 0.95, df: float | None = None) -> tuple[float, float]:
+    def ci(self, level: float = 0.95, df: float | None = None) -> tuple[Any, Any]:
         """Wald interval estimate -/+ q * se, q the Student t quantile on the design df.
 
         R's ``confint(svymean(...))`` uses the normal quantile: pass ``df=math.inf`` for it;
@@ -116,9 +129,21 @@ class Estimate:
         """
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, got {level}")
-        d = self.df if df is None else df
-        q = stats.norm.ppf(0.5 + level / 2) if math.isinf(d) else stats.t.ppf(0.5 + level / 2, d)
+        d = np.asarray(self.df if df is None else df, dtype=float)
+        p = 0.5 + level / 2
+        q = np.where(np.isinf(d), stats.norm.ppf(p), stats.t.ppf(p, np.where(np.isinf(d), 1, d)))
+        if q.ndim == 0:
+            q = float(q)
         return (self.estimate - q * self.se, self.estimate + q * self.se)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per domain (one row in all without ``by``): by-columns, estimate, se, df."""
+        out = pd.DataFrame() if self.domains is None else self.domains.reset_index(drop=True)
+        out = out.copy()
+        out["estimate"] = np.atleast_1d(self.estimate)
+        out["se"] = np.atleast_1d(self.se)
+        out["df"] = np.atleast_1d(self.df)
+        return out
 
 
 @dataclass(frozen=True)
@@ -340,6 +365,7 @@ class Design:
         self._has_fpc = pop_h is not None
         self._steps: tuple[Any, ...] = ()
         self._calibration: tuple[dict[str, Any], ...] = ()
+        self._domain_name: str | None = None
 
     # ----------------------------------------------------------------- construction helpers
 
@@ -462,20 +488,26 @@ class Design:
         """Rows R would still hold after subsetting (calibrated designs keep every row)."""
         return np.ones_like(self._domain) if self._steps else self._domain
 
-    def linearized_variance(self, influence: Any) -> np.ndarray | float:
+    def linearized_variance(self, influence: Any, rows: Any = None) -> np.ndarray | float:
         """Variance of sum_i x_i for per-row influence values x (n, or n x k -> covariance).
 
-        Applies the calibration residuals, then the stratified formula with fpc.
+        Applies the calibration residuals, then the stratified formula with fpc. ``rows``: the
+        rows that enter the estimate (booleans; default: the domain's rows with a positive
+        weight); a lonely stratum fails (``lonely_psu="fail"``) only when one of them is in it.
         """
         X = np.asarray(influence, dtype=float)
         single = X.ndim == 1
         X = X.reshape(len(self._w), -1)
         if not np.isfinite(X).all():
             raise ValueError("influence values must be finite (drop or zero the missing rows)")
-        V = self._variance(X, full=True)
+        if rows is not None:
+            rows = np.asarray(rows, dtype=bool)
+            if rows.shape != self._w.shape:
+                raise ValueError(f"rows must be {len(self._w)} booleans, one per row")
+        V = self._variance(X, full=True, rows=rows)
         return float(V[0, 0]) if single else V
 
-    def _variance(self, X: np.ndarray, full: bool = False) -> np.ndarray:
+    def _variance(self, X: np.ndarray, full: bool = False, rows: Any = None) -> np.ndarray:
         for step in self._steps:
             X = step.residuals(X)
         H = len(self._s_levels)
@@ -485,7 +517,9 @@ class Design:
         if self._lonely_h.size:
             lonely_rows = np.isin(self._s_codes, self._lonely_h)
             if self._lonely_psu == "fail":
-                hit = lonely_rows & (self.weights != 0)
+                # R drops the rows without a value (na.rm) before it looks for lonely strata
+                entering = (self.weights != 0) if rows is None else rows
+                hit = lonely_rows & entering
                 if hit.any():
                     h = self._s_codes[np.flatnonzero(hit)[0]]
                     raise ValueError(
@@ -502,17 +536,13 @@ class Design:
             return Z.T @ Z
         return np.einsum("ij,ij->j", Z, Z)
 
-    def variance_of_total(self, z: Any) -> float:
-        """Var(sum_i w_i z_i) for a per-row vector z (0 outside the domain)."""
-        z = np.asarray(z, dtype=float)
-        return self.linearized_variance(np.where(self.weights != 0, self.weights * z, 0.0))
-
     # ----------------------------------------------------------------- domains
 
-    def subset(self, mask: Any) -> Design:
+    def subset(self, mask: Any, name: str | None = None) -> Design:
         """Domain design: rows outside ``mask`` keep their place in the design with weight 0
         (R's ``subset``), so variances use the full design. ``mask``: boolean array or Series
-        aligned with the rows, or a callable data -> mask."""
+        aligned with the rows, or a callable data -> mask. ``name`` (e.g. "profession =
+        'arts'") is how errors about the domain name it; a subset of a subset joins the names."""
         m = mask(self._data) if callable(mask) else mask
         if isinstance(m, pd.Series):
             if m.isna().any():
@@ -523,7 +553,19 @@ class Design:
         m = np.asarray(m)
         if m.shape != self._domain.shape or m.dtype != bool:
             raise ValueError(f"the subset mask must be {len(self._w)} booleans, one per row")
-        return self._derive(_domain=self._domain & m)
+        if name is None:
+            label = self._domain_name
+        else:
+            label = name if self._domain_name is None else f"{self._domain_name} & {name}"
+        return self._derive(_domain=self._domain & m, _domain_name=label)
+
+    def _in_domain(self) -> str:
+        return "" if self._domain.all() else f" (in {self._where()})"
+
+    def _where(self) -> str:
+        if self._domain.all():
+            return "the design"
+        return "the domain" + (f" {self._domain_name!r}" if self._domain_name else " (subset)")
 
     # ----------------------------------------------------------------- estimation core
 
@@ -542,13 +584,24 @@ class Design:
         na = np.isnan(y)
         if na.ndim > 1:
             na = na.any(axis=1)
-        if (na & (w != 0)).any():
+        inside = w != 0
+        if (na & inside).any():
             if not na_rm:
-                k = int((na & (w != 0)).sum())
-                raise ValueError(f"{what} has {k} missing values; pass na_rm=True to drop them")
+                k = int((na & inside).sum())
+                raise ValueError(
+                    f"{what} has {k} missing values; pass na_rm=True to drop them"
+                    + self._in_domain()
+                )
             w = np.where(na, 0.0, w)
         if not (w != 0).any():
-            raise ValueError(f"no rows with a positive weight and a value for {what}")
+            if not inside.any():
+                raise ValueError(
+                    f"{self._where()} has no rows with a positive weight: "
+                    f"{what} cannot be estimated there"
+                )
+            raise ValueError(
+                f"{what} has no values in {self._where()}: all {int(inside.sum())} rows are missing"
+            )
         return w
 
     def _mean_columns(self, Y: np.ndarray, W: np.ndarray):
@@ -557,37 +610,43 @@ class Design:
         Yz = np.where(W != 0, Y, 0.0)
         means = (W * Yz).sum(axis=0) / sw
         infl = W * (Yz - means) / sw
-        return means, np.sqrt(self._variance(infl)), sw
+        return means, np.sqrt(self._variance(infl, rows=(W != 0).any(axis=1))), sw
 
-    def mean_of(self, values: Any, na_rm: bool = False) -> Estimate:
-        """Weighted mean of a per-row vector, SE by linearisation (see the module docstring)."""
-        y = self._values(values, "values")
-        w = self._domain_weights(y, na_rm, "values")
+    def mean_of(self, values: Any, na_rm: bool = False, what: str = "values") -> Estimate:
+        """Weighted mean of a per-row vector, SE by linearisation (see the module docstring).
+        ``what`` names the values in errors."""
+        y = self._values(values, what)
+        w = self._domain_weights(y, na_rm, what)
         m, se, _ = self._mean_columns(y[:, None], w[:, None])
         return Estimate(float(m[0]), float(se[0]), self._degf(w != 0))
 
-    def total_of(self, values: Any, na_rm: bool = False) -> Estimate:
+    def total_of(self, values: Any, na_rm: bool = False, what: str = "values") -> Estimate:
         """Weighted total sum w_i y_i of a per-row vector, SE by linearisation."""
-        y = self._values(values, "values")
-        w = self._domain_weights(y, na_rm, "values")
+        y = self._values(values, what)
+        w = self._domain_weights(y, na_rm, what)
         x = np.where(w != 0, w * np.nan_to_num(y), 0.0)
-        se = math.sqrt(self._variance(x[:, None])[0])
+        se = math.sqrt(self._variance(x[:, None], rows=w != 0)[0])
         return Estimate(float(x.sum()), se, self._degf(w != 0))
 
     # ----------------------------------------------------------------- public verbs
 
-    def mean(self, variable: str, by: str | Sequence[str] | None = None, na_rm: bool = False):
-        """Weighted mean (R: ``svymean``); with ``by`` a DataFrame per domain (``svyby``)."""
-        y = self._values(variable, f"column {variable!r}")
+    def mean(
+        self, variable: str, by: str | Sequence[str] | None = None, na_rm: bool = False
+    ) -> Estimate:
+        """Weighted mean (R: ``svymean``); with ``by`` one per domain (``svyby``), as an
+        :class:`Estimate` whose fields are arrays (``.to_frame()`` for the table)."""
+        what = f"column {variable!r}"
+        y = self._values(variable, what)
         if by is None:
-            return self.mean_of(y, na_rm=na_rm)
+            return self.mean_of(y, na_rm=na_rm, what=what)
         return self._by(y, variable, by, na_rm)
 
     def total(self, variable: str, na_rm: bool = False) -> Estimate:
         """Weighted total (R: ``svytotal``)."""
-        return self.total_of(self._values(variable, f"column {variable!r}"), na_rm=na_rm)
+        what = f"column {variable!r}"
+        return self.total_of(self._values(variable, what), na_rm=na_rm, what=what)
 
-    def _by(self, y, variable, by, na_rm) -> pd.DataFrame:
+    def _by(self, y, variable, by, na_rm) -> Estimate:
         by_cols = [by] if isinstance(by, str) else list(by)
         keys = self._data[by_cols] if by_cols else None
         for c in by_cols:
@@ -595,7 +654,15 @@ class Design:
         w = self.weights
         in_by = keys.notna().all(axis=1).to_numpy() & (w != 0)
         if not na_rm and (np.isnan(y) & in_by).any():
-            raise ValueError(f"column {variable!r} has missing values; pass na_rm=True")
+            k = int((np.isnan(y) & in_by).sum())
+            raise ValueError(
+                f"column {variable!r} has {k} missing values; pass na_rm=True to drop them"
+                + self._in_domain()
+            )
+        if not (in_by & ~np.isnan(y)).any():
+            raise ValueError(
+                f"column {variable!r} has no values in any domain of {by_cols} in {self._where()}"
+            )
         level_lists, code_lists = zip(*(_levels_and_codes(keys[c]) for c in by_cols), strict=True)
         sizes = [len(lv) for lv in level_lists]
         cell = np.ravel_multi_index([np.maximum(c, 0) for c in code_lists], sizes, order="F")
@@ -605,10 +672,12 @@ class Design:
         keep = W.sum(axis=0) > 0
         present, W = present[keep], W[:, keep]
         means, se, _ = self._mean_columns(np.repeat(y[:, None], len(present), 1), W)
+        df = np.array([self._degf(W[:, j] != 0) for j in range(W.shape[1])], dtype=float)
         idx = np.unravel_index(present, sizes, order="F")
-        out = {c: [level_lists[k][i] for i in idx[k]] for k, c in enumerate(by_cols)}
-        out.update(estimate=means, se=se)
-        return pd.DataFrame(out)
+        domains = pd.DataFrame(
+            {c: [level_lists[k][i] for i in idx[k]] for k, c in enumerate(by_cols)}
+        )
+        return Estimate(means, se, df, domains=domains)
 
     def proportion(self, variable: str, na_rm: bool = False) -> pd.DataFrame:
         """Weighted proportion of every level (R: ``svymean`` of a factor): level, estimate, se."""
@@ -638,17 +707,20 @@ class Design:
 
         logit: expit(logit p -/+ t_{df} se/(p(1-p))); beta (Korn-Graubard): Clopper-Pearson
         with the effective size n* = p(1-p)/var * (t_{n-1}/t_{df})^2; mean: p -/+ t_{df} se.
-        df = design df. When the variance is 0 (p = 0 or 1) the design effect cannot be
-        estimated and the Clopper-Pearson interval on the unweighted count is returned.
+        As R's ``svyciprop(..., na.rm = TRUE)``, every method takes df = the design's df
+        (``Design.df``, R's ``degf(design)``) and n = the design's rows, neither reduced by the
+        rows where ``variable`` is missing: those rows are still sampled units of the design.
+        When the variance is 0 (p = 0 or 1) the design effect cannot be estimated and the
+        Clopper-Pearson interval on the unweighted count is returned.
         """
         if method not in ("logit", "beta", "mean"):
             raise ValueError(f"method must be 'logit', 'beta' or 'mean', got {method!r}")
         y = self._indicator(variable, level_value)
-        est = self.mean_of(y, na_rm=na_rm)
-        p, var, df = est.estimate, est.var, est.df
+        est = self.mean_of(y, na_rm=na_rm, what=f"column {variable!r}")
+        p, var, df = est.estimate, est.var, self.df
         alpha = 1 - level
         if var <= 0 or p <= 0 or p >= 1:
-            w = self._domain_weights(y, na_rm, "values")
+            w = self._domain_weights(y, na_rm, f"column {variable!r}")
             n = int(np.count_nonzero(w))
             k = p * n
             lo = 0.0 if k <= 0 else stats.beta.ppf(alpha / 2, k, n - k + 1)
@@ -657,7 +729,7 @@ class Design:
                 lo, hi = p, p
             return (p, float(lo), float(hi))
         if method == "mean":
-            lo, hi = est.ci(level)
+            lo, hi = est.ci(level, df=df)
             return (p, lo, hi)
         if method == "logit":
             q = stats.t.ppf(1 - alpha / 2, df)
@@ -697,7 +769,7 @@ class Design:
         beta = np.linalg.solve(XtWX, X.T @ (w * yz))
         resid = yz - X @ beta
         infl = (X * (w * resid)[:, None]) @ np.linalg.inv(XtWX)
-        se = math.sqrt(self._variance(infl[:, [1]])[0])
+        se = math.sqrt(self._variance(infl[:, [1]], rows=w != 0)[0])
         df = self._degf(w != 0) - 1
         t = beta[1] / se
         p = 2 * stats.t.sf(abs(t), df)
@@ -734,7 +806,7 @@ class Design:
         sw = w.sum()
         p = (w[:, None] * Y).sum(axis=0) / sw
         infl = w[:, None] * (Y - p) / sw
-        V = self._variance(infl, full=True)
+        V = self._variance(infl, full=True, rows=w != 0)
         N = int(rows.sum())
         nu = int(rows.sum()) - int(np.unique(self._s_codes[rows]).size)
         # design matrices of the main-effects and saturated models on the nr x nc grid

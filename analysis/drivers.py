@@ -285,7 +285,7 @@ def key_drivers(
     resid = yc - design_matrix @ coef
     infl = np.zeros((len(y), p + 1))
     infl[complete] = (design_matrix * (wc * resid)[:, None]) @ xtwx_inv
-    V = np.atleast_2d(design.linearized_variance(infl))
+    V = np.atleast_2d(design.linearized_variance(infl, rows=complete))
     se = np.sqrt(np.clip(np.diag(V), 0.0, None))
     strata_df = float(design.subset(complete).df) if hasattr(design, "subset") else n_complete - 1
     df_resid = strata_df + 1 - (p + 1)

@@ -653,7 +653,11 @@ def _domain_means(
         means = (W * y0[:, None]).sum(axis=0) / sw
         infl = np.where(sw > 0, W * (y0[:, None] - means) / sw, 0.0)
     se = (
-        np.sqrt(np.clip(np.diag(np.atleast_2d(design.linearized_variance(infl))), 0.0, None))
+        np.sqrt(
+            np.clip(
+                np.diag(np.atleast_2d(design.linearized_variance(infl, rows=inside))), 0.0, None
+            )
+        )
         if len(groups)
         else np.zeros(0)
     )

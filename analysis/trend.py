@@ -241,7 +241,7 @@ def _standardized(design: Any, values: Any, group: str, reference: Mapping[Any, 
         used |= rows
     if missing:
         return Estimate(math.nan, math.nan, math.nan), missing
-    se = math.sqrt(max(float(design.linearized_variance(z)), 0.0))
+    se = math.sqrt(max(float(design.linearized_variance(z, rows=used)), 0.0))
     df = float(design.subset(used).df) if hasattr(design, "subset") else float(used.sum() - 1)
     return Estimate(float(total), se, df), []
 

@@ -105,8 +105,8 @@ def test_missing_values_dropped_as_na_rm(name):
 )
 def test_domain_means(name, key, variable, by):
     d, r = designs()[name], expected()["designs"][name][key]
-    out = d.mean(variable, by=by)
-    assert list(out.columns) == [by, "estimate", "se"]
+    out = d.mean(variable, by=by).to_frame()
+    assert list(out.columns) == [by, "estimate", "se", "df"]
     assert list(out[by]) == r["level"]
     close(out["estimate"], r["estimate"])
     close(out["se"], r["se"])
