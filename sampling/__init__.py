@@ -5,7 +5,7 @@ Typical use::
 
     frame = sampling.read_frame("kader.xlsx")                     # FrameError lists every problem
     N_h = sampling.population_counts(frame.data, "profession")
-    sampling.sample_size(0.05, population=sum(N_h.values()), response_rate=0.4)
+    sampling.size_for_allocation(N_h, 0.05, minimum=30, response_rate=0.4)  # after its deff
     sampling.compare_designs(N_h, n=1500, response_rate=0.4)
     n_h = sampling.allocate(N_h, 1500, "proportional", minimum=30)
     sample = sampling.select(frame.data, "profession", n_h, seed=20250301)
@@ -16,9 +16,13 @@ from sampling import demo
 from sampling.allocation import (
     DESIGN_LABELS,
     METHODS,
+    SizedAllocation,
     allocate,
+    allocation_deff,
     compare_designs,
     designs_side_by_side,
+    expected_precision,
+    size_for_allocation,
     stratified_moe,
 )
 from sampling.frame import (
@@ -110,14 +114,17 @@ __all__ = [
     "Problem",
     "SampleSize",
     "SendResult",
+    "SizedAllocation",
     "SmtpConfig",
     "SubmissionsError",
     "aapor_code",
     "advance",
     "allocate",
+    "allocation_deff",
     "can_respond",
     "compare_designs",
     "designs_side_by_side",
+    "expected_precision",
     "format_deadline",
     "hash_token",
     "invitation_message",
@@ -141,6 +148,7 @@ __all__ = [
     "sample_size",
     "sample_size_by_stratum",
     "select",
+    "size_for_allocation",
     "send_messages",
     "stratified_moe",
     "stratum_labels",

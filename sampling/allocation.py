@@ -13,6 +13,18 @@ Bounds: ``min(minimum, N_h) <= n_h <= N_h``. The bounded continuous allocation i
 N_h are taken whole and their surplus goes to the others in proportion to their targets (the
 classical iterative take-all rule, solved exactly). The integers are then given by the largest
 remainder method, so that they add up to exactly n and stay within the bounds.
+
+Design effect of an allocation (Kish 1965, §11.7; Kish 1992, "Weighting for unequal P_i",
+J. Official Statistics 8, eq. 2): the planned weights w_h = N_h/n_h (the same with a common
+response rate r, which cancels) give
+
+    deff = n Σ_h n_h w_h² / (Σ_h n_h w_h)² = (Σ_h n_h)(Σ_h N_h²/n_h) / N²
+
+(over the strata with n_h > 0): 1 for a proportional allocation, more the further the weights
+spread. For a proportion with a common p and no finite population correction it is exactly
+the ratio of the stratified variance Σ_h W_h² p(1-p)/n_h to the simple random one p(1-p)/n.
+:func:`size_for_allocation` sizes the sample for a margin of error *after* it: the smallest n
+whose allocation's deff still gives ``sample_size(moe, deff=deff_assumed * deff(n))`` <= n.
 """
 
 from __future__ import annotations
@@ -20,11 +32,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sampling.size import OVERALL, z_value
+from sampling.size import OVERALL, SampleSize, margin_of_error, sample_size, z_value
 
 METHODS = ("proportional", "neyman", "equal", "power", "census")
 
@@ -170,6 +183,121 @@ def allocate(
         }
     x = _water_fill(n, target, lo, pop)
     return _largest_remainder(n, x, pop)
+
+
+def allocation_deff(population: Mapping[str, int], allocation: Mapping[str, float]) -> float:
+    """Kish's design effect of the weights N_h/n_h an allocation plans (module docstring).
+
+    Strata without sample units are left out (they have no weight); 1.0 for an empty sample.
+    """
+    pairs = [(float(population[h]), float(n)) for h, n in allocation.items() if n > 0]
+    n = sum(nh for _, nh in pairs)
+    N = sum(Nh for Nh, _ in pairs)
+    if n <= 0 or N <= 0:
+        return 1.0
+    return n * sum(Nh * Nh / nh for Nh, nh in pairs) / (N * N)
+
+
+@dataclass(frozen=True)
+class SizedAllocation:
+    """The result of :func:`size_for_allocation`.
+
+    ``size``: the invitations and completes for the margin of error after the design effect
+    ``deff = deff_assumed * deff_allocation``; ``without``: what the margin of error alone
+    would ask (deff_assumed only, the allocation's effect ignored); ``allocation`` of
+    ``size.invitations`` over the strata; ``expected_moe``: the margin of error expected from
+    the expected completes (invitations x response rate) with that deff.
+    """
+
+    size: SampleSize
+    without: SampleSize
+    allocation: dict[str, int]
+    deff_allocation: float
+    deff_assumed: float
+    expected_moe: float
+
+    @property
+    def deff(self) -> float:
+        return self.deff_assumed * self.deff_allocation
+
+
+def expected_precision(
+    population: Mapping[str, int],
+    allocation: Mapping[str, int],
+    response_rate: float = 1.0,
+    p: float = 0.5,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+) -> tuple[float, float]:
+    """(Kish deff of the allocation, expected margin of error for a proportion ``p``): the
+    margin of error of the expected completes sum_h n_h * response_rate with the design effect
+    ``deff * deff_allocation`` and the finite population correction of N = sum_h N_h."""
+    d = allocation_deff(population, allocation)
+    N = sum(int(v) for v in population.values())
+    completes = min(sum(allocation.values()) * response_rate, N)
+    moe = margin_of_error(completes, population=N, p=p, confidence=confidence, deff=deff * d)
+    return d, moe
+
+
+def size_for_allocation(
+    population: Mapping[str, int],
+    moe: float,
+    method: str = "proportional",
+    *,
+    confidence: float = 0.95,
+    p: float = 0.5,
+    deff: float = 1.0,
+    response_rate: float = 1.0,
+    sd: Mapping[str, float] | None = None,
+    minimum: int = 0,
+    power: float = 0.5,
+) -> SizedAllocation:
+    """Invitations for margin of error ``moe`` overall after the design effect of the
+    allocation (module docstring): the smallest n with
+    ``sample_size(moe, deff=deff * allocation_deff(allocate(n))).invitations <= n``.
+
+    ``deff`` is any design effect assumed beyond the allocation's (1 by default). When even
+    the whole frame falls short, the result is the whole frame with ``size.capped`` True.
+    """
+    pop = _check_population(population)
+    N = sum(pop.values())
+    if method == "census":
+        raise ValueError("a census takes every unit: there is no sample size to choose")
+
+    def sized(d: float) -> SampleSize:
+        return sample_size(
+            moe, confidence=confidence, p=p, population=N, deff=deff * d,
+            response_rate=response_rate,
+        )  # fmt: skip
+
+    def alloc(n: int) -> dict[str, int]:
+        return allocate(pop, n, method, sd=sd, minimum=minimum, power=power)
+
+    def enough(n: int) -> tuple[bool, SampleSize, dict[str, int], float]:
+        a = alloc(n)
+        d = allocation_deff(pop, a)
+        s = sized(d)
+        return s.invitations <= n, s, a, d
+
+    without = sized(1.0)
+    # enough() holds at N (sample_size never asks more than the population); bisect for the
+    # smallest n where it holds: the size asked falls as n grows, as the weights even out
+    lo = min(max(without.invitations, sum(min(int(minimum), v) for v in pop.values()), 1), N)
+    hi = N
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if enough(mid)[0]:
+            hi = mid
+        else:
+            lo = mid + 1
+    _, s, a, d = enough(hi)
+    if s.invitations != hi:  # fewer would do at this deff, but fewer give a larger deff
+        s = SampleSize(**{**s.__dict__, "invitations": hi})
+    _, e = expected_precision(pop, a, response_rate, p, confidence, deff)
+    return SizedAllocation(
+        size=s, without=without, allocation=a, deff_allocation=d, deff_assumed=deff,
+        expected_moe=e,
+    )  # fmt: skip
 
 
 def stratified_moe(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from ktm import dashboard as D
 from ktm import webapp
 from ktm.services import bounces as bounce_svc
 from ktm.services import sampling as svc
@@ -21,7 +22,6 @@ from ktm.webapp import t
 from sampling.allocation import DESIGN_LABELS, METHODS, designs_side_by_side
 from sampling.frame import FrameError
 from sampling.invitations import DISPOSITION_LABELS
-from sampling.size import sample_size
 from store import frames as store_frames
 from store import samples as store_samples
 from store.db import reading
@@ -245,6 +245,11 @@ with tab_design:
                 sd = None
         power = st.slider("a (power)", 0.0, 1.0, 0.5, key="power") if method == "power" else 0.5
 
+        minimum = int(
+            st.number_input(
+                t("Minimum per stratum", "Minimum per stratum"), 0, total, 0, key="minimum"
+            )
+        )
         moe = None
         if method == "census":
             n = total
@@ -277,7 +282,15 @@ with tab_design:
                     t("Verwachte respons", "Expected response rate"),
                     0.05, 1.0, 0.4, 0.05, key="rr",
                 )  # fmt: skip
-                size = sample_size(moe, confidence=confidence, population=total, response_rate=rr)
+                try:
+                    sized = svc.size_for_moe(
+                        engine, wave_id, strata, method, moe, confidence=confidence,
+                        response_rate=rr, minimum=minimum, sd=sd, power=power,
+                    )  # fmt: skip
+                except svc.SamplingError as exc:
+                    st.error(str(exc))
+                    st.stop()
+                size = sized.size
                 n = size.invitations
                 st.info(
                     t(
@@ -295,11 +308,20 @@ with tab_design:
                         else ""
                     )
                 )
-        minimum = int(
-            st.number_input(
-                t("Minimum per stratum", "Minimum per stratum"), 0, total, 0, key="minimum"
-            )
-        )
+                st.caption(
+                    t(
+                        f"Designeffect van de allocatie (Kish, uit de geplande gewichten "
+                        f"N_h/n_h): {D.fmt(sized.deff_allocation, 2)}. Zonder dat effect zouden "
+                        f"{sized.without.invitations} uitnodigingen volstaan; met "
+                        f"{size.invitations} is de verwachte foutenmarge "
+                        f"±{D.pct(sized.expected_moe, 1)} (doel ±{D.pct(moe, 1)}).",
+                        f"Design effect of the allocation (Kish, from the planned weights "
+                        f"N_h/n_h): {D.fmt(sized.deff_allocation, 2)}. Without it "
+                        f"{sized.without.invitations} invitations would do; with "
+                        f"{size.invitations} the expected margin of error is "
+                        f"±{D.pct(sized.expected_moe, 1)} (target ±{D.pct(moe, 1)}).",
+                    )
+                )
 
         st.subheader(t("Ontwerpen naast elkaar", "Designs side by side"))
         st.caption(
@@ -392,6 +414,30 @@ with tab_design:
                     f"n = {sample['n']}, seed {sample['seed']}.",
                 )
             )
+            params = sample.get("parameters") or {}
+            if params.get("deff_allocation") is not None:
+                st.caption(
+                    t(
+                        f"Designeffect van de allocatie (Kish): "
+                        f"{D.fmt(params['deff_allocation'], 2)}; verwachte foutenmarge na dat "
+                        f"effect (proportie 50%, {D.pct(params.get('confidence', 0.95), 0)}): "
+                        f"±{D.pct(params.get('expected_moe'), 1)}"
+                        + (
+                            f", doel ±{D.pct(params['target_moe'], 1)}."
+                            if params.get("target_moe")
+                            else "."
+                        ),
+                        f"Design effect of the allocation (Kish): "
+                        f"{D.fmt(params['deff_allocation'], 2)}; expected margin of error after "
+                        f"it (proportion 50%, {D.pct(params.get('confidence', 0.95), 0)}): "
+                        f"±{D.pct(params.get('expected_moe'), 1)}"
+                        + (
+                            f", target ±{D.pct(params['target_moe'], 1)}."
+                            if params.get("target_moe")
+                            else "."
+                        ),
+                    )
+                )
             st.dataframe(
                 pd.DataFrame(
                     [

@@ -222,6 +222,19 @@ def cmd_sample_draw(args) -> int:
         f"n = {result.n}, seed {result.seed} (sample {result.sample_id})"
     )
     print(result.table().to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    params = result.parameters
+    if params.get("deff_allocation") is not None:
+        print(
+            f"Designeffect van de allocatie (Kish) / design effect of the allocation: "
+            f"{params['deff_allocation']:.2f}; verwachte foutenmarge / expected margin of error: "
+            f"{100 * params['expected_moe']:.1f}%"
+            + (
+                f" (zonder designeffect / without it: {params['invitations_without_deff']} "
+                "uitnodigingen / invitations)"
+                if "invitations_without_deff" in params
+                else ""
+            )
+        )
     return 0
 
 

@@ -36,10 +36,16 @@ from sqlalchemy import Engine
 
 from ktm.config import public_base_url
 from sampling import invitations as inv
-from sampling.allocation import METHODS, allocate, compare_designs
+from sampling.allocation import (
+    METHODS,
+    SizedAllocation,
+    allocate,
+    compare_designs,
+    expected_precision,
+    size_for_allocation,
+)
 from sampling.frame import FrameError, read_frame
 from sampling.selection import select
-from sampling.size import sample_size
 from store import frames as store_frames
 from store import samples as store_samples
 from store.db import reading, transaction
@@ -54,12 +60,14 @@ __all__ = [
     "FrameError",
     "ImportResult",
     "SamplingError",
+    "SizedAllocation",
     "design_comparison",
     "draw_sample",
     "export_invitations",
     "import_frame",
     "invitations_overview",
     "population",
+    "size_for_moe",
 ]
 
 
@@ -165,11 +173,10 @@ def _n_for(
     method: str,
     n: int | None,
     moe: float | None,
-    confidence: float,
-    response_rate: float,
-    deff: float,
+    allocation_args: Mapping[str, Any],
 ) -> tuple[int, dict]:
-    """The number of invitations: given, the whole frame (census), or from a margin of error."""
+    """The number of invitations: given, the whole frame (census), or from a margin of error
+    after the design effect of the allocation (`sampling.size_for_allocation`)."""
     total = sum(pop.values())
     if method == "census":
         return total, {}
@@ -183,10 +190,41 @@ def _n_for(
         raise SamplingError(
             "Geef n (aantal uitnodigingen) of een foutenmarge / give n or a margin of error"
         )
-    size = sample_size(
-        moe, confidence=confidence, population=total, deff=deff, response_rate=response_rate
-    )
-    return size.invitations, {"target_moe": moe, "expected_completes": size.completes}
+    sized = _sized(pop, method, moe, allocation_args)
+    return sized.size.invitations, {
+        "target_moe": moe,
+        "expected_completes": sized.size.completes,
+        "invitations_without_deff": sized.without.invitations,
+    }
+
+
+def _sized(pop, method, moe, args) -> SizedAllocation:
+    try:
+        return size_for_allocation(pop, moe, method, **args)
+    except ValueError as exc:
+        raise SamplingError(str(exc)) from exc
+
+
+def size_for_moe(
+    engine: Engine,
+    wave_id: int,
+    strata: str | Sequence[str],
+    method: str,
+    moe: float,
+    *,
+    confidence: float = 0.95,
+    response_rate: float = 1.0,
+    deff: float = 1.0,
+    minimum: int = 0,
+    sd: Mapping[str, float] | None = None,
+    power: float = 0.5,
+) -> SizedAllocation:
+    """Invitations for margin of error `moe` on the wave's frame after the design effect of
+    the allocation (Kish, from the planned weights N_h/n_h): what the draw will use."""
+    pop = population(engine, wave_id, strata)
+    args = {"confidence": confidence, "deff": deff, "response_rate": response_rate,
+            "sd": sd, "minimum": minimum, "power": power}  # fmt: skip
+    return _sized(pop, method, moe, args)
 
 
 def design_comparison(
@@ -284,7 +322,9 @@ def draw_sample(
             pop = store_frames.population_counts(conn, snapshot["id"], strata)
         except StoreError as exc:
             raise SamplingError(str(exc)) from exc
-        total, extra = _n_for(pop, method, n, moe, confidence, response_rate, deff)
+        args = {"confidence": confidence, "deff": deff, "response_rate": response_rate,
+                "sd": sd, "minimum": minimum, "power": power}  # fmt: skip
+        total, extra = _n_for(pop, method, n, moe, args)
         try:
             allocation = allocate(
                 pop,
@@ -297,6 +337,9 @@ def draw_sample(
             selection = select(frame, strata, allocation, seed, sort_by=sort_by)
         except ValueError as exc:
             raise SamplingError(str(exc)) from exc
+        deff_allocation, expected_moe = expected_precision(
+            pop, allocation, response_rate, confidence=confidence, deff=deff
+        )
         parameters = {
             "minimum": minimum,
             "power": power if method == "power" else None,
@@ -304,7 +347,11 @@ def draw_sample(
             "sort_by": sort_by,
             "confidence": confidence,
             "response_rate": response_rate,
-            "deff": deff,
+            # the design effect the size is planned with: assumed x the allocation's (Kish)
+            "deff": deff * deff_allocation,
+            "deff_assumed": deff,
+            "deff_allocation": deff_allocation,
+            "expected_moe": expected_moe,  # for a proportion of 50%, after that design effect
             **extra,
         }
         parameters = {k: v for k, v in parameters.items() if v is not None}

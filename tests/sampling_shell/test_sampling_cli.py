@@ -8,7 +8,7 @@ import pytest
 from ktm.cli import main
 from store.db import get_engine, transaction
 from store.waves import create_wave
-from tests.sampling_shell.conftest import N_FRAME, counts
+from tests.sampling_shell.conftest import N_FRAME, PROFESSIONS, counts
 
 
 @pytest.fixture
@@ -35,6 +35,10 @@ def test_the_whole_flow_from_the_command_line(cli_db, frame_xlsx, tmp_path, caps
     )
     out = capsys.readouterr().out
     assert "n = 50, seed 7" in out and "ziekenhuisapotheker" in out
+    from sampling.allocation import allocate, allocation_deff
+
+    deff = allocation_deff(PROFESSIONS, allocate(PROFESSIONS, 50, minimum=5))
+    assert deff > 1 and f"design effect of the allocation: {deff:.2f};" in out
     out_file = tmp_path / "mm.xlsx"
     code = run(
         url,

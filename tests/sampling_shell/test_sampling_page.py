@@ -13,7 +13,7 @@ from store import schema
 from store.db import get_engine, transaction
 from store.waves import create_wave
 from tests.app.conftest import ROOT, TEAM_PASSWORD, login, new_app
-from tests.sampling_shell.conftest import N_FRAME, counts, frame_table
+from tests.sampling_shell.conftest import N_FRAME, PROFESSIONS, counts, frame_table
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +143,29 @@ def test_sending_from_the_page_with_progress(page, smtp, monkeypatch):
     with engine.connect() as conn:
         dispositions = conn.execute(sa.select(schema.invitations.c.disposition)).scalars().all()
     assert dispositions == ["invited"] * 15
+
+
+def test_the_size_from_a_margin_of_error_shows_the_allocations_design_effect(page):
+    from sampling.allocation import size_for_allocation
+
+    at, engine, wave_id = page
+    _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
+    at.number_input(key="minimum").set_value(8).run()
+    at.radio(key="size_mode").set_value("moe").run()
+    at.number_input(key="moe").set_value(0.1).run()
+    at.number_input(key="rr").set_value(0.5).run()
+    assert not at.exception, at.exception
+    sized = size_for_allocation(PROFESSIONS, 0.1, minimum=8, response_rate=0.5)
+    assert sized.size.invitations > sized.without.invitations
+    assert any(f"{sized.size.invitations} uitnodigingen" in i.value for i in at.info)
+    deff = f"{sized.deff_allocation:.2f}".replace(".", ",")
+    caption = next(c.value for c in at.caption if "Designeffect van de allocatie" in c.value)
+    assert f"N_h/n_h): {deff}." in caption
+    assert f"zouden {sized.without.invitations} uitnodigingen volstaan" in caption
+    at.button(key="draw").click().run()
+    assert not at.exception, at.exception
+    shown = [c.value for c in at.caption if "Designeffect van de allocatie (Kish):" in c.value]
+    assert shown and f"(Kish): {deff};" in shown[0] and "doel ±10,0%" in shown[0]
 
 
 def test_size_from_a_margin_of_error_and_post_contact_upload(page):

@@ -154,6 +154,39 @@ def test_n_from_a_margin_of_error_and_a_census(engine, wave_id, frame_xlsx):
     assert census.n == N_FRAME and census.allocation == dict(sorted(PROFESSIONS.items()))
 
 
+def test_the_size_from_a_margin_of_error_takes_the_allocations_design_effect(
+    engine, wave_id, frame_xlsx
+):
+    from sampling.allocation import allocation_deff, size_for_allocation
+    from sampling.size import margin_of_error
+
+    svc.import_frame(engine, wave_id, frame_xlsx)
+    kw = {"minimum": 8, "response_rate": 0.5}
+    sized = svc.size_for_moe(engine, wave_id, "profession", "proportional", 0.1, **kw)
+    assert sized == size_for_allocation(PROFESSIONS, 0.1, **kw)
+    assert sized.deff_allocation > 1 and sized.size.invitations > sized.without.invitations
+    result = svc.draw_sample(engine, wave_id, "profession", n=None, moe=0.1, seed=3, **kw)
+    assert result.n == sized.size.invitations and result.allocation == sized.allocation
+    p = result.parameters
+    assert p["deff_allocation"] == pytest.approx(allocation_deff(PROFESSIONS, result.allocation))
+    assert p["deff"] == pytest.approx(p["deff_allocation"]) and p["deff_assumed"] == 1.0
+    assert p["invitations_without_deff"] == sized.without.invitations
+    assert p["expected_completes"] == sized.size.completes
+    e = margin_of_error(0.5 * result.n, population=N_FRAME, deff=p["deff_allocation"])
+    assert p["expected_moe"] == pytest.approx(e) and e <= 0.1
+    with engine.connect() as conn:
+        stored = store_samples.current_sample(conn, wave_id)["parameters"]
+    assert stored["deff_allocation"] == pytest.approx(p["deff_allocation"])
+    # a size given as n stores its design effect and expected margin too
+    given = _draw(engine, wave_id, n=40, minimum=8)
+    assert given.parameters["deff_allocation"] == pytest.approx(
+        allocation_deff(PROFESSIONS, given.allocation)
+    )
+    assert given.parameters["expected_moe"] == pytest.approx(
+        margin_of_error(40, population=N_FRAME, deff=given.parameters["deff_allocation"])
+    )
+
+
 # --------------------------------------------------------------------------- export
 
 
