@@ -499,7 +499,42 @@ def _q4b(wave, f, c, actions, si):
         )
     nl.append(f"In totaal {counts.get('complete', 0)} volledige antwoorden.")
     en.append(f"In total {counts.get('complete', 0)} complete responses.")
-    return " ".join(nl), " ".join(en), "samples.n, responses (status, mode), AAPOR table"
+    size_nl, size_en = _sample_size_sentences(si)
+    nl += size_nl
+    en += size_en
+    return (
+        " ".join(nl),
+        " ".join(en),
+        "samples.n, samples.parameters, responses (status, mode), AAPOR table",
+    )
+
+
+def _sample_size_sentences(si) -> tuple[list[str], list[str]]:
+    """How the sample size was chosen: the target margin of error after the design effect of
+    the allocation (samples.parameters, stored by the draw)."""
+    params = (si or {}).get("parameters") or {}
+    target, deff = params.get("target_moe"), params.get("deff_allocation")
+    if _missing(target) or _missing(deff):
+        return [], []
+    conf = params.get("confidence", 0.95)
+    without = params.get("invitations_without_deff")
+    n = (si or {}).get("n")
+    nl = (
+        f"De steekproefgrootte werd bepaald voor een foutenmarge van ±{_pct(target, 1)} "
+        f"({_pct(conf, 0)} betrouwbaarheid, proportie 50%), na het designeffect van de "
+        f"allocatie (Kish {_num(deff, 2)})"
+    )
+    en = (
+        f"The sample size was set for a margin of error of ±{_pct(target, 1, 'en')} "
+        f"({_pct(conf, 0, 'en')} confidence, proportion 50%), after the design effect of the "
+        f"allocation (Kish {_num(deff, 2, 'en')})"
+    )
+    if without and n:
+        nl += f": {n} uitnodigingen, {without} zonder dat designeffect."
+        en += f": {n} invitations, {without} without that design effect."
+    else:
+        nl, en = nl + ".", en + "."
+    return [nl], [en]
 
 
 def _q4c(wave, f, c, actions, si):
@@ -513,6 +548,19 @@ def _q4c(wave, f, c, actions, si):
         en.append(
             f"The sample is drawn at random within strata ({strata}) from the full frame of the "
             "population, with a fixed seed (reproducible)."
+        )
+    params = (si or {}).get("parameters") or {}
+    if not _missing(params.get("deff_allocation")) and not _missing(params.get("expected_moe")):
+        conf = params.get("confidence", 0.95)
+        nl.append(
+            "Designeffect van de allocatie (Kish, uit de geplande gewichten N_h/n_h): "
+            f"{_num(params['deff_allocation'], 2)}; verwachte foutenmarge na dat effect "
+            f"±{_pct(params['expected_moe'], 1)} ({_pct(conf, 0)}, proportie 50%)."
+        )
+        en.append(
+            "Design effect of the allocation (Kish, from the planned weights N_h/n_h): "
+            f"{_num(params['deff_allocation'], 2, 'en')}; expected margin of error after it "
+            f"±{_pct(params['expected_moe'], 1, 'en')} ({_pct(conf, 0, 'en')}, proportion 50%)."
         )
     if f and f.get("weighted"):
         margins = ", ".join(f.get("margins") or []) or "-"
@@ -581,8 +629,8 @@ def _q4c(wave, f, c, actions, si):
     return (
         " ".join(nl),
         " ".join(en),
-        "samples.strata_var, weighting diagnostics, WaveAnalysis.r_indicator, "
-        "WaveAnalysis.representativeness",
+        "samples.strata_var, samples.parameters (deff_allocation, expected_moe), weighting "
+        "diagnostics, WaveAnalysis.r_indicator, WaveAnalysis.representativeness",
     )
 
 
