@@ -62,6 +62,21 @@ domain). For a per-row score vector computed elsewhere (e.g. a 0-100 dimension s
 All of them apply the calibration residuals, so scores are estimated with the right SE after
 raking. ``d.subset(mask)`` gives a domain design whose variances use the full design.
 
+Bootstrap replicate weights
+---------------------------
+``d.bootstrap_weights(replicates, seed)`` (n x B) for statistics without a linearisation (the
+LMG shares of the key-driver analysis): the rescaled bootstrap of Rao, Wu & Yue (1992) with
+m_h = n_h - 1 draws with replacement within each stratum, the finite population correction
+through lambda_h = sqrt(1 - n_h/N_h):
+
+    w*_i = w_i (1 - lambda_h + lambda_h n_h/(n_h - 1) m*_i),  m*_i = times row i was drawn
+
+(R's ``as.svrepdesign(type = "subbootstrap")`` is the case without fpc). For a total its
+bootstrap variance has expectation exactly the linearised V above. Rows outside the domain
+keep weight 0; a stratum of one row keeps its weights (no variance, as "certainty"); the
+weights are not calibrated again per replicate, so after raking the bootstrap ignores the
+variance the raking removes (it errs on the wide side).
+
 Raking, post-stratification and calibration that cannot meet their targets raise
 :class:`RakingError` (a ValueError) naming the variable and the level; weights are never
 returned silently off their margins.
@@ -359,6 +374,7 @@ class Design:
         self._s_levels = s_levels
         self._n_h = n_h
         self._scale_row = scale_h[s_codes]
+        self._fpc_h = np.where(f_h < _CERTAINTY_F, 0.0, f_h)  # 1 - n_h/N_h (1 without fpc)
         lonely = (n_h == 1) & (f_h >= _CERTAINTY_F)
         self._lonely_h = np.flatnonzero(lonely)
         self._lonely_psu = lonely_psu
@@ -535,6 +551,25 @@ class Design:
         if full:
             return Z.T @ Z
         return np.einsum("ij,ij->j", Z, Z)
+
+    def bootstrap_weights(self, replicates: int = 200, seed: int = 0) -> np.ndarray:
+        """Rescaled bootstrap replicate weights, n x ``replicates`` (module docstring), the
+        same for the same seed. Column b holds replicate b's weights (0 outside the domain)."""
+        if replicates < 1:
+            raise ValueError(f"replicates must be at least 1, got {replicates}")
+        rng = np.random.default_rng(seed)
+        n = len(self._w)
+        M = np.zeros((n, replicates))
+        lam_h = np.sqrt(np.clip(self._fpc_h, 0.0, 1.0))
+        for h in range(len(self._s_levels)):
+            rows = np.flatnonzero(self._s_codes == h)
+            nh = rows.size
+            if nh < 2:
+                M[rows] = 1.0
+                continue
+            counts = rng.multinomial(nh - 1, np.full(nh, 1 / nh), size=replicates).T
+            M[rows] = 1 - lam_h[h] + lam_h[h] * nh / (nh - 1) * counts
+        return self.weights[:, None] * M
 
     # ----------------------------------------------------------------- domains
 

@@ -30,6 +30,19 @@ is its Shapley value (Lindeman, Merenda & Gold, 1980; Grömping, 2007):
 over all 2^(p-1) subsets, so that sum_j I_j = R^2 of the full model exactly. With uncorrelated
 aspects I_j equals the squared standardized coefficient. ``importance_share`` = I_j / R^2.
 
+Uncertainty of the shares (bootstrap within strata)
+---------------------------------------------------
+LMG has no linearisation, so its shares get a bootstrap interval that follows the design:
+``replicates`` (200) sets of replicate weights from ``Design.bootstrap_weights`` (the rescaled
+bootstrap of Rao, Wu & Yue, 1992: n_h - 1 draws with replacement within each stratum, with the
+finite population correction), seeded (``seed``, 0), so the same data give the same interval.
+In each replicate the weighted correlations of the complete cases, the LMG shares and the
+aspects' performances are computed again; ``importance_share_ci_low/high`` are the percentile
+interval at ``level``. :func:`improvement_points` compares each ranked point with the next one
+of its group: ``next_order_share`` is the share of replicates in which its gap (below) is the
+larger, ``distinct_from_next`` whether the percentile interval of the difference of the two
+gaps excludes 0 (False: the two ranks cannot be told apart).
+
 Performance and quadrants (importance-performance analysis, Martilla & James, 1977)
 -----------------------------------------------------------------------------------
 Performance is the weighted mean 0-100 of the aspect over every respondent with a value (not
@@ -99,6 +112,8 @@ DRIVER_COLUMNS = [
     "beta",
     "importance",
     "importance_share",
+    "importance_share_ci_low",
+    "importance_share_ci_high",
     "performance",
     "performance_se",
     "performance_ci_low",
@@ -122,6 +137,31 @@ def weighted_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (C * w[:, None]).T @ C / w.sum()
 
 
+def _correlations(cov: np.ndarray) -> np.ndarray:
+    """Correlation matrices from covariance matrices (..., q, q); NaN where a variance is 0."""
+    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return cov / (sd[..., :, None] * sd[..., None, :])
+
+
+def _subset_r2_batch(R: np.ndarray) -> np.ndarray:
+    """R^2 of every subset for a stack of correlation matrices (B, p+1, p+1) -> (B, 2^p)."""
+    B, p = R.shape[0], R.shape[-1] - 1
+    ryx = R[:, 0, 1:]
+    Rxx = R[:, 1:, 1:]
+    out = np.zeros((B, 1 << p))
+    for mask in range(1, 1 << p):
+        idx = [j for j in range(p) if mask >> j & 1]
+        r = ryx[:, idx][:, :, None]
+        sub = Rxx[:, idx][:, :, idx]
+        try:
+            coef = np.linalg.solve(sub, r)
+        except np.linalg.LinAlgError:
+            coef = np.linalg.pinv(sub) @ r
+        out[:, mask] = (r * coef).sum(axis=(1, 2))
+    return out
+
+
 def subset_r2(cov: np.ndarray) -> np.ndarray:
     """R^2 of the regression of variable 0 on every subset of variables 1..p.
 
@@ -129,24 +169,24 @@ def subset_r2(cov: np.ndarray) -> np.ndarray:
     array of length 2^p indexed by the bit mask of the subset (bit j-1 = predictor j).
     """
     cov = np.asarray(cov, dtype=float)
-    sd = np.sqrt(np.diag(cov))
-    if (sd <= 0).any():
+    if (np.diag(cov) <= 0).any():
         raise ValueError("a variable has no variance among the complete cases")
-    R = cov / np.outer(sd, sd)
-    p = R.shape[0] - 1
-    ryx = R[0, 1:]
-    Rxx = R[1:, 1:]
-    out = np.zeros(1 << p)
-    for mask in range(1, 1 << p):
-        idx = [j for j in range(p) if mask >> j & 1]
-        r = ryx[idx]
-        sub = Rxx[np.ix_(idx, idx)]
-        try:
-            coef = np.linalg.solve(sub, r)
-        except np.linalg.LinAlgError:
-            coef = np.linalg.pinv(sub) @ r
-        out[mask] = float(r @ coef)
-    return out
+    return _subset_r2_batch(_correlations(cov)[None])[0]
+
+
+def _lmg_batch(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LMG of a stack of correlation matrices: importances (B, p) and R^2 (B,)."""
+    r2 = _subset_r2_batch(R)
+    p = R.shape[-1] - 1
+    masks = np.arange(1 << p)
+    size = np.array([bin(m).count("1") for m in masks])
+    fact = [math.factorial(k) for k in range(p + 1)]
+    weight = np.array([fact[s] * fact[p - s - 1] / fact[p] if s < p else 0.0 for s in size])
+    imp = np.empty((R.shape[0], p))
+    for j in range(p):
+        without = masks[(masks >> j & 1) == 0]
+        imp[:, j] = (weight[without] * (r2[:, without | (1 << j)] - r2[:, without])).sum(axis=1)
+    return imp, r2[:, -1]
 
 
 def lmg(cov: np.ndarray) -> tuple[np.ndarray, float]:
@@ -155,17 +195,52 @@ def lmg(cov: np.ndarray) -> tuple[np.ndarray, float]:
     ``cov``: covariance matrix with the outcome first. Returns (importance per predictor,
     R^2 of the full model); the importances add up to R^2. Exact over all 2^p subsets.
     """
-    r2 = subset_r2(cov)
-    p = int(round(math.log2(len(r2))))
-    masks = np.arange(1 << p)
-    size = np.array([bin(m).count("1") for m in masks])
-    fact = [math.factorial(k) for k in range(p + 1)]
-    weight = np.array([fact[s] * fact[p - s - 1] / fact[p] if s < p else 0.0 for s in size])
-    imp = np.empty(p)
-    for j in range(p):
-        without = masks[(masks >> j & 1) == 0]
-        imp[j] = float(np.sum(weight[without] * (r2[without | (1 << j)] - r2[without])))
-    return imp, float(r2[-1])
+    cov = np.asarray(cov, dtype=float)
+    if (np.diag(cov) <= 0).any():
+        raise ValueError("a variable has no variance among the complete cases")
+    imp, r2 = _lmg_batch(_correlations(cov)[None])
+    return imp[0], float(r2[0])
+
+
+def _weighted_cov_batch(Z: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """weighted_cov of the rows of Z (n x q) for every column of weights W (n x B) -> (B, q, q)."""
+    sw = W.sum(axis=0)
+    mean = (W.T @ Z) / sw[:, None]
+    C = Z[None, :, :] - mean[:, None, :]  # (B, n, q)
+    return np.einsum("bi,bij,bik->bjk", W.T, C, C) / sw[:, None, None]
+
+
+def bootstrap_lmg(
+    design: Any,
+    y: np.ndarray,
+    X: np.ndarray,
+    complete: np.ndarray,
+    replicates: int = 200,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """LMG shares I_j / R^2 and performances (weighted means of X's columns over the rows
+    with a value) in every bootstrap replicate of the design (``Design.bootstrap_weights``:
+    resampling within strata). Returns two (replicates x p) arrays; a replicate where a
+    variable has no variance among the complete cases gives NaN shares."""
+    Wb = np.asarray(design.bootstrap_weights(replicates, seed), dtype=float)
+    Z = np.column_stack([y[complete], X[complete]])
+    covs = np.empty((replicates, Z.shape[1], Z.shape[1]))
+    for start in range(0, replicates, 50):  # bounded memory: 50 replicates at a time
+        stop = min(start + 50, replicates)
+        covs[start:stop] = _weighted_cov_batch(Z, Wb[complete, start:stop])
+    ok = (np.diagonal(covs, axis1=1, axis2=2) > 1e-12).all(axis=1)
+    shares = np.full((replicates, X.shape[1]), np.nan)
+    if ok.any():
+        imp, r2 = _lmg_batch(_correlations(covs[ok]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares[ok] = imp / r2[:, None]
+    perf = np.full((replicates, X.shape[1]), np.nan)
+    for j in range(X.shape[1]):
+        has = ~np.isnan(X[:, j])
+        W = Wb[has]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            perf[:, j] = (W * X[has, j][:, None]).sum(axis=0) / W.sum(axis=0)
+    return shares, perf
 
 
 # -- the analysis --------------------------------------------------------------------------
@@ -195,6 +270,12 @@ class DriverAnalysis:
     weights: np.ndarray = field(repr=False)
     open_columns: tuple[str, ...] = ()
     level: float = 0.95
+    # bootstrap replicates (rows) of the LMG shares and performances of the included aspects
+    # (columns in the order of the table's included rows); None without a bootstrap
+    replicate_shares: np.ndarray | None = field(default=None, repr=False)
+    replicate_performance: np.ndarray | None = field(default=None, repr=False)
+    replicates: int = 0
+    seed: int = 0
 
 
 def _driver_dimensions(cols: list[Any]) -> list[str]:
@@ -208,10 +289,14 @@ def key_drivers(
     max_missing_share: float = 0.5,
     level: float = 0.95,
     dimension_labels: Mapping[str, Any] | None = None,
+    replicates: int = 200,
+    seed: int = 0,
 ) -> DriverAnalysis:
     """Key-driver analysis of overall satisfaction on the aspect scores (module docstring).
 
     ``drivers``: the dimensions to use (default: those of the items with role ``driver``).
+    ``replicates``: bootstrap replicates within strata for the intervals of the LMG shares
+    (0: none), drawn from ``seed`` (the same seed, the same intervals).
     """
     import statsmodels.api as sm  # lazily: statsmodels is slow to import
 
@@ -295,6 +380,15 @@ def key_drivers(
 
     cov = weighted_cov(np.column_stack([yc, Xc]), wc)
     imp, r2 = lmg(cov)
+    rep_shares = rep_perf = None
+    share_ci = np.full((2, p), np.nan)
+    if replicates and hasattr(design, "bootstrap_weights"):
+        has_w = w != 0
+        Xw = np.where(has_w[:, None], X, np.nan)  # performance over the design's rows only
+        rep_shares, rep_perf = bootstrap_lmg(design, y, Xw, complete, replicates, seed)
+        a = (1 - level) / 2
+        if np.isfinite(rep_shares).any():
+            share_ci = np.nanquantile(rep_shares, [a, 1 - a], axis=0)
     sd = np.sqrt(np.diag(cov))
     beta = coef[1:] * sd[1:] / sd[0]
 
@@ -324,6 +418,8 @@ def key_drivers(
                 beta=beta[j],
                 importance=imp[j],
                 importance_share=imp[j] / r2 if r2 > 0 else math.nan,
+                importance_share_ci_low=share_ci[0, j],
+                importance_share_ci_high=share_ci[1, j],
             )
         rows.append(row)
     table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
@@ -346,6 +442,10 @@ def key_drivers(
         weights=w,
         open_columns=open_cols,
         level=level,
+        replicate_shares=rep_shares,
+        replicate_performance=rep_perf,
+        replicates=int(replicates) if rep_shares is not None else 0,
+        seed=int(seed),
     )
 
 
@@ -469,6 +569,7 @@ def improvement_points(
     if only_priority:
         t = t[t["is_priority"]]
     t.insert(0, "rank", np.arange(1, len(t) + 1))
+    t["next_order_share"], t["distinct_from_next"] = _order_against_next(analysis, t)
     t["evidence"] = [
         note(
             "driver_evidence",
@@ -499,6 +600,36 @@ def improvement_points(
     counts = answers.groupby("dimension").size() if len(answers) else pd.Series(dtype=int)
     t["n_open_answers"] = [int(counts.get(d, 0)) for d in t["dimension"]]
     return ImprovementPoints(t.reset_index(drop=True), answers)
+
+
+def _order_against_next(analysis: DriverAnalysis, t: pd.DataFrame) -> tuple[list, list]:
+    """For each ranked point and the next one in the same group (priority or not): the share
+    of bootstrap replicates in which its gap (importance_share * (100 - performance)) is the
+    larger, and whether the two can be told apart: the (level) percentile interval of the
+    difference of the gaps excludes 0. None for the last point of a group and without a
+    bootstrap."""
+    shares, perf = analysis.replicate_shares, analysis.replicate_performance
+    n = len(t)
+    order: list[float | None] = [None] * n
+    distinct: list[bool | None] = [None] * n
+    if shares is None or perf is None or n < 2:
+        return order, distinct
+    included = list(analysis.table.loc[analysis.table["included"].astype(bool), "dimension"])
+    col = {d: included.index(d) for d in t["dimension"]}
+    gaps = shares * (100.0 - perf)
+    a = (1 - analysis.level) / 2
+    dims, prio = list(t["dimension"]), list(t["is_priority"])
+    for k in range(n - 1):
+        if prio[k] != prio[k + 1]:
+            continue
+        diff = gaps[:, col[dims[k]]] - gaps[:, col[dims[k + 1]]]
+        diff = diff[np.isfinite(diff)]
+        if diff.size == 0:
+            continue
+        lo, hi = np.quantile(diff, [a, 1 - a])
+        order[k] = float((diff > 0).mean())
+        distinct[k] = bool(lo > 0 or hi < 0)
+    return order, distinct
 
 
 def _disclosure_filter(
