@@ -310,7 +310,16 @@ def improvement_points(
     points = wording.with_languages(ip.points, "evidence")
     drivers = a.drivers.table.copy()
     small = points["n"] < k
-    for c in ("performance", "performance_ci_low", "performance_ci_high", "importance_share"):
+    for c in (
+        "performance",
+        "performance_ci_low",
+        "performance_ci_high",
+        "importance_share",
+        "importance_share_ci_low",
+        "importance_share_ci_high",
+        "next_order_share",
+        "distinct_from_next",
+    ):
         points[c] = points[c].astype(object).where(~small, None)
     drivers = drivers[drivers["n"] >= k]
     return {
@@ -321,6 +330,7 @@ def improvement_points(
         "n": a.drivers.n_complete,
         "excluded": wording.with_languages(a.drivers.excluded, "reason"),
         "k": k,
+        "replicates": a.drivers.replicates,
     }
 
 

@@ -74,6 +74,14 @@ st.dataframe(
             t("Aspect", "Aspect"): points[label],
             t("Kwadrant", "Quadrant"): points[quadrant],
             t("Belang", "Importance"): [D.pct(x, 0) for x in points["importance_share"]],
+            t("95%-BI belang", "95% CI importance"): [
+                "–" if lo is None or pd.isna(lo) else f"{D.pct(lo, 0)} – {D.pct(hi, 0)}"
+                for lo, hi in zip(
+                    points["importance_share_ci_low"],
+                    points["importance_share_ci_high"],
+                    strict=True,
+                )
+            ],
             t("Score", "Score"): [D.fmt(x) for x in points["performance"]],
             t("95%-BI", "95% CI"): [
                 "x" if lo is None else f"{D.fmt(lo)} – {D.fmt(hi)}"
@@ -96,6 +104,39 @@ st.caption(
         "(100 − score), what is at stake.",
     )
 )
+ties = [
+    (p.rank, getattr(p, label), getattr(nxt, label))
+    for p, nxt in zip(points.itertuples(), points.iloc[1:].itertuples(), strict=False)
+    if p.distinct_from_next is False
+]
+if ip.get("replicates"):
+    method = t(
+        f"bootstrap binnen de strata, {ip['replicates']} replicaties",
+        f"bootstrap within the strata, {ip['replicates']} replicates",
+    )
+    if ties:
+        pairs = "; ".join(
+            t(f"{r} en {r + 1} ({a}, {b})", f"{r} and {r + 1} ({a}, {b})") for r, a, b in ties
+        )
+        st.warning(
+            t(
+                f"Niet van elkaar te onderscheiden: de rangen {pairs}. Het 95%-interval van het "
+                f"verschil in belang × (100 − score) bevat 0 ({method}): behandel ze als even "
+                "belangrijk.",
+                f"Cannot be told apart: ranks {pairs}. The 95% interval of the difference in "
+                f"importance × (100 − score) contains 0 ({method}): treat them as equally "
+                "important.",
+            )
+        )
+    else:
+        st.caption(
+            t(
+                f"Elke rang verschilt van de volgende in zijn groep: het 95%-interval van het "
+                f"verschil in belang × (100 − score) bevat 0 niet ({method}).",
+                f"Every rank differs from the next one in its group: the 95% interval of the "
+                f"difference in importance × (100 − score) excludes 0 ({method}).",
+            )
+        )
 
 st.subheader(t("Open antwoorden per verbeterpunt", "Open answers per improvement point"))
 answers = ip["open_answers"]

@@ -42,3 +42,27 @@ def test_open_answers_of_small_cells_are_withheld(team_app_rw, dash_env):
     after = int(_ranked(at)["Open antwoorden"].astype(int).sum())
     assert 0 < after < before
     assert "minstens 40 respondenten" in texts(at)
+
+
+def test_importance_intervals_and_ranks_that_cannot_be_told_apart(team_app):
+    import re
+
+    at = open_page(team_app, "views/improvements.py")
+    ranked = _ranked(at)
+    aspects = list(ranked["Aspect"])
+
+    def pct(text):
+        return float(text.rstrip("%").replace(",", "."))
+
+    for share, ci in zip(ranked["Belang"], ranked["95%-BI belang"], strict=True):
+        lo, hi = (pct(x) for x in ci.split(" – "))
+        assert lo <= pct(share) <= hi and lo < hi
+    said = [w.value for w in at.warning if w.value.startswith("Niet van elkaar te onderscheiden")]
+    told = [c.value for c in at.caption if c.value.startswith("Elke rang verschilt")]
+    assert len(said) + len(told) == 1  # the page says one or the other, never nothing
+    pairs = re.findall(r"(\d+) en (\d+) \(([^,]+), ([^)]+)\)", said[0]) if said else []
+    for r, r_next, a, b in pairs:  # every pair named is two neighbours of the table
+        assert int(r_next) == int(r) + 1
+        assert (aspects[int(r) - 1], aspects[int(r)]) == (a, b)
+    # 185 complete answers cannot order eight aspects whose shares are 9-19%: ties are named
+    assert pairs and "200 replicaties" in said[0]
