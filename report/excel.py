@@ -886,6 +886,9 @@ POINT_HEADERS = {
     "quadrant_nl": "Kwadrant",
     "quadrant_en": "Quadrant",
     "importance_share": "Belang (aandeel R²) / Importance (share of R²)",
+    "importance_share_ci_low": "Belang 95%-BI onder / Importance CI low",
+    "importance_share_ci_high": "Belang 95%-BI boven / Importance CI high",
+    "next_order_share": "Aandeel replicaties boven de volgende / Share of replicates above the next",
     "performance": "Score (0-100)",
     "performance_ci_low": "95%-BI onder / CI low",
     "performance_ci_high": "95%-BI boven / CI high",
@@ -899,6 +902,9 @@ POINT_HEADERS = {
 }
 POINT_FORMATS = {
     "importance_share": FMT_SHARE,
+    "importance_share_ci_low": FMT_SHARE,
+    "importance_share_ci_high": FMT_SHARE,
+    "next_order_share": FMT_SHARE,
     "performance": FMT_SCORE,
     "performance_ci_low": FMT_SCORE,
     "performance_ci_high": FMT_SCORE,

@@ -169,6 +169,13 @@ def test_improvement_points_sheet(wb, book):
     pts = book.result.improvement_points.points
     assert [r["Dimensie / Dimension"] for r in rows] == list(pts["dimension"])
     assert [r["Score (0-100)"] for r in rows] == list(pts["performance"])
+    # the bootstrap interval of each importance share, exact as the analysis computed it
+    assert [r["Belang 95%-BI onder / Importance CI low"] for r in rows] == list(
+        pts["importance_share_ci_low"]
+    )
+    assert [r["Belang 95%-BI boven / Importance CI high"] for r in rows] == list(
+        pts["importance_share_ci_high"]
+    )
 
 
 def test_leesmij_explains_the_marker_and_the_wave(wb, book):
