@@ -203,11 +203,16 @@ def lmg(cov: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _weighted_cov_batch(Z: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """weighted_cov of the rows of Z (n x q) for every column of weights W (n x B) -> (B, q, q)."""
+    """weighted_cov of the rows of Z (n x q) for every column of weights W (n x B) -> (B, q, q).
+
+    Raw moments by one matrix product (W' times the n x q^2 cross products), on Z centred at
+    its plain mean first so the subtraction loses nothing that matters."""
+    n, q = Z.shape
+    Zc = Z - Z.mean(axis=0)
     sw = W.sum(axis=0)
-    mean = (W.T @ Z) / sw[:, None]
-    C = Z[None, :, :] - mean[:, None, :]  # (B, n, q)
-    return np.einsum("bi,bij,bik->bjk", W.T, C, C) / sw[:, None, None]
+    mean = (W.T @ Zc) / sw[:, None]
+    second = (W.T @ (Zc[:, :, None] * Zc[:, None, :]).reshape(n, q * q)).reshape(-1, q, q)
+    return second / sw[:, None, None] - mean[:, :, None] * mean[:, None, :]
 
 
 def bootstrap_lmg(
@@ -224,10 +229,7 @@ def bootstrap_lmg(
     variable has no variance among the complete cases gives NaN shares."""
     Wb = np.asarray(design.bootstrap_weights(replicates, seed), dtype=float)
     Z = np.column_stack([y[complete], X[complete]])
-    covs = np.empty((replicates, Z.shape[1], Z.shape[1]))
-    for start in range(0, replicates, 50):  # bounded memory: 50 replicates at a time
-        stop = min(start + 50, replicates)
-        covs[start:stop] = _weighted_cov_batch(Z, Wb[complete, start:stop])
+    covs = _weighted_cov_batch(Z, Wb[complete])
     ok = (np.diagonal(covs, axis1=1, axis2=2) > 1e-12).all(axis=1)
     shares = np.full((replicates, X.shape[1]), np.nan)
     if ok.any():
