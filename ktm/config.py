@@ -1,28 +1,77 @@
-"""Where the tool keeps its data, and how it is configured (environment variables)."""
+"""The tool's configuration: one settings object, read from the environment (KTM_*).
+
+    from ktm.config import settings
+    s = settings()          # a frozen Settings, read afresh from os.environ on every call
+    s.database_url, s.public_url, s.organisation.team, ...
+
+Every setting the tool reads is a field here (the README's configuration table lists them);
+other modules take the values they need as arguments, and the layers below ktm (store,
+sampling, report) never read the environment for the tool's settings.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from report.organisation import Organisation
+
 DEFAULT_DATA_DIR = "var"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    public_url: str
+    organisation: Organisation = field(default_factory=Organisation)
+
+
+def _organisation(env: Mapping[str, str]) -> Organisation:
+    default = Organisation()
+
+    def get(name: str, fallback: str) -> str:
+        value = (env.get(f"KTM_ORG_{name}") or "").strip()
+        return value or fallback
+
+    return Organisation(
+        department=get("DEPARTMENT", default.department),
+        department_en=get("DEPARTMENT_EN", default.department_en),
+        team=get("TEAM", default.team),
+        contact=get("CONTACT", default.contact),
+    )
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `environ` (default: os.environ)."""
+    env = os.environ if environ is None else environ
+    data = Path(env.get("KTM_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+    return Settings(
+        data_dir=data,
+        database_url=env.get("KTM_DATABASE_URL") or f"sqlite:///{data / 'ktm.sqlite3'}",
+        public_url=(env.get("KTM_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+        organisation=_organisation(env),
+    )
 
 
 def data_dir() -> Path:
     """The local, git-ignored folder for the default SQLite file and backups."""
-    return Path(os.environ.get("KTM_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+    return settings().data_dir
 
 
 def database_url(override: str | None = None) -> str:
     """The database URL: an explicit override, else $KTM_DATABASE_URL, else ./var/ktm.sqlite3."""
-    if override:
-        return override
-    env = os.environ.get("KTM_DATABASE_URL")
-    if env:
-        return env
-    return f"sqlite:///{data_dir() / 'ktm.sqlite3'}"
+    return override or settings().database_url
 
 
 def public_base_url() -> str:
     """The address respondents use to reach the app; personal links are built on it."""
-    return os.environ.get("KTM_PUBLIC_URL", "http://localhost:8501").rstrip("/")
+    return settings().public_url
+
+
+def organisation() -> Organisation:
+    """The organisation that runs the measurement ($KTM_ORG_*)."""
+    return settings().organisation

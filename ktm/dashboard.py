@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from analysis.disclosure import SUPPRESSED, suppression_note
 from ktm import webapp
-from ktm.config import database_url
+from ktm.config import database_url, organisation
 from ktm.webapp import t
 from store import schema
 from store.db import reading
@@ -543,7 +543,12 @@ def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
     trend = trend_table(url, wave_id, fp)
     comparison = acc.comparison_of(trend[0], trend[1]) if trend is not None else None
     return acc.answer_rows(
-        data.wave, a if a.analysed is not None else None, comparison, (), data.sample_info
+        data.wave,
+        a if a.analysed is not None else None,
+        comparison,
+        (),
+        data.sample_info,
+        organisation(),
     )
 
 

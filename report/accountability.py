@@ -37,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from report import wording
+from report.organisation import Organisation
 from vocabulary import MONTHS_EN
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
@@ -375,7 +376,7 @@ def comparison_of(
 # --- the answers ----------------------------------------------------------------------------
 
 
-def _q1(wave, f, c, actions, si):
+def _q1(wave, f, c, actions, si, org):
     period = {
         lang: _period(wave.get("fieldwork_start"), wave.get("fieldwork_end"), lang)
         for lang in ("nl", "en")
@@ -390,11 +391,11 @@ def _q1(wave, f, c, actions, si):
     return nl, en, "waves.name, waves.status, waves.fieldwork_start, waves.fieldwork_end"
 
 
-def _q2(wave, f, c, actions, si):
+def _q2(wave, f, c, actions, si, org):
     return (*_text(wave.get("frequency")), "waves.frequency")
 
 
-def _q3(wave, f, c, actions, si):
+def _q3(wave, f, c, actions, si, org):
     other = wave.get("other_methods") or {}
     methods = other.get("methods") or []
     complaints = other.get("complaints") or {}
@@ -425,7 +426,7 @@ def _q3(wave, f, c, actions, si):
     )
 
 
-def _q4(wave, f, c, actions, si):
+def _q4(wave, f, c, actions, si, org):
     design = {
         "stratified": ("een gestratificeerde aselecte steekproef", "a stratified random sample"),
         "census": ("een volledige telling van de populatie", "a census of the population"),
@@ -447,11 +448,11 @@ def _q4(wave, f, c, actions, si):
     return nl, en, "waves.design_type, waves.population"
 
 
-def _q4a(wave, f, c, actions, si):
+def _q4a(wave, f, c, actions, si, org):
     return (*_text(wave.get("objectives")), "waves.objectives")
 
 
-def _q4b(wave, f, c, actions, si):
+def _q4b(wave, f, c, actions, si, org):
     if not f:
         return "Nog geen antwoorden.", "No responses yet.", "responses"
     counts = f.get("counts", {})
@@ -537,7 +538,7 @@ def _sample_size_sentences(si) -> tuple[list[str], list[str]]:
     return [nl], [en]
 
 
-def _q4c(wave, f, c, actions, si):
+def _q4c(wave, f, c, actions, si, org):
     nl, en = [], []
     strata = (si or {}).get("strata_var")
     if strata:
@@ -634,7 +635,7 @@ def _q4c(wave, f, c, actions, si):
     )
 
 
-def _q4d(wave, f, c, actions, si):
+def _q4d(wave, f, c, actions, si, org):
     minimum = wave.get("min_response_rate")
     if _missing(minimum):
         return (
@@ -671,7 +672,7 @@ def _q4d(wave, f, c, actions, si):
     )
 
 
-def _q4e(wave, f, c, actions, si):
+def _q4e(wave, f, c, actions, si, org):
     kind = wave.get("design_type")
     method = (si or {}).get("method")
     if kind == "stratified":
@@ -701,7 +702,7 @@ def _q4e(wave, f, c, actions, si):
     return nl, en, "waves.design_type, samples.method, samples.seed"
 
 
-def _q4f(wave, f, c, actions, si):
+def _q4f(wave, f, c, actions, si, org):
     if wave.get("post_contact"):
         n = (f or {}).get("counts", {})
         n_pc = (n.get("complete_open") or 0) + (n.get("complete_post_contact") or 0)
@@ -721,11 +722,11 @@ def _q4f(wave, f, c, actions, si):
     )
 
 
-def _q4g(wave, f, c, actions, si):
+def _q4g(wave, f, c, actions, si, org):
     return (*_text(wave.get("aspects_rationale")), "waves.aspects_rationale")
 
 
-def _q4h(wave, f, c, actions, si):
+def _q4h(wave, f, c, actions, si, org):
     return (
         "Ja. Elk item wordt lineair omgezet naar een score van 0 tot 100 ('niet van toepassing' "
         "telt niet mee); daarnaast het aandeel (zeer) tevredenen (top-2-box), de Customer Effort "
@@ -743,7 +744,7 @@ def _q4h(wave, f, c, actions, si):
     )
 
 
-def _q5(wave, f, c, actions, si):
+def _q5(wave, f, c, actions, si, org):
     nl, en = _text(wave.get("mode"))
     counts = (f or {}).get("counts", {})
     by_mode = {k[len("complete_") :]: v for k, v in counts.items() if k.startswith("complete_")}
@@ -768,11 +769,11 @@ def _q5(wave, f, c, actions, si):
     return nl, en, "waves.mode, responses.mode"
 
 
-def _q6(wave, f, c, actions, si):
+def _q6(wave, f, c, actions, si, org):
     how = {
         "in_house": (
-            "Volledig door de eigen diensten (team Zorgberoepen), zonder adviesbureau.",
-            "Entirely in-house (team Zorgberoepen), without a consultancy.",
+            f"Volledig door de eigen diensten (team {org.team}), zonder adviesbureau.",
+            f"Entirely in-house (team {org.team}), without a consultancy.",
         ),
         "outsourced": (
             "Uitbesteed aan een gespecialiseerd bureau.",
@@ -786,7 +787,7 @@ def _q6(wave, f, c, actions, si):
     return (*how, "waves.execution")
 
 
-def _q6a(wave, f, c, actions, si):
+def _q6a(wave, f, c, actions, si, org):
     cost = wave.get("cost_eur")
     if _missing(cost):
         nl, en = "De kostprijs is niet vastgelegd.", "The cost is not recorded."
@@ -799,7 +800,7 @@ def _q6a(wave, f, c, actions, si):
     return nl, en, "waves.cost_eur"
 
 
-def _q6b(wave, f, c, actions, si):
+def _q6b(wave, f, c, actions, si, org):
     return (*_text(wave.get("execution_rationale")), "waves.execution_rationale")
 
 
@@ -807,7 +808,7 @@ def _scores(f) -> dict:
     return (f or {}).get("scores") or {}
 
 
-def _q7a(wave, f, c, actions, si):
+def _q7a(wave, f, c, actions, si, org):
     s = _scores(f)
     head = s.get("overall_0_100")
     if not head:
@@ -837,7 +838,7 @@ def _points(f, only_priority: bool = True, limit: int = 3) -> list[dict]:
     return (prio if (only_priority and prio) else pts)[:limit]
 
 
-def _q7b(wave, f, c, actions, si):
+def _q7b(wave, f, c, actions, si, org):
     pts = _points(f)
     if not pts:
         return (
@@ -852,8 +853,8 @@ def _q7b(wave, f, c, actions, si):
     return nl, en, "WaveAnalysis.improvement_points (analysis.drivers)"
 
 
-def _q7(wave, f, c, actions, si):
-    a_nl, a_en, _ = _q7a(wave, f, c, actions, si)
+def _q7(wave, f, c, actions, si, org):
+    a_nl, a_en, _ = _q7a(wave, f, c, actions, si, org)
     pts = _points(f)
     if pts:
         a_nl += " Voornaamste verbeterpunten: " + ", ".join(p["label_nl"] for p in pts) + "."
@@ -861,7 +862,7 @@ def _q7(wave, f, c, actions, si):
     return a_nl, a_en, "see 7a, 7b, 7c"
 
 
-def _q7c(wave, f, c, actions, si):
+def _q7c(wave, f, c, actions, si, org):
     s = _scores(f)
     found = [s[k] for k in DIGITAL_KINDS if k in s and not _missing(s[k].get("estimate"))]
     if not found:
@@ -883,7 +884,7 @@ def _q7c(wave, f, c, actions, si):
     return nl + ".", en + ".", "WaveAnalysis.scores (" + ", ".join(r["kind"] for r in found) + ")"
 
 
-def _q8a(wave, f, c, actions, si):
+def _q8a(wave, f, c, actions, si, org):
     if not c:
         return (
             "Er is geen voorlaatste (afgesloten) meting om mee te vergelijken.",
@@ -926,7 +927,7 @@ def _not_compared(c) -> tuple[str, str] | None:
     )
 
 
-def _q8b(wave, f, c, actions, si):
+def _q8b(wave, f, c, actions, si, org):
     if (changed := _not_compared(c)) is not None:
         return (*changed, "analysis.trend.comparability (wording and scale per version)")
     if not c or _missing(c.get("difference")):
@@ -966,10 +967,10 @@ def _q8b(wave, f, c, actions, si):
     return nl, en, "analysis.trend.compare_waves (overall_0_100, crude and standardized)"
 
 
-def _q8(wave, f, c, actions, si):
+def _q8(wave, f, c, actions, si, org):
     if not c:
-        return (*_q8a(wave, f, c, actions, si)[:2], "waves (previous closed wave)")
-    a = _q8b(wave, f, c, actions, si)
+        return (*_q8a(wave, f, c, actions, si, org)[:2], "waves (previous closed wave)")
+    a = _q8b(wave, f, c, actions, si, org)
     head = _scores(f).get("overall_0_100") or {"estimate": c.get("last_estimate")}
     if _not_compared(c) is not None:
         return (
@@ -997,7 +998,7 @@ def _action_counts(actions) -> dict[str, int]:
     return out
 
 
-def _q9(wave, f, c, actions, si):
+def _q9(wave, f, c, actions, si, org):
     if not actions:
         return (
             "Er zijn (nog) geen verbeteracties geregistreerd voor deze meting.",
@@ -1030,9 +1031,9 @@ def _action_line(a: Mapping, lang: str) -> str:
     return f"- {a.get('improvement_point')}: {text} ({'; '.join(bits)})"
 
 
-def _q9a(wave, f, c, actions, si):
+def _q9a(wave, f, c, actions, si, org):
     if not actions:
-        nl, en, src = _q9(wave, f, c, actions, si)
+        nl, en, src = _q9(wave, f, c, actions, si, org)
         pts = _points(f)
         if pts:
             nl += " Te behandelen verbeterpunten: " + ", ".join(p["label_nl"] for p in pts) + "."
@@ -1043,7 +1044,7 @@ def _q9a(wave, f, c, actions, si):
     return nl, en, "improvement_actions (point, description/public text, owner, status, due date)"
 
 
-def _q9b(wave, f, c, actions, si):
+def _q9b(wave, f, c, actions, si, org):
     return (
         "Het meetinstrument registreert geen instructies van de minister; de acties (9a) zijn "
         "die van de administratie.",
@@ -1053,7 +1054,7 @@ def _q9b(wave, f, c, actions, si):
     )
 
 
-def _q9c(wave, f, c, actions, si):
+def _q9c(wave, f, c, actions, si, org):
     n = _action_counts(actions)
     return (
         "Elke actie staat in het actieregister met verantwoordelijke, status en streefdatum, en "
@@ -1066,7 +1067,7 @@ def _q9c(wave, f, c, actions, si):
     )
 
 
-def _q10(wave, f, c, actions, si):
+def _q10(wave, f, c, actions, si, org):
     nl, en = (_sentence(t) for t in _text(wave.get("communication")))
     public = sum(1 for a in actions if a.get("public_text_nl") or a.get("public_text_en"))
     if public:
@@ -1075,7 +1076,7 @@ def _q10(wave, f, c, actions, si):
     return nl, en, "waves.communication, improvement_actions.public_text_nl/en"
 
 
-def _q11(wave, f, c, actions, si):
+def _q11(wave, f, c, actions, si, org):
     return (*_text(wave.get("next_wave_planned")), "waves.next_wave_planned")
 
 
@@ -1118,15 +1119,17 @@ def answer_rows(
     comparison: Mapping[str, Any] | None = None,
     actions: Sequence[Mapping[str, Any]] = (),
     sample_info: Mapping[str, Any] | None = None,
+    organisation: Organisation | None = None,
 ) -> list[dict[str, str]]:
     """The answers to questions 1-11 (with their sub-questions), one dict per row in the order
     of the parliamentary question; see the module docstring for the inputs. ``figures`` may be
     a WaveAnalysis (converted with :func:`figures_of`)."""
     f = figures_of(figures)
+    org = organisation or Organisation()
     actions = [dict(a) for a in (actions or [])]
     rows = []
     for number, q_nl, q_en in QUESTIONS:
-        nl, en, source = _ANSWERS[number](wave, f, comparison, actions, sample_info)
+        nl, en, source = _ANSWERS[number](wave, f, comparison, actions, sample_info, org)
         rows.append(
             {
                 "number": number,

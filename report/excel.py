@@ -64,6 +64,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from analysis.disclosure import SUPPRESSED, filter_open_answers, suppression_note
 from report import accountability, wording
 from report.comparability import not_compared
+from report.organisation import Organisation
 from vocabulary import neutralise
 
 SHEETS = (
@@ -182,7 +183,7 @@ class WorkbookInput:
     ``trend``: the previous closed wave's facts and the table of
     :func:`analysis.trend.compare_waves` (None without a previous wave); ``actions``: the
     improvement actions (dicts); ``version``: the software version; ``exported_at``: the
-    moment of export (default: now)."""
+    moment of export (default: now); ``organisation``: who runs the measurement."""
 
     wave: Mapping[str, Any]
     result: Any
@@ -195,6 +196,7 @@ class WorkbookInput:
     version: str = ""
     exported_at: dt.datetime | None = None
     extra_notes: Sequence[Mapping[str, str]] = field(default_factory=list)
+    organisation: Organisation = field(default_factory=Organisation)
 
     @property
     def k(self) -> int:
@@ -704,8 +706,9 @@ def _date_text(d: Any) -> str:
 
 def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
     w, q = book.wave, book.questionnaire
-    sh.text("Klanttevredenheidsmeting e-loket Zorgberoepen", title=True)
-    sh.text("Customer satisfaction measurement e-loket Zorgberoepen")
+    team = book.organisation.team
+    sh.text(f"Klanttevredenheidsmeting e-loket {team}", title=True)
+    sh.text(f"Customer satisfaction measurement e-loket {team}")
     sh.skip()
     facts = [
         ("Meting / Wave", f"{w.get('name')} (id {w.get('id')})"),
@@ -786,7 +789,7 @@ VERANTWOORDING_HEADERS = {
 def _verantwoording(sh: _Sheet, book: WorkbookInput) -> list[dict]:
     comparison = accountability.comparison_of(book.previous_wave, book.trend)
     rows = accountability.answer_rows(
-        book.wave, book.result, comparison, book.actions, book.sample_info
+        book.wave, book.result, comparison, book.actions, book.sample_info, book.organisation
     )
     sh.text("Schriftelijke vraag nr. 192 van 15 januari 2024: klanttevredenheid", title=True)
     sh.text("Written question no. 192 of 15 January 2024: customer satisfaction")

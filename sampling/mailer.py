@@ -52,7 +52,7 @@ class SmtpConfig:
     security: str = "starttls"
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    sender_name: str | None = "Departement Zorg – Zorgberoepen"
+    sender_name: str | None = None  # e.g. report.organisation.Organisation.sender_name
     reply_to: str | None = None
     timeout: float = 30.0
     cafile: str | None = None  # extra CA certificate (e.g. an internal relay)
@@ -66,10 +66,14 @@ class SmtpConfig:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, prefix: str = "KTM_SMTP_"
+        cls,
+        environ: Mapping[str, str] | None = None,
+        prefix: str = "KTM_SMTP_",
+        sender_name: str | None = None,
     ) -> SmtpConfig:
         """Read ``KTM_SMTP_HOST, _PORT, _SECURITY, _USERNAME, _PASSWORD, _SENDER, _SENDER_NAME,
-        _REPLY_TO, _CAFILE, _VERIFY, _TIMEOUT, _DELAY``."""
+        _REPLY_TO, _CAFILE, _VERIFY, _TIMEOUT, _DELAY``; `sender_name` when _SENDER_NAME is
+        not set."""
         env = os.environ if environ is None else environ
 
         def get(name: str, default: str | None = None) -> str | None:
@@ -95,7 +99,7 @@ class SmtpConfig:
             security=(get("SECURITY", "starttls") or "starttls").lower(),
             username=get("USERNAME"),
             password=get("PASSWORD"),
-            sender_name=get("SENDER_NAME", cls.sender_name),
+            sender_name=get("SENDER_NAME", sender_name),
             reply_to=get("REPLY_TO"),
             timeout=timeout,
             cafile=get("CAFILE"),
@@ -151,13 +155,13 @@ class SendResult:
 
 _TEXT = {
     "nl": {
-        "subject": "Uw mening over het e-loket van het Departement Zorg",
-        "subject_reminder": "Herinnering: uw mening over het e-loket van het Departement Zorg",
+        "subject": "Uw mening over het e-loket van het {department}",
+        "subject_reminder": "Herinnering: uw mening over het e-loket van het {department}",
         "greeting": "Beste {name},",
         "greeting_anonymous": "Beste,",
         "reminder": "Enkele dagen geleden vroegen we uw mening over het e-loket. Als u al "
         "antwoordde: hartelijk dank, dan mag u dit bericht negeren.",
-        "body": "Het Departement Zorg wil het e-loket voor artsen, tandartsen en "
+        "body": "Het {department} wil het e-loket voor artsen, tandartsen en "
         "ziekenhuisapothekers in opleiding verbeteren. U werd geselecteerd voor een korte "
         "bevraging (ongeveer 5 minuten). Uw antwoorden worden vertrouwelijk verwerkt en "
         "alleen in groep gerapporteerd.",
@@ -165,17 +169,17 @@ _TEXT = {
         "deadline": "U kunt antwoorden tot en met {deadline}.",
         "optout": "Wilt u niet deelnemen en geen herinneringen meer krijgen? Meld u af via:",
         "results": "De resultaten en wat we ermee doen, leest u op:",
-        "closing": "Met vriendelijke groeten,\nTeam Zorgberoepen, Departement Zorg",
+        "closing": "Met vriendelijke groeten,\nTeam {team}, {department}",
         "separator": "(English below)",
     },
     "en": {
-        "subject": "Your opinion on the e-loket of the Flemish Department of Care",
-        "subject_reminder": "Reminder: your opinion on the e-loket of the Department of Care",
+        "subject": "Your opinion on the e-loket of the {department_en}",
+        "subject_reminder": "Reminder: your opinion on the e-loket of the {department_en}",
         "greeting": "Dear {name},",
         "greeting_anonymous": "Dear colleague,",
         "reminder": "A few days ago we asked for your opinion on the e-loket. If you have "
         "already answered: thank you, and please ignore this message.",
-        "body": "The Flemish Department of Care (Departement Zorg) wants to improve the e-loket "
+        "body": "The {department_en} ({department}) wants to improve the e-loket "
         "for doctors, dentists and hospital pharmacists in training. You were selected for a "
         "short survey (about 5 minutes). Your answers are treated confidentially and reported "
         "only for groups.",
@@ -183,10 +187,14 @@ _TEXT = {
         "deadline": "You can answer until {deadline} (inclusive).",
         "optout": "Do not want to take part or receive reminders? Opt out here:",
         "results": "The results, and what we do with them, are published at:",
-        "closing": "Kind regards,\nTeam Zorgberoepen, Departement Zorg",
+        "closing": "Kind regards,\nTeam {team}, {department}",
         "separator": "(Nederlandse tekst hierboven)",
     },
 }
+
+
+# The texts that name the organisation ({department}, {department_en}, {team}).
+_NAMED = ("subject", "subject_reminder", "body", "closing")
 
 
 def _section(
@@ -197,8 +205,9 @@ def _section(
     deadline: date | datetime | str,
     results_url: str | None,
     reminder: bool,
+    names: Mapping[str, str],
 ) -> str:
-    t = _TEXT[lang]
+    t = {k: v.format(**names) if k in _NAMED else v for k, v in _TEXT[lang].items()}
     parts = [t["greeting"].format(name=name) if name else t["greeting_anonymous"], ""]
     if reminder:
         parts += [t["reminder"], ""]
@@ -228,20 +237,24 @@ def invitation_message(
     name: str | None = None,
     language: str = "nl",
     reminder: bool = False,
+    *,
+    names: Mapping[str, str],
 ) -> OutgoingMessage:
     """The invitation (or reminder) e-mail: Dutch first and English second (English first for
     a person whose language is ``en``), with the personal link, the deadline, the opt-out link
-    and the public results page."""
+    and the public results page. `names`: the organisation's department, department_en and
+    team (report.organisation.Organisation.names())."""
     link = personal_link(base_url, token)
     optout_link = personal_link(base_url, token, optout=True)
     order = ("en", "nl") if language == "en" else ("nl", "en")
     first, second = (
-        _section(lang, name, link, optout_link, deadline, results_url, reminder) for lang in order
+        _section(lang, name, link, optout_link, deadline, results_url, reminder, names)
+        for lang in order
     )
     rule = "-" * 60
     text = f"{_TEXT[order[0]]['separator']}\n\n{first}\n\n{rule}\n\n{second}\n"
     key = "subject_reminder" if reminder else "subject"
-    subject = f"{_TEXT[order[0]][key]} / {_TEXT[order[1]][key]}"
+    subject = " / ".join(_TEXT[lang][key].format(**names) for lang in order)
     return OutgoingMessage(
         unit_id=str(unit_id),
         to=email,
@@ -257,9 +270,11 @@ def messages_from_invites(
     deadline: date | datetime | str,
     results_url: str | None = None,
     reminder: bool = False,
+    *,
+    names: Mapping[str, str],
 ) -> list[OutgoingMessage]:
     """One message per row of ``invites`` (unit_id, email, token; name/first_name/last_name and
-    language when present)."""
+    language when present); `names` as for :func:`invitation_message`."""
     from sampling.invitations import _display_name
 
     missing = [c for c in ("unit_id", "email", "token") if c not in invites.columns]
@@ -279,6 +294,7 @@ def messages_from_invites(
                 name=_display_name(row),
                 language=lang,
                 reminder=reminder,
+                names=names,
             )
         )
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ktm import webapp
-from ktm.config import database_url
+from ktm.config import database_url, organisation
 from ktm.services import feedback as F
 from ktm.webapp import t
 from store import actions as A
@@ -158,11 +158,11 @@ top = st.container()  # the language switch, drawn last (the link may set the la
 st.title(t("Wat doen we met uw feedback?", "What we do with your feedback"))
 st.write(
     t(
-        "Het Departement Zorg bevraagt artsen, tandartsen en ziekenhuisapothekers in opleiding "
+        "Het {department} bevraagt artsen, tandartsen en ziekenhuisapothekers in opleiding "
         "over het e-loket. Hier leest u de resultaten en wat we ermee doen.",
-        "The Flemish Department of Care surveys doctors, dentists and hospital pharmacists in "
+        "The {department_en} surveys doctors, dentists and hospital pharmacists in "
         "training about the e-loket. Here you find the results and what we do with them.",
-    )
+    ).format(**organisation().names())
 )
 published = A.published_waves(engine)
 if not published:

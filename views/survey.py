@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ktm import webapp
+from ktm import config, webapp
 from ktm.webapp import t
 from store import responses as R
 from store.db import reading
@@ -54,10 +54,10 @@ refusals = {
         (
             "U hebt aangegeven niet deel te nemen aan deze bevraging; u krijgt er geen "
             "herinneringen meer over. Wilt u toch deelnemen? Neem contact op met team "
-            "Zorgberoepen via 1700.",
+            "{team} via {contact}.",
             "You told us you do not wish to take part in this survey; you will not receive "
             "reminders about it. Would you like to take part after all? Contact team "
-            "Zorgberoepen through 1700.",
+            "{team} through {contact}.",
         ),
     ),
     R.Refusal.THROTTLED: (
@@ -93,7 +93,7 @@ def refusal_page(refused: R.Refused) -> None:
     if refused.retry_after is not None:
         minutes = max(1, int(refused.retry_after.total_seconds() // 60) + 1)
     st.title(t(title_nl, title_en))
-    st.info(t(body_nl, body_en).format(minutes=minutes))
+    st.info(t(body_nl, body_en).format(minutes=minutes, **config.organisation().names()))
     if refused.reason in (R.Refusal.USED, R.Refusal.NOT_OPEN, R.Refusal.EXPIRED):
         feedback_link()
 

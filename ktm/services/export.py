@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ktm import __version__
+from ktm.config import organisation
 from ktm.services import results
 from report import excel
 from store.actions import list_actions
@@ -39,6 +40,7 @@ def workbook_input(engine: Engine, wave_id: int, exported_at: dt.datetime | None
         actions=list_actions(engine, wave_id),
         version=__version__,
         exported_at=exported_at or dt.datetime.now(dt.UTC),
+        organisation=organisation(),
     )
 
 

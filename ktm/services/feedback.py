@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from ktm.config import public_base_url
+from ktm.config import organisation, public_base_url
 from sampling.invitations import format_deadline
 from sampling.mailer import SENT, MailerError, OutgoingMessage, SmtpConfig, send_messages
 from store import actions as A
@@ -53,24 +53,24 @@ _TEXT = {
         "subject": "Wat doen we met uw feedback over het e-loket?",
         "greeting": "Beste,",
         "body": "U nam deel aan de bevraging \u201c{wave}\u201d over het e-loket van het "
-        "Departement Zorg en vroeg om te horen wat we met de resultaten doen. Hartelijk dank "
+        "{department} en vroeg om te horen wat we met de resultaten doen. Hartelijk dank "
         "voor uw antwoorden. De resultaten, de verbeterpunten en de acties die we ondernemen, "
         "staan nu op:",
         "privacy": "Wij gebruikten uw e-mailadres enkel voor dit bericht en wissen het nu. "
         "Uw antwoorden blijven anoniem en werden nooit aan uw adres gekoppeld.",
-        "closing": "Met vriendelijke groeten,\nTeam Zorgberoepen, Departement Zorg",
+        "closing": "Met vriendelijke groeten,\nTeam {team}, {department}",
         "separator": "(English below)",
     },
     "en": {
         "subject": "What we do with your feedback on the e-loket",
         "greeting": "Dear colleague,",
-        "body": "You took part in the survey \u201c{wave}\u201d on the e-loket of the Flemish "
-        "Department of Care (Departement Zorg) and asked to hear what we do with its results. "
+        "body": "You took part in the survey \u201c{wave}\u201d on the e-loket of the "
+        "{department_en} ({department}) and asked to hear what we do with its results. "
         "Thank you for your answers. The results, the improvement points and the actions we "
         "are taking are now published at:",
         "privacy": "We used your e-mail address only for this message and are deleting it "
         "now. Your answers remain anonymous and were never linked to your address.",
-        "closing": "Kind regards,\nTeam Zorgberoepen, Departement Zorg",
+        "closing": "Kind regards,\nTeam {team}, {department}",
         "separator": "(Nederlandse tekst hierboven)",
     },
 }
@@ -82,6 +82,7 @@ def feedback_message(
     """The e-mail to one consenting respondent: their language first (Dutch unless they
     answered in English), the other second, each with the link in that language."""
     order = ("en", "nl") if language == "en" else ("nl", "en")
+    names = organisation().names()
     sections = []
     for lang in order:
         t = _TEXT[lang]
@@ -90,12 +91,12 @@ def feedback_message(
                 [
                     t["greeting"],
                     "",
-                    t["body"].format(wave=wave_name),
+                    t["body"].format(wave=wave_name, **names),
                     feedback_url(wave_id, lang, base_url),
                     "",
                     t["privacy"],
                     "",
-                    t["closing"],
+                    t["closing"].format(**names),
                 ]
             )
         )

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from ktm.config import public_base_url
+from ktm.config import organisation, public_base_url
 from sampling import invitations as inv
 from sampling.allocation import (
     METHODS,
@@ -534,7 +534,7 @@ def smtp_config_from_env(environ: Mapping[str, str] | None = None):
     if env.get("KTM_SMTP_USER") and not env.get("KTM_SMTP_USERNAME"):
         env["KTM_SMTP_USERNAME"] = env["KTM_SMTP_USER"]
     try:
-        return SmtpConfig.from_env(env)
+        return SmtpConfig.from_env(env, sender_name=organisation().sender_name)
     except MailerError as exc:
         raise SamplingError(str(exc)) from exc
 
@@ -563,6 +563,7 @@ def send_invitations(
     from sampling.mailer import BOUNCED, SENT, MailerError, messages_from_invites
 
     base_url = base_url or public_base_url()
+    names = organisation().names()
     with reading(engine) as conn:
         wave = get_wave(conn, wave_id)
         _require_fieldwork(wave)
@@ -581,7 +582,12 @@ def send_invitations(
             tokens, previous = store_samples.rotate_tokens(conn, ids)
         invites = batch.assign(unit_id=batch["id"].map(str), token=batch["id"].map(tokens))
         messages = messages_from_invites(
-            invites, base_url, when, results_url=f"{base_url}/feedback", reminder=reminder
+            invites,
+            base_url,
+            when,
+            results_url=f"{base_url}/feedback",
+            reminder=reminder,
+            names=names,
         )
 
         def on_progress(i: int, _n: int, offset: int = done) -> None:

@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from report.organisation import Organisation
 from sampling import (
     MailerError,
     SmtpConfig,
@@ -26,6 +27,8 @@ from sampling.mailer import invitation_message
 
 BASE = "https://ktm.example.be"
 RESULTS = "https://ktm.example.be/resultaten"
+NAMES = Organisation().names()
+OTHER = Organisation("Departement Welzijn", "Flemish Department of Welfare", "Verpleegkunde")
 
 
 def free_port() -> int:
@@ -173,7 +176,9 @@ def invites_frame():
 def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
     handler, port = plain_server
     invites = invites_frame()
-    messages = messages_from_invites(invites, BASE, dt.date(2025, 3, 31), RESULTS)
+    messages = messages_from_invites(
+        invites, BASE, dt.date(2025, 3, 31), RESULTS, names=OTHER.names()
+    )
     config = SmtpConfig(
         host="127.0.0.1", port=port, security="none", sender="zorgberoepen@example.org"
     )
@@ -200,6 +205,14 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
     assert f"{BASE}/?t={token}" in body and f"{BASE}/?t={token}&optout=1" in body
     assert "31/03/2025" in body and "31 March 2025" in body and RESULTS in body
     assert body.index("Beste An Peeters") < body.index("Dear An Peeters")  # Dutch first
+    # The organisation's names come from the configuration (report.organisation).
+    assert "Team Verpleegkunde, Departement Welzijn" in body
+    assert "The Flemish Department of Welfare (Departement Welzijn)" in body
+    assert msg["Subject"] == (
+        "Uw mening over het e-loket van het Departement Welzijn / "
+        "Your opinion on the e-loket of the Flemish Department of Welfare"
+    )
+    assert "Zorg" not in body
     assert msg["List-Unsubscribe"] == f"<{BASE}/?t={token}&optout=1>"
     english = handler.messages[1][2].get_content()
     assert english.index("Dear Bo Claes") < english.index("Beste Bo Claes")
@@ -214,7 +227,7 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
 def test_reminder_text(plain_server):
     handler, port = plain_server
     message = invitation_message(
-        "A1", "an@example.org", "t" * 43, BASE, "2025-03-31", reminder=True
+        "A1", "an@example.org", "t" * 43, BASE, "2025-03-31", reminder=True, names=NAMES
     )
     config = SmtpConfig(
         host="127.0.0.1", port=port, security="none", sender="zorgberoepen@example.org"
@@ -227,7 +240,7 @@ def test_reminder_text(plain_server):
 
 def test_starttls_with_login(starttls_server, certificate):
     handler, port = starttls_server
-    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31")
+    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES)
     config = SmtpConfig(
         host="127.0.0.1",
         port=port,
@@ -251,7 +264,7 @@ def test_starttls_with_login(starttls_server, certificate):
 
 def test_implicit_tls(ssl_server, certificate):
     handler, port = ssl_server
-    messages = messages_from_invites(invites_frame().iloc[[0, 3]], BASE, "2025-03-31")
+    messages = messages_from_invites(invites_frame().iloc[[0, 3]], BASE, "2025-03-31", names=NAMES)
     config = SmtpConfig(
         host="127.0.0.1",
         port=port,
@@ -264,7 +277,7 @@ def test_implicit_tls(ssl_server, certificate):
 
 
 def test_unreachable_server_and_bad_configuration():
-    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31")
+    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES)
     closed = SmtpConfig(
         host="127.0.0.1", port=free_port(), security="none", sender="z@example.org", timeout=3
     )
@@ -291,7 +304,10 @@ def test_starttls_required_but_not_offered(plain_server):
     _, port = plain_server
     config = SmtpConfig(host="127.0.0.1", port=port, security="starttls", sender="z@example.org")
     with pytest.raises(MailerError, match="STARTTLS"):
-        send_messages(config, messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31"))
+        send_messages(
+            config,
+            messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES),
+        )
 
 
 def test_config_from_environment():
