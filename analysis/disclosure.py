@@ -3,7 +3,7 @@
 Rule: no figure for a cell with fewer than ``k`` respondents (``k`` = 5 by default, set per
 wave). Such a cell is *primarily* suppressed: its count and every figure of it are replaced
 by the marker ``SUPPRESSED`` ("x", the sign statistical offices use and an Excel reader
-recognises; explain it with ``SUPPRESSION_NOTE_NL`` / ``SUPPRESSION_NOTE_EN``).
+recognises; report.wording.suppression_note explains it to people).
 
 Complementary suppression. A table's cells lie on *lines*: sets of cells whose counts add up
 to a published total. A one-way breakdown is one line (its total is taken to be published,
@@ -48,37 +48,8 @@ DEFAULT_K = 5
 #: Marker written in place of a suppressed figure (text in Excel, like the CBS/Statbel "x").
 SUPPRESSED = "x"
 
-#: Footnote templates; fill in k with ``suppression_note(k, language)``.
-SUPPRESSION_NOTE_NL = (
-    "x = niet gepubliceerd om de anonimiteit van de respondenten te beschermen: minder dan "
-    "{k} respondenten in deze cel, of ook weggelaten zodat de waarde niet uit een totaal kan "
-    "worden afgeleid."
-)
-SUPPRESSION_NOTE_EN = (
-    "x = not published to protect the respondents' anonymity: fewer than {k} respondents in "
-    "this cell, or also withheld so that the value cannot be derived from a total."
-)
-
 REASON_PRIMARY = "primary"
 REASON_COMPLEMENTARY = "complementary"
-REASON_LABELS = {
-    "nl": {
-        REASON_PRIMARY: "minder dan k respondenten",
-        REASON_COMPLEMENTARY: "aanvullend weggelaten (afleidbaar uit een totaal)",
-    },
-    "en": {
-        REASON_PRIMARY: "fewer than k respondents",
-        REASON_COMPLEMENTARY: "also withheld (derivable from a total)",
-    },
-}
-
-
-def suppression_note(k: int = DEFAULT_K, language: str = "nl") -> str:
-    """The footnote that explains the marker, in Dutch ("nl") or English ("en")."""
-    template = {"nl": SUPPRESSION_NOTE_NL, "en": SUPPRESSION_NOTE_EN}.get(language)
-    if template is None:
-        raise ValueError(f"language must be 'nl' or 'en', got {language!r}")
-    return template.format(k=k)
 
 
 def _check_k(k: int) -> int:
@@ -338,13 +309,9 @@ def filter_open_answers(
 __all__ = [
     "DEFAULT_K",
     "REASON_COMPLEMENTARY",
-    "REASON_LABELS",
     "REASON_PRIMARY",
     "SUPPRESSED",
-    "SUPPRESSION_NOTE_EN",
-    "SUPPRESSION_NOTE_NL",
     "cell_passes",
     "filter_open_answers",
     "suppress",
-    "suppression_note",
 ]

@@ -23,10 +23,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from analysis.disclosure import SUPPRESSED, suppression_note
+from analysis.disclosure import SUPPRESSED
 from ktm import webapp
 from ktm.config import database_url, organisation
 from ktm.webapp import t
+from report import wording
 from store import schema
 from store.db import reading
 
@@ -304,8 +305,6 @@ def improvement_points(
         ip = a.improvement_points
     else:
         ip = rank(a.drivers, text_columns=[], k=a.settings.k, group_cols=[a.settings.strata])
-    from report import wording
-
     k = a.settings.k
     points = wording.with_languages(ip.points, "evidence")
     drivers = a.drivers.table.copy()
@@ -383,8 +382,6 @@ def r_indicator(url: str, wave_id: int, fp: tuple) -> dict | None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def weighting(url: str, wave_id: int, fp: tuple) -> dict:
     a = _analysis(url, wave_id, fp)[1]
-    from report import wording
-
     notes = list(a.weighting.notes) if a.weighting is not None else []
     return {"steps": a.weighting_steps, "notes": [wording.both(n) for n in notes + list(a.notes)]}
 
@@ -444,8 +441,6 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
         columns_prev=pdata.inputs.columns,
         version=getattr(data.questionnaire, "version", None),
     )
-    from report import wording
-
     k = a.settings.k
     small = (table["prev_n"] < k) | (table["last_n"] < k)
     return prev, wording.with_languages(table[~small].reset_index(drop=True), "note")
@@ -525,7 +520,7 @@ def pct(x: Any, decimals: int = 1) -> str:
 def suppression_caption(k: int, table: pd.DataFrame | None = None) -> None:
     """The footnote under a table that may hide cells (always when some are hidden)."""
     if table is None or ("suppressed" in table and table["suppressed"].any()):
-        st.caption(suppression_note(k, webapp.lang()))
+        st.caption(wording.suppression_note(k, webapp.lang()))
 
 
 __all__ = ["SUPPRESSED"]

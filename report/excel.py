@@ -61,7 +61,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from analysis.disclosure import SUPPRESSED, filter_open_answers, suppression_note
+from analysis.disclosure import SUPPRESSED, filter_open_answers
 from report import accountability, wording
 from report.comparability import not_compared
 from report.organisation import Organisation
@@ -733,8 +733,8 @@ def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
     k = book.k
     sh.text(f"Geen cijfer voor een cel met minder dan k = {k} respondenten (regel van de meting).")
     sh.text(f"No figure for a cell with fewer than k = {k} respondents (the wave's rule).")
-    sh.text(suppression_note(k, "nl"))
-    sh.text(suppression_note(k, "en"))
+    sh.text(wording.suppression_note(k, "nl"))
+    sh.text(wording.suppression_note(k, "en"))
     sh.text(
         "Het blad Data bevat geen namen, e-mailadressen, tokens of tijdstippen; open antwoorden "
         "staan enkel op hun eigen blad, voor beroepen met minstens k respondenten."

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import disclosure
 from analysis.notes import Note
 
 LANGS = ("nl", "en")
@@ -195,3 +196,37 @@ def with_languages(table: pd.DataFrame, column: str) -> pd.DataFrame:
         values = [text(n, lang) if isinstance(n, Note | tuple) else None for n in table[column]]
         out[f"{column}_{lang}"] = pd.Series(values, index=table.index, dtype=object)
     return out
+
+
+# --- disclosure control (analysis.disclosure) ---------------------------------------------
+
+#: The footnote under a table with suppressed cells (the marker disclosure.SUPPRESSED);
+#: fill in k with ``suppression_note(k, language)``.
+SUPPRESSION_NOTE_NL = (
+    "x = niet gepubliceerd om de anonimiteit van de respondenten te beschermen: minder dan "
+    "{k} respondenten in deze cel, of ook weggelaten zodat de waarde niet uit een totaal kan "
+    "worden afgeleid."
+)
+SUPPRESSION_NOTE_EN = (
+    "x = not published to protect the respondents' anonymity: fewer than {k} respondents in "
+    "this cell, or also withheld so that the value cannot be derived from a total."
+)
+
+REASON_LABELS = {
+    "nl": {
+        disclosure.REASON_PRIMARY: "minder dan k respondenten",
+        disclosure.REASON_COMPLEMENTARY: "aanvullend weggelaten (afleidbaar uit een totaal)",
+    },
+    "en": {
+        disclosure.REASON_PRIMARY: "fewer than k respondents",
+        disclosure.REASON_COMPLEMENTARY: "also withheld (derivable from a total)",
+    },
+}
+
+
+def suppression_note(k: int = disclosure.DEFAULT_K, language: str = "nl") -> str:
+    """The footnote that explains the marker, in Dutch ("nl") or English ("en")."""
+    template = {"nl": SUPPRESSION_NOTE_NL, "en": SUPPRESSION_NOTE_EN}.get(language)
+    if template is None:
+        raise ValueError(f"language must be 'nl' or 'en', got {language!r}")
+    return template.format(k=k)

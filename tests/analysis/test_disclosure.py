@@ -16,14 +16,16 @@ from hypothesis import strategies as st
 
 from analysis.disclosure import (
     REASON_COMPLEMENTARY,
-    REASON_LABELS,
     REASON_PRIMARY,
     SUPPRESSED,
-    SUPPRESSION_NOTE_EN,
-    SUPPRESSION_NOTE_NL,
     cell_passes,
     filter_open_answers,
     suppress,
+)
+from report.wording import (
+    REASON_LABELS,
+    SUPPRESSION_NOTE_EN,
+    SUPPRESSION_NOTE_NL,
     suppression_note,
 )
 

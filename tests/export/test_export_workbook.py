@@ -179,7 +179,7 @@ def test_improvement_points_sheet(wb, book):
 
 
 def test_leesmij_explains_the_marker_and_the_wave(wb, book):
-    from analysis.disclosure import suppression_note
+    from report.wording import suppression_note
 
     texts = [c for row in wb["Leesmij"].iter_rows(values_only=True) for c in row if c is not None]
     assert suppression_note(book.k, "nl") in texts
