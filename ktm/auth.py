@@ -7,7 +7,6 @@ in .streamlit/secrets.toml, or the file ./var/team_password.argon2 that `ktm tea
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ktm.config import data_dir
+from ktm.config import data_dir, settings
 
 _hasher = PasswordHasher()
 # Failed attempts cost time, so guessing the team password online is slow.
@@ -35,9 +34,9 @@ def password_file() -> Path:
 
 
 def configured_hash(secrets_section: dict | None = None) -> str | None:
-    env = os.environ.get("KTM_TEAM_PASSWORD_HASH")
+    env = settings().team_password_hash
     if env:
-        return env.strip()
+        return env
     if secrets_section and secrets_section.get("team_password_hash"):
         return str(secrets_section["team_password_hash"]).strip()
     path = password_file()

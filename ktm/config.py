@@ -24,10 +24,18 @@ DEFAULT_PUBLIC_URL = "http://localhost:8501"
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path
-    database_url: str
-    public_url: str
-    organisation: Organisation = field(default_factory=Organisation)
+    data_dir: Path  # KTM_DATA_DIR
+    database_url: str  # KTM_DATABASE_URL
+    public_url: str  # KTM_PUBLIC_URL
+    organisation: Organisation = field(default_factory=Organisation)  # KTM_ORG_*
+    team_password_hash: str | None = None  # KTM_TEAM_PASSWORD_HASH
+    trusted_proxy: bool = False  # KTM_TRUSTED_PROXY=1: trust X-Forwarded-For
+    smtp: Mapping[str, str] = field(default_factory=dict)  # the KTM_SMTP_* variables
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether a mail server is set at all (KTM_SMTP_HOST)."""
+        return bool(self.smtp.get("KTM_SMTP_HOST"))
 
 
 def _organisation(env: Mapping[str, str]) -> Organisation:
@@ -54,6 +62,9 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=env.get("KTM_DATABASE_URL") or f"sqlite:///{data / 'ktm.sqlite3'}",
         public_url=(env.get("KTM_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         organisation=_organisation(env),
+        team_password_hash=(env.get("KTM_TEAM_PASSWORD_HASH") or "").strip() or None,
+        trusted_proxy=env.get("KTM_TRUSTED_PROXY") == "1",
+        smtp={k: v for k, v in env.items() if k.startswith("KTM_SMTP_")},
     )
 
 

@@ -7,14 +7,13 @@ and lay out the result. Only this module and the pages import Streamlit.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from ktm import auth
-from ktm.config import database_url
+from ktm.config import database_url, settings
 
 LANGS = {"nl": "Nederlands", "en": "English"}
 TEAM_KEY = "team_user"
@@ -263,7 +262,7 @@ def client_key() -> str:
     Only a hash is kept.
     """
     address = None
-    if os.environ.get("KTM_TRUSTED_PROXY") == "1":
+    if settings().trusted_proxy:
         forwarded = (getattr(st.context, "headers", {}) or {}).get("X-Forwarded-For", "")
         address = forwarded.split(",")[0].strip() or None
     if not address:

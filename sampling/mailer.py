@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import smtplib
 import ssl
 import time
@@ -67,14 +66,14 @@ class SmtpConfig:
     @classmethod
     def from_env(
         cls,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
         prefix: str = "KTM_SMTP_",
         sender_name: str | None = None,
     ) -> SmtpConfig:
         """Read ``KTM_SMTP_HOST, _PORT, _SECURITY, _USERNAME, _PASSWORD, _SENDER, _SENDER_NAME,
-        _REPLY_TO, _CAFILE, _VERIFY, _TIMEOUT, _DELAY``; `sender_name` when _SENDER_NAME is
-        not set."""
-        env = os.environ if environ is None else environ
+        _REPLY_TO, _CAFILE, _VERIFY, _TIMEOUT, _DELAY`` from `environ` (ktm.config's
+        settings().smtp); `sender_name` when _SENDER_NAME is not set."""
+        env = environ
 
         def get(name: str, default: str | None = None) -> str | None:
             value = env.get(prefix + name)

@@ -21,3 +21,21 @@ def test_the_organisation_comes_from_the_environment_with_the_e_loket_as_default
     assert other.sender_name == "Departement Welzijn – Verpleegkunde"
     assert other.names()["contact"] == "02 553 00 00"
     assert settings({"KTM_ORG_TEAM": "  "}).organisation.team == "Zorgberoepen"  # blank: default
+
+
+def test_login_proxy_and_mail_settings():
+    s = settings(
+        {
+            "KTM_TEAM_PASSWORD_HASH": " $argon2id$x \n",
+            "KTM_TRUSTED_PROXY": "1",
+            "KTM_SMTP_HOST": "smtp.example.org",
+            "KTM_SMTP_SENDER": "a@example.org",
+            "KTM_PUBLIC_URL": "https://ktm.example.be/",
+        }
+    )
+    assert s.team_password_hash == "$argon2id$x" and s.trusted_proxy and s.smtp_configured
+    assert s.smtp == {"KTM_SMTP_HOST": "smtp.example.org", "KTM_SMTP_SENDER": "a@example.org"}
+    assert s.public_url == "https://ktm.example.be"
+    none = settings({"KTM_TRUSTED_PROXY": "yes"})
+    assert not none.trusted_proxy and not none.smtp_configured and none.team_password_hash is None
+    assert none.database_url == f"sqlite:///{none.data_dir / 'ktm.sqlite3'}"

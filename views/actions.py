@@ -8,13 +8,12 @@ Publishing puts the wave on the public page and e-mails the link to the responde
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pandas as pd
 import streamlit as st
 
 from ktm import webapp
-from ktm.config import database_url
+from ktm.config import database_url, settings
 from ktm.services import feedback as F
 from ktm.webapp import t
 from store import actions as A
@@ -291,7 +290,7 @@ def publish_section(wave: dict) -> None:
             "Publiceren kan pas als het veldwerk van deze bevraging is afgesloten.",
             "You can publish only once this wave's fieldwork is closed.",
         )
-    elif waiting and not os.environ.get("KTM_SMTP_HOST"):
+    elif waiting and not settings().smtp_configured:
         blocked = t(
             "Er is geen mailserver ingesteld (KTM_SMTP_HOST, KTM_SMTP_SENDER): de e-mails "
             "kunnen niet vertrekken.",

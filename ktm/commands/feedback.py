@@ -12,10 +12,10 @@ Exit code 0 when every waiting respondent got the e-mail, 1 when some are kept f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ktm.cli import CommandError, engine_and_wave
+from ktm.config import settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def smtp_or_none():
     """The mail server from $KTM_SMTP_*, or None when none is configured at all."""
     from ktm.services.sampling import SamplingError, smtp_config_from_env
 
-    if not os.environ.get("KTM_SMTP_HOST"):
+    if not settings().smtp_configured:
         return None
     try:
         return smtp_config_from_env()

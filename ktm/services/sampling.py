@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from ktm.config import organisation, public_base_url
+from ktm.config import organisation, public_base_url, settings
 from sampling import invitations as inv
 from sampling.allocation import (
     METHODS,
@@ -530,7 +530,7 @@ def smtp_config_from_env(environ: Mapping[str, str] | None = None):
     """`sampling.mailer.SmtpConfig` from KTM_SMTP_*; KTM_SMTP_USER is accepted for _USERNAME."""
     from sampling.mailer import MailerError, SmtpConfig
 
-    env = dict(os.environ if environ is None else environ)
+    env = dict(settings(environ).smtp)
     if env.get("KTM_SMTP_USER") and not env.get("KTM_SMTP_USERNAME"):
         env["KTM_SMTP_USERNAME"] = env["KTM_SMTP_USER"]
     try:
