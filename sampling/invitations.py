@@ -1,8 +1,7 @@
 """Invitations: one-time tokens, personal links, the mail-merge file, dispositions, reminders.
 
 Tokens. Each sampled unit gets a random token of 32 bytes from ``secrets`` (256 bits), written
-URL-safe (43 characters). Only its SHA-256 hash (optionally keyed with a secret pepper, as
-HMAC-SHA-256) is stored; the token itself exists only in the invitation (mail merge or e-mail).
+URL-safe (43 characters). Only its SHA-256 hash is stored; the token itself exists only in the invitation (mail merge or e-mail).
 A lost mail-merge file therefore cannot be rebuilt from the store: new tokens must be issued,
 which invalidates the old links.
 
@@ -72,13 +71,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def hash_token(token: str, pepper: bytes | str | None = None) -> str:
-    """SHA-256 of the token as 64 hex digits; HMAC-SHA-256 keyed with ``pepper`` when given."""
-    data = token.encode("utf-8")
-    if pepper is None:
-        return hashlib.sha256(data).hexdigest()
-    key = pepper.encode("utf-8") if isinstance(pepper, str) else pepper
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+def hash_token(token: str) -> str:
+    """SHA-256 of the token as 64 hex digits (256 random bits need no key or salt)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def tokens_equal(a_hash: str, b_hash: str) -> bool:
@@ -91,7 +86,7 @@ def token_shape_ok(value: Any) -> bool:
     return isinstance(value, str) and _TOKEN_RE.fullmatch(value) is not None
 
 
-def issue_tokens(unit_ids: Iterable[Any], pepper: bytes | str | None = None) -> pd.DataFrame:
+def issue_tokens(unit_ids: Iterable[Any]) -> pd.DataFrame:
     """One new token per unit: columns ``unit_id``, ``token`` (to send), ``token_hash`` (to store)."""
     ids = [str(u) for u in unit_ids]
     if len(set(ids)) != len(ids):
@@ -101,7 +96,7 @@ def issue_tokens(unit_ids: Iterable[Any], pepper: bytes | str | None = None) -> 
         {
             "unit_id": pd.Series(ids, dtype="str"),
             "token": pd.Series(tokens, dtype="str"),
-            "token_hash": pd.Series([hash_token(t, pepper) for t in tokens], dtype="str"),
+            "token_hash": pd.Series([hash_token(t) for t in tokens], dtype="str"),
         }
     )
 

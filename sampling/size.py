@@ -21,7 +21,7 @@ which solves the forward formula exactly: n0 = n(N - 1)/(N - n).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -74,9 +74,6 @@ class SampleSize:
     deff: float
     response_rate: float
     capped: bool  # invitations were limited to the population: the target is out of reach
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def sample_size(

@@ -234,20 +234,6 @@ def list_actions(bind: Engine | Connection, wave_id: int) -> list[dict]:
         return out
 
 
-def get_action(bind: Engine | Connection, action_id: int) -> dict:
-    with reading(bind) as conn:
-        row = (
-            conn.execute(select(improvement_actions).where(improvement_actions.c.id == action_id))
-            .mappings()
-            .first()
-        )
-    if row is None:
-        raise ActionError(f"Actie {action_id} bestaat niet / action {action_id} does not exist")
-    d = dict(row)
-    d["created_at"], d["updated_at"] = _same_moment(d["created_at"]), _same_moment(d["updated_at"])
-    return d
-
-
 def history(bind: Engine | Connection, action_id: int) -> list[dict]:
     """The action's changes, oldest first: changed_at, changed_by, change {field: [old, new]}."""
     with reading(bind) as conn:

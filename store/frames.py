@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Text, cast, func, insert, select
+from sqlalchemy import Connection, Text, cast, insert, select
 
 from store.db import utcnow
 from store.schema import frame_snapshots, frame_units, waves
@@ -206,11 +206,3 @@ def population_counts(
             f" / unknown strata variable"
         )
     return _counts(load_frame(conn, snapshot_id, with_ids=False), by if len(by) > 1 else by[0])
-
-
-def count_units(conn: Connection, wave_id: int | None = None) -> int:
-    """How many frame units are stored (for one wave, or in all)."""
-    query = select(func.count()).select_from(frame_units)
-    if wave_id is not None:
-        query = query.join(frame_snapshots).where(frame_snapshots.c.wave_id == wave_id)
-    return int(conn.execute(query).scalar_one())

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from store import actions as A
 from store import responses as R
+from store import schema
 from store.db import transaction
 from store.waves import update_wave
 from tests.app.conftest import app_env, team_password_hash  # noqa: F401
@@ -45,3 +49,14 @@ def answered_wave(engine, answers: dict[str, tuple[str, str]], name="Meting test
     with transaction(engine) as conn:
         update_wave(conn, world.wave_id, status="closed")
     return Answered(world.wave_id, {lbl: f"{lbl}.{world.email}" for lbl in answers}, ids)
+
+
+def get_action(engine, action_id: int) -> dict:
+    """One action as the pages read it (store.actions.list_actions of its wave)."""
+    with engine.connect() as conn:
+        wave_id = conn.execute(
+            sa.select(schema.improvement_actions.c.wave_id).where(
+                schema.improvement_actions.c.id == action_id
+            )
+        ).scalar_one()
+    return next(a for a in A.list_actions(engine, wave_id) if a["id"] == action_id)

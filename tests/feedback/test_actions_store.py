@@ -11,6 +11,7 @@ from store import actions as A
 from store import schema
 from store.db import transaction
 from store.waves import create_wave
+from tests.feedback.conftest import get_action
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 T1 = dt.datetime(2026, 3, 9, 14, 30, tzinfo=dt.UTC)
@@ -61,7 +62,7 @@ def test_create_and_update_keep_who_changed_what_and_when(engine, wave_id):
         "public_text_nl": [None, "We volgen de behandeltermijnen per procedure op."],
     }
     assert history[1]["change"] == changes
-    action = A.get_action(engine, aid)
+    action = get_action(engine, aid)
     assert action["status"] == "in_progress" and action["due_date"] == dt.date(2026, 6, 30)
     assert action["created_at"] == T0 and action["updated_at"] == T1
 
@@ -70,7 +71,7 @@ def test_an_update_that_changes_nothing_writes_nothing(engine, wave_id):
     aid = A.create_action(engine, wave_id, improvement_point="hulp", description="FAQ", now=T0)
     assert A.update_action(engine, aid, description=" FAQ ", now=T1) == {}
     assert len(A.history(engine, aid)) == 1
-    assert A.get_action(engine, aid)["updated_at"] == T0
+    assert get_action(engine, aid)["updated_at"] == T0
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_a_failed_update_leaves_the_action_and_its_history_as_they_were(engine, 
     aid = A.create_action(engine, wave_id, improvement_point="hulp", description="FAQ", now=T0)
     with pytest.raises(A.ActionError):
         A.update_action(engine, aid, description="nieuw", status="weg")
-    assert A.get_action(engine, aid)["description"] == "FAQ"
+    assert get_action(engine, aid)["description"] == "FAQ"
     assert len(A.history(engine, aid)) == 1
     with pytest.raises(A.ActionError, match="bestaat niet"):
         A.update_action(engine, 9999, description="x")
@@ -107,12 +108,12 @@ def test_a_failed_update_leaves_the_action_and_its_history_as_they_were(engine, 
 
 def test_a_stale_edit_is_refused(engine, wave_id):
     aid = A.create_action(engine, wave_id, improvement_point="hulp", description="FAQ", now=T0)
-    read = A.get_action(engine, aid)["updated_at"]
+    read = get_action(engine, aid)["updated_at"]
     A.update_action(engine, aid, status="done", changed_by="an", now=T1)  # a colleague first
     with pytest.raises(A.ConflictError):
         A.update_action(engine, aid, description="FAQ v2", expected_updated_at=read)
-    assert A.get_action(engine, aid)["description"] == "FAQ"
-    fresh = A.get_action(engine, aid)["updated_at"]
+    assert get_action(engine, aid)["description"] == "FAQ"
+    fresh = get_action(engine, aid)["updated_at"]
     assert A.update_action(engine, aid, description="FAQ v2", expected_updated_at=fresh)
 
 

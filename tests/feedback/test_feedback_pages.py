@@ -11,7 +11,7 @@ from store import actions as A
 from store import schema
 from store.db import get_engine, transaction
 from tests.app.conftest import login, new_app
-from tests.feedback.conftest import answered_wave
+from tests.feedback.conftest import answered_wave, get_action
 
 PUBLIC_NL = "We publiceren de behandeltermijn per procedure elke maand."
 PUBLIC_EN = "We publish the processing time per procedure every month."
@@ -189,7 +189,7 @@ def test_the_team_registers_edits_and_publishes_actions(demo_env, smtp, monkeypa
     status.set_value("done")
     at.button(key=f"FormSubmitter:edit_action_{aid}-Wijzigingen bewaren").click().run()
     assert not at.exception, at.exception
-    assert A.get_action(engine, aid)["status"] == "done"
+    assert get_action(engine, aid)["status"] == "done"
     history = A.history(engine, aid)
     assert [h["changed_by"] for h in history] == ["team", "team"]
     assert history[1]["change"] == {"status": ["planned", "done"]}
