@@ -138,16 +138,19 @@ def _invitations(spec: dict[str, dict[str, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_mapping_covers_every_disposition_as_documented():
-    assert DISPOSITION_TO_AAPOR == {
-        "not_invited": None,
-        "invited": "UH",
-        "bounced": "UO",
-        "opted_out": "R",
-        "opened": "R",
-        "partial": "P",
-        "complete": "I",
-        "ineligible": "NE",
+def test_every_disposition_is_counted_in_its_aapor_category():
+    # One invitation of each disposition (AAPOR Standard Definitions, web surveys of named
+    # persons): no answer yet is unknown eligibility (UH), a bounce UO, an opt-out and an
+    # opened link without answers refusals/break-offs (R); not invited does not count.
+    df = _invitations({"s": dict.fromkeys(DISPOSITION_TO_AAPOR, 1)})
+    row = disposition_counts(df, "stratum").loc["s"]
+    assert {code: int(row[code]) for code in row.index if row[code]} == {
+        "I": 1,
+        "P": 1,
+        "R": 2,
+        "UH": 1,
+        "UO": 1,
+        "NE": 1,
     }
 
 

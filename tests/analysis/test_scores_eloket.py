@@ -13,9 +13,8 @@ from analysis import reliability as rel
 from analysis import scores as sc
 from analysis import trend as tr
 from analysis.design import Design
-
-survey_loaders = pytest.importorskip("survey.loaders")
-survey_data = pytest.importorskip("survey.data")
+from survey import data as survey_data
+from survey import loaders as survey_loaders
 
 QUESTIONNAIRE = Path(__file__).resolve().parents[2] / "data" / "questionnaire" / "eloket.yaml"
 ASPECTS = [

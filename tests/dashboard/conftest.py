@@ -113,3 +113,12 @@ def chart_data(at) -> list:
         if chart.proto.data.data:
             out.append(convert_arrow_bytes_to_pandas_df(chart.proto.data.data))
     return out
+
+
+def live_caches_expire() -> None:
+    """What LIVE_TTL seconds do to the live caches (fingerprint, live counts), without waiting
+    on the clock: the pages run in this process (AppTest), so they see the cleared caches."""
+    from ktm import dashboard
+
+    dashboard.fingerprint.clear()
+    dashboard.live_counts.clear()

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
 
-from ktm.dashboard import LIVE_TTL
 from store import schema
-from tests.dashboard.conftest import chart_data, open_page, texts
+from tests.dashboard.conftest import chart_data, live_caches_expire, open_page, texts
 
 
 def _ranked(at):
@@ -37,7 +34,7 @@ def test_open_answers_of_small_cells_are_withheld(team_app_rw, dash_env):
             sa.update(schema.waves).where(schema.waves.c.status == "open").values(disclosure_k=40)
         )
     engine.dispose()
-    time.sleep(LIVE_TTL + 0.2)  # the fingerprint's cache
+    live_caches_expire()  # as after LIVE_TTL seconds
     at.run()
     after = int(_ranked(at)["Open antwoorden"].astype(int).sum())
     assert 0 < after < before

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import sqlalchemy as sa
 
-from ktm.dashboard import LIVE_TTL
 from store import schema
-from tests.dashboard.conftest import metric, open_page, texts
+from tests.dashboard.conftest import live_caches_expire, metric, open_page, texts
 
 
 def open_wave_counts(url: str) -> dict[str, int]:
@@ -84,7 +82,7 @@ def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_e
         new.update(updated_at=now, completed_at=now)
         conn.execute(sa.insert(schema.responses).values(**new))
     engine.dispose()
-    time.sleep(LIVE_TTL + 0.2)  # the live count's cache lives LIVE_TTL seconds
+    live_caches_expire()  # as after LIVE_TTL seconds
     at.run()
     assert not at.exception
     assert metric(at, "Volledig ingevuld").value == str(before["complete"] + 1)

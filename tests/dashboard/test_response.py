@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
 
-from ktm.dashboard import LIVE_TTL
 from store import schema
-from tests.dashboard.conftest import metric, open_page, texts
+from tests.dashboard.conftest import live_caches_expire, metric, open_page, texts
 
 
 def _table(at, first_header: str):
@@ -49,7 +46,7 @@ def test_reminder_targets_say_when_a_minimum_is_out_of_reach(team_app_rw, dash_e
             .values(disposition="opted_out")
         )
     engine.dispose()
-    time.sleep(LIVE_TTL + 0.2)  # the fingerprint's cache: changes show within LIVE_TTL seconds
+    live_caches_expire()  # as after LIVE_TTL seconds
     at = open_page(team_app_rw, "views/response.py")
     out = texts(at)
     assert "**Ziekenhuisapotheker in opleiding**: nog 13 volledige antwoorden nodig, maar" in out

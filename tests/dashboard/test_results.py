@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-import time
-
 import sqlalchemy as sa
 
 from analysis.disclosure import SUPPRESSED
-from ktm.dashboard import LIVE_TTL
 from store import schema
-from tests.dashboard.conftest import chart_data, charts, metric, open_page, texts
+from tests.dashboard.conftest import (
+    chart_data,
+    charts,
+    live_caches_expire,
+    metric,
+    open_page,
+    texts,
+)
 
 
 def _table(at, first_header: str):
@@ -58,7 +62,7 @@ def test_small_strata_are_suppressed_in_the_breakdowns(team_app_rw, dash_env):
             sa.update(schema.waves).where(schema.waves.c.status == "open").values(disclosure_k=18)
         )
     engine.dispose()
-    time.sleep(LIVE_TTL + 0.2)  # the fingerprint's cache
+    live_caches_expire()  # as after LIVE_TTL seconds
     at = open_page(team_app_rw, "views/results.py")
     at.selectbox(key="results_by").select("profession").run()
     by = _table(at, "Beroep").set_index("Beroep")

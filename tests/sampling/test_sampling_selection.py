@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,14 +73,17 @@ def test_every_unit_has_probability_n_over_N(draw, N, n):
     assert np.all(np.abs(hits / R - p) <= 5 * np.sqrt(p * (1 - p) / R) + 1e-12), hits / R
 
 
-def test_select_uses_the_stratum_generator():
-    # End to end on a small frame: the same seed, the same units; the selection matches the
-    # documented generator and ordering by unit id.
-    small = pd.DataFrame({"unit_id": [f"u{i:02d}" for i in range(10)][::-1], "g": ["x"] * 10})
-    got = select(small, "g", {"x": 3}, seed=99)["unit_id"].tolist()
-    rng = np.random.default_rng([99, zlib.crc32(b"x")])
-    expected = [f"u{i:02d}" for i in srswor_positions(rng, 10, 3)]
-    assert got == expected
+def test_select_depends_on_the_seed_and_the_unit_ids_not_the_row_order():
+    # Units are ordered by unit id before the draw: the file's row order does not matter, so
+    # the same frame exported differently gives the same sample from the same seed.
+    ids = [f"u{i:02d}" for i in range(40)]
+    small = pd.DataFrame({"unit_id": ids, "g": ["x"] * 40})
+    shuffled = small.sample(frac=1, random_state=5).reset_index(drop=True)
+    assert shuffled["unit_id"].tolist() != ids
+    got = sorted(select(small, "g", {"x": 7}, seed=99)["unit_id"])
+    assert sorted(select(shuffled, "g", {"x": 7}, seed=99)["unit_id"]) == got
+    others = {tuple(sorted(select(small, "g", {"x": 7}, seed=s)["unit_id"])) for s in range(5)}
+    assert len(others) > 1 and len(got) == 7
 
 
 def test_systematic_after_sorting_spreads_the_sample(frame):
