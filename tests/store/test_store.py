@@ -31,7 +31,9 @@ def test_migrations_build_every_table_from_an_empty_database(db_url):
     engine = create(db_url)
     assert sorted(sa.inspect(engine).get_table_names()) == []
     upgrade_schema(engine)
-    assert set(sa.inspect(engine).get_table_names()) == set(schema.metadata.tables) | {"alembic_version"}
+    assert set(sa.inspect(engine).get_table_names()) == set(schema.metadata.tables) | {
+        "alembic_version"
+    }
     from alembic.script import ScriptDirectory
 
     from store.db import alembic_config
