@@ -26,8 +26,11 @@ st.title(t("Bevragingen", "Waves"))
 engine = webapp.engine()
 FLASH = "waves_flash"
 
-if st.session_state.get(FLASH):
-    st.success(t(*st.session_state.pop(FLASH)), icon=":material/check_circle:")
+# Always one container here, with or without a message: the tabs below keep their place in
+# the page, so the next rerun (an upload) does not send the team back to the first tab.
+with st.container():
+    if st.session_state.get(FLASH):
+        st.success(t(*st.session_state.pop(FLASH)), icon=":material/check_circle:")
 
 DESIGNS = {
     "stratified": ("Gestratificeerde aselecte steekproef", "Stratified random sample"),
@@ -336,9 +339,13 @@ def _open_link(wave: dict) -> None:
     link = f"{public_base_url()}/?wave={wave['id']}"
     st.code(link, language=None)  # Streamlit's code block has a copy button
     qr = segno.make(link, error="m")
-    svg = qr.svg_inline(scale=5, title=t("QR-code van de open link", "QR code of the open link"))
+    alt = t(f"QR-code van de open link {link}", f"QR code of the open link {link}")
     c1, c2 = st.columns([1, 2])
-    c1.html(f'<div role="img" aria-label="QR {link}">{svg}</div>')
+    # A data URI in an <img>: the QR code with its alternative text (st.html strips SVG).
+    c1.markdown(
+        f'<img src="{qr.svg_data_uri(scale=5)}" alt="{alt}" width="{qr.symbol_size(scale=5)[0]}">',
+        unsafe_allow_html=True,
+    )
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=10, border=4)
     c2.download_button(
@@ -514,7 +521,7 @@ def _diff_view(old, new) -> None:
         )
     if diff.reworded:
         st.markdown(t("Anders verwoord:", "Reworded:"))
-        st.dataframe(
+        st.table(  # a plain table: long labels wrap, and every reader reaches them
             pd.DataFrame(
                 [(r.item, r.language, r.old, r.new) for r in diff.reworded],
                 columns=[
@@ -523,8 +530,7 @@ def _diff_view(old, new) -> None:
                     t("Was", "Was"),
                     t("Nu", "Now"),
                 ],  # fmt: skip
-            ),
-            hide_index=True,
+            ).set_index(t("Vraag", "Item")),
         )
     if diff.rescaled:
         st.markdown(
