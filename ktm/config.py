@@ -26,3 +26,27 @@ def database_url(override: str | None = None) -> str:
 def public_base_url() -> str:
     """The address respondents use to reach the app; personal links are built on it."""
     return os.environ.get("KTM_PUBLIC_URL", "http://localhost:8501").rstrip("/")
+
+
+TRUSTED_PROXY_ENV = "KTM_TRUSTED_PROXY"
+CLIENT_KEY_ENV = "KTM_CLIENT_KEY_SECRET"
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the app append to X-Forwarded-For
+    ($KTM_TRUSTED_PROXY, default 0: the header is ignored, the connection's address counts)."""
+    raw = os.environ.get(TRUSTED_PROXY_ENV, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ValueError(
+            f"{TRUSTED_PROXY_ENV}={raw!r}: geef het aantal vertrouwde proxy's (bv. 1) / "
+            "give the number of trusted proxies (e.g. 1)"
+        )
+    return int(raw)
+
+
+def client_key_secret() -> str | None:
+    """The key of the HMAC that turns a client address into the throttle's key
+    ($KTM_CLIENT_KEY_SECRET; unset: a random key per process, see ktm.webapp.client_key)."""
+    return os.environ.get(CLIENT_KEY_ENV) or None

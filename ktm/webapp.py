@@ -6,8 +6,6 @@ and lay out the result. Only this module and the pages import Streamlit.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from typing import Any
 
 import streamlit as st
@@ -258,16 +256,15 @@ def first_run() -> None:
 def client_key() -> str:
     """A non-identifying key for the client's address, to slow down guessing of links.
 
-    Behind a reverse proxy (KTM_TRUSTED_PROXY=1) the first X-Forwarded-For address is the
-    client; otherwise the header could be forged, and the connection's own address counts.
-    Only a hash is kept.
+    The address is taken KTM_TRUSTED_PROXY hops from the right of X-Forwarded-For (see
+    ktm.clientkey.client_address), and only a keyed hash of it is kept.
     """
-    address = None
-    if os.environ.get("KTM_TRUSTED_PROXY") == "1":
-        forwarded = (getattr(st.context, "headers", {}) or {}).get("X-Forwarded-For", "")
-        address = forwarded.split(",")[0].strip() or None
-    if not address:
-        address = getattr(st.context, "ip_address", None)
-    if not isinstance(address, str) or not address:  # unknown (e.g. in AppTest)
-        address = "unknown"
-    return hashlib.sha256(address.encode()).hexdigest()
+    from ktm import clientkey, config
+
+    headers = getattr(st.context, "headers", {}) or {}
+    address = clientkey.client_address(
+        headers.get("X-Forwarded-For"),
+        getattr(st.context, "ip_address", None),
+        config.trusted_proxies(),
+    )
+    return clientkey.keyed(address, config.client_key_secret())

@@ -7,6 +7,8 @@ refuses stale tabs and makes completion idempotent; this page words its answers 
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from ktm import webapp
@@ -16,6 +18,8 @@ from store.db import reading
 from survey import flow, form
 
 STATE = "survey"
+# How long a client over the guessing limit waits for each further unknown link.
+THROTTLED_DELAY_S = 2.0
 refusals = {
     R.Refusal.UNKNOWN: (
         ("Deze link werkt niet", "This link does not work"),
@@ -61,12 +65,15 @@ refusals = {
         ),
     ),
     R.Refusal.THROTTLED: (
-        ("Even geduld", "Please wait a moment"),
+        ("Deze link werkt niet", "This link does not work"),
         (
-            "Er werden te veel ongeldige links geprobeerd. Probeer het over {minutes} minuten "
-            "opnieuw met de volledige link uit uw uitnodiging.",
-            "Too many invalid links were tried. Please try again in {minutes} minutes with the "
-            "complete link from your invitation.",
+            "Wij vinden geen bevraging bij deze link, en van op dit adres werden veel ongeldige "
+            "links geprobeerd: daarom duurt het even voor u dit antwoord krijgt. Gebruik de "
+            "volledige persoonlijke link uit uw uitnodiging; na {minutes} minuten gaat het "
+            "weer sneller.",
+            "We cannot find a survey for this link, and many invalid links were tried from "
+            "this address: that is why this answer takes a while. Use the complete personal "
+            "link from your invitation; after {minutes} minutes it is quick again.",
         ),
     ),
     R.Refusal.NO_OPEN_LINK: (
@@ -169,7 +176,9 @@ def open_link(params) -> dict | None:
             return state
         opened = R.open_invitation(engine, token, webapp.client_key())
         if not opened.ok:
-            if opened.reason is not R.Refusal.THROTTLED:
+            if opened.reason is R.Refusal.THROTTLED:
+                time.sleep(THROTTLED_DELAY_S)  # slows the guesser only: valid links open
+            else:
                 st.session_state[STATE] = {"ctx": ctx, "refused": opened}
             refusal_page(opened)
             return None

@@ -386,4 +386,10 @@ def cmd_retention(args) -> int:
         return 0
     for report in privacy.apply_retention(engine, today=args.today, days=days):
         print("\n".join(report.lines()))
+    from store.responses import purge_token_attempts
+
+    gone = purge_token_attempts(engine)
+    print(
+        f"Verlopen tellingen van foute links gewist / expired link-failure counts deleted: {gone}"
+    )
     return 0
