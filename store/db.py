@@ -87,6 +87,7 @@ def create(url: str, *, writer_lock: bool = True) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            hide_parameters=True,
             **_pool_sizes(),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -101,7 +102,9 @@ def create(url: str, *, writer_lock: bool = True) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True, **_pool_sizes())
+    # hide_parameters: an error (and its log line) never carries the bound values, which may
+    # be e-mail addresses and names (issue 19.6).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **_pool_sizes())
 
 
 def get_engine(url: str, upgrade: bool = True) -> Engine:
