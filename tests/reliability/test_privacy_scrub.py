@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from store import privacy, schema
 from store.db import get_engine, transaction

@@ -64,7 +64,10 @@ def test_an_identifying_column_is_refused_by_its_content(tmp_path, values, kind)
 
 
 def test_harmless_auxiliary_columns_are_kept(tmp_path):
-    rows = [[*r, n, note] for r, n, note in zip(GOOD, [3, 12, 0], ["ok", "2024-05-01", "12,5"])]
+    rows = [
+        [*r, n, note]
+        for r, n, note in zip(GOOD, [3, 12, 0], ["ok", "2024-05-01", "12,5"], strict=True)
+    ]
     frame = read_frame(write_xlsx(tmp_path / "k.xlsx", rows, [*HEADER, "aanvragen", "opmerking"]))
     assert frame.auxiliary == ("aanvragen", "opmerking")
 
