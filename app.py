@@ -13,6 +13,7 @@ st.set_page_config(
     page_title="Tevredenheid e-loket", page_icon=":material/fact_check:", layout="wide"
 )
 webapp.engine()
+webapp.protect_downloads()
 
 survey = st.Page(
     "views/survey.py",

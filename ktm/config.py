@@ -50,3 +50,19 @@ def client_key_secret() -> str | None:
     """The key of the HMAC that turns a client address into the throttle's key
     ($KTM_CLIENT_KEY_SECRET; unset: a random key per process, see ktm.webapp.client_key)."""
     return os.environ.get(CLIENT_KEY_ENV) or None
+
+
+DOWNLOAD_TTL_ENV = "KTM_DOWNLOAD_TTL_S"
+DEFAULT_DOWNLOAD_TTL_S = 60
+
+
+def download_ttl_seconds() -> float:
+    """How long a file handed out by a download button stays retrievable after the click
+    ($KTM_DOWNLOAD_TTL_S, default 60 s)."""
+    raw = os.environ.get(DOWNLOAD_TTL_ENV, "").strip()
+    try:
+        return float(raw) if raw else float(DEFAULT_DOWNLOAD_TTL_S)
+    except ValueError:
+        raise ValueError(
+            f"{DOWNLOAD_TTL_ENV}={raw!r}: geef een aantal seconden / give a number of seconds"
+        ) from None

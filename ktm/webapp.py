@@ -6,6 +6,7 @@ and lay out the result. Only this module and the pages import Streamlit.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import streamlit as st
@@ -268,3 +269,54 @@ def client_key() -> str:
         config.trusted_proxies(),
     )
     return clientkey.keyed(address, config.client_key_secret())
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+_DOWNLOADS_PROTECTED = False
+
+
+def protect_downloads() -> None:
+    """Files of download buttons expire: Streamlit serves them at /media/<id> to anyone with
+    the URL, for as long as it keeps them (minutes). Our pages hand them out on the click
+    only (a callable as `data`, run after the page checked the login), and from then on the
+    URL answers for `download_ttl_seconds()` and then never again. Images and other media
+    are untouched. Once per process."""
+    global _DOWNLOADS_PROTECTED
+    if _DOWNLOADS_PROTECTED:
+        return
+    import threading
+    import time
+
+    from streamlit.runtime.media_file_storage import MediaFileKind, MediaFileStorageError
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from ktm.config import download_ttl_seconds
+
+    ttl = download_ttl_seconds()
+    handed_out: dict[str, float] = {}
+    lock = threading.Lock()
+    load, get = MemoryMediaFileStorage.load_and_get_id, MemoryMediaFileStorage.get_file
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = load(self, path_or_data, mimetype, kind, filename)
+        if kind == MediaFileKind.DOWNLOADABLE:
+            with lock:
+                handed_out[file_id] = time.monotonic()
+        return file_id
+
+    def get_file(self, filename):
+        file_id = os.path.splitext(filename)[0]
+        with lock:
+            since = handed_out.get(file_id)
+            expired = since is not None and time.monotonic() - since > ttl
+            if expired:
+                handed_out.pop(file_id, None)
+        if expired:
+            self.delete_file(file_id)
+            raise MediaFileStorageError(f"download {file_id} expired")
+        return get(self, filename)
+
+    MemoryMediaFileStorage.load_and_get_id = load_and_get_id
+    MemoryMediaFileStorage.get_file = get_file
+    _DOWNLOADS_PROTECTED = True
