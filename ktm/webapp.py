@@ -133,10 +133,27 @@ def login_form() -> None:
         password = st.text_input(t("Teamwachtwoord", "Team password"), type="password")
         submitted = st.form_submit_button(t("Aanmelden", "Log in"), type="primary")
     if submitted:
-        if auth.verify_password(password, stored):
+        client = client_key()
+        wait = auth.LIMITER.wait_s(client)
+        if wait:
+            minutes = int(wait // 60) + 1
+            st.error(
+                t(
+                    f"Te veel mislukte aanmeldingen. Probeer het over {minutes} minuten opnieuw.",
+                    f"Too many failed logins. Please try again in {minutes} minutes.",
+                )
+            )
+            return
+        ok = auth.LIMITER.verify(password, stored)
+        if ok is None:
+            st.error(t("Het is even druk; probeer het zo opnieuw.", "Busy; please try again."))
+            return
+        if ok:
+            auth.LIMITER.succeeded(client)
             st.session_state[TEAM_KEY] = "team"
             st.session_state[AFTER_LOGIN] = True
             st.rerun()
+        auth.LIMITER.failed(client)
         st.error(t("Onjuist wachtwoord.", "Wrong password."))
 
 
