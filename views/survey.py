@@ -7,6 +7,7 @@ refuses stale tabs and makes completion idempotent; this page words its answers 
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import streamlit as st
@@ -144,12 +145,18 @@ def opt_out_page(token: str) -> None:
 # --- the session's response ------------------------------------------------------------------
 
 
-def begin(ctx: str, response: dict, strata_language: str | None) -> dict:
-    """A fresh state for this link in this browser session (after a reload: resume)."""
+def begin(ctx: str, response: dict, strata_language: str | None, pending=None) -> dict:
+    """A fresh state for this link in this browser session (after a reload: resume).
+
+    `pending` (open link): the response row is created only with the first saved answer, so
+    a visit that answers nothing leaves nothing in the store (issue 19.7)."""
     if "lang" not in st.query_params and strata_language in webapp.LANGS:
         st.session_state["lang"] = strata_language
     state = {
         "ctx": ctx,
+        # Widget keys reach the browser: a random label, not the sequential response id.
+        "wkey": "w" + secrets.token_hex(6),
+        "pending": pending,
         "response_id": response["id"],
         "revision": response["revision"],
         "draft": dict(response["answers"] or {}),
@@ -193,10 +200,52 @@ def open_link(params) -> dict | None:
         return None
     keys = st.session_state.setdefault("open_keys", {})
     key = keys.setdefault(str(wave["id"]), R.new_session_key())
+    pending = {
+        "wave_id": wave["id"],
+        "session_key": key,
+        "questionnaire_hash": wave["questionnaire_hash"],
+    }
+    return begin(ctx, _unsaved(pending), None, pending=pending)
+
+
+def _unsaved(pending: dict) -> dict:
+    """The open-link response as it will be stored once something is saved."""
+    return {
+        "id": None,
+        "wave_id": pending["wave_id"],
+        "invitation_id": None,
+        "mode": "open",
+        "status": "partial",
+        "questionnaire_hash": pending["questionnaire_hash"],
+        "strata": {},
+        "answers": {},
+        "progress": {"page": 0, "done": []},
+        "revision": 0,
+    }
+
+
+def current_response(state: dict) -> dict:
+    """The stored response, or (open link, nothing saved yet) the empty one it will be."""
+    if state["response_id"] is None:
+        return _unsaved(state["pending"])
+    return R.load_response(engine, state["response_id"])
+
+
+def ensure_stored(state: dict, q, mode: str, section_id: str, page: dict) -> None:
+    """Create the open-link response row at the first save, once the page is valid."""
+    if state["response_id"] is not None:
+        return
+    errors = R.check_page(q, section_id, {}, page, mode).errors
+    if errors:
+        raise R.InvalidAnswers(errors)
+    pending = state["pending"]
     response = R.start_or_resume(
-        engine, wave_id=wave["id"], session_key=key, language=webapp.lang()
+        engine,
+        wave_id=pending["wave_id"],
+        session_key=pending["session_key"],
+        language=webapp.lang(),
     )
-    return begin(ctx, response, None)
+    state.update(response_id=response["id"], revision=response["revision"])
 
 
 def reload(state: dict) -> None:
@@ -223,7 +272,7 @@ def thank_you(q, state: dict, response: dict) -> None:
 
 def survey(state: dict) -> None:
     lang = webapp.lang()
-    response = R.load_response(engine, state["response_id"])
+    response = current_response(state)
     with reading(engine) as conn:
         q = R.questionnaire_for(conn, response["questionnaire_hash"])
     if response["status"] == "complete":
@@ -254,15 +303,13 @@ def survey(state: dict) -> None:
     if any(it.required for it in section.items):
         st.caption(form.required_note(lang))
     errors = {k: v[1] if lang == "en" else v[0] for k, v in state["errors"].items()}
-    page = form.render_section(
-        q, section, draft, lang, f"r{state['response_id']}g{state['gen']}", errors
-    )
+    page = form.render_section(q, section, draft, lang, f"{state['wkey']}g{state['gen']}", errors)
     # Keep what is on screen, so going back and forth in this session loses nothing.
     own = {k for it in section.items for k in it.answer_keys()}
     state["draft"] = {**{k: v for k, v in draft.items() if k not in own}, **page}
 
     with nav_slot:  # first on the page, so a rerun while answering does not run it again
-        marker = f"{state['response_id']}-{state['gen']}"
+        marker = f"{state['wkey']}-{state['gen']}"
         if state["errors"]:
             form.show_from_top(f"{marker}-{state.get('attempt', 0)}", first_error=True)
         elif state["gen"]:
@@ -291,6 +338,7 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     target = flow.step(q, mode, state["draft"], section.id, move)
     next_id = target.section.id
     try:
+        ensure_stored(state, q, mode, section.id, page)
         response = R.save_page(
             engine,
             state["response_id"],
