@@ -872,12 +872,22 @@ def record_consent(
             )
         ).first()
         if exists is None:
-            c.execute(
-                insert(consents).values(
-                    wave_id=row["wave_id"],
-                    email=email,
-                    language=row["language"] or "nl",
-                    created_at=now,
-                )
-            )
+            # Not linkable to the response (issue 19.8): the day only, not the moment of
+            # completion, and a random id, not one that follows the order of completion.
+            day = datetime(now.year, now.month, now.day, tzinfo=UTC)
+            for _attempt in range(5):
+                try:
+                    with c.begin_nested():
+                        c.execute(
+                            insert(consents).values(
+                                id=secrets.randbelow(2**31 - 1) + 1,
+                                wave_id=row["wave_id"],
+                                email=email,
+                                language=row["language"] or "nl",
+                                created_at=day,
+                            )
+                        )
+                    break
+                except IntegrityError:  # the random id was taken: draw again
+                    continue
         return True

@@ -125,6 +125,19 @@ def landing_page() -> None:
 
 def opt_out_page(token: str) -> None:
     done = st.session_state.get("optout_done")
+    if done != token and not st.session_state.get("optout_confirm"):
+        # Nothing happens on opening the link: mail scanners open links too (issue 19.8).
+        st.title(t("Afmelden voor deze bevraging?", "Opt out of this survey?"))
+        st.write(
+            t(
+                "Als u zich afmeldt, krijgt u geen herinneringen meer over deze bevraging en "
+                "kunt u ze niet meer invullen.",
+                "If you opt out, you will not receive reminders about this survey and can no "
+                "longer fill it in.",
+            )
+        )
+        st.button(t("Ja, afmelden", "Yes, opt out"), type="primary", key="optout_confirm")
+        return
     if done != token:
         refused = R.record_opt_out(engine, token, webapp.client_key())
         if refused is not None and refused.reason is not R.Refusal.OPTED_OUT:

@@ -61,3 +61,27 @@ def test_an_open_answer_may_hold_line_breaks(engine):
     text = "Eerste punt.\nTweede punt.\r\n\tDerde."
     saved = _save(engine, resp, "algemeen", {"tevredenheid": 7, "verbetering": text})
     assert saved["answers"]["verbetering"] == text
+
+
+def test_a_consent_cannot_be_linked_to_its_response_by_time_or_order(engine):
+
+    from store.db import utcnow
+    from tests.survey_form.world import all_answers  # noqa: F401 (the world's pages)
+
+    world = make_world(engine, invitations=("a", "b", "c"), name="consent")
+    done = []
+    for label in ("a", "b", "c"):
+        opened = R.open_invitation(engine, world.tokens[label], "c")
+        resp = R.start_or_resume(engine, invitation=opened)
+        for section, page in PAGES_INVITED.items():
+            resp = R.save_page(engine, resp["id"], resp["revision"], page, {}, section_id=section)
+        done.append(R.complete(engine, resp["id"], resp["revision"]))
+        assert R.record_consent(engine, resp["id"], now=utcnow())
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.consents)).mappings().all()
+    assert len(rows) == 3
+    for r in rows:
+        created = r["created_at"]
+        assert (created.hour, created.minute, created.second, created.microsecond) == (0, 0, 0, 0)
+    ids = [r["id"] for r in rows]
+    assert ids != sorted(ids) or max(ids) > 1000  # random, not 1, 2, 3 in completion order

@@ -332,6 +332,10 @@ def test_links_that_do_not_open_the_survey_get_a_friendly_page(app_env, case, ti
 
 def test_opt_out_is_confirmed_and_recorded(app_env, world):
     at = survey_app({"t": world.tokens["a"], "optout": "1"})
+    # Opening the link (as a mail scanner does) changes nothing: the person confirms first.
+    assert at.title[0].value == "Afmelden voor deze bevraging?"
+    assert invitation(app_env, world.invitation_ids["a"])["disposition"] != "opted_out"
+    at.button(key="optout_confirm").click().run()
     assert at.title[0].value == "U bent afgemeld"
     assert invitation(app_env, world.invitation_ids["a"])["disposition"] == "opted_out"
     assert responses(app_env) == []
