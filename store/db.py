@@ -248,3 +248,27 @@ def _one_writer(engine: Engine) -> Iterator[None]:
     finally:
         if got:
             lock.release()
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` is a lost database connection (server restarted, backend terminated,
+    network cut), after which the same request on a new connection may well work."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError) and "locked" not in str(exc.orig).lower()
+
+
+def retry_once(fn, *args, **kwargs):
+    """Call a store function; when the connection was lost, once more on a fresh one.
+
+    Safe for the store's functions: each is one transaction (a lost connection committed
+    nothing, or it committed and the retry sees it: a stale revision, an idempotent complete).
+    """
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+    return fn(*args, **kwargs)

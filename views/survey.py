@@ -15,7 +15,7 @@ import streamlit as st
 from ktm import webapp
 from ktm.webapp import t
 from store import responses as R
-from store.db import reading
+from store.db import connection_lost, reading, retry_once
 from survey import flow, form
 
 STATE = "survey"
@@ -139,7 +139,7 @@ def opt_out_page(token: str) -> None:
         st.button(t("Ja, afmelden", "Yes, opt out"), type="primary", key="optout_confirm")
         return
     if done != token:
-        refused = R.record_opt_out(engine, token, webapp.client_key())
+        refused = retry_once(R.record_opt_out, engine, token, webapp.client_key())
         if refused is not None and refused.reason is not R.Refusal.OPTED_OUT:
             refusal_page(refused)
             return
@@ -194,7 +194,7 @@ def open_link(params) -> dict | None:
                 refusal_page(state["refused"])
                 return None
             return state
-        opened = R.open_invitation(engine, token, webapp.client_key())
+        opened = retry_once(R.open_invitation, engine, token, webapp.client_key())
         if not opened.ok:
             if opened.reason is R.Refusal.THROTTLED:
                 time.sleep(THROTTLED_DELAY_S)  # slows the guesser only: valid links open
@@ -202,12 +202,12 @@ def open_link(params) -> dict | None:
                 st.session_state[STATE] = {"ctx": ctx, "refused": opened}
             refusal_page(opened)
             return None
-        response = R.start_or_resume(engine, invitation=opened, language=webapp.lang())
+        response = retry_once(R.start_or_resume, engine, invitation=opened, language=webapp.lang())
         return begin(ctx, response, (opened.invitation.get("strata") or {}).get("language"))
     ctx = f"wave:{wave_ref}"
     if state and state["ctx"] == ctx:
         return state
-    wave = R.open_wave_link(engine, wave_ref)
+    wave = retry_once(R.open_wave_link, engine, wave_ref)
     if isinstance(wave, R.Refused):
         refusal_page(wave)
         return None
@@ -241,18 +241,19 @@ def current_response(state: dict) -> dict:
     """The stored response, or (open link, nothing saved yet) the empty one it will be."""
     if state["response_id"] is None:
         return _unsaved(state["pending"])
-    return R.load_response(engine, state["response_id"])
+    return retry_once(R.load_response, engine, state["response_id"])
 
 
 def ensure_stored(state: dict, q, mode: str, section_id: str, page: dict) -> None:
     """Create the open-link response row at the first save, once the page is valid."""
     if state["response_id"] is not None:
         return
-    errors = R.check_page(q, section_id, {}, page, mode).errors
+    errors = flow.check_page(q, section_id, {}, page, mode).errors
     if errors:
         raise R.InvalidAnswers(errors)
     pending = state["pending"]
-    response = R.start_or_resume(
+    response = retry_once(
+        R.start_or_resume,
         engine,
         wave_id=pending["wave_id"],
         session_key=pending["session_key"],
@@ -262,7 +263,7 @@ def ensure_stored(state: dict, q, mode: str, section_id: str, page: dict) -> Non
 
 
 def reload(state: dict) -> None:
-    response = R.load_response(engine, state["response_id"])
+    response = retry_once(R.load_response, engine, state["response_id"])
     state.update(
         revision=response["revision"],
         draft=dict(response["answers"] or {}),
@@ -274,7 +275,9 @@ def reload(state: dict) -> None:
 
 def thank_you(q, state: dict, response: dict) -> None:
     if response["invitation_id"] is not None:
-        R.record_consent(engine, response["id"])  # issue 10 sends what was done, then deletes
+        retry_once(
+            R.record_consent, engine, response["id"]
+        )  # issue 10 sends what was done, then deletes
     st.title(t("Hartelijk dank!", "Thank you!"))
     st.success(
         form._text(q.closing, webapp.lang())
@@ -352,7 +355,8 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     next_id = target.section.id
     try:
         ensure_stored(state, q, mode, section.id, page)
-        response = R.save_page(
+        response = retry_once(
+            R.save_page,
             engine,
             state["response_id"],
             state["revision"],
@@ -379,7 +383,7 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     state.update(revision=response["revision"], draft=dict(response["answers"]), errors={})
     if finish:
         try:
-            R.complete(engine, state["response_id"], state["revision"])
+            retry_once(R.complete, engine, state["response_id"], state["revision"])
         except R.InvalidAnswers as exc:  # an earlier page lacks an answer: go there
             first = flow.first_with_errors(target.sections, exc.errors) or target.sections[0]
             state.update(section=first.id, errors=exc.errors, gen=state["gen"] + 1)
@@ -398,19 +402,39 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     st.rerun()
 
 
+def try_again_page() -> None:
+    """The database could not be reached twice in a row: nothing was lost, say so."""
+    st.title(t("Even geduld", "Please wait a moment"))
+    st.warning(
+        t(
+            "We kunnen uw antwoorden nu even niet bereiken. Wat u al bewaarde, is niet "
+            "verloren. Probeer het over een minuut opnieuw: herlaad de pagina of open uw link "
+            "nog eens.",
+            "We cannot reach your answers right now. What you saved is not lost. Please try "
+            "again in a minute: reload the page or open your link again.",
+        ),
+        icon=":material/wifi_off:",
+    )
+
+
 # --- the page --------------------------------------------------------------------------------
 
 engine = webapp.engine()
 top = st.container()  # the language switch, drawn last: an invitation may set the language
 params = st.query_params
-if params.get("t") and params.get("optout"):
-    opt_out_page(params.get("t"))
-elif params.get("t") or params.get("wave"):
-    state = open_link(params)
-    if state is not None:
-        survey(state)
-else:
-    landing_page()
+try:
+    if params.get("t") and params.get("optout"):
+        opt_out_page(params.get("t"))
+    elif params.get("t") or params.get("wave"):
+        state = open_link(params)
+        if state is not None:
+            survey(state)
+    else:
+        landing_page()
+except Exception as exc:  # st.rerun/st.stop are not Exceptions: they pass
+    if not connection_lost(exc):
+        raise
+    try_again_page()
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
 webapp.set_html_lang()

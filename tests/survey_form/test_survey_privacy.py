@@ -39,3 +39,25 @@ def test_widget_keys_carry_no_response_id(app_env, world):
     keys = [w.key for w in (*at.radio, *at.checkbox) if w.key and ":" in w.key]
     assert keys
     assert not any(k.startswith(f"r{row['id']}g") or f"r{row['id']}" in k for k in keys)
+
+
+def test_the_survey_page_says_try_again_when_the_database_stays_away(app_env, monkeypatch):
+    import sqlalchemy as sa
+
+    from store import responses as R
+
+    def _lost():
+        return sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    world = make_world(get_engine(app_env))
+
+    def down(*args, **kwargs):
+        raise _lost()
+
+    monkeypatch.setattr(R, "open_invitation", down)
+    at = survey_app({"t": world.tokens["a"]})
+    assert not at.exception
+    assert at.title[0].value == "Even geduld"
+    assert "Probeer het over een minuut opnieuw" in at.warning[0].value
+    at.radio(key="lang_switch").set_value("en").run()
+    assert "Please try again in a minute" in at.warning[0].value
