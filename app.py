@@ -14,6 +14,7 @@ st.set_page_config(
 )
 webapp.engine()
 webapp.protect_downloads()
+webapp.offline_dialog()
 
 survey = st.Page(
     "views/survey.py",

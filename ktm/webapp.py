@@ -337,3 +337,62 @@ def protect_downloads() -> None:
     MemoryMediaFileStorage.load_and_get_id = load_and_get_id
     MemoryMediaFileStorage.get_file = get_file
     _DOWNLOADS_PROTECTED = True
+
+
+# --- when the server cannot be reached -------------------------------------------------------
+
+_OFFLINE_TEXT = {
+    "title": "Verbinding verbroken / Connection lost",
+    "nl": (
+        "De bevraging is even niet bereikbaar. Wat u al bewaarde, is niet verloren. Wacht even "
+        "(de pagina probeert opnieuw) of herlaad ze; lukt het niet, open uw link later opnieuw."
+    ),
+    "en": (
+        "The survey cannot be reached right now. What you saved is not lost. Wait a moment "
+        "(the page keeps trying) or reload it; if that fails, open your link again later."
+    ),
+}
+# Streamlit's own dialog speaks to developers ("Is Streamlit still running? ... streamlit run
+# yourscript.py") and cannot be configured (streamlit/streamlit#12661). A script installed once
+# per browser tab watches for it and shows our words instead; it keeps running while the
+# server is down, as the page does.
+_OFFLINE_SCRIPT = """<script>
+(function () {
+  const w = window.parent, d = w.document;
+  if (w.__ktmOffline) return;
+  w.__ktmOffline = true;
+  const T = %(text)s;
+  const theirs = ["Connection error", "Is Streamlit still running", "streamlit run",
+                  "Streamlit server is not responding"];
+  function ours(dialog) {
+    if (dialog.querySelector("[data-ktm-offline]")) return;
+    const text = dialog.textContent || "";
+    if (!theirs.some(s => text.includes(s))) return;
+    for (const child of dialog.children) child.style.display = "none";
+    const box = d.createElement("div");
+    box.setAttribute("data-ktm-offline", "1");
+    box.setAttribute("role", "alert");
+    box.style.cssText = "padding:1.5rem;max-width:34rem;font-family:inherit;line-height:1.5";
+    const h = d.createElement("h2"); h.textContent = T.title; h.style.marginTop = "0";
+    const nl = d.createElement("p"); nl.lang = "nl"; nl.textContent = T.nl;
+    const en = d.createElement("p"); en.lang = "en"; en.textContent = T.en;
+    box.append(h, nl, en);
+    dialog.appendChild(box);
+  }
+  function scan() { d.querySelectorAll("[role=dialog]").forEach(ours); }
+  new MutationObserver(scan).observe(d.body, {childList: true, subtree: true});
+  scan();
+})();
+</script>"""
+
+
+def offline_dialog() -> None:
+    """Install (once per tab) the replacement of Streamlit's connection-error dialog."""
+    import json
+
+    st.iframe(
+        _OFFLINE_SCRIPT % {"text": json.dumps(_OFFLINE_TEXT)},
+        height=1,
+        tab_index=-1,
+        alt=t("Melding bij verbroken verbinding", "Notice when the connection is lost"),
+    )
