@@ -13,6 +13,8 @@ st.set_page_config(
     page_title="Tevredenheid e-loket", page_icon=":material/fact_check:", layout="wide"
 )
 webapp.engine()
+webapp.protect_downloads()
+webapp.offline_dialog()
 
 survey = st.Page(
     "views/survey.py",

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -315,3 +316,90 @@ __all__ = [
     "filter_open_answers",
     "suppress",
 ]
+
+
+# --- microdata for publication ---------------------------------------------------------------
+
+# How each quasi-identifier is coarsened, one step at a time, before it is left out.
+TRAINING_YEAR_BANDS = {1: "1-2", 2: "1-2", 3: "3-4", 4: "3-4", 5: "5-7", 6: "5-7", 7: "5-7"}
+PROFESSION_GROUPS = {
+    "huisarts": "arts",
+    "arts_specialist": "arts",
+    "algemeen_tandarts": "tandarts",
+    "tandarts_specialist": "tandarts",
+    "ziekenhuisapotheker": "ziekenhuisapotheker",
+}
+LEFT_OUT = "(weggelaten / left out)"
+
+
+def _combination_sizes(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+    if not cols:
+        return pd.Series([len(df)]) if len(df) else pd.Series(dtype=int)
+    keys = df[list(cols)].astype(object).where(df[list(cols)].notna(), "\0")
+    return keys.value_counts(dropna=False)
+
+
+def _coarse(value: Any, mapping: dict) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return mapping.get(value, value)
+
+
+def coarsen_microdata(
+    df: pd.DataFrame,
+    quasi: Sequence[str],
+    k: int = DEFAULT_K,
+    *,
+    never_alone: Sequence[str] = (),
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Microdata that may leave the team: the quasi-identifiers coarsened until every
+    combination of their values holds at least ``k`` rows (k-anonymity).
+
+    Steps, in order, each only while some combination is smaller than ``k``: language of the
+    questionnaire and of the frame left out;
+    training year in bands (1-2, 3-4, 5-7); university left out; profession grouped (arts,
+    tandarts, ziekenhuisapotheker); training year left out; profession left out; mode left out. A variable in
+    ``never_alone`` (one with a suppressed cell in the published tables, whose rows would give
+    that cell away) is left out from the start. Returns the table and the steps taken as
+    (column, what was done); when even no quasi-identifier leaves ``k`` rows, no row remains.
+    """
+    k = _check_k(k)
+    out = df.copy()
+    quasi = [c for c in quasi if c in out.columns]
+    steps: list[tuple[str, str]] = []
+
+    def leave_out(col: str, why: str) -> None:
+        out[col] = LEFT_OUT
+        quasi.remove(col)
+        steps.append((col, why))
+
+    for col in [c for c in quasi if c in never_alone]:
+        leave_out(col, "suppressed cell")
+    plan = [
+        ("response_language", None),
+        ("language", None),
+        ("training_year", TRAINING_YEAR_BANDS),
+        ("university", None),
+        ("profession", PROFESSION_GROUPS),
+        ("training_year", None),
+        ("profession", None),
+        ("mode", None),
+    ]
+    for col, mapping in plan:
+        if len(out) == 0 or _combination_sizes(out, quasi).min() >= k:
+            break
+        if col not in quasi:
+            continue
+        if mapping is None:
+            leave_out(col, "left out")
+        else:
+            out[col] = (
+                out[col].astype(object).map(lambda v, m=mapping: _coarse(v, m)).astype(object)
+            )
+            steps.append((col, "grouped"))
+    if len(out) and _combination_sizes(out, quasi).min() < k:
+        out = out.iloc[0:0]
+        steps.append(("*", "fewer than k rows"))
+    return out.reset_index(drop=True), steps

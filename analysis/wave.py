@@ -338,6 +338,9 @@ def analyse_wave(inputs: WaveInputs) -> WaveAnalysis:
     return WaveAnalysis(inputs)
 
 
+HIDDEN_WITH_A_CELL = ("estimate", "se", "ci_low", "ci_high", "df", "grade")
+
+
 def disclosed(table: pd.DataFrame, k: int, value_cols: Sequence[str] | None = None) -> pd.DataFrame:
     """A score table under disclosure control: each breakdown is one line whose total is the
     overall row, so a hidden group cannot be recovered from the others by subtraction."""
@@ -345,7 +348,9 @@ def disclosed(table: pd.DataFrame, k: int, value_cols: Sequence[str] | None = No
 
     if table.empty:
         return table.assign(suppressed=pd.Series(dtype=bool))
-    value_cols = list(value_cols or ["estimate", "se", "ci_low", "ci_high"])
+    # Every figure of a hidden cell goes, not only the estimate: the degrees of freedom are
+    # n - 1 within a profession, and the grade brackets the estimate (issue 19.3).
+    value_cols = list(value_cols or [c for c in HIDDEN_WITH_A_CELL if c in table.columns])
     # The pattern of each line (score x breakdown) comes from its counts alone: it is worked
     # out on the counts, then the figures of the whole table are hidden in one pass.
     n = table["n"]

@@ -7,8 +7,12 @@ in .streamlit/secrets.toml, or the file ./var/team_password.argon2 that `ktm tea
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 import time
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -66,3 +70,84 @@ def write_password_file(password: str | None = None) -> str:
     path.write_text(hash_password(password) + "\n", encoding="utf-8")
     path.chmod(0o600)
     return password
+
+
+# --- limits on guessing (issue 19.7) ---------------------------------------------------------
+
+log = logging.getLogger("ktm.auth")
+
+
+@dataclass
+class LoginLimiter:
+    """Failed team logins per client and in all, over a sliding window, in this process.
+
+    A client with `per_client` failures within `window_s` is refused without a password hash
+    being computed until its oldest failure leaves the window; when all clients together
+    reach `overall` failures within `overall_window_s`, every attempt waits for the rest of
+    that window (a distributed guess cannot burn the server's CPU either). Only one argon2
+    verification runs at a time (`verify`). Every failure and refusal is logged (client key
+    prefix only, never the password).
+    """
+
+    per_client: int = 5
+    window_s: float = 15 * 60
+    overall: int = 30
+    overall_window_s: float = 60
+    _failures: dict = field(default_factory=dict)
+    _all: deque = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _verifying: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(1)
+    )
+
+    def _prune(self, now: float) -> None:
+        while self._all and now - self._all[0] >= self.overall_window_s:
+            self._all.popleft()
+        for key in list(self._failures):
+            q = self._failures[key]
+            while q and now - q[0] >= self.window_s:
+                q.popleft()
+            if not q:
+                del self._failures[key]
+
+    def wait_s(self, client: str, now: float | None = None) -> float:
+        """0 when `client` may try now, else the seconds until it may."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._prune(now)
+            q = self._failures.get(client)
+            if q is not None and len(q) >= self.per_client:
+                wait = self.window_s - (now - q[0])
+                log.warning("team login refused: client %s over its limit", client[:12])
+                return max(wait, 1.0)
+            if len(self._all) >= self.overall:
+                log.warning(
+                    "team login refused: %d failures in all within a minute", len(self._all)
+                )
+                return max(self.overall_window_s - (now - self._all[0]), 1.0)
+        return 0.0
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._failures.setdefault(client, deque()).append(now)
+            self._all.append(now)
+            n = len(self._failures[client])
+        log.warning("team login failed: client %s (%d in the window)", client[:12], n)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+        log.info("team login: client %s", client[:12])
+
+    def verify(self, password: str, stored_hash: str | None, timeout_s: float = 10) -> bool | None:
+        """verify_password, one at a time in this process; None when the server is too busy."""
+        if not self._verifying.acquire(timeout=timeout_s):
+            return None
+        try:
+            return verify_password(password, stored_hash)
+        finally:
+            self._verifying.release()
+
+
+LIMITER = LoginLimiter()

@@ -29,7 +29,9 @@ class Settings:
     public_url: str  # KTM_PUBLIC_URL
     organisation: Organisation = field(default_factory=Organisation)  # KTM_ORG_*
     team_password_hash: str | None = None  # KTM_TEAM_PASSWORD_HASH
-    trusted_proxy: bool = False  # KTM_TRUSTED_PROXY=1: trust X-Forwarded-For
+    trusted_proxies: int = 0  # KTM_TRUSTED_PROXY: reverse proxies that append X-Forwarded-For
+    client_key_secret: str | None = None  # KTM_CLIENT_KEY_SECRET: key of the throttle's HMAC
+    download_ttl_s: float = 60.0  # KTM_DOWNLOAD_TTL_S: a download URL's life after the click
     smtp: Mapping[str, str] = field(default_factory=dict)  # the KTM_SMTP_* variables
 
     @property
@@ -53,6 +55,30 @@ def _organisation(env: Mapping[str, str]) -> Organisation:
     )
 
 
+def _trusted_proxies(env: Mapping[str, str]) -> int:
+    """How many reverse proxies in front of the app append to X-Forwarded-For (default 0: the
+    header is ignored, the connection's address counts)."""
+    raw = (env.get("KTM_TRUSTED_PROXY") or "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ValueError(
+            f"KTM_TRUSTED_PROXY={raw!r}: geef het aantal vertrouwde proxy's (bv. 1) / "
+            "give the number of trusted proxies (e.g. 1)"
+        )
+    return int(raw)
+
+
+def _download_ttl(env: Mapping[str, str]) -> float:
+    raw = (env.get("KTM_DOWNLOAD_TTL_S") or "").strip()
+    try:
+        return float(raw) if raw else 60.0
+    except ValueError:
+        raise ValueError(
+            f"KTM_DOWNLOAD_TTL_S={raw!r}: geef een aantal seconden / give a number of seconds"
+        ) from None
+
+
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from `environ` (default: os.environ)."""
     env = os.environ if environ is None else environ
@@ -63,7 +89,9 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=(env.get("KTM_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         organisation=_organisation(env),
         team_password_hash=(env.get("KTM_TEAM_PASSWORD_HASH") or "").strip() or None,
-        trusted_proxy=env.get("KTM_TRUSTED_PROXY") == "1",
+        trusted_proxies=_trusted_proxies(env),
+        client_key_secret=env.get("KTM_CLIENT_KEY_SECRET") or None,
+        download_ttl_s=_download_ttl(env),
         smtp={k: v for k, v in env.items() if k.startswith("KTM_SMTP_")},
     )
 
@@ -86,3 +114,19 @@ def public_base_url() -> str:
 def organisation() -> Organisation:
     """The organisation that runs the measurement ($KTM_ORG_*)."""
     return settings().organisation
+
+
+def trusted_proxies() -> int:
+    """$KTM_TRUSTED_PROXY: how many reverse proxies append to X-Forwarded-For (0: none)."""
+    return settings().trusted_proxies
+
+
+def client_key_secret() -> str | None:
+    """The key of the HMAC that turns a client address into the throttle's key
+    ($KTM_CLIENT_KEY_SECRET; unset: a random key per process, see ktm.webapp.client_key)."""
+    return settings().client_key_secret
+
+
+def download_ttl_seconds() -> float:
+    """How long a file handed out by a download button stays retrievable after the click."""
+    return settings().download_ttl_s

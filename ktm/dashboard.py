@@ -226,7 +226,7 @@ def _row_disclosed(row: pd.Series | None, k: int) -> dict | None:
     out = {c: row[c] for c in ("estimate", "se", "ci_low", "ci_high", "df", "n")}
     out["suppressed"] = bool(row["n"] < k)
     if out["suppressed"]:
-        out.update(estimate=None, se=None, ci_low=None, ci_high=None)
+        out.update(estimate=None, se=None, ci_low=None, ci_high=None, df=None, n=None)
     return out
 
 

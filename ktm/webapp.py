@@ -6,14 +6,14 @@ and lay out the result. Only this module and the pages import Streamlit.
 
 from __future__ import annotations
 
-import hashlib
+import os
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from ktm import auth
-from ktm.config import database_url, settings
+from ktm.config import database_url
 
 LANGS = {"nl": "Nederlands", "en": "English"}
 TEAM_KEY = "team_user"
@@ -133,10 +133,27 @@ def login_form() -> None:
         password = st.text_input(t("Teamwachtwoord", "Team password"), type="password")
         submitted = st.form_submit_button(t("Aanmelden", "Log in"), type="primary")
     if submitted:
-        if auth.verify_password(password, stored):
+        client = client_key()
+        wait = auth.LIMITER.wait_s(client)
+        if wait:
+            minutes = int(wait // 60) + 1
+            st.error(
+                t(
+                    f"Te veel mislukte aanmeldingen. Probeer het over {minutes} minuten opnieuw.",
+                    f"Too many failed logins. Please try again in {minutes} minutes.",
+                )
+            )
+            return
+        ok = auth.LIMITER.verify(password, stored)
+        if ok is None:
+            st.error(t("Het is even druk; probeer het zo opnieuw.", "Busy; please try again."))
+            return
+        if ok:
+            auth.LIMITER.succeeded(client)
             st.session_state[TEAM_KEY] = "team"
             st.session_state[AFTER_LOGIN] = True
             st.rerun()
+        auth.LIMITER.failed(client)
         st.error(t("Onjuist wachtwoord.", "Wrong password."))
 
 
@@ -257,16 +274,125 @@ def first_run() -> None:
 def client_key() -> str:
     """A non-identifying key for the client's address, to slow down guessing of links.
 
-    Behind a reverse proxy (KTM_TRUSTED_PROXY=1) the first X-Forwarded-For address is the
-    client; otherwise the header could be forged, and the connection's own address counts.
-    Only a hash is kept.
+    The address is taken KTM_TRUSTED_PROXY hops from the right of X-Forwarded-For (see
+    ktm.clientkey.client_address), and only a keyed hash of it is kept.
     """
-    address = None
-    if settings().trusted_proxy:
-        forwarded = (getattr(st.context, "headers", {}) or {}).get("X-Forwarded-For", "")
-        address = forwarded.split(",")[0].strip() or None
-    if not address:
-        address = getattr(st.context, "ip_address", None)
-    if not isinstance(address, str) or not address:  # unknown (e.g. in AppTest)
-        address = "unknown"
-    return hashlib.sha256(address.encode()).hexdigest()
+    from ktm import clientkey, config
+
+    headers = getattr(st.context, "headers", {}) or {}
+    address = clientkey.client_address(
+        headers.get("X-Forwarded-For"),
+        getattr(st.context, "ip_address", None),
+        config.trusted_proxies(),
+    )
+    return clientkey.keyed(address, config.client_key_secret())
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+_DOWNLOADS_PROTECTED = False
+
+
+def protect_downloads() -> None:
+    """Files of download buttons expire: Streamlit serves them at /media/<id> to anyone with
+    the URL, for as long as it keeps them (minutes). Our pages hand them out on the click
+    only (a callable as `data`, run after the page checked the login), and from then on the
+    URL answers for `download_ttl_seconds()` and then never again. Images and other media
+    are untouched. Once per process."""
+    global _DOWNLOADS_PROTECTED
+    if _DOWNLOADS_PROTECTED:
+        return
+    import threading
+    import time
+
+    from streamlit.runtime.media_file_storage import MediaFileKind, MediaFileStorageError
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from ktm.config import download_ttl_seconds
+
+    ttl = download_ttl_seconds()
+    handed_out: dict[str, float] = {}
+    lock = threading.Lock()
+    load, get = MemoryMediaFileStorage.load_and_get_id, MemoryMediaFileStorage.get_file
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = load(self, path_or_data, mimetype, kind, filename)
+        if kind == MediaFileKind.DOWNLOADABLE:
+            with lock:
+                handed_out[file_id] = time.monotonic()
+        return file_id
+
+    def get_file(self, filename):
+        file_id = os.path.splitext(filename)[0]
+        with lock:
+            since = handed_out.get(file_id)
+            expired = since is not None and time.monotonic() - since > ttl
+            if expired:
+                handed_out.pop(file_id, None)
+        if expired:
+            self.delete_file(file_id)
+            raise MediaFileStorageError(f"download {file_id} expired")
+        return get(self, filename)
+
+    MemoryMediaFileStorage.load_and_get_id = load_and_get_id
+    MemoryMediaFileStorage.get_file = get_file
+    _DOWNLOADS_PROTECTED = True
+
+
+# --- when the server cannot be reached -------------------------------------------------------
+
+_OFFLINE_TEXT = {
+    "title": "Verbinding verbroken / Connection lost",
+    "nl": (
+        "De bevraging is even niet bereikbaar. Wat u al bewaarde, is niet verloren. Wacht even "
+        "(de pagina probeert opnieuw) of herlaad ze; lukt het niet, open uw link later opnieuw."
+    ),
+    "en": (
+        "The survey cannot be reached right now. What you saved is not lost. Wait a moment "
+        "(the page keeps trying) or reload it; if that fails, open your link again later."
+    ),
+}
+# Streamlit's own dialog speaks to developers ("Is Streamlit still running? ... streamlit run
+# yourscript.py") and cannot be configured (streamlit/streamlit#12661). A script installed once
+# per browser tab watches for it and shows our words instead; it keeps running while the
+# server is down, as the page does.
+_OFFLINE_SCRIPT = """<script>
+(function () {
+  const w = window.parent, d = w.document;
+  if (w.__ktmOffline) return;
+  w.__ktmOffline = true;
+  const T = %(text)s;
+  const theirs = ["Connection error", "Is Streamlit still running", "streamlit run",
+                  "Streamlit server is not responding"];
+  function ours(dialog) {
+    if (dialog.querySelector("[data-ktm-offline]")) return;
+    const text = dialog.textContent || "";
+    if (!theirs.some(s => text.includes(s))) return;
+    for (const child of dialog.children) child.style.display = "none";
+    const box = d.createElement("div");
+    box.setAttribute("data-ktm-offline", "1");
+    box.setAttribute("role", "alert");
+    box.style.cssText = "padding:1.5rem;max-width:34rem;font-family:inherit;line-height:1.5";
+    const h = d.createElement("h2"); h.textContent = T.title; h.style.marginTop = "0";
+    const nl = d.createElement("p"); nl.lang = "nl"; nl.textContent = T.nl;
+    const en = d.createElement("p"); en.lang = "en"; en.textContent = T.en;
+    box.append(h, nl, en);
+    dialog.appendChild(box);
+  }
+  function scan() { d.querySelectorAll("[role=dialog]").forEach(ours); }
+  new MutationObserver(scan).observe(d.body, {childList: true, subtree: true});
+  scan();
+})();
+</script>"""
+
+
+def offline_dialog() -> None:
+    """Install (once per tab) the replacement of Streamlit's connection-error dialog."""
+    import json
+
+    st.iframe(
+        _OFFLINE_SCRIPT % {"text": json.dumps(_OFFLINE_TEXT)},
+        height=1,
+        tab_index=-1,
+        alt=t("Melding bij verbroken verbinding", "Notice when the connection is lost"),
+    )

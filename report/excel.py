@@ -177,6 +177,38 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _TABLE_STYLE = "TableStyleMedium2"
 
 
+PROFILES = ("internal", "publication")
+PROFILE_TEXT = {
+    "internal": (
+        "VERTROUWELIJK - intern profiel: volledige microdata (een rij per antwoord) en open "
+        "antwoorden, enkel voor het team; niet doorsturen.",
+        "CONFIDENTIAL - internal profile: full microdata (one row per response) and open "
+        "answers, for the team only; do not pass on.",
+    ),
+    "publication": (
+        "Publicatieprofiel: cijfers onder de regel van k; de microdata enkel met beroep, "
+        "opleidingsjaar, universiteit, taal en wijze vergroofd tot elke combinatie minstens k "
+        "respondenten telt (of weggelaten), zonder volgnummer, stratum en gewichten; geen open "
+        "antwoorden.",
+        "Publication profile: figures under the rule of k; the microdata only with profession, "
+        "training year, university, language and mode coarsened until every combination holds "
+        "at least k respondents (or left out), without response number, stratum and weights; "
+        "no open answers.",
+    ),
+}
+# Quasi-identifiers of the Data sheet, and columns the publication profile leaves out (the
+# sequence number follows arrival; stratum and weights reveal the profession).
+PUBLICATION_QUASI = (
+    "profession",
+    "training_year",
+    "university",
+    "language",
+    "response_language",
+    "mode",
+)
+PUBLICATION_DROPPED = ("response_id", "stratum", "design_weight", "weight")
+
+
 @dataclass
 class WorkbookInput:
     """Everything the workbook shows. ``result``: the wave's analysis; ``previous_wave`` and
@@ -197,6 +229,16 @@ class WorkbookInput:
     exported_at: dt.datetime | None = None
     extra_notes: Sequence[Mapping[str, str]] = field(default_factory=list)
     organisation: Organisation = field(default_factory=Organisation)
+    # "internal": full microdata and open answers, for the team (confidential);
+    # "publication": aggregates, coarsened microdata (k-anonymous), no open answers.
+    profile: str = "internal"
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(
+                f"profiel {self.profile!r} bestaat niet; kies {' of '.join(PROFILES)} / "
+                f"unknown profile; choose {' or '.join(PROFILES)}"
+            )
 
     @property
     def k(self) -> int:
@@ -589,6 +631,33 @@ def data_table(result: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def publication_data_table(result: Any, k: int, results: pd.DataFrame) -> pd.DataFrame:
+    """The Data sheet of the publication profile: no response number, stratum or weights; the
+    quasi-identifiers coarsened (analysis.disclosure.coarsen_microdata) so every combination
+    holds at least k respondents, and a breakdown with a suppressed cell in ``results`` (the
+    Resultaten table) left out, so the rows cannot give that cell away. Rows in a fixed order
+    that says nothing about when someone answered."""
+    from analysis.disclosure import coarsen_microdata
+
+    data = data_table(result).drop(columns=list(PUBLICATION_DROPPED), errors="ignore")
+    hidden = results[results["suppressed"].astype(bool)] if "suppressed" in results else results
+    never_alone = {str(v) for v in hidden.get("group_var", pd.Series(dtype=object)).dropna()}
+    if "source" in hidden and (hidden["source"] != _SOURCE["invited"]).any():
+        never_alone.add("mode")
+    out, _steps = coarsen_microdata(data, PUBLICATION_QUASI, k, never_alone=sorted(never_alone))
+    if len(out):
+        keys = sorted(range(len(out)), key=lambda i: tuple(str(v) for v in out.iloc[i]))
+        out = out.iloc[keys].reset_index(drop=True)
+    return out
+
+
+def profile_data_table(book: WorkbookInput) -> pd.DataFrame:
+    """The Data sheet (and data.csv) of the book's profile."""
+    if book.profile == "publication":
+        return publication_data_table(book.result, book.k, results_table(book.result, book.k))
+    return data_table(book.result)
+
+
 CODEBOOK_HEADERS = {
     "column": "Kolom / Column",
     "question_nl": "Vraag (NL)",
@@ -729,6 +798,10 @@ def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
             sh.cell(sh.row - 1, 2).number_format = FMT_DATETIME
         sh.cell(sh.row - 1, 1).font = _BOLD
     sh.skip()
+    nl, en = PROFILE_TEXT[book.profile]
+    sh.text(nl, bold=True)
+    sh.text(en, bold=True)
+    sh.skip()
     sh.text("Bescherming van de respondenten / Respondent protection", bold=True)
     k = book.k
     sh.text(f"Geen cijfer voor een cel met minder dan k = {k} respondenten (regel van de meting).")
@@ -793,6 +866,9 @@ def _verantwoording(sh: _Sheet, book: WorkbookInput) -> list[dict]:
     )
     sh.text("Schriftelijke vraag nr. 192 van 15 januari 2024: klanttevredenheid", title=True)
     sh.text("Written question no. 192 of 15 January 2024: customer satisfaction")
+    nl, en = PROFILE_TEXT[book.profile]
+    sh.text(nl, bold=True)
+    sh.text(en, bold=True)
     df = pd.DataFrame(rows, columns=list(VERANTWOORDING_HEADERS))
     sh.table(
         df,
@@ -1362,13 +1438,16 @@ def _build(book: WorkbookInput) -> tuple[bytes, dict[str, dict[str, str]], pd.Da
     sheets = {name: _Sheet(wb, name, tables) for name in SHEETS}
     _leesmij(sheets["Leesmij"], book, moment)
     _verantwoording(sheets["Verantwoording"], book)
-    _resultaten(sheets["Resultaten"], book)
+    results = _resultaten(sheets["Resultaten"], book)
     _trend(sheets["Trend"], book)
     _verbeterpunten(sheets["Verbeterpunten"], book)
     _respons(sheets["Respons"], book)
     _gewichten(sheets["Gewichten"], book)
     _steekproef(sheets["Steekproef"], book)
-    data = data_table(book.result)
+    if book.profile == "publication":
+        data = publication_data_table(book.result, book.k, results)
+    else:
+        data = data_table(book.result)
     _data_sheet(sheets["Data"], data)
     sheets["Codeboek"].table(
         codebook_table(book.columns),
@@ -1378,18 +1457,25 @@ def _build(book: WorkbookInput) -> tuple[bytes, dict[str, dict[str, str]], pd.Da
         wrap=["question_nl", "question_en", "codes_nl", "codes_en"],
     )
     sh = sheets["Open antwoorden"]
-    sh.text(f"Enkel beroepen met minstens {book.k} volledige antwoorden.", bold=True)
-    sh.text(f"Only professions with at least {book.k} complete responses.")
-    sh.table(
-        open_answers_table(book.result, book.k),
-        "OpenAntwoorden",
-        OPEN_HEADERS,
-        wrap=["text"],
-        max_width=80,
-    )
+    if book.profile == "publication":
+        sh.text("Open antwoorden zijn weggelaten in het publicatieprofiel.", bold=True)
+        sh.text("Open answers are left out of the publication profile.")
+    else:
+        sh.text(f"Enkel beroepen met minstens {book.k} volledige antwoorden.", bold=True)
+        sh.text(f"Only professions with at least {book.k} complete responses.")
+        sh.table(
+            open_answers_table(book.result, book.k),
+            "OpenAntwoorden",
+            OPEN_HEADERS,
+            wrap=["text"],
+            max_width=80,
+        )
     for s in sheets.values():
         s.finish()
     wb.properties.title = f"{book.wave.get('name')}: klanttevredenheid e-loket"
+    if book.profile == "internal":
+        wb.properties.title = "VERTROUWELIJK / CONFIDENTIAL - " + wb.properties.title
+    wb.properties.keywords = f"ktm-profile={book.profile}"
     wb.properties.creator = f"ktm {book.version}".strip()
     buf = io.BytesIO()
     wb.save(buf)
@@ -1445,7 +1531,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def csv_files(book: WorkbookInput) -> dict[str, bytes]:
     """{"data.csv": ..., "codeboek.csv": ...}: the Data and Codeboek sheets as CSV."""
     return {
-        "data.csv": csv_bytes(data_table(book.result)),
+        "data.csv": csv_bytes(profile_data_table(book)),
         "codeboek.csv": csv_bytes(codebook_table(book.columns)),
     }
 

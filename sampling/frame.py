@@ -723,6 +723,7 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
                     )
                 )
 
+    problems += _screening_problems(df, rows, canon_of)
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         raise FrameError(problems, source)
@@ -749,6 +750,49 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
         col = df[label].tolist()
         result[canonical] = _maybe_numeric([col[i] for i in rows])
     return result
+
+
+def _screening_problems(df: pd.DataFrame, rows: list[int], canon_of: dict[str, str]) -> list:
+    """A file without units; control characters in any cell; auxiliary columns that identify
+    a person, by header or by content (sampling.identifiers)."""
+    from sampling import identifiers
+
+    problems: list[Problem] = []
+    if not rows:
+        problems.append(
+            Problem(
+                None,
+                None,
+                "het bestand heeft kolomnamen maar geen enkele eenheid; kies het volledige "
+                "bestand (the file has headers but no units; choose the complete file)",
+            )
+        )
+    for label in df.columns:
+        col = df[label].tolist()
+        for i in rows:
+            code = identifiers.control_character(col[i])
+            if code is not None:
+                problems.append(
+                    Problem(i + 2, str(label), " ".join(identifiers.control_message(code)))
+                )
+    if not set(REQUIRED_COLUMNS) <= set(canon_of.values()):
+        return problems  # an unknown column may be a misnamed required one: that comes first
+    for label, canonical in canon_of.items():
+        if canonical in REQUIRED_COLUMNS or canonical in NAME_COLUMNS:
+            continue
+        kind = identifiers.identifying_header(label)
+        if kind is not None:
+            problems.append(Problem(1, label, identifiers.identifying_message(kind, "header")))
+            continue
+        col = df[label].tolist()
+        for i in rows:
+            kind = identifiers.identifying_value(col[i])
+            if kind is not None:
+                problems.append(
+                    Problem(i + 2, label, identifiers.identifying_message(kind, "content"))
+                )
+                break  # one row per column is enough to find it
+    return problems
 
 
 def read_frame(

@@ -81,6 +81,19 @@ def tokens_equal(a_hash: str, b_hash: str) -> bool:
     return hmac.compare_digest(a_hash.encode("ascii", "replace"), b_hash.encode("ascii", "replace"))
 
 
+_TOKEN_EDGE_RE = re.compile(r"^[^A-Za-z0-9_-]+|[^A-Za-z0-9_-]+$")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+def repair_token(value: Any) -> Any:
+    """A token as an e-mail client may have broken it, repaired: whitespace anywhere (a wrapped
+    line, a leading %20) removed and punctuation around it (a trailing '.', '>' or ')') cut.
+    The token alphabet has none of these characters, so a good token is never changed."""
+    if not isinstance(value, str) or len(value) > 400:
+        return value
+    return _TOKEN_EDGE_RE.sub("", _WHITESPACE_RE.sub("", value))
+
+
 def token_shape_ok(value: Any) -> bool:
     """Quick rejection of anything that cannot be one of our tokens (before any lookup)."""
     return isinstance(value, str) and _TOKEN_RE.fullmatch(value) is not None

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from sampling import identifiers
 from sampling.frame import (
     COLUMN_ALIASES,
     FrameError,
@@ -187,6 +188,13 @@ def validate_submissions(
                     )
                 out[canonical].append(parsed)
             else:
+                code = identifiers.control_character(value)
+                if code is not None:
+                    problems.append(
+                        Problem(
+                            i + 2, header_of[canonical], " ".join(identifiers.control_message(code))
+                        )
+                    )
                 out[canonical].append(_text(value))
     if problems:
         problems.sort(key=lambda p: p.row or 0)

@@ -87,6 +87,7 @@ def create(url: str, *, writer_lock: bool = True) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            hide_parameters=True,
             **_pool_sizes(),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -101,7 +102,9 @@ def create(url: str, *, writer_lock: bool = True) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True, **_pool_sizes())
+    # hide_parameters: an error (and its log line) never carries the bound values, which may
+    # be e-mail addresses and names (issue 19.6).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **_pool_sizes())
 
 
 def get_engine(url: str, upgrade: bool = True) -> Engine:
@@ -241,3 +244,27 @@ def _one_writer(engine: Engine) -> Iterator[None]:
     finally:
         if got:
             lock.release()
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` is a lost database connection (server restarted, backend terminated,
+    network cut), after which the same request on a new connection may well work."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError) and "locked" not in str(exc.orig).lower()
+
+
+def retry_once(fn, *args, **kwargs):
+    """Call a store function; when the connection was lost, once more on a fresh one.
+
+    Safe for the store's functions: each is one transaction (a lost connection committed
+    nothing, or it committed and the retry sees it: a stale revision, an idempotent complete).
+    """
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+    return fn(*args, **kwargs)

@@ -176,7 +176,18 @@ def apply_retention(
 
 
 def _strip_aux(aux: Any) -> dict:
-    return {k: v for k, v in dict(aux or {}).items() if k not in IDENTIFYING_AUX}
+    """The auxiliary variables without those that name or identify a person: known names,
+    and (for frames imported before import refused them) a header or value that
+    sampling.identifiers recognises as a phone, national register number, e-mail, IBAN..."""
+    from sampling import identifiers
+
+    return {
+        k: v
+        for k, v in dict(aux or {}).items()
+        if k not in IDENTIFYING_AUX
+        and identifiers.identifying_header(k) is None
+        and identifiers.identifying_value(v) is None
+    }
 
 
 def anonymise_wave(
@@ -201,8 +212,8 @@ def anonymise_wave(
             if sqlite:
                 c.exec_driver_sql("PRAGMA secure_delete=OFF")
                 c.commit()
-    if not report.already:
-        _purge_old_versions(engine)
+    # Also when it was already anonymised: a purge that failed before is finished now.
+    _purge_old_versions(engine, report)
     return report
 
 
@@ -285,22 +296,65 @@ def _anonymise(c: Connection, wave_id: int, now: dt.datetime) -> AnonymisationRe
     )
 
 
-def _purge_old_versions(engine: Engine) -> None:
-    """Leave no copy of the deleted data in the database files.
+class ScrubIncomplete(PrivacyError):
+    """The wave is anonymised in the database, but the file still holds old copies."""
 
-    SQLite: the write-ahead log still holds the old pages until a checkpoint; TRUNCATE folds it
-    into the (securely overwritten) file and empties it. It waits for readers (busy timeout);
-    if one keeps it busy, the next checkpoint finishes the job. PostgreSQL keeps dead row
-    versions until a VACUUM FULL rewrites the tables (backups are another matter: see README).
+
+CHECKPOINT_ATTEMPTS = 3
+CHECKPOINT_WAIT_MS = 5_000  # per attempt: how long the checkpoint waits for readers
+VACUUM_LOCK_TIMEOUT = "10s"
+
+
+def _purge_old_versions(engine: Engine, report: AnonymisationReport) -> None:
+    """Leave no copy of the deleted data in the database files, or fail loudly.
+
+    SQLite: the write-ahead log and the main file still hold the old pages until a checkpoint;
+    TRUNCATE folds the log into the (securely overwritten) file and empties it. A reader that
+    holds an older snapshot (the running app, a long export) blocks it: the result says so
+    (busy), and after CHECKPOINT_ATTEMPTS tries ScrubIncomplete is raised. PostgreSQL keeps
+    dead row versions until VACUUM FULL rewrites the tables; it waits for other transactions'
+    locks at most VACUUM_LOCK_TIMEOUT per table.
     """
+    again = (
+        f"Sluit de app en andere verbindingen met de databank en voer `ktm anonymise --wave "
+        f"{report.wave_id} --yes` opnieuw uit / stop the app and other connections to the "
+        "database and run the command again"
+    )
     if engine.dialect.name == "sqlite":
+        import time
+
         with engine.connect() as c:
             raw = c.connection.driver_connection
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    elif engine.dialect.name == "postgresql":
+            raw.execute(f"PRAGMA busy_timeout={int(CHECKPOINT_WAIT_MS)}")
+            try:
+                for attempt in range(CHECKPOINT_ATTEMPTS):
+                    busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    if not busy:
+                        return
+                    time.sleep(0.2 * (attempt + 1))
+            finally:
+                from store.db import SQLITE_BUSY_TIMEOUT_MS
+
+                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        raise ScrubIncomplete(
+            f"Bevraging {report.wave_name} is in de databank geanonimiseerd, maar het bestand "
+            "bevat nog oude kopieën van de gewiste gegevens: een andere verbinding leest nog "
+            f"(write-ahead log niet leeggemaakt). {again}"
+        )
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.exc import OperationalError
+
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT}'")
             for table in (invitations, frame_units, responses, consents, frame_snapshots):
-                c.exec_driver_sql(f"VACUUM FULL {table.name}")
+                try:
+                    c.exec_driver_sql(f"VACUUM FULL {table.name}")
+                except OperationalError as exc:
+                    raise ScrubIncomplete(
+                        f"Bevraging {report.wave_name} is in de databank geanonimiseerd, maar "
+                        f"tabel {table.name} kon niet herschreven worden (VACUUM FULL wacht op "
+                        f"een andere transactie). {again}"
+                    ) from exc
 
 
 # --- reading dispositions, before or after anonymisation ---------------------------------------

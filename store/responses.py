@@ -10,9 +10,11 @@ validated; pure reads never take it.
 
 Guarantees (issue 3 item 4, issue 11 items 1-4):
 - A token is looked up by its hash only, compared in constant time, bound to its wave and
-  single-use (a completed response cannot be reopened). Garbage is refused before any query;
-  failed look-ups are counted per client key, and after `MAX_FAILURES` within `WINDOW` the
-  key is refused until the window has passed.
+  single-use (a completed response cannot be reopened). Garbage is refused before any query.
+  Failed look-ups are counted per client key (a keyed hash); after `MAX_FAILURES` within
+  `WINDOW` that client's unknown tokens are answered THROTTLED, but a valid token always
+  opens (many respondents share one address behind a hospital NAT). Counts older than the
+  window are deleted.
 - Pages are saved with optimistic locking on `responses.revision`: a stale tab gets
   :class:`StaleRevision`, never a silent overwrite.
 - :func:`complete` is idempotent: a double click or a replayed request leaves exactly one
@@ -35,7 +37,18 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from sampling import invitations as invitations_core
@@ -201,7 +214,19 @@ def _throttled(conn: Connection, client_key: str, now: datetime) -> timedelta | 
     return None
 
 
+def purge_token_attempts(conn: Engine | Connection, *, now: datetime | None = None) -> int:
+    """Delete the failure counts whose window has passed; how many rows went."""
+    now = now or utcnow()
+    with writing(conn) as c:
+        return c.execute(
+            delete(token_attempts).where(token_attempts.c.window_start <= now - WINDOW)
+        ).rowcount
+
+
 def _count_failure(conn: Connection, client_key: str, now: datetime) -> None:
+    # Counts older than the window are of no use: they go first, so the table holds only the
+    # last 15 minutes (and this client's count starts anew once its window has passed).
+    conn.execute(delete(token_attempts).where(token_attempts.c.window_start <= now - WINDOW))
     row = conn.execute(
         select(token_attempts).where(token_attempts.c.client_key == client_key)
     ).first()
@@ -216,15 +241,10 @@ def _count_failure(conn: Connection, client_key: str, now: datetime) -> None:
             return
         except IntegrityError:  # a concurrent request counted first
             pass
-        row = conn.execute(
-            select(token_attempts).where(token_attempts.c.client_key == client_key)
-        ).first()
-    if now - _aware(row.window_start) >= WINDOW:
-        values = {"failures": 1, "window_start": now}
-    else:
-        values = {"failures": token_attempts.c.failures + 1}
     conn.execute(
-        update(token_attempts).where(token_attempts.c.client_key == client_key).values(**values)
+        update(token_attempts)
+        .where(token_attempts.c.client_key == client_key)
+        .values(failures=token_attempts.c.failures + 1)
     )
 
 
@@ -236,29 +256,38 @@ def _client(client_key: str) -> str:
 
 
 def _find(conn: Connection, token: Any, client_key: str, now: datetime):
-    """(invitation row | None, refusal | None), without writing anything."""
+    """(invitation row | None, refusal | None), without writing anything.
+
+    A valid link always opens, whatever others behind the same address tried: the throttle
+    only answers the guesses (an unknown token from a client over the limit is refused as
+    THROTTLED, and the page makes that client wait). A link broken by an e-mail client is
+    repaired first (invitations.repair_token)."""
+    token = invitations_core.repair_token(token)
+    row = None
+    if invitations_core.token_shape_ok(token):
+        digest = hash_token(token)
+        row = (
+            conn.execute(select(invitations).where(invitations.c.token_hash == digest))
+            .mappings()
+            .first()
+        )
+        if row is not None and invitations_core.tokens_equal(str(row["token_hash"]), digest):
+            return dict(row), None
     wait = _throttled(conn, _client(client_key), now)
     if wait is not None:
         return None, Refused(Refusal.THROTTLED, retry_after=wait)
-    if not invitations_core.token_shape_ok(token):
-        return None, Refused(Refusal.UNKNOWN)
-    digest = hash_token(token)
-    row = (
-        conn.execute(select(invitations).where(invitations.c.token_hash == digest))
-        .mappings()
-        .first()
-    )
-    if row is None or not invitations_core.tokens_equal(str(row["token_hash"]), digest):
-        return None, Refused(Refusal.UNKNOWN)
-    return dict(row), None
+    return None, Refused(Refusal.UNKNOWN)
 
 
 def _lookup(conn: Connection, token: Any, client_key: str, now: datetime):
     """As _find, and an unknown token counts as a failure of the client."""
     inv, refused = _find(conn, token, client_key, now)
-    if refused is not None and refused.reason is Refusal.UNKNOWN:
+    if refused is not None and refused.reason in _FAILURES:
         _count_failure(conn, _client(client_key), now)
     return inv, refused
+
+
+_FAILURES = (Refusal.UNKNOWN, Refusal.THROTTLED)
 
 
 def _wave(conn: Connection, wave_id: int) -> dict | None:
@@ -290,7 +319,7 @@ def open_invitation(
             inv, refused = _find(c, token, client_key, now)
             if refused is None:
                 return _opened(c, inv, now)
-        if refused.reason is Refusal.UNKNOWN:
+        if refused.reason in _FAILURES:
             with write() as c:
                 _count_failure(c, _client(client_key), now)
         return refused
@@ -843,12 +872,22 @@ def record_consent(
             )
         ).first()
         if exists is None:
-            c.execute(
-                insert(consents).values(
-                    wave_id=row["wave_id"],
-                    email=email,
-                    language=row["language"] or "nl",
-                    created_at=now,
-                )
-            )
+            # Not linkable to the response (issue 19.8): the day only, not the moment of
+            # completion, and a random id, not one that follows the order of completion.
+            day = datetime(now.year, now.month, now.day, tzinfo=UTC)
+            for _attempt in range(5):
+                try:
+                    with c.begin_nested():
+                        c.execute(
+                            insert(consents).values(
+                                id=secrets.randbelow(2**31 - 1) + 1,
+                                wave_id=row["wave_id"],
+                                email=email,
+                                language=row["language"] or "nl",
+                                created_at=day,
+                            )
+                        )
+                    break
+                except IntegrityError:  # the random id was taken: draw again
+                    continue
         return True

@@ -42,6 +42,14 @@ MESSAGES = {
         "en": "Choose one of the given answers.",
     },
     "text_type": {"nl": "Vul hier tekst in.", "en": "Please enter text here."},
+    "control": {
+        "nl": "Uw antwoord bevat een onzichtbaar stuurteken ({code}); verwijder het.",
+        "en": "Your answer contains an invisible control character ({code}); remove it.",
+    },
+    "duplicate": {
+        "nl": "Elke keuze mag maar één keer voorkomen.",
+        "en": "Each choice may occur only once.",
+    },
     "too_long": {
         "nl": "Uw antwoord telt {n} tekens; het maximum is {max}.",
         "en": "Your answer has {n} characters; the maximum is {max}.",
@@ -254,7 +262,16 @@ def normalise_value(item: Item, value: Any) -> Any:
     if item.type == "date":
         d = _as_date(value)
         return value if d is None else d
+    if item.type in ("scale5", "rating10", "ces", "umux_lite", "sus"):
+        n = _as_int(value)  # a number, not "7" (issue 19.8)
+        return value if n is None else n
     return value
+
+
+def _control_character(text: str) -> str | None:
+    # NUL breaks PostgreSQL's JSON operators; no person types these (newlines are fine).
+    found = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def check_value(
@@ -292,10 +309,15 @@ def check_value(
         ok = isinstance(value, list | tuple) and all(
             isinstance(v, str) and v in codes for v in value
         )
+        if ok and len(set(value)) != len(value):
+            return message("duplicate", lang)
         return None if ok else message("choice", lang)
     if item.type == "text":
         if not isinstance(value, str):
             return message("text_type", lang)
+        code = _control_character(value)
+        if code is not None:
+            return message("control", lang, code=code)
         if len(value) > item.text_max_length:
             return message("too_long", lang, n=len(value), max=item.text_max_length)
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ktm.config import settings
 from report.organisation import Organisation
 
@@ -33,9 +35,11 @@ def test_login_proxy_and_mail_settings():
             "KTM_PUBLIC_URL": "https://ktm.example.be/",
         }
     )
-    assert s.team_password_hash == "$argon2id$x" and s.trusted_proxy and s.smtp_configured
+    assert s.team_password_hash == "$argon2id$x" and s.trusted_proxies == 1 and s.smtp_configured
     assert s.smtp == {"KTM_SMTP_HOST": "smtp.example.org", "KTM_SMTP_SENDER": "a@example.org"}
     assert s.public_url == "https://ktm.example.be"
-    none = settings({"KTM_TRUSTED_PROXY": "yes"})
-    assert not none.trusted_proxy and not none.smtp_configured and none.team_password_hash is None
+    with pytest.raises(ValueError, match="KTM_TRUSTED_PROXY='yes'"):
+        settings({"KTM_TRUSTED_PROXY": "yes"})  # a count of proxies, not a yes/no
+    none = settings({})
+    assert not none.trusted_proxies and not none.smtp_configured and none.team_password_hash is None
     assert none.database_url == f"sqlite:///{none.data_dir / 'ktm.sqlite3'}"

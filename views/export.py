@@ -8,11 +8,11 @@ from ktm.webapp import t
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _files(url: str, wave_id: int, fingerprint: tuple) -> tuple[bytes, bytes]:
+def _files(url: str, wave_id: int, fingerprint: tuple, profile: str) -> tuple[bytes, bytes]:
     # fingerprint: part of the cache key only, so a new response makes a new file.
     from ktm.services.export import export_bytes
 
-    return export_bytes(webapp.engine(), wave_id)
+    return export_bytes(webapp.engine(), wave_id, profile=profile)
 
 
 webapp.require_team()
@@ -34,7 +34,24 @@ if wave is not None:
             f"than {wave.get('disclosure_k', 5)} respondents show x.",
         )
     )
-    key = f"export_ready_{wave['id']}"
+    profile = st.radio(
+        t("Profiel", "Profile"),
+        ["internal", "publication"],
+        format_func=lambda p: {
+            "internal": t(
+                "Intern (vertrouwelijk): volledige microdata en open antwoorden",
+                "Internal (confidential): full microdata and open answers",
+            ),
+            "publication": t(
+                "Publicatie: cijfers, vergroofde microdata (elke combinatie ≥ k), "
+                "geen open antwoorden",
+                "Publication: figures, coarsened microdata (every combination ≥ k), "
+                "no open answers",
+            ),
+        }[p],
+        key="export_profile",
+    )
+    key = f"export_ready_{wave['id']}_{profile}"
     if st.button(t("Bestanden maken", "Build the files"), type="primary"):
         st.session_state[key] = True
     if st.session_state.get(key):
@@ -42,21 +59,21 @@ if wave is not None:
         fingerprint = activity_fingerprint(engine, wave["id"])
         try:
             with st.spinner(t("Werkmap maken…", "Building the workbook…")):
-                xlsx, csv_zip = _files(database_url(), wave["id"], fingerprint)
+                xlsx, csv_zip = _files(database_url(), wave["id"], fingerprint, profile)
         except LookupError as exc:
             st.error(str(exc))
         else:
-            stem = file_stem(wave)
+            stem = file_stem(wave) + ("-publicatie" if profile == "publication" else "-intern")
             st.download_button(
                 t("Excel-werkmap downloaden", "Download the Excel workbook"),
-                xlsx,
+                lambda: xlsx,  # handed out only on the click, then expires
                 file_name=f"{stem}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key="download_xlsx",
             )
             st.download_button(
                 t("Data en codeboek als CSV (zip)", "Data and codebook as CSV (zip)"),
-                csv_zip,
+                lambda: csv_zip,
                 file_name=f"{stem}-csv.zip",
                 mime="application/zip",
                 key="download_csv",

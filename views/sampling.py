@@ -511,7 +511,7 @@ with tab_invite:
             st.success(t(f"{made['n']} links uitgegeven.", f"{made['n']} links issued."))
             st.download_button(
                 t(f"Download {made['name']}", f"Download {made['name']}"),
-                made["data"],
+                lambda data=made["data"]: data,  # handed out on the click only, then expires
                 file_name=made["name"],
                 mime=(
                     "text/csv"

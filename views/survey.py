@@ -7,15 +7,20 @@ refuses stale tabs and makes completion idempotent; this page words its answers 
 
 from __future__ import annotations
 
+import secrets
+import time
+
 import streamlit as st
 
 from ktm import config, webapp
 from ktm.webapp import t
 from store import responses as R
-from store.db import reading
+from store.db import connection_lost, reading, retry_once
 from survey import flow, form
 
 STATE = "survey"
+# How long a client over the guessing limit waits for each further unknown link.
+THROTTLED_DELAY_S = 2.0
 refusals = {
     R.Refusal.UNKNOWN: (
         ("Deze link werkt niet", "This link does not work"),
@@ -61,12 +66,15 @@ refusals = {
         ),
     ),
     R.Refusal.THROTTLED: (
-        ("Even geduld", "Please wait a moment"),
+        ("Deze link werkt niet", "This link does not work"),
         (
-            "Er werden te veel ongeldige links geprobeerd. Probeer het over {minutes} minuten "
-            "opnieuw met de volledige link uit uw uitnodiging.",
-            "Too many invalid links were tried. Please try again in {minutes} minutes with the "
-            "complete link from your invitation.",
+            "Wij vinden geen bevraging bij deze link, en van op dit adres werden veel ongeldige "
+            "links geprobeerd: daarom duurt het even voor u dit antwoord krijgt. Gebruik de "
+            "volledige persoonlijke link uit uw uitnodiging; na {minutes} minuten gaat het "
+            "weer sneller.",
+            "We cannot find a survey for this link, and many invalid links were tried from "
+            "this address: that is why this answer takes a while. Use the complete personal "
+            "link from your invitation; after {minutes} minutes it is quick again.",
         ),
     ),
     R.Refusal.NO_OPEN_LINK: (
@@ -117,8 +125,21 @@ def landing_page() -> None:
 
 def opt_out_page(token: str) -> None:
     done = st.session_state.get("optout_done")
+    if done != token and not st.session_state.get("optout_confirm"):
+        # Nothing happens on opening the link: mail scanners open links too (issue 19.8).
+        st.title(t("Afmelden voor deze bevraging?", "Opt out of this survey?"))
+        st.write(
+            t(
+                "Als u zich afmeldt, krijgt u geen herinneringen meer over deze bevraging en "
+                "kunt u ze niet meer invullen.",
+                "If you opt out, you will not receive reminders about this survey and can no "
+                "longer fill it in.",
+            )
+        )
+        st.button(t("Ja, afmelden", "Yes, opt out"), type="primary", key="optout_confirm")
+        return
     if done != token:
-        refused = R.record_opt_out(engine, token, webapp.client_key())
+        refused = retry_once(R.record_opt_out, engine, token, webapp.client_key())
         if refused is not None and refused.reason is not R.Refusal.OPTED_OUT:
             refusal_page(refused)
             return
@@ -137,12 +158,18 @@ def opt_out_page(token: str) -> None:
 # --- the session's response ------------------------------------------------------------------
 
 
-def begin(ctx: str, response: dict, strata_language: str | None) -> dict:
-    """A fresh state for this link in this browser session (after a reload: resume)."""
+def begin(ctx: str, response: dict, strata_language: str | None, pending=None) -> dict:
+    """A fresh state for this link in this browser session (after a reload: resume).
+
+    `pending` (open link): the response row is created only with the first saved answer, so
+    a visit that answers nothing leaves nothing in the store (issue 19.7)."""
     if "lang" not in st.query_params and strata_language in webapp.LANGS:
         st.session_state["lang"] = strata_language
     state = {
         "ctx": ctx,
+        # Widget keys reach the browser: a random label, not the sequential response id.
+        "wkey": "w" + secrets.token_hex(6),
+        "pending": pending,
         "response_id": response["id"],
         "revision": response["revision"],
         "draft": dict(response["answers"] or {}),
@@ -167,31 +194,76 @@ def open_link(params) -> dict | None:
                 refusal_page(state["refused"])
                 return None
             return state
-        opened = R.open_invitation(engine, token, webapp.client_key())
+        opened = retry_once(R.open_invitation, engine, token, webapp.client_key())
         if not opened.ok:
-            if opened.reason is not R.Refusal.THROTTLED:
+            if opened.reason is R.Refusal.THROTTLED:
+                time.sleep(THROTTLED_DELAY_S)  # slows the guesser only: valid links open
+            else:
                 st.session_state[STATE] = {"ctx": ctx, "refused": opened}
             refusal_page(opened)
             return None
-        response = R.start_or_resume(engine, invitation=opened, language=webapp.lang())
+        response = retry_once(R.start_or_resume, engine, invitation=opened, language=webapp.lang())
         return begin(ctx, response, (opened.invitation.get("strata") or {}).get("language"))
     ctx = f"wave:{wave_ref}"
     if state and state["ctx"] == ctx:
         return state
-    wave = R.open_wave_link(engine, wave_ref)
+    wave = retry_once(R.open_wave_link, engine, wave_ref)
     if isinstance(wave, R.Refused):
         refusal_page(wave)
         return None
     keys = st.session_state.setdefault("open_keys", {})
     key = keys.setdefault(str(wave["id"]), R.new_session_key())
-    response = R.start_or_resume(
-        engine, wave_id=wave["id"], session_key=key, language=webapp.lang()
+    pending = {
+        "wave_id": wave["id"],
+        "session_key": key,
+        "questionnaire_hash": wave["questionnaire_hash"],
+    }
+    return begin(ctx, _unsaved(pending), None, pending=pending)
+
+
+def _unsaved(pending: dict) -> dict:
+    """The open-link response as it will be stored once something is saved."""
+    return {
+        "id": None,
+        "wave_id": pending["wave_id"],
+        "invitation_id": None,
+        "mode": "open",
+        "status": "partial",
+        "questionnaire_hash": pending["questionnaire_hash"],
+        "strata": {},
+        "answers": {},
+        "progress": {"page": 0, "done": []},
+        "revision": 0,
+    }
+
+
+def current_response(state: dict) -> dict:
+    """The stored response, or (open link, nothing saved yet) the empty one it will be."""
+    if state["response_id"] is None:
+        return _unsaved(state["pending"])
+    return retry_once(R.load_response, engine, state["response_id"])
+
+
+def ensure_stored(state: dict, q, mode: str, section_id: str, page: dict) -> None:
+    """Create the open-link response row at the first save, once the page is valid."""
+    if state["response_id"] is not None:
+        return
+    errors = flow.check_page(q, section_id, {}, page, mode).errors
+    if errors:
+        raise R.InvalidAnswers(errors)
+    pending = state["pending"]
+    response = retry_once(
+        R.start_or_resume,
+        engine,
+        wave_id=pending["wave_id"],
+        session_key=pending["session_key"],
+        language=webapp.lang(),
     )
-    return begin(ctx, response, None)
+    state.update(response_id=response["id"], revision=response["revision"])
 
 
 def reload(state: dict) -> None:
-    response = R.load_response(engine, state["response_id"])
+    response = retry_once(R.load_response, engine, state["response_id"])
     state.update(
         revision=response["revision"],
         draft=dict(response["answers"] or {}),
@@ -203,7 +275,9 @@ def reload(state: dict) -> None:
 
 def thank_you(q, state: dict, response: dict) -> None:
     if response["invitation_id"] is not None:
-        R.record_consent(engine, response["id"])  # issue 10 sends what was done, then deletes
+        retry_once(
+            R.record_consent, engine, response["id"]
+        )  # issue 10 sends what was done, then deletes
     st.title(t("Hartelijk dank!", "Thank you!"))
     st.success(
         form._text(q.closing, webapp.lang())
@@ -214,7 +288,7 @@ def thank_you(q, state: dict, response: dict) -> None:
 
 def survey(state: dict) -> None:
     lang = webapp.lang()
-    response = R.load_response(engine, state["response_id"])
+    response = current_response(state)
     with reading(engine) as conn:
         q = R.questionnaire_for(conn, response["questionnaire_hash"])
     if response["status"] == "complete":
@@ -245,15 +319,13 @@ def survey(state: dict) -> None:
     if any(it.required for it in section.items):
         st.caption(form.required_note(lang))
     errors = {k: v[1] if lang == "en" else v[0] for k, v in state["errors"].items()}
-    page = form.render_section(
-        q, section, draft, lang, f"r{state['response_id']}g{state['gen']}", errors
-    )
+    page = form.render_section(q, section, draft, lang, f"{state['wkey']}g{state['gen']}", errors)
     # Keep what is on screen, so going back and forth in this session loses nothing.
     own = {k for it in section.items for k in it.answer_keys()}
     state["draft"] = {**{k: v for k, v in draft.items() if k not in own}, **page}
 
     with nav_slot:  # first on the page, so a rerun while answering does not run it again
-        marker = f"{state['response_id']}-{state['gen']}"
+        marker = f"{state['wkey']}-{state['gen']}"
         if state["errors"]:
             form.show_from_top(f"{marker}-{state.get('attempt', 0)}", first_error=True)
         elif state["gen"]:
@@ -282,7 +354,9 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     target = flow.step(q, mode, state["draft"], section.id, move)
     next_id = target.section.id
     try:
-        response = R.save_page(
+        ensure_stored(state, q, mode, section.id, page)
+        response = retry_once(
+            R.save_page,
             engine,
             state["response_id"],
             state["revision"],
@@ -309,7 +383,7 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     state.update(revision=response["revision"], draft=dict(response["answers"]), errors={})
     if finish:
         try:
-            R.complete(engine, state["response_id"], state["revision"])
+            retry_once(R.complete, engine, state["response_id"], state["revision"])
         except R.InvalidAnswers as exc:  # an earlier page lacks an answer: go there
             first = flow.first_with_errors(target.sections, exc.errors) or target.sections[0]
             state.update(section=first.id, errors=exc.errors, gen=state["gen"] + 1)
@@ -328,19 +402,39 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     st.rerun()
 
 
+def try_again_page() -> None:
+    """The database could not be reached twice in a row: nothing was lost, say so."""
+    st.title(t("Even geduld", "Please wait a moment"))
+    st.warning(
+        t(
+            "We kunnen uw antwoorden nu even niet bereiken. Wat u al bewaarde, is niet "
+            "verloren. Probeer het over een minuut opnieuw: herlaad de pagina of open uw link "
+            "nog eens.",
+            "We cannot reach your answers right now. What you saved is not lost. Please try "
+            "again in a minute: reload the page or open your link again.",
+        ),
+        icon=":material/wifi_off:",
+    )
+
+
 # --- the page --------------------------------------------------------------------------------
 
 engine = webapp.engine()
 top = st.container()  # the language switch, drawn last: an invitation may set the language
 params = st.query_params
-if params.get("t") and params.get("optout"):
-    opt_out_page(params.get("t"))
-elif params.get("t") or params.get("wave"):
-    state = open_link(params)
-    if state is not None:
-        survey(state)
-else:
-    landing_page()
+try:
+    if params.get("t") and params.get("optout"):
+        opt_out_page(params.get("t"))
+    elif params.get("t") or params.get("wave"):
+        state = open_link(params)
+        if state is not None:
+            survey(state)
+    else:
+        landing_page()
+except Exception as exc:  # st.rerun/st.stop are not Exceptions: they pass
+    if not connection_lost(exc):
+        raise
+    try_again_page()
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
 webapp.set_html_lang()

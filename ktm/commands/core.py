@@ -136,4 +136,36 @@ def cmd_serve(args) -> int:
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(args.port), "--server.address", args.address,
     ]  # fmt: skip
-    return subprocess.call(cmd, env=env, cwd=APP.parent)  # noqa: S603
+    return run_forwarding_signals(cmd, env=env, cwd=APP.parent)
+
+
+def run_forwarding_signals(cmd: list[str], **popen) -> int:
+    """Run the server as a child and pass SIGTERM/SIGINT on to it, so a service manager that
+    signals only this process never leaves an orphaned (old) server behind; its exit code."""
+    import signal
+
+    child = subprocess.Popen(cmd, **popen)  # noqa: S603
+    forwarded = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {}
+
+    def forward(signum, _frame):
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    for sig in forwarded:
+        previous[sig] = signal.signal(sig, forward)
+    try:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # pragma: no cover (SIGINT is forwarded above)
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:  # we are leaving for another reason: do not leave it behind
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()

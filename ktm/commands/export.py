@@ -50,6 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="language of the labels (sav, dta, parquet, csv) and of the docx answer",
     )
     p.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write data.csv, codeboek.csv")
+    p.add_argument(
+        "--profile",
+        choices=("internal", "publication"),
+        default="internal",
+        help="internal: full microdata and open answers, confidential (default); publication: "
+        "aggregates, microdata coarsened to k-anonymity, no open answers",
+    )
     p.add_argument("--database", dest="db", metavar="URL", help="database URL")
     p.set_defaults(func=cmd_export)
 
@@ -73,14 +80,15 @@ def cmd_export(args) -> int:
         raise CommandError(f"{args.csv_dir}: is geen map / is not a folder")
     engine, wave = engine_and_wave(args)
     try:
-        result = export_wave(engine, wave["id"], out, args.csv_dir)
+        result = export_wave(engine, wave["id"], out, args.csv_dir, profile=args.profile)
     except (StoreError, LookupError) as exc:
         raise CommandError(str(exc)) from exc
     except PermissionError as exc:
         raise CommandError(f"{exc.filename}: geen schrijfrechten / not writable") from exc
     print(
         f"Bevraging {wave['id']} ({wave['name']}): {result.n_responses} antwoorden "
-        f"geëxporteerd naar / exported to {result.workbook}"
+        f"geëxporteerd naar / exported to {result.workbook} (profiel / profile {args.profile}"
+        + (": VERTROUWELIJK / CONFIDENTIAL)" if args.profile == "internal" else ")")
     )
     for path in result.csv_files:
         print(f"CSV: {path}")

@@ -216,11 +216,28 @@ def _exclusive(path: Path) -> sqlite3.Connection:
     return con
 
 
+def _sound(path: Path) -> bool:
+    try:
+        check_sqlite_file(path)
+    except CommandError:
+        return False
+    return True
+
+
 def restore_sqlite(backup: Path, target: Path) -> tuple[str, Path | None]:
     """Copy `backup` into `target`; returns (summary, where the previous database was kept)."""
     check_sqlite_file(backup)
     target.parent.mkdir(parents=True, exist_ok=True)
     kept = None
+    if target.exists() and not _sound(target):
+        # A damaged database (the reason to restore): set aside as it is, never opened.
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+        kept = target.with_name(f"{target.name}.before-restore-{stamp}.damaged")
+        for suffix in ("-wal", "-shm"):
+            side = target.with_name(target.name + suffix)
+            if side.exists():
+                os.replace(side, kept.with_name(kept.name + suffix))
+        os.replace(target, kept)
     if target.exists():
         dst = _exclusive(target)
         try:
@@ -274,23 +291,69 @@ def restore_postgres(url: str, backup: Path) -> str:
     return "pg_restore ok"
 
 
-def _anonymised_waves(url: str) -> set[int]:
-    """The waves the current database holds anonymised (none when it is new or unreadable)."""
+def _anonymised_waves(url: str) -> dict[int, str]:
+    """{wave id: name} of the waves the current database holds anonymised (none when it is
+    missing, new or unreadable). Never creates a database file."""
     from sqlalchemy import select
 
     from store.db import create
     from store.schema import waves
 
+    path = _sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            return {}
+        url = f"sqlite:///file:{path}?mode=ro&uri=true"
     engine = create(url)
     try:
         with engine.connect() as conn:
-            return set(
-                conn.execute(select(waves.c.id).where(waves.c.anonymised_at.is_not(None))).scalars()
-            )
-    except Exception:  # no database yet, or not a ktm one: nothing to carry over
-        return set()
+            rows = conn.execute(
+                select(waves.c.id, waves.c.name).where(waves.c.anonymised_at.is_not(None))
+            ).all()
+            return {int(i): str(n) for i, n in rows}
+    except Exception:  # no database yet, or not a ktm one: the record file still counts
+        return {}
     finally:
         engine.dispose()
+
+
+def _reanonymise(url: str, wanted: dict[int, str]) -> list[str]:
+    """Anonymise again, in the restored database, every wave recorded as anonymised (matched
+    by name, else by id). A wave the backup holds as still open is closed first: it was
+    anonymised, so its fieldwork is over. Raises CommandError when one cannot be done."""
+    from sqlalchemy import select, update
+
+    from ktm import ledger
+    from store import privacy
+    from store.db import get_engine, transaction
+    from store.schema import waves
+
+    engine = get_engine(url)  # an older backup is brought to the current schema
+    lines: list[str] = []
+    with engine.connect() as conn:
+        present = {int(i): str(n) for i, n in conn.execute(select(waves.c.id, waves.c.name))}
+    by_name = {n: i for i, n in present.items()}
+    for wave_id, name in sorted(wanted.items()):
+        target = by_name.get(name, wave_id if wave_id in present else None)
+        if target is None:
+            continue  # the backup does not hold that wave at all
+        with transaction(engine) as conn:
+            conn.execute(
+                update(waves)
+                .where(waves.c.id == target, waves.c.status != "closed")
+                .values(status="closed")
+            )
+        try:
+            report = ledger.anonymise_and_record(engine, url, target)
+        except privacy.PrivacyError as exc:
+            raise CommandError(
+                f"Bevraging {name} kon na het herstel niet opnieuw geanonimiseerd worden: {exc} "
+                "/ could not be anonymised again after the restore"
+            ) from exc
+        if not report.already:
+            lines.append("Opnieuw geanonimiseerd (was dat voor het herstel) / anonymised again:")
+            lines.extend(report.lines())
+    return lines
 
 
 def cmd_restore(args) -> int:
@@ -298,13 +361,22 @@ def cmd_restore(args) -> int:
     backup: Path = args.file
     if not backup.is_file():
         raise CommandError(f"{backup} bestaat niet / does not exist")
-    # A backup made before a wave was anonymised holds its personal data again: the waves
-    # anonymised now are anonymised again right after the restore.
+    # A backup made before a wave was anonymised holds its personal data again: every wave
+    # anonymised now (in the database, or in the record beside it, which survives a damaged
+    # or deleted database) is anonymised again right after the restore.
+    from ktm import ledger
+
     anonymised = _anonymised_waves(url)
+    try:
+        for entry in ledger.recorded(url):
+            anonymised.setdefault(int(entry["id"]), str(entry["name"]))
+    except RuntimeError as exc:
+        raise CommandError(str(exc)) from exc
     path = _sqlite_path(url)
     if path is not None:
         if backup.resolve() == path.resolve():
             raise CommandError("De back-up is de databank zelf / the backup is the database")
+        check_sqlite_file(backup)  # before anything is touched
         from store.db import dispose_all
 
         dispose_all()  # this process's own pooled connections must not count as "in use"
@@ -316,19 +388,8 @@ def cmd_restore(args) -> int:
         print(restore_postgres(url, backup))
     else:
         raise CommandError(f"Geen herstel voor {make_url(url).get_backend_name()}")
-    from store import privacy
-    from store.db import get_engine
-
-    engine = get_engine(url)  # an older backup is brought to the current schema
-    for wave_id in sorted(anonymised):
-        try:
-            report = privacy.anonymise_wave(engine, wave_id)
-        except privacy.PrivacyError as exc:
-            print(f"Let op / note: bevraging {wave_id} niet opnieuw geanonimiseerd: {exc}")
-            continue
-        if not report.already:
-            print("Opnieuw geanonimiseerd (was dat voor het herstel) / anonymised again:")
-            print("\n".join(report.lines()))
+    for line in _reanonymise(url, anonymised):
+        print(line)
     return 0
 
 
@@ -345,8 +406,10 @@ def cmd_anonymise(args) -> int:
             "namen, uitnodigingen en de koppeling met de antwoorden worden gewist. Voeg --yes "
             "toe om te bevestigen / this cannot be undone: add --yes to confirm"
         )
+    from ktm import ledger
+
     try:
-        report = privacy.anonymise_wave(engine, wave["id"])
+        report = ledger.anonymise_and_record(engine, database_url_of(args), wave["id"])
     except privacy.PrivacyError as exc:
         raise CommandError(str(exc)) from exc
     print("\n".join(report.lines()))
@@ -384,6 +447,19 @@ def cmd_retention(args) -> int:
                 f"{len(due)} bevraging(en) te anonimiseren: ktm retention --apply / due: run --apply"
             )
         return 0
-    for report in privacy.apply_retention(engine, today=args.today, days=days):
+    from ktm import ledger
+
+    url = database_url_of(args)
+    for w in due:
+        try:
+            report = ledger.anonymise_and_record(engine, url, w["id"])
+        except privacy.PrivacyError as exc:
+            raise CommandError(str(exc)) from exc
         print("\n".join(report.lines()))
+    from store.responses import purge_token_attempts
+
+    gone = purge_token_attempts(engine)
+    print(
+        f"Verlopen tellingen van foute links gewist / expired link-failure counts deleted: {gone}"
+    )
     return 0

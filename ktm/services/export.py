@@ -22,8 +22,14 @@ from report import excel
 from store.actions import list_actions
 
 
-def workbook_input(engine: Engine, wave_id: int, exported_at: dt.datetime | None = None):
-    """Everything the workbook needs, read from the store and analysed."""
+def workbook_input(
+    engine: Engine,
+    wave_id: int,
+    exported_at: dt.datetime | None = None,
+    profile: str = "internal",
+):
+    """Everything the workbook needs, read from the store and analysed; ``profile``
+    "internal" (confidential, full microdata) or "publication" (see report.excel.PROFILES)."""
     data, result = results.analyse(engine, wave_id)
     previous, trend_table = None, None
     compared = results.trend(engine, wave_id, result)
@@ -41,6 +47,7 @@ def workbook_input(engine: Engine, wave_id: int, exported_at: dt.datetime | None
         version=__version__,
         exported_at=exported_at or dt.datetime.now(dt.UTC),
         organisation=organisation(),
+        profile=profile,
     )
 
 
@@ -59,18 +66,22 @@ class ExportResult:
 
 
 def export_wave(
-    engine: Engine, wave_id: int, out: str | Path, csv_dir: str | Path | None = None
+    engine: Engine,
+    wave_id: int,
+    out: str | Path,
+    csv_dir: str | Path | None = None,
+    profile: str = "internal",
 ) -> ExportResult:
     """Write the wave's workbook to ``out`` (and the CSV files into ``csv_dir``)."""
-    book = workbook_input(engine, wave_id)
+    book = workbook_input(engine, wave_id, profile=profile)
     path = excel.write_workbook(book, out)
     csv = excel.write_csv(book, csv_dir) if csv_dir is not None else []
     return ExportResult(dict(book.wave), path, csv, len(book.result.inputs.responses))
 
 
-def export_bytes(engine: Engine, wave_id: int) -> tuple[bytes, bytes]:
+def export_bytes(engine: Engine, wave_id: int, profile: str = "internal") -> tuple[bytes, bytes]:
     """(the .xlsx file, a zip of the CSV files) for a download."""
-    book = workbook_input(engine, wave_id)
+    book = workbook_input(engine, wave_id, profile=profile)
     return excel.workbook_bytes(book), excel.csv_zip_bytes(book, prefix=file_stem(book.wave) + "/")
 
 

@@ -28,18 +28,32 @@ def demo_app(monkeypatch, tmp_path, demo_url):
 def downloads(monkeypatch) -> dict[str, bytes]:
     """The bytes handed to st.download_button, by MIME type (AppTest's media store is a mock
     runtime's, gone after the run, so record them on the way in)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     seen: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
+    deferred = MediaFileManager.add_deferred
 
     def record(self, path_or_data, mimetype, kind, filename=None):
         if isinstance(path_or_data, bytes):
             seen[mimetype] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        # Files are made on the click only (issue 19.4): what a click would hand out.
+        seen.setdefault("deferred", {})[mimetype] = data_callable
+        return deferred(self, data_callable, mimetype, coordinates, file_name, **kw)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     return seen
+
+
+def _clicked(downloads: dict, mime: str) -> bytes:
+    """The bytes a click on the download button gives (the deferred callable's)."""
+    assert mime not in downloads  # nothing was stored on the server before the click
+    return downloads["deferred"][mime]()
 
 
 def test_export_page_builds_the_workbook_for_the_chosen_wave(demo_app, downloads):
@@ -59,13 +73,13 @@ def test_export_page_builds_the_workbook_for_the_chosen_wave(demo_app, downloads
         "Excel-werkmap downloaden",
         "Data en codeboek als CSV (zip)",
     ]
-    assert buttons[0].proto.url.endswith(".xlsx")
-    xlsx = downloads["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    assert buttons[0].proto.deferred_file_id and not buttons[0].proto.url
+    xlsx = _clicked(downloads, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
     assert wb.sheetnames[:2] == ["Leesmij", "Verantwoording"]
     leesmij = next(wb["Leesmij"].iter_rows(min_row=4, max_row=4, values_only=True))
     assert "Meting 2025-2026" in leesmij[1]
-    with zipfile.ZipFile(io.BytesIO(downloads["application/zip"])) as z:
+    with zipfile.ZipFile(io.BytesIO(_clicked(downloads, "application/zip"))) as z:
         assert sorted(n.rsplit("/", 1)[-1] for n in z.namelist()) == ["codeboek.csv", "data.csv"]
 
 

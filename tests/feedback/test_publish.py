@@ -19,8 +19,9 @@ BASE = "https://tevredenheid.example.be"
 
 def _consents(engine) -> list[tuple]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(schema.consents).order_by(schema.consents.c.id))
-        return [(r.wave_id, r.email, r.language) for r in rows]
+        rows = conn.execute(sa.select(schema.consents))
+        # Sorted by content: consent ids are random on purpose (not linkable by order).
+        return sorted((r.wave_id, r.email, r.language) for r in rows)
 
 
 def _published_at(engine, wave_id):

@@ -99,13 +99,17 @@ def test_guessing_is_slowed_down_per_client(sqlite_url):
         guess = inv.new_token()
         assert R.open_invitation(engine, guess, "guesser", now=now).reason == R.Refusal.UNKNOWN
         now += dt.timedelta(seconds=1)
-    blocked = R.open_invitation(engine, world.tokens["a"], "guesser", now=now)
-    assert blocked.reason == R.Refusal.THROTTLED  # even the right token waits
+    blocked = R.open_invitation(engine, inv.new_token(), "guesser", now=now)
+    assert blocked.reason == R.Refusal.THROTTLED  # the next guess waits
     assert blocked.retry_after is not None and blocked.retry_after > dt.timedelta(minutes=10)
-    # Another client is not affected; the guesser may try again after the window.
-    assert R.open_invitation(engine, world.tokens["a"], "respondent", now=now).ok
+    # A right token is never refused (others may share the guesser's address: issue 19.1);
+    # another client's guess is only unknown; after the window the guesser starts anew.
+    assert R.open_invitation(engine, world.tokens["a"], "guesser", now=now).ok
+    assert R.open_invitation(engine, inv.new_token(), "other", now=now).reason == R.Refusal.UNKNOWN
     later = now + R.WINDOW
-    assert R.open_invitation(engine, world.tokens["a"], "guesser", now=later).ok
+    assert R.open_invitation(engine, inv.new_token(), "guesser", now=later).reason == (
+        R.Refusal.UNKNOWN
+    )
 
 
 def test_a_wrong_team_password_costs_time(monkeypatch):
@@ -219,3 +223,60 @@ def test_no_secret_is_tracked_in_the_repository():
         content = b"" if binary else path.read_bytes()
         problems += scan(name, content)
     assert problems == []
+
+
+# --- the throttle's client key (issue 19.1) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "trusted", "expected"),
+    [
+        (None, 0, "10.0.0.9"),  # no proxy: the connection's address
+        ("192.0.2.55", 0, "10.0.0.9"),  # a header nobody vouches for is ignored
+        ("203.0.113.7", 1, "203.0.113.7"),  # our proxy appended the client
+        ("192.0.2.55, 203.0.113.7", 1, "203.0.113.7"),  # a forged first entry is skipped
+        ("192.0.2.55, 203.0.113.7, 10.1.1.1", 2, "203.0.113.7"),  # two proxies
+        ("203.0.113.7", 2, "10.0.0.9"),  # shorter than the chain: not set by our proxies
+    ],
+)
+def test_the_client_address_is_taken_from_the_trusted_proxy_hop(forwarded, trusted, expected):
+    from ktm.clientkey import client_address
+
+    assert client_address(forwarded, "10.0.0.9", trusted) == expected
+
+
+def test_rotating_the_forwarded_header_does_not_escape_the_throttle(sqlite_url):
+    from ktm.clientkey import client_address, keyed
+
+    engine = get_engine(sqlite_url)
+    make_world(engine)
+    keys = {keyed(client_address(f"10.0.{i}.7, 203.0.113.7", "127.0.0.1", 1)) for i in range(40)}
+    assert len(keys) == 1
+    [key] = keys
+    for _ in range(R.MAX_FAILURES):
+        R.open_invitation(engine, inv.new_token(), key)
+    assert R.open_invitation(engine, inv.new_token(), key).reason == R.Refusal.THROTTLED
+
+
+def test_the_client_key_is_a_keyed_hash_not_a_plain_sha256_of_the_address():
+    import hashlib
+
+    from ktm.clientkey import keyed
+
+    address = "192.0.2.55"
+    assert keyed(address) != hashlib.sha256(address.encode()).hexdigest()
+    assert keyed(address, "secret-a") != keyed(address, "secret-b")
+    assert keyed(address, "secret-a") == keyed(address, "secret-a")  # replicas can share it
+    assert len(keyed(address)) == 64
+
+
+def test_trusted_proxies_setting(monkeypatch):
+    from ktm import config
+
+    monkeypatch.delenv("KTM_TRUSTED_PROXY", raising=False)
+    assert config.trusted_proxies() == 0
+    monkeypatch.setenv("KTM_TRUSTED_PROXY", "2")
+    assert config.trusted_proxies() == 2
+    monkeypatch.setenv("KTM_TRUSTED_PROXY", "yes")
+    with pytest.raises(ValueError, match="KTM_TRUSTED_PROXY"):
+        config.trusted_proxies()

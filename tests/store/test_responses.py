@@ -109,21 +109,73 @@ def test_repeated_guessing_is_slowed_down_then_forgiven(engine):
     for i in range(R.MAX_FAILURES):
         r = R.open_invitation(engine, "g" * 43, CLIENT, now=t0 + dt.timedelta(seconds=i))
         assert r.reason is R.Refusal.UNKNOWN
-    # Now even a valid token is refused for this client, with the time to wait...
-    r = R.open_invitation(engine, world.tokens["a"], CLIENT, now=t0 + dt.timedelta(minutes=1))
+    # Now this client's next guess is answered with the time to wait...
+    r = R.open_invitation(engine, "h" * 43, CLIENT, now=t0 + dt.timedelta(minutes=1))
     assert r.reason is R.Refusal.THROTTLED
     assert dt.timedelta(minutes=13) < r.retry_after <= dt.timedelta(minutes=14)
-    # ...but not for another client,
-    assert R.open_invitation(engine, world.tokens["a"], "client-2", now=t0).ok
-    # and once the window has passed the client may try again.
+    # ...but another client's guess is only unknown,
+    assert R.open_invitation(engine, "h" * 43, "client-2", now=t0).reason is R.Refusal.UNKNOWN
+    # and once the window has passed the client may guess again, counted from one.
     later = t0 + R.WINDOW + dt.timedelta(seconds=1)
-    assert R.open_invitation(engine, world.tokens["a"], CLIENT, now=later).ok
-    # A new window starts counting from one.
-    R.open_invitation(engine, "g" * 43, CLIENT, now=later)
+    assert R.open_invitation(engine, "g" * 43, CLIENT, now=later).reason is R.Refusal.UNKNOWN
     with engine.connect() as conn:
-        row = conn.execute(sa.select(schema.token_attempts)).one()
-    assert row.failures == 1
-    assert CLIENT not in row.client_key  # stored as a hash
+        rows = conn.execute(sa.select(schema.token_attempts)).all()
+    assert [r.failures for r in rows] == [1]  # client-2's count had expired too: deleted
+    assert CLIENT not in rows[0].client_key  # stored as a hash
+    assert R.open_invitation(engine, world.tokens["a"], CLIENT, now=later).ok
+
+
+def test_a_valid_link_opens_after_others_behind_the_same_address_failed(engine):
+    """Issue 19.1: a hospital NAT shares one address; ten mistyped links by others (or a
+    guesser) never lock out a respondent whose link is right."""
+    world = make_world(engine, invitations=("a", "b"))
+    t0 = utcnow()
+    for i in range(3 * R.MAX_FAILURES):
+        R.open_invitation(engine, f"{i:02d}" * 22, CLIENT, now=t0 + dt.timedelta(seconds=i))
+    opened = R.open_invitation(engine, world.tokens["a"], CLIENT, now=t0 + dt.timedelta(minutes=1))
+    assert opened.ok
+    assert R.record_opt_out(engine, world.tokens["b"], CLIENT, now=t0) is None
+    with engine.connect() as conn:
+        [row] = conn.execute(sa.select(schema.token_attempts)).all()
+    assert row.failures == 3 * R.MAX_FAILURES  # the guessing is still counted
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "{t}.",  # a full stop after the link in a sentence
+        "{t}>",  # <link> in plain-text mail
+        " {t}",  # a leading %20
+        "{head}\n{tail}",  # a line wrapped in the middle of the token
+        "{head} {tail}",
+        "({t})",
+    ],
+)
+def test_a_link_broken_by_an_e_mail_client_is_repaired_and_not_counted(engine, broken):
+    world = make_world(engine)
+    token = world.tokens["a"]
+    link = broken.format(t=token, head=token[:20], tail=token[20:])
+    assert link != token
+    assert R.open_invitation(engine, link, CLIENT).ok
+    with engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.token_attempts)).scalar()
+            == 0
+        )
+
+
+def test_failure_counts_expire(engine):
+    make_world(engine)
+    t0 = utcnow()
+    for i, client in enumerate(("c1", "c2", "c3")):
+        R.open_invitation(engine, "g" * 43, client, now=t0 + dt.timedelta(minutes=i))
+    assert R.purge_token_attempts(engine, now=t0 + R.WINDOW + dt.timedelta(seconds=30)) == 1
+    with engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.token_attempts)).scalar()
+            == 2
+        )
+    assert R.purge_token_attempts(engine, now=t0 + R.WINDOW + dt.timedelta(minutes=3)) == 2
 
 
 def test_opt_out_is_recorded_and_then_refuses_the_link(engine):
