@@ -1,7 +1,8 @@
 """Two real measurements from an EMPTY database (never seeded) with only `ktm` commands
 (issue 16): questionnaire v1 and v2 (the overall question reworded) published, frames
-imported, waves created, samples drawn, links issued, answers given, waves closed, the Excel
-workbook exported. No demo row exists at any point.
+imported, waves created, samples drawn, links issued, bounces imported, answers given and
+paper answers imported from a file, waves closed, the Excel workbook exported (question 8 says
+the reworded question is not compared). No demo row exists at any point.
 
 The respondents answer through the store's survey calls (store.responses: open the link,
 start, save each page, complete), as the web survey does; everything the team does is a
@@ -24,6 +25,8 @@ from store import responses as R
 from store import schema
 from store.db import get_engine
 
+UNIVERSITY_CODES = {"KU Leuven": "kuleuven", "UGent": "ugent", "UAntwerpen": "uantwerpen",
+                    "VUB": "vub", "UHasselt": "uhasselt"}  # fmt: skip
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRE = ROOT / "data" / "questionnaire" / "eloket.yaml"
 REWORDED_NL = "Welk rapportcijfer van 0 tot 10 geeft u het e-loket globaal?"
@@ -173,10 +176,33 @@ def one_measurement(url, tmp, capsys, *, k, name, start, end, questionnaire, lif
     ktm(url, "wave", "open", str(wave_id), capsys=capsys)
     ktm(url, "invitations", "export", "--wave", str(wave_id), "--out", str(links_file),
         capsys=capsys)  # fmt: skip
-    links = pd.read_excel(links_file)["persoonlijke_link"].tolist()
+    merge = pd.read_excel(links_file)
+    links = merge["persoonlijke_link"].tolist()
     assert len(links) == 150
-    n = answer_links(url, links, 0.6, lift, seed=k)
+    # The last ten addresses bounced (the mail-merge route: a list from the mail program).
+    bounces = tmp / f"bounces_{k}.csv"
+    bounces.write_text("email\n" + "\n".join(merge["email"].tail(10)) + "\n", encoding="utf-8")
+    out = ktm(url, "invitations", "bounces", str(bounces), "--wave", str(wave_id), capsys=capsys)
+    n = answer_links(url, links[:-10], 0.6, lift, seed=k)
     assert n > 60
+    if copy_from:  # paper forms keyed in elsewhere, in the export's Data layout
+        earlier = tmp / "antwoorden_vorige.csv"
+        ktm(url, "responses", "export", "--wave", str(copy_from), "--out", str(earlier),
+            capsys=capsys)  # fmt: skip
+        rows = pd.read_csv(earlier, sep=";", encoding="utf-8-sig").head(4)
+        # On paper the profile is asked (it is not known from an invitation).
+        rows["beroep"] = rows["profession"]
+        rows["opleidingsjaar"] = rows["training_year"].astype(int).astype(str)
+        rows["universiteit"] = rows["university"].map(UNIVERSITY_CODES)
+        rows["terugkoppeling"] = None  # asked only with a personal link
+        rows["mode"] = "paper"
+        paper = tmp / "papier.csv"
+        rows.drop(columns=[c for c in ("response_id", "invitation_id") if c in rows]).to_csv(
+            paper, sep=";", index=False, encoding="utf-8-sig"
+        )
+        out = ktm(url, "responses", "import", str(paper), "--wave", str(wave_id),
+                  "--mode", "paper", capsys=capsys)  # fmt: skip
+        assert "4 antwoorden ingelezen" in out
     out = ktm(url, "wave", "close", str(wave_id), code=2, capsys=capsys)
     assert "--yes" in out
     ktm(url, "wave", "close", str(wave_id), "--yes", capsys=capsys)
@@ -223,7 +249,7 @@ def test_two_measurements_from_an_empty_database_with_only_ktm(tmp_path, capsys,
     out = ktm(url, "wave", "list", capsys=capsys)
     assert "Meting 2024-2025" in out and "Meting 2025-2026" in out and "[demo]" not in out
     out = ktm(url, "wave", "show", str(w2), capsys=capsys)
-    assert "afgesloten/closed" in out and f"{n2} volledig/complete" in out and h2 in out
+    assert "afgesloten/closed" in out and f"{n2 + 4} volledig/complete" in out and h2 in out
 
     book = tmp_path / "meting_2025_2026.xlsx"
     ktm(url, "export", "--wave", "latest", "--out", str(book), capsys=capsys)
@@ -241,16 +267,24 @@ def test_two_measurements_from_an_empty_database_with_only_ktm(tmp_path, capsys,
     assert "Najaar 2027" in answers_nl["11"]
     assert "150" in answers_nl["4b"] and str(n2) in answers_nl["4b"]
     assert "Meting 2024-2025" in answers_nl["8"]  # the previous wave is the team's own
+    # The overall question was reworded in v2: not compared, and said so.
+    assert "vraagtekst gewijzigd" in answers_nl["8"] and "niet vergeleken" in answers_nl["8"]
     assert "Klachtenbehandeling" in answers_nl["3"]
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(schema.responses)).scalar()
-            == n1 + n2
+            == n1 + n2 + 4
         )
+        bounced = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(schema.invitations)
+            .where(schema.invitations.c.disposition == "bounced")
+        ).scalar()
         stored = dict(
             conn.execute(sa.select(schema.waves.c.id, schema.waves.c.questionnaire_hash)).all()
         )
     engine.dispose()
     assert stored == {w1: h1, w2: h2}
+    assert bounced == 20
