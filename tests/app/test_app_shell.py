@@ -49,12 +49,11 @@ def test_app_on_an_empty_database_stays_empty_and_shows_the_first_steps(empty_ap
 
 
 def test_serve_builds_the_demo_only_when_asked(empty_app_env, monkeypatch, capsys):
-    import subprocess
-
     from ktm.cli import main
+    from ktm.commands import core
 
     started = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, **kw: started.append(cmd) or 0)
+    monkeypatch.setattr(core, "run_forwarding_signals", lambda cmd, **kw: started.append(cmd) or 0)
     assert main(["serve"]) == 0
     assert _count_waves(empty_app_env) == 0
     assert "ktm serve --demo" in capsys.readouterr().out
