@@ -216,11 +216,12 @@ responses = Table(
     # Fingerprint of a response imported from a file (store.imports): an identical re-import
     # is refused. NULL for answers given in the tool.
     Column("import_key", String(64)),
-    UniqueConstraint("wave_id", "import_key", name="uq_responses_wave_import_key"),
     CheckConstraint(_in("mode", RESPONSE_MODES), name="mode"),
     CheckConstraint(_in("status", RESPONSE_STATUSES), name="status"),
 )
 Index("ix_responses_wave_status", responses.c.wave_id, responses.c.status)
+# A unique index rather than a constraint: the migration adds it in place on SQLite.
+Index("uq_responses_wave_import_key", responses.c.wave_id, responses.c.import_key, unique=True)
 
 disposition_counts = Table(
     # What remains of the invitations after anonymisation: counts per stratum and disposition.

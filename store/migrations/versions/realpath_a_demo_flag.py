@@ -17,13 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("waves", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("demo", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("questionnaire_versions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("demo", sa.Boolean(), server_default=sa.false(), nullable=False)
+    # A plain ADD COLUMN, not batch mode: SQLite adds a NOT NULL column with a default in
+    # place, while batch mode copies and drops the table, which its foreign keys refuse once
+    # other tables point at rows of it (any database in use).
+    for table in ("waves", "questionnaire_versions"):
+        op.add_column(
+            table, sa.Column("demo", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
     # Databases made before this revision hold the demo world only as demo frames: mark it.
     op.execute(

@@ -14,13 +14,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # batch mode: SQLite cannot add a constraint to an existing table otherwise
-    with op.batch_alter_table("responses") as batch:
-        batch.add_column(sa.Column("import_key", sa.String(length=64), nullable=True))
-        batch.create_unique_constraint("uq_responses_wave_import_key", ["wave_id", "import_key"])
+    # A column and a unique index, both in place: batch mode would copy and drop `responses`,
+    # which SQLite's foreign keys refuse once consents point at its rows (any database in use).
+    op.add_column("responses", sa.Column("import_key", sa.String(length=64), nullable=True))
+    op.create_index(
+        "uq_responses_wave_import_key", "responses", ["wave_id", "import_key"], unique=True
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_responses_wave_import_key", table_name="responses")
     with op.batch_alter_table("responses") as batch:
-        batch.drop_constraint("uq_responses_wave_import_key", type_="unique")
         batch.drop_column("import_key")
