@@ -141,6 +141,34 @@ WORDINGS: dict[str, dict[str, Wording]] = {
             "nonresponse adjustment."
         ),
     },
+    "margins_auto": {
+        "nl": lambda a: (
+            f"Raking naar de kadervariabelen waarop de respons onevenwichtig is "
+            f"(chikwadraattoets van de responsgraad, p < 0,05): {_list(a['margins'])}."
+            if a["margins"]
+            else "Geen raking: de respons is op geen enkele kadervariabele onevenwichtig "
+            "(chikwadraattoets van de responsgraad, p < 0,05); de gewichten zijn "
+            "designgewichten met non-responscorrectie per stratum."
+        ),
+        "en": lambda a: (
+            f"Raked to the frame variables the response is unbalanced on (chi-square test "
+            f"of the response rate, p < 0.05): {_list(a['margins'])}."
+            if a["margins"]
+            else "No raking: the response is unbalanced on no frame variable (chi-square test "
+            "of the response rate, p < 0.05); the weights are design weights with the "
+            "nonresponse adjustment per stratum."
+        ),
+    },
+    "stratum_margin_only": {
+        "nl": lambda a: (
+            f"Geen raking naar enkel {a['margin']}: na de non-responscorrectie per stratum "
+            "verandert die stap niets."
+        ),
+        "en": lambda a: (
+            f"No raking to {a['margin']} alone: after the nonresponse adjustment per stratum "
+            "that step changes nothing."
+        ),
+    },
     "no_drivers": {
         "nl": lambda a: f"Geen sleutelanalyse: {a['reason']}",
         "en": lambda a: f"No key-driver analysis: {a['reason']}",
