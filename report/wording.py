@@ -12,7 +12,7 @@ or None. An unknown code raises KeyError: every code the analysis returns has it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -258,3 +258,27 @@ def suppression_note(k: int = disclosure.DEFAULT_K, language: str = "nl") -> str
     if template is None:
         raise ValueError(f"language must be 'nl' or 'en', got {language!r}")
     return template.format(k=k)
+
+
+VARIABLE_NAMES = {
+    "profession": ("beroep", "profession"),
+    "training_year": ("opleidingsjaar", "training year"),
+    "university": ("universiteit", "university"),
+    "language": ("taal", "language"),
+}
+
+
+def weighted_by(margins: Sequence[str] | None, strata: str | None, lang: str) -> str:
+    """How a headline was weighted, for the public: 'gewogen naar beroep en universiteit'
+    (the frame margins raked to); no margins: weighted by the strata (design weights and the
+    nonresponse adjustment per stratum); None: unweighted."""
+    i = 1 if lang == "en" else 0
+    if margins is None:
+        return ("ongewogen", "unweighted")[i]
+    names = [VARIABLE_NAMES.get(m, (m, m))[i] for m in margins] or [
+        VARIABLE_NAMES.get(strata or "profession", (strata, strata))[i]
+    ]
+    last = (
+        names[-1] if len(names) == 1 else f"{', '.join(names[:-1])} {('en', 'and')[i]} {names[-1]}"
+    )
+    return ("gewogen naar ", "weighted by ")[i] + last
