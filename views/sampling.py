@@ -785,11 +785,20 @@ with tab_weight:
         )  # fmt: skip
         trim = {k: v for k, v in (("lower_ratio", low), ("upper_ratio", high)) if v > 0}
         choice = weighting_svc.WeightingChoice(chosen, trim or None)
-        try:
-            view = weighting_svc.preview(engine, wave_id, choice)
-        except (weighting_svc.WeightingError, LookupError) as exc:
-            st.warning(str(exc))
-        else:
+        # The preview runs two analyses of the wave: only on request, and kept for this choice.
+        if st.button(t("Voorbeeld tonen", "Show preview"), key="w_preview_run"):
+            try:
+                st.session_state["w_view"] = (
+                    wave_id,
+                    choice,
+                    weighting_svc.preview(engine, wave_id, choice),
+                )
+            except (weighting_svc.WeightingError, LookupError) as exc:
+                st.session_state.pop("w_view", None)
+                st.warning(str(exc))
+        kept = st.session_state.get("w_view")
+        if kept and kept[:2] == (wave_id, choice):
+            view = kept[2]
 
             def column(fig: dict) -> list[str]:
                 w, o = fig["weights"], fig["overall"]
@@ -836,6 +845,7 @@ with tab_weight:
             if st.button(t("Weging bewaren", "Save weighting"), key="w_save", type="primary"):
                 weighting_svc.save(engine, wave_id, choice)
                 st.session_state["w_saved"] = True
+                st.session_state.pop("w_view", None)
                 st.rerun()
         if st.session_state.pop("w_saved", False):
             st.success(t("Weging bewaard bij de bevraging.", "Weighting stored with the wave."))

@@ -188,9 +188,14 @@ def test_the_page_previews_and_saves(tmp_path, monkeypatch):
     at.session_state[TEAM_KEY] = "team"
     at.switch_page("views/sampling.py").run()
     assert not at.exception, at.exception
+    assert not [d for d in at.dataframe if "Voorstel" in d.value.columns]  # only on request
+    assert not [b for b in at.button if b.key == "w_save"]  # no saving before a preview
+    at.button(key="w_preview_run").click().run()
     preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
     assert "university" in preview.loc["Marges", "Voorstel"]
     at.radio(key="w_mode").set_value("none").run()
+    assert not [b for b in at.button if b.key == "w_save"]  # the preview was of another choice
+    at.button(key="w_preview_run").click().run()
     preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
     assert preview.loc["Marges", "Voorstel"] == "geen raking"
     assert "university" in preview.loc["Marges", "Nu bewaard"]
