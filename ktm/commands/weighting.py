@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "overall score with the current and the proposed choice."
         ),
     )
-    p.add_argument("--wave", required=True, metavar="ID", help="wave id, 'open' or 'latest'")
+    p.add_argument("wave_id", nargs="?", metavar="ID", help="wave id, 'open' or 'latest'")
+    p.add_argument("--wave", metavar="ID", help="the same as ID")
     p.add_argument("--database", dest="db", metavar="URL", help="database URL")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--margins", metavar="VAR,VAR", help="frame variables to rake to")
@@ -59,6 +60,9 @@ def _lines(label: str, fig: dict) -> list[str]:
 def cmd_weighting(args) -> int:
     from ktm.services import weighting as svc
 
+    args.wave = args.wave or args.wave_id
+    if not args.wave:
+        raise CommandError("welke bevraging? geef ID of --wave ID / which wave? give ID")
     engine, wave = engine_and_wave(args)
     stored = svc.WeightingChoice.from_json(wave.get("weighting"))
     margins = stored.margins

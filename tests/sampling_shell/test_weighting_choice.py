@@ -164,7 +164,8 @@ def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
         "margins": ["profession", "university"],
         "trim": {"upper_ratio": 3.0},
     }
-    assert main([*base, "--none", "--no-trim", "--save"]) == 0
+    positional = ["--database", sqlite_url, "wave", "weighting", str(wave_id)]
+    assert main([*positional, "--none", "--no-trim", "--save"]) == 0
     assert _stored(engine, wave_id) == {"margins": [], "trim": None}
     capsys.readouterr()
     assert main([*base, "--margins", "geslacht"]) == 2
