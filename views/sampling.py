@@ -20,6 +20,7 @@ from ktm.services import sampling as svc
 from ktm.services import weighting as weighting_svc
 from ktm.services.problems import problems_csv_bytes
 from ktm.webapp import t
+from report import wording
 from sampling.allocation import DESIGN_LABELS, METHODS, designs_side_by_side
 from sampling.frame import FrameError
 from sampling.invitations import DISPOSITION_LABELS
@@ -829,6 +830,8 @@ with tab_weight:
                 ),
                 key="w_preview",
             )
+            for n in view["proposed"].get("notes", []):
+                st.caption(wording.text(n, "en" if webapp.lang() == "en" else "nl"))
             test = view["test"]
             if not test.empty:
                 st.caption(

@@ -93,6 +93,10 @@ def cmd_weighting(args) -> int:
         *_lines("Voorstel / proposed", view["proposed"]),
     ]:
         print(line)
+    from report.wording import text
+
+    for n in view["proposed"].get("notes", []):
+        print(f"  - {text(n, 'nl')}")
     if args.save:
         svc.save(engine, wave["id"], choice)
         print(f"Bewaard bij bevraging {wave['id']} / stored with wave {wave['id']}")
