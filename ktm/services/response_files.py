@@ -170,13 +170,16 @@ def parse_rows(q, table: pd.DataFrame, mode: str) -> tuple[list, list[Problem]]:
     problems: list[Problem] = []
     headers = [str(h) for h in table.attrs.get("headers", list(table.columns))]
     columns = q.columns()
-    answer_cols = {c.name: c for c in columns if c.kind != "text"}
+    # XLSForm metadata (the response's timestamps) and calculations (computed again from the
+    # answers) are in the Data layout but never read from a file.
+    recorded = {c.name for c in columns if c.kind in ("metadata", "calculated")}
+    answer_cols = {c.name: c for c in columns if c.kind != "text" and c.name not in recorded}
     text_cols = {c.name: c for c in columns if c.kind == "text"}
     multi_first = {}
     for c in columns:
         if c.kind == "multi":
             multi_first.setdefault(c.item_id, c.name)
-    known = {*DATA_META, *answer_cols, *text_cols, "unit_id"}
+    known = {*DATA_META, *answer_cols, *text_cols, *recorded, "unit_id"}
     for j, h in enumerate(headers):
         if h and h not in known:
             problems.append(
