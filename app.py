@@ -87,9 +87,17 @@ else:
 
     sections = {t(*name): [team(*spec) for spec in pages] for name, pages in TEAM_PAGES.items()}
     overview = sections[t("Dashboard", "Dashboard")][0]
-    page = st.navigation({**sections, t("Publiek", "Public"): public})
+    sections[t("Publiek", "Public")] = public
+    page = st.navigation(sections, position="hidden")
     if st.session_state.pop(webapp.AFTER_LOGIN, False):
         st.switch_page(overview)
+    # Our own links, not Streamlit's navigation menu: that one's list markup fails axe-core
+    # (a <ul> holding <div>s) and folds pages away behind an English "View more".
+    with st.sidebar.container(key="team_navigation"):
+        for name, links in sections.items():
+            st.markdown(f"**{name}**")
+            for link in links:
+                st.page_link(link)
     webapp.language_switch()
     if st.sidebar.button(t("Afmelden", "Log out"), icon=":material/logout:"):
         webapp.logout()
