@@ -69,8 +69,10 @@ class Visit:
         page = self.page
         settle(page)
         # Uploaders, tables and charts load their code after the script run: wait for them.
+        # Nothing faded as stale from the previous run either (axe would measure the fade).
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid^=stSkeleton]')", timeout=TIMEOUT_MS
+            "() => !document.querySelector('[data-testid^=stSkeleton], [data-stale=true]')",
+            timeout=TIMEOUT_MS,
         )
         page.wait_for_timeout(400)
         self.shots += 1
