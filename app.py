@@ -23,9 +23,11 @@ webapp.protect_downloads()
 webapp.offline_dialog()
 # A disabled uploader greys its label to 2.5:1 (WCAG 1.4.3 asks 4.5:1): the label stays
 # readable, the greyed drop zone and button still say it is disabled.
+# Links in captions keep the link colour at full strength (faded, 3:1 only).
 st.html(
     "<style>[data-testid=stFileUploader] [data-testid=stWidgetLabel] p"
-    " {color: #4d4d4d !important}</style>"
+    " {color: #4d4d4d !important}"
+    " [data-testid=stCaptionContainer] a {color: #0047ab !important; opacity: 1}</style>"
 )
 user = webapp.team_user()  # first: a kept login also brings back its language
 
