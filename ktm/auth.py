@@ -177,10 +177,19 @@ def session_secret(secrets_section: dict | None = None) -> bytes:
         return str(secrets_section["session_secret"]).strip().encode()
     path = data_dir() / "session_secret"
     if not path.exists():
+        # Written whole under another name, then linked in place: sessions starting at the
+        # same moment never read a half-written secret, and the first one made wins.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".session_secret.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text(encoding="utf-8").strip().encode()
 
 

@@ -248,7 +248,7 @@ def _answer_everything(page) -> None:
         if not open_:
             break
         for group in open_:
-            group.locator("label").nth(1).click()
+            group.locator("label").first.click()
         settle(page)
     texts = main.locator("textarea")
     for i in range(texts.count()):
