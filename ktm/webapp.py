@@ -129,13 +129,14 @@ def team_user() -> str | None:
     if TEAM_KEY not in state and not state.get(LOGGED_OUT) and not state.get(COOKIE_CHECKED):
         state[COOKIE_CHECKED] = True  # once per browser session: its cookies do not change
         found = _cookie_session()
+        kept_lang = found is not None and found.lang in LANGS
+        if kept_lang and "lang" not in state and "lang" not in st.query_params:
+            state["lang"] = found.lang  # an expired login still says so in its language
         if found is not None and found.expired(time.time()):
             state[EXPIRED] = True
         elif found is not None:
             state[TEAM_KEY], state[EXPIRES] = found.user, found.expires
             state[COOKIE_WRITTEN] = (found.user, found.lang, found.expires)
-            if "lang" not in state and "lang" not in st.query_params and found.lang in LANGS:
-                state["lang"] = found.lang
     if TEAM_KEY in state and state.get(EXPIRES) is not None and time.time() >= state[EXPIRES]:
         _forget_login()
         state[EXPIRED] = True
