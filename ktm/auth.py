@@ -7,7 +7,12 @@ in .streamlit/secrets.toml, or the file ./var/team_password.argon2 that `ktm tea
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -151,3 +156,73 @@ class LoginLimiter:
 
 
 LIMITER = LoginLimiter()
+
+
+# --- the team's session cookie ----------------------------------------------------------------
+# A password login lasts a working day across reloads, bookmarks and typed URLs: the browser
+# keeps a cookie with who, the language and the expiry, signed (HMAC-SHA256) with a secret of
+# this installation. Only the server can make one; a changed or expired one counts as none.
+
+SESSION_COOKIE = "ktm_team"
+
+
+def session_secret(secrets_section: dict | None = None) -> bytes:
+    """$KTM_SESSION_SECRET, `[ktm] session_secret` in secrets.toml, else a random secret kept
+    in the data folder (made on first use, readable by the app's user only). Replicas behind
+    one load balancer need the same one: set it in the environment or in secrets.toml."""
+    env = os.environ.get("KTM_SESSION_SECRET")
+    if env:
+        return env.strip().encode()
+    if secrets_section and secrets_section.get("session_secret"):
+        return str(secrets_section["session_secret"]).strip().encode()
+    path = data_dir() / "session_secret"
+    if not path.exists():
+        # Written whole under another name, then linked in place: sessions starting at the
+        # same moment never read a half-written secret, and the first one made wins.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".session_secret.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text(encoding="utf-8").strip().encode()
+
+
+def _sign(secret: bytes, payload: bytes) -> str:
+    return base64.urlsafe_b64encode(hmac.new(secret, payload, hashlib.sha256).digest()).decode()
+
+
+def make_session(secret: bytes, user: str, lang: str, expires: float) -> str:
+    """The cookie's value: base64(JSON) '.' signature."""
+    payload = json.dumps({"u": user, "l": lang, "e": int(expires)}, separators=(",", ":"))
+    body = base64.urlsafe_b64encode(payload.encode()).decode()
+    return f"{body}.{_sign(secret, body.encode())}"
+
+
+@dataclass(frozen=True)
+class Session:
+    user: str
+    lang: str
+    expires: float
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires
+
+
+def read_session(secret: bytes, value: str | None) -> Session | None:
+    """The session a cookie holds, expired or not; None if it is missing or not ours."""
+    if not value or value.count(".") != 1:
+        return None
+    body, signature = value.split(".")
+    if not hmac.compare_digest(_sign(secret, body.encode()), signature):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body.encode()))
+        return Session(str(data["u"]), str(data["l"]), float(data["e"]))
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -130,3 +130,11 @@ def client_key_secret() -> str | None:
 def download_ttl_seconds() -> float:
     """How long a file handed out by a download button stays retrievable after the click."""
     return settings().download_ttl_s
+
+
+def team_session_hours() -> float:
+    """How long a team login lasts across reloads: $KTM_SESSION_HOURS, default a working day."""
+    try:
+        return float(os.environ.get("KTM_SESSION_HOURS", "10"))
+    except ValueError:
+        return 10.0

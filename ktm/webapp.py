@@ -6,20 +6,28 @@ and lay out the result. Only this module and the pages import Streamlit.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from ktm import auth
-from ktm.config import database_url
+from ktm.config import database_url, team_session_hours
 
 LANGS = {"nl": "Nederlands", "en": "English"}
 TEAM_KEY = "team_user"
 # Set by the login: the next run opens the dashboard (the login page is gone from the
 # navigation then, and Streamlit would fall back to the public survey page).
 AFTER_LOGIN = "after_login"
+# The password login's session across reloads (see auth.make_session).
+EXPIRES = "team_expires"  # when this login ends (epoch seconds)
+EXPIRED = "team_expired"  # the cookie this browser sent had expired: say so at the login
+LOGGED_OUT = "team_logged_out"  # in this session: ignore the cookie the browser sent
+COOKIE_CHECKED = "team_cookie_checked"
+COOKIE_WRITTEN = "team_cookie_written"  # the value last given to the browser
 
 
 @st.cache_resource(show_spinner=False)
@@ -97,19 +105,104 @@ def _secrets_section() -> dict | None:
         return None
 
 
+def _secret() -> bytes:
+    return auth.session_secret(_secrets_section())
+
+
+def _cookie_session() -> auth.Session | None:
+    try:
+        value = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # no browser request (AppTest)
+        return None
+    return auth.read_session(_secret(), value)
+
+
 def team_user() -> str | None:
-    """Who of the team is logged in, or None."""
+    """Who of the team is logged in, or None. The password login survives a reload through
+    the signed cookie until it expires (a working day); OIDC keeps Streamlit's own cookie."""
     if oidc_configured():
         user = getattr(st, "user", None)
         if user is not None and user.get("is_logged_in"):
             return str(user.get("email") or user.get("name") or "team")
         return None
-    return st.session_state.get(TEAM_KEY)
+    state = st.session_state
+    if TEAM_KEY not in state and not state.get(LOGGED_OUT) and not state.get(COOKIE_CHECKED):
+        state[COOKIE_CHECKED] = True  # once per browser session: its cookies do not change
+        found = _cookie_session()
+        kept_lang = found is not None and found.lang in LANGS
+        if kept_lang and "lang" not in state and "lang" not in st.query_params:
+            state["lang"] = found.lang  # an expired login still says so in its language
+        if found is not None and found.expired(time.time()):
+            state[EXPIRED] = True
+        elif found is not None:
+            state[TEAM_KEY], state[EXPIRES] = found.user, found.expires
+            state[COOKIE_WRITTEN] = (found.user, found.lang, found.expires)
+    if TEAM_KEY in state and state.get(EXPIRES) is not None and time.time() >= state[EXPIRES]:
+        _forget_login()
+        state[EXPIRED] = True
+    return state.get(TEAM_KEY)
 
 
-def login_form() -> None:
-    """The login: OIDC when `[auth]` is configured, else the team password."""
+def _forget_login() -> None:
+    for key in (TEAM_KEY, EXPIRES, COOKIE_WRITTEN):
+        st.session_state.pop(key, None)
+    st.session_state[LOGGED_OUT] = True
+
+
+def sync_session_cookie() -> None:
+    """Give the browser the cookie of this login (again when the language changed), or take
+    it away after a logout or expiry. Streamlit sets no cookies itself: a small script does,
+    with SameSite=Strict (and Secure over https)."""
+    if oidc_configured():
+        return
+    state = st.session_state
+    user = state.get(TEAM_KEY)
+    if user is not None and state.get(EXPIRES) is not None:
+        wanted = (user, lang(), state[EXPIRES])
+        if state.get(COOKIE_WRITTEN) == wanted:
+            return
+        value = auth.make_session(_secret(), *wanted)
+        max_age = max(0, int(state[EXPIRES] - time.time()))
+        state[COOKIE_WRITTEN] = wanted
+    elif state.get(LOGGED_OUT) and not state.get("team_cookie_cleared"):
+        value, max_age = "", 0
+        state["team_cookie_cleared"] = True
+    else:
+        return
+    cookie = json.dumps(
+        f"{auth.SESSION_COOKIE}={value}; Max-Age={max_age}; Path=/; SameSite=Strict"
+    )
+    st.iframe(
+        "<script>const d = window.parent.document;"
+        f"d.cookie = {cookie} + (d.location.protocol === 'https:' ? '; Secure' : '');</script>",
+        height=1,
+        tab_index=-1,
+        alt=t("Aanmelding bewaren", "Keep the login"),
+    )
+
+
+def login_form(target: str | None = None) -> None:
+    """The login: OIDC when `[auth]` is configured, else the team password. `target`: the
+    team page asked for (its URL), shown once logged in; else the dashboard's overview."""
     st.title(t("Aanmelden voor het team", "Team login"))
+    if st.session_state.get(EXPIRED):
+        st.warning(
+            t(
+                "Uw aanmelding is verlopen. Meld u opnieuw aan"
+                + (" om verder te gaan op deze pagina." if target else "."),
+                "Your login has expired. Please log in again"
+                + (" to continue on this page." if target else "."),
+            ),
+            icon=":material/schedule:",
+        )
+    elif target:
+        st.info(
+            t(
+                "Deze pagina is voor het team. Meld u aan om ze te zien.",
+                "This page is for the team. Log in to see it.",
+            ),
+            icon=":material/lock:",
+        )
     if oidc_configured():
         st.write(
             t(
@@ -150,8 +243,11 @@ def login_form() -> None:
             return
         if ok:
             auth.LIMITER.succeeded(client)
+            for key in (EXPIRED, LOGGED_OUT, "team_cookie_cleared"):
+                st.session_state.pop(key, None)
             st.session_state[TEAM_KEY] = "team"
-            st.session_state[AFTER_LOGIN] = True
+            st.session_state[EXPIRES] = time.time() + 3600 * team_session_hours()
+            st.session_state[AFTER_LOGIN] = target is None
             st.rerun()
         auth.LIMITER.failed(client)
         st.error(t("Onjuist wachtwoord.", "Wrong password."))
@@ -160,7 +256,8 @@ def login_form() -> None:
 def logout() -> None:
     if oidc_configured():
         st.logout()
-    st.session_state.pop(TEAM_KEY, None)
+    _forget_login()
+    st.session_state.pop("team_cookie_cleared", None)
     st.rerun()
 
 

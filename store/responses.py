@@ -115,6 +115,8 @@ class Refused:
     reason: Refusal
     retry_after: timedelta | None = None
     wave_id: int | None = None
+    #: The language to word the refusal in: the respondent's last, else the invitation's.
+    language: str | None = None
 
     ok = False
 
@@ -326,7 +328,12 @@ def open_invitation(
 
 
 _WAVE_AND_RESPONSE_STATUS = (
-    select(waves, responses.c.status.label("response_status"))
+    select(
+        waves,
+        responses.c.status.label("response_status"),
+        responses.c.language.label("response_language"),
+        responses.c.revision.label("response_revision"),
+    )
     .select_from(
         waves.outerjoin(responses, responses.c.invitation_id == bindparam("invitation_id"))
     )
@@ -344,17 +351,21 @@ def _opened(c: Connection, inv: dict, now: datetime) -> OpenedInvitation | Refus
     )
     wave = dict(found) if found is not None else None
     response_status = wave.pop("response_status") if wave is not None else None
+    said = wave.pop("response_language", None) if wave is not None else None
+    if wave is not None and not wave.pop("response_revision", None):
+        said = None  # never saved: its language is the default, not a choice
+    language = said or (inv.get("strata") or {}).get("language")
     if inv["disposition"] == "complete" or response_status == "complete":
-        return Refused(Refusal.USED, wave_id=inv["wave_id"])
+        return Refused(Refusal.USED, wave_id=inv["wave_id"], language=language)
     if inv["disposition"] == "opted_out":
-        return Refused(Refusal.OPTED_OUT, wave_id=inv["wave_id"])
+        return Refused(Refusal.OPTED_OUT, wave_id=inv["wave_id"], language=language)
     if wave is None or wave["status"] != "open":
-        return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
+        return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"], language=language)
     expires = _aware(inv["expires_at"])
     if expires is not None and expires <= now:
-        return Refused(Refusal.EXPIRED, wave_id=inv["wave_id"])
+        return Refused(Refusal.EXPIRED, wave_id=inv["wave_id"], language=language)
     if not wave.get("questionnaire_hash"):
-        return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"])
+        return Refused(Refusal.NOT_OPEN, wave_id=inv["wave_id"], language=language)
     return OpenedInvitation(inv, wave, wave["questionnaire_hash"])
 
 

@@ -72,8 +72,8 @@ class Position:
 
     @property
     def fraction(self) -> float:
-        """The share of pages before this one (the progress bar)."""
-        return self.index / len(self.sections)
+        """The progress bar: the pages up to and including this one (full on the last)."""
+        return (self.index + 1) / len(self.sections)
 
     @property
     def progress(self) -> dict[str, Any]:

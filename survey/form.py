@@ -38,12 +38,15 @@ _label = _heading
 
 
 def _point_options(item: Item, lang: str) -> tuple[list[Any], dict[Any, str]]:
+    """The options of a scale and their texts. Word scales (scale5) show a word per point;
+    numbered scales show the number, with the end labels in *emphasis*, which the scale's
+    style lays under the ends of the row (a screen reader reads them with their point)."""
     points = item.scale_points()
     options: list[Any] = [v for v, _ in points]
     if item.type == "scale5":
         labels = {v: _text(lbl, lang) if lbl else str(v) for v, lbl in points}
-    else:  # numbered points, so the order is clear on a phone; labels at the ends only
-        labels = {v: f"{v} – {_text(lbl, lang)}" if lbl else str(v) for v, lbl in points}
+    else:
+        labels = {v: f"{v} *{_text(lbl, lang)}*" if lbl else str(v) for v, lbl in points}
     if item.na:
         options.append(NA_CODE)
         labels[NA_CODE] = _text(NA_LABEL, lang)
@@ -61,16 +64,83 @@ def _index(options: list[Any], value: Any, present: bool, na: bool) -> int | Non
         return None
 
 
+#: A scale is one row of equal cells on any screen (a phone of 390 px included): the circle
+#: above its point; the "n.v.t." option apart, under the row. Still Streamlit's radio group,
+#: so the arrow keys and screen readers work as with any radio buttons.
+SCALE_KEY = "ktmscale"
+
+
+def scale_style() -> str:
+    rules = [
+        f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup] {{display: grid; gap: 0 2px;"
+        " width: 100%; max-width: 44rem; position: relative; padding-bottom: 2.6rem;"
+        " align-items: start}",
+        f"[class*='st-key-{SCALE_KEY}'] [data-testid=stRadio],"
+        f" [class*='st-key-{SCALE_KEY}'] [data-testid=stElementContainer] {{width: 100%}}",
+        f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup] > div {{min-width: 0; margin: 0}}",
+        f"[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption] {{width: 100%;"
+        " margin: 0; padding: 0.25rem 0; justify-content: center}",
+        f"[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption] > div:last-child"
+        " {flex-direction: column; align-items: center; gap: 0.3rem; text-align: center;"
+        " width: 100%}",
+        f"[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption] > div:last-child > div"
+        " {margin: 0}",
+        f"[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption] p {{font-size: 0.85rem;"
+        " line-height: 1.2; overflow-wrap: normal}",
+        # The words of the points between the ends: for screen readers only.
+        f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup] em {{position: absolute; width: 1px;"
+        " height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap}",
+        f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup] > div:first-child em"
+        " {left: 0; text-align: left}",
+        f"[class*='st-key-{SCALE_KEY}na'] [role=radiogroup] > div:last-child"
+        " {grid-column: 1 / -1; justify-self: start; margin-top: 0.75rem}",
+        f"[class*='st-key-{SCALE_KEY}na'] [role=radiogroup] > div:last-child"
+        " label > div:last-child {flex-direction: row; text-align: left}",
+    ]
+    for n in range(2, 12):
+        rules.append(
+            f"[class*='st-key-{SCALE_KEY}{n}_'], [class*='st-key-{SCALE_KEY}na{n}_'],"
+            f" [class*='st-key-{SCALE_KEY}w{n}_'], [class*='st-key-{SCALE_KEY}naw{n}_']"
+            f" {{--ktm-points: {n}}}"
+        )
+        rules.append(
+            f"[class*='st-key-{SCALE_KEY}{n}_'] [role=radiogroup] > div:nth-child({n}) em,"
+            f" [class*='st-key-{SCALE_KEY}na{n}_'] [role=radiogroup] > div:nth-child({n}) em"
+            " {right: 0; text-align: right}"
+        )
+        rules.append(  # the ends, under the row
+            f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup] > div:first-child em,"
+            f" [class*='st-key-{SCALE_KEY}{n}_'] [role=radiogroup] > div:nth-child({n}) em,"
+            f" [class*='st-key-{SCALE_KEY}na{n}_'] [role=radiogroup] > div:nth-child({n}) em"
+            " {font-style: normal; bottom: 0; width: auto; height: auto; max-width: 48%;"
+            " overflow: visible; clip-path: none; white-space: normal; font-size: 0.85rem;"
+            " line-height: 1.2}"
+        )
+    rules.append(
+        f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup]"
+        " {grid-template-columns: repeat(var(--ktm-points), minmax(0, 1fr))}"
+    )
+    rules.append(  # a word under every point: no end labels to make room for
+        f"[class*='st-key-{SCALE_KEY}w'] [role=radiogroup],"
+        f" [class*='st-key-{SCALE_KEY}naw'] [role=radiogroup] {{padding-bottom: 0}}"
+    )
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
 def _scale_radio(item: Item, label: str, answer_key: str, answers: Mapping, lang: str, key: str):
     options, labels = _point_options(item, lang)
-    choice = st.radio(
-        label,
-        options,
-        index=_index(options, answers.get(answer_key), answer_key in answers, item.na),
-        format_func=lambda v: labels[v],
-        horizontal=True,
-        key=key,
-    )
+    n = len(item.scale_points())
+    safe = "".join(c if c.isalnum() else "_" for c in key)
+    kind = ("na" if item.na else "") + ("w" if item.type == "scale5" else "")
+    with st.container(key=f"{SCALE_KEY}{kind}{n}_{safe}"):
+        choice = st.radio(
+            label,
+            options,
+            index=_index(options, answers.get(answer_key), answer_key in answers, item.na),
+            format_func=lambda v: labels[v],
+            horizontal=True,
+            key=key,
+        )
     if choice is None:
         return False, None
     return True, (None if choice == NA_CODE else int(choice))
@@ -84,10 +154,13 @@ def render_item(
     key_prefix: str,
     error: str | None = None,
     live: Mapping[str, Any] | None = None,
+    failed: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Draw one item with its stored answer and, under it, its error; return its answers.
 
-    `live` holds the answers given so far on this page (for a choice_filter)."""
+    `live` holds the answers given so far on this page (for a choice_filter). `failed`: the
+    answers the error was about; once the respondent changes this item's answer, its
+    message goes (the store checks the page again on Next)."""
     out: dict[str, Any] = {}
     hint = _text(item.hint, lang) or None
     key = f"{key_prefix}:{item.id}"
@@ -158,7 +231,7 @@ def render_item(
             st.caption(hint)
         if value and value.strip():
             out[item.id] = value
-    if error:
+    if error and (failed is None or _same(item, out, failed)):
         st.error(error, icon=":material/error:")
     return out
 
@@ -287,6 +360,14 @@ def _render_xlsform_item(
     return out
 
 
+_ABSENT = object()
+
+
+def _same(item: Item, now: Mapping[str, Any], then: Mapping[str, Any]) -> bool:
+    keys = [*item.answer_keys(), item.id]
+    return all(now.get(k, _ABSENT) == then.get(k, _ABSENT) for k in keys)
+
+
 def render_section(
     q: Questionnaire,
     section: Section,
@@ -295,10 +376,12 @@ def render_section(
     key_prefix: str,
     errors: Mapping[str, str] | None = None,
     skip_logic: bool = True,
+    failed: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Draw the items of a section that are relevant (live, as the page is filled in) and
     return the page's answers. Answers of items that turn irrelevant are not returned."""
     errors = errors or {}
+    st.html(scale_style())
     own = {k for it in section.items for k in it.answer_keys()}
     before = {k: v for k, v in answers.items() if k not in own}
     page: dict[str, Any] = {}
@@ -309,7 +392,14 @@ def render_section(
                 continue
         page.update(
             render_item(
-                q, item, answers, lang, key_prefix, errors.get(item.id), live={**before, **page}
+                q,
+                item,
+                answers,
+                lang,
+                key_prefix,
+                errors.get(item.id),
+                live={**before, **page},
+                failed=failed,
             )
         )
     return page

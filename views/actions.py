@@ -315,6 +315,30 @@ def publish_section(wave: dict) -> None:
             else t("Publiceren", "Publish")
         )
     if label and st.button(label, type="primary", disabled=bool(blocked), key="publish"):
+        st.session_state["publish_asked"] = wave["id"]
+    if st.session_state.get("publish_asked") != wave["id"] or blocked:
+        confirmed = False
+    else:  # publishing puts the results in public and sends e-mails: it cannot be undone
+        st.warning(
+            t(
+                f"De resultaten van {wave['name']} komen op de publieke pagina"
+                + (f" en {waiting} e-mail(s) vertrekken meteen" if waiting else "")
+                + ". Dat kan niet ongedaan gemaakt worden. Doorgaan?",
+                f"The results of {wave['name']} go on the public page"
+                + (f" and {waiting} e-mail(s) leave at once" if waiting else "")
+                + ". This cannot be undone. Go ahead?",
+            ),
+            icon=":material/warning:",
+        )
+        yes, no = st.columns(2)
+        confirmed = yes.button(
+            t("Ja, publiceren", "Yes, publish"), type="primary", key="publish_confirm"
+        )
+        if no.button(t("Annuleren", "Cancel"), key="publish_cancel"):
+            st.session_state.pop("publish_asked", None)
+            st.rerun()
+    if confirmed:
+        st.session_state.pop("publish_asked", None)
         config = None
         if waiting:
             from ktm.services.sampling import SamplingError, smtp_config_from_env

@@ -33,28 +33,34 @@ en = label == "label_en"
 quadrant = "quadrant_en" if en else "quadrant_nl"
 
 st.subheader(t("Belang en prestatie", "Importance and performance"))
-drivers = ip["drivers"].assign(label=ip["drivers"][label])
+points = ip["points"]
+shown_points = points.assign(
+    _text=[
+        f"{D.fmt(s)} · " + t("belang", "importance") + f" {D.pct(i, 0)}"
+        for s, i in zip(points["performance"], points["importance_share"], strict=True)
+    ]
+)
 st.altair_chart(
-    charts.importance_performance(
-        drivers,
-        "label",
-        x_title=t("Belang (% van de verklaarde variantie)", "Importance (% of explained variance)"),
-        y_title=t("Prestatie (score 0-100)", "Performance (score 0-100)"),
+    charts.improvement_rows(
+        shown_points,
+        label,
         quadrant_col=quadrant,
-        quadrant_title=t("Kwadrant", "Quadrant"),
+        text="_text",
+        x_title=t("Prestatie (score 0-100)", "Performance (score 0-100)"),
     ),
     width="stretch",
 )
 st.caption(
     t(
-        f"Belang: het aandeel van elk aspect in de verklaarde variantie van de algemene "
-        f"tevredenheid (LMG/Shapley uit een gewogen regressie; R² = {D.fmt(ip['r2'], 2)}, "
-        f"n = {ip['n']}). Prestatie: de gewogen score van het aspect. De stippellijnen zijn de "
-        "gemiddelden: rechtsonder (belangrijk, zwak) staan de prioriteiten.",
-        f"Importance: each aspect's share of the explained variance of overall satisfaction "
-        f"(LMG/Shapley from a weighted regression; R² = {D.fmt(ip['r2'], 2)}, n = {ip['n']}). "
-        "Performance: the aspect's weighted score. The dashed lines are the means: bottom right "
-        "(important, weak) are the priorities.",
+        f"In volgorde van de rangschikking. Belang: het aandeel van elk aspect in de verklaarde "
+        f"variantie van de algemene tevredenheid (LMG/Shapley uit een gewogen regressie; "
+        f"R² = {D.fmt(ip['r2'], 2)}, n = {ip['n']}). Prestatie: de gewogen score van het aspect, "
+        "met 95%-betrouwbaarheidsinterval. Oranje: een prioriteit (belangrijker en zwakker dan "
+        "gemiddeld).",
+        f"In rank order. Importance: each aspect's share of the explained variance of overall "
+        f"satisfaction (LMG/Shapley from a weighted regression; R² = {D.fmt(ip['r2'], 2)}, "
+        f"n = {ip['n']}). Performance: the aspect's weighted score, with 95% confidence interval. "
+        "Orange: a priority (more important and weaker than average).",
     )
 )
 excluded = ip["excluded"]
@@ -66,7 +72,6 @@ if excluded is not None and not excluded.empty:
     )
 
 st.subheader(t("Verbeterpunten, gerangschikt", "Improvement points, ranked"))
-points = ip["points"]
 st.dataframe(
     pd.DataFrame(
         {

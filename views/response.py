@@ -32,7 +32,10 @@ else:
             over_time,
             x_title=t("Dag", "Day"),
             y_title=t("Volledig ingevuld (cumulatief)", "Completes (cumulative)"),
-            mode_title=t("Manier", "Mode"),
+            colours={
+                D.group_label("mode", m): charts.MODE_COLOURS.get(m, charts.CONTEXT)
+                for m in over_time["mode"].unique()
+            },
         ),
         width="stretch",
     )
@@ -58,25 +61,29 @@ else:
     rate_name = table.attrs.get("rate", "RR2")
     view = table.copy()
     view["label"] = [D.group_label("stratum", s) for s in view["stratum"]]
-    view["meets_label"] = [
-        t("haalt het minimum", "meets the minimum")
-        if m
-        else t("onder het minimum", "below the minimum")
-        for m in view["meets"]
+    view["bar_text"] = [
+        D.pct(r) + ("" if m else t(" · onder het minimum", " · below the minimum"))
+        for r, m in zip(view["rate"], view["meets_rate"], strict=True)
     ]
     st.altair_chart(
         charts.rates_against_minimum(
             view,
             "label",
+            text="bar_text",
             x_title=t(
                 f"Responsgraad AAPOR {rate_name} (%)", f"Response rate AAPOR {rate_name} (%)"
             ),
-            meets_title=t("Minimum", "Minimum"),
-            minimum_title=t("Minimum (%)", "Minimum (%)"),
         ),
         width="stretch",
     )
-    st.caption(t("Zwart streepje: het minimum.", "Black tick: the minimum."))
+    st.caption(
+        t(
+            "Zwart streepje: de minimale responsgraad; een oranje balk ligt eronder. Of ook het "
+            "minimum aantal volledige antwoorden gehaald is, staat in de tabel.",
+            "Black tick: the minimum response rate; an orange bar is below it. Whether the "
+            "minimum number of completes is met as well is in the table.",
+        )
+    )
     shown = pd.DataFrame(
         {
             t("Stratum", "Stratum"): view["label"],

@@ -98,7 +98,9 @@ for kind, nl, en in (
     st.subheader(t(nl, en))
     chart_data = part.assign(label=part[label])
     st.altair_chart(
-        charts.score_bars(chart_data, "label", x_title=t("Score (0-100)", "Score (0-100)")),
+        charts.score_bars(
+            chart_data, "label", fmt=D.fmt, x_title=t("Score (0-100)", "Score (0-100)")
+        ),
         width="stretch",
     )
     with st.expander(t("Tabel", "Table")):
@@ -128,6 +130,8 @@ if not other.empty:
             hide_index=True,
             width="stretch",
         )
+
+ORDERED = ("training_year", "mode")
 
 # --- breakdowns -------------------------------------------------------------------------------
 st.subheader(t("Uitsplitsingen", "Breakdowns"))
@@ -168,7 +172,13 @@ if part.empty:
 else:
     chart_data = part.assign(label=groups)
     st.altair_chart(
-        charts.score_bars(chart_data, "label", x_title=labels.get(score_id, score_id)),
+        charts.score_bars(
+            chart_data,
+            "label",
+            fmt=D.fmt,
+            x_title=labels.get(score_id, score_id),
+            sort=var not in ORDERED,  # years and modes keep their own order
+        ),
         width="stretch",
     )
     st.dataframe(

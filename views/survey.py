@@ -158,13 +158,23 @@ def opt_out_page(token: str) -> None:
 # --- the session's response ------------------------------------------------------------------
 
 
+def adopt_language(*choices: str | None) -> None:
+    """The page's language for a link opened in this session: ?lang= in the link wins, else
+    the first known of `choices` (the respondent's last choice, the invitation's language)."""
+    if "lang" in st.query_params:
+        return
+    chosen = next((c for c in choices if c in webapp.LANGS), None)
+    if chosen:
+        st.session_state["lang"] = chosen
+
+
 def begin(ctx: str, response: dict, strata_language: str | None, pending=None) -> dict:
     """A fresh state for this link in this browser session (after a reload: resume).
 
     `pending` (open link): the response row is created only with the first saved answer, so
     a visit that answers nothing leaves nothing in the store (issue 19.7)."""
-    if "lang" not in st.query_params and strata_language in webapp.LANGS:
-        st.session_state["lang"] = strata_language
+    # A response saved before carries the language the respondent last answered in.
+    adopt_language(response.get("language") if response.get("revision") else None, strata_language)
     state = {
         "ctx": ctx,
         # Widget keys reach the browser: a random label, not the sequential response id.
@@ -196,6 +206,7 @@ def open_link(params) -> dict | None:
             return state
         opened = retry_once(R.open_invitation, engine, token, webapp.client_key())
         if not opened.ok:
+            adopt_language(opened.language)
             if opened.reason is R.Refusal.THROTTLED:
                 time.sleep(THROTTLED_DELAY_S)  # slows the guesser only: valid links open
             else:
@@ -319,7 +330,15 @@ def survey(state: dict) -> None:
     if any(it.required for it in section.items):
         st.caption(form.required_note(lang))
     errors = {k: v[1] if lang == "en" else v[0] for k, v in state["errors"].items()}
-    page = form.render_section(q, section, draft, lang, f"{state['wkey']}g{state['gen']}", errors)
+    page = form.render_section(
+        q,
+        section,
+        draft,
+        lang,
+        f"{state['wkey']}g{state['gen']}",
+        errors,
+        failed=state.get("failed"),
+    )
     # Keep what is on screen, so going back and forth in this session loses nothing.
     own = {k for it in section.items for k in it.answer_keys()}
     state["draft"] = {**{k: v for k, v in draft.items() if k not in own}, **page}
@@ -368,6 +387,7 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
     except R.InvalidAnswers as exc:
         if check:
             state["errors"] = exc.errors
+            state["failed"] = dict(page)
             state["attempt"] = state.get("attempt", 0) + 1
             state["notice"] = (
                 "Sommige antwoorden zijn nog niet in orde; zie de melding bij de vraag.",
@@ -386,7 +406,12 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
             retry_once(R.complete, engine, state["response_id"], state["revision"])
         except R.InvalidAnswers as exc:  # an earlier page lacks an answer: go there
             first = flow.first_with_errors(target.sections, exc.errors) or target.sections[0]
-            state.update(section=first.id, errors=exc.errors, gen=state["gen"] + 1)
+            state.update(
+                section=first.id,
+                errors=exc.errors,
+                failed=dict(state["draft"]),
+                gen=state["gen"] + 1,
+            )
             state["notice"] = (
                 "Er ontbreken nog antwoorden op deze pagina.",
                 "Some answers on this page are still missing.",

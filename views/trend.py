@@ -56,15 +56,17 @@ est, low, high = (
     else ("estimate", "ci_low", "ci_high")
 )
 st.altair_chart(
-    charts.trend_lines(
-        series.dropna(subset=[est]),
+    charts.trend_rows(
+        series,
         estimate=est,
         low=low,
         high=high,
         label="label",
-        x_title=t("Meting", "Wave"),
-        y_title=t("Score (0-100)", "Score (0-100)"),
+        fmt=D.fmt,
+        x_title=t("Score (0-100)", "Score (0-100)"),
+        legend_title=t("Meting", "Wave"),
     ),
+    width="stretch",
 )
 st.caption(
     t(

@@ -201,6 +201,11 @@ def test_the_team_registers_edits_and_publishes_actions(demo_env, smtp, monkeypa
     assert button.label == "Publiceren en 2 e-mail(s) versturen"
     button.click().run()
     assert not at.exception, at.exception
+    # It cannot be undone: the page asks first, and nothing has gone out yet.
+    assert any("niet ongedaan" in w.value for w in at.warning)
+    assert handler.to() == [] and A.published_waves(engine) == []
+    at.button(key="publish_confirm").click().run()
+    assert not at.exception, at.exception
     assert sorted(handler.to()) == ["a.peeters@example.org", "b.claes@example.org"]
     assert A.consent_count(engine, 2) == 0
     assert [w["id"] for w in A.published_waves(engine)] == [2]

@@ -21,7 +21,7 @@ def test_paper_asks_the_profile_and_not_the_invited_only_page(eloket):
 def test_position_falls_back_to_the_first_page(eloket):
     here = position(eloket, "invited", {}, "papier")
     assert (here.section.id, here.index, here.last) == ("papier", 3, False)
-    assert here.fraction == 3 / 6
+    assert here.fraction == 4 / 6  # page 4 of 6; the last page is full (issue 18)
     # A page the skip logic now hides, or none stored yet: the first page.
     assert position(eloket, "invited", {"procedures": ["geen"]}, "ervaring").index == 0
     assert position(eloket, "invited", {}, None).section.id == "gebruik"

@@ -72,7 +72,8 @@ def test_an_invited_respondent_completes_and_the_row_holds_exactly_the_answers(a
 def test_progress_bar_and_back_button(app_env, world):
     at = survey_app({"t": world.tokens["a"]})
     [bar] = at.get("progress")
-    assert bar.proto.text == "Pagina 1 van 6" and bar.value == 0
+    # The bar counts the page shown: 1 of 6 on the first, full on the last (issue 18).
+    assert bar.proto.text == "Pagina 1 van 6" and bar.value == 100 // 6
     assert [b.key for b in at.button] == ["survey_next"]  # no back on the first page
     fill(at, PAGES_INVITED["gebruik"])
     next_page(at)
@@ -416,3 +417,62 @@ def test_the_open_link_of_the_demo_wave_in_fieldwork_works(
     next_page(at)
     assert header(at) == TITLES_NL["ervaring"]
     assert len(responses(demo_url)) == before + 1
+
+
+def test_the_progress_bar_is_full_on_the_last_page(app_env, world):
+    at = survey_app({"t": world.tokens["a"]})
+    pages = list(PAGES_INVITED.items())
+    _complete(at, dict(pages[:-1]))
+    [bar] = at.get("progress")
+    assert bar.proto.text == "Pagina 6 van 6" and bar.value == 100
+
+
+def test_the_required_message_goes_once_the_question_is_answered(app_env, world):
+    at = survey_app({"t": world.tokens["a"]})
+    _complete(at, {"gebruik": PAGES_INVITED["gebruik"]})
+    next_page(at)  # nothing answered: every required question says so
+    assert header(at) == TITLES_NL["ervaring"]
+    before = [e.value for e in at.error]
+    assert before.count("Deze vraag is verplicht.") >= 2, before
+    radio = next(w for w in at.radio if w.key.endswith(":aanmelden"))
+    radio.set_value(4).run()
+    after = [e.value for e in at.error]
+    assert len(after) == len(before) - 1, (before, after)
+
+
+def _in_english(at):
+    at.radio(key="lang_switch").set_value("en").run()
+    assert at.title[0].value != "Hoe tevreden bent u over het e-loket Zorgberoepen?"
+
+
+def test_the_language_chosen_holds_on_resume_and_on_the_already_completed_page(app_env, world):
+    at = survey_app({"t": world.tokens["a"]})
+    _in_english(at)
+    fill(at, PAGES_INVITED["gebruik"])
+    next_page(at)
+    # Another browser (a new session) with the same link: still English, on the next page.
+    again = survey_app({"t": world.tokens["a"]})
+    assert "Page 2 of 6" in [b.proto.text for b in again.get("progress")]
+    for page in list(PAGES_INVITED.values())[1:]:
+        fill(again, page)
+        next_page(again)
+    assert again.title[0].value == "Thank you!"
+    later = survey_app({"t": world.tokens["a"]})
+    assert later.title[0].value == "You have already completed this survey"
+
+
+def test_an_english_invitation_gets_the_already_completed_page_in_english(app_env, world):
+    from sqlalchemy import update
+
+    at = survey_app({"t": world.tokens["b"]})
+    _complete(at, PAGES_INVITED)
+    assert at.title[0].value == "Hartelijk dank!"
+    with get_engine(app_env).begin() as conn:  # the invitee's language, saved never changed
+        conn.execute(
+            update(schema.invitations)
+            .where(schema.invitations.c.id == world.invitation_ids["b"])
+            .values(strata={**STRATA, "language": "en"})
+        )
+        conn.execute(update(schema.responses).values(revision=0))
+    later = survey_app({"t": world.tokens["b"]})
+    assert later.title[0].value == "You have already completed this survey"
