@@ -49,10 +49,10 @@ st.caption(
     t(
         f"Belang: het aandeel van elk aspect in de verklaarde variantie van de algemene "
         f"tevredenheid (LMG/Shapley uit een gewogen regressie; R² = {D.fmt(ip['r2'], 2)}, "
-        f"n = {ip['n']}). Prestatie: de gewogen score van het aspect. De stippellijnen zijn de "
+        f"n = {D.fmt(ip['n'], 0)}). Prestatie: de gewogen score van het aspect. De stippellijnen zijn de "
         "gemiddelden: rechtsonder (belangrijk, zwak) staan de prioriteiten.",
         f"Importance: each aspect's share of the explained variance of overall satisfaction "
-        f"(LMG/Shapley from a weighted regression; R² = {D.fmt(ip['r2'], 2)}, n = {ip['n']}). "
+        f"(LMG/Shapley from a weighted regression; R² = {D.fmt(ip['r2'], 2)}, n = {D.fmt(ip['n'], 0)}). "
         "Performance: the aspect's weighted score. The dashed lines are the means: bottom right "
         "(important, weak) are the priorities.",
     )
@@ -76,13 +76,13 @@ st.dataframe(
             t("Belang", "Importance"): [D.pct(x, 0) for x in points["importance_share"]],
             t("Score", "Score"): [D.fmt(x) for x in points["performance"]],
             t("95%-BI", "95% CI"): [
-                "x" if lo is None else f"{D.fmt(lo)} – {D.fmt(hi)}"
+                D.SUPPRESSED if lo is None else D.interval(lo, hi)
                 for lo, hi in zip(
                     points["performance_ci_low"], points["performance_ci_high"], strict=True
                 )
             ],
-            "n": points["n"].astype(str),
-            t("Open antwoorden", "Open answers"): points["n_open_answers"].astype(str),
+            "n": [D.fmt(x, 0) for x in points["n"]],
+            t("Open antwoorden", "Open answers"): [D.fmt(x, 0) for x in points["n_open_answers"]],
         }
     ),
     hide_index=True,

@@ -153,8 +153,8 @@ def test_size_from_a_margin_of_error_and_post_contact_upload(page):
     at, engine, wave_id = page
     _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
     at.radio(key="size_mode").set_value("moe").run()
-    at.number_input(key="moe").set_value(0.08).run()
-    at.number_input(key="rr").set_value(0.5).run()
+    at.number_input(key="moe").set_value(8.0).run()  # percent, as the page asks
+    at.number_input(key="rr").set_value(50.0).run()
     expected = sample_size(0.08, population=N_FRAME, response_rate=0.5)
     assert any(f"{expected.invitations} uitnodigingen" in i.value for i in at.info)
     at.button(key="draw").click().run()
