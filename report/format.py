@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -300,6 +301,16 @@ def label(kind: str, code: Any, lang: str = "nl") -> str:
     }[kind]
     names = table.get(str(code))
     return names[i] if names else str(code)
+
+
+def labeller(kind: str, lang: str) -> Callable[[Any], str]:
+    """label() of one kind and language, capitalised: a widget's format_func (it holds no
+    reference to the page, so it also works where Streamlit calls it after the run)."""
+
+    def name(code: Any) -> str:
+        return capitalised(label(kind, code, lang))
+
+    return name
 
 
 def capitalised(text: str) -> str:

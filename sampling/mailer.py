@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from sampling.frame import email_ok
-from sampling.invitations import format_deadline, personal_link
+from sampling.invitations import DateWriter, as_date, personal_link
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +197,7 @@ def _section(
     deadline: date | datetime | str,
     results_url: str | None,
     reminder: bool,
+    dates: DateWriter,
 ) -> str:
     t = _TEXT[lang]
     parts = [t["greeting"].format(name=name) if name else t["greeting_anonymous"], ""]
@@ -208,7 +209,7 @@ def _section(
         t["link"],
         link,
         "",
-        t["deadline"].format(deadline=format_deadline(deadline, lang)),
+        t["deadline"].format(deadline=dates(as_date(deadline), lang)),
         "",
     ]
     parts += [t["optout"], optout_link, ""]
@@ -228,6 +229,8 @@ def invitation_message(
     name: str | None = None,
     language: str = "nl",
     reminder: bool = False,
+    *,
+    dates: DateWriter,
 ) -> OutgoingMessage:
     """The invitation (or reminder) e-mail: Dutch first and English second (English first for
     a person whose language is ``en``), with the personal link, the deadline, the opt-out link
@@ -236,7 +239,8 @@ def invitation_message(
     optout_link = personal_link(base_url, token, optout=True)
     order = ("en", "nl") if language == "en" else ("nl", "en")
     first, second = (
-        _section(lang, name, link, optout_link, deadline, results_url, reminder) for lang in order
+        _section(lang, name, link, optout_link, deadline, results_url, reminder, dates)
+        for lang in order
     )
     rule = "-" * 60
     text = f"{_TEXT[order[0]]['separator']}\n\n{first}\n\n{rule}\n\n{second}\n"
@@ -257,9 +261,11 @@ def messages_from_invites(
     deadline: date | datetime | str,
     results_url: str | None = None,
     reminder: bool = False,
+    *,
+    dates: DateWriter,
 ) -> list[OutgoingMessage]:
     """One message per row of ``invites`` (unit_id, email, token; name/first_name/last_name and
-    language when present)."""
+    language when present); ``dates`` writes the deadline (report.format.date)."""
     from sampling.invitations import _display_name
 
     missing = [c for c in ("unit_id", "email", "token") if c not in invites.columns]
@@ -279,6 +285,7 @@ def messages_from_invites(
                 name=_display_name(row),
                 language=lang,
                 reminder=reminder,
+                dates=dates,
             )
         )
     return out

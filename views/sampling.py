@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -43,13 +44,16 @@ st.caption(
 )
 
 
+LANG = lang()  # bound once: format_func callbacks may run outside the script (AppTest)
+
+
 def label(kind: str, code) -> str:
     """A code's name, capitalised, in the page's language (report.format)."""
-    return fmt.capitalised(fmt.label(kind, code, lang()))
+    return fmt.capitalised(fmt.label(kind, code, LANG))
 
 
 def num(x, decimals: int = 0) -> str:
-    return fmt.number(x, decimals, lang())
+    return fmt.number(x, decimals, LANG)
 
 
 def problems_table(exc: FrameError) -> pd.DataFrame:
@@ -227,13 +231,13 @@ with tab_design:
             t("Stratificatievariabele", "Strata variable"),
             variables,
             index=variables.index("profession") if "profession" in variables else 0,
-            format_func=lambda v: label("variable", v),
+            format_func=fmt.labeller("variable", LANG),
             key="strata",
         )
         method = c2.selectbox(
             t("Methode", "Method"),
             list(METHODS),
-            format_func=lambda m: label("allocation", m),
+            format_func=fmt.labeller("allocation", LANG),
             key="method",
         )
         pop = svc.population(engine, wave_id, strata)
@@ -292,7 +296,7 @@ with tab_design:
                     t("Betrouwbaarheid", "Confidence"),
                     [0.9, 0.95, 0.99],
                     index=1,
-                    format_func=lambda c: fmt.percent(c, 0, lang()),
+                    format_func=partial(fmt.percent, decimals=0, lang=LANG),
                     key="conf",
                 )
                 rr = c3.number_input(
@@ -349,7 +353,7 @@ with tab_design:
 
             moe_table = designs_side_by_side(comparison, "moe")
             n_table = designs_side_by_side(comparison, "n")
-            st.dataframe(shown(moe_table, lambda x: fmt.percent(x, 1, lang())))
+            st.dataframe(shown(moe_table, lambda x: fmt.percent(x, 1, LANG)))
             with st.expander(t("Aantal uitnodigingen per ontwerp", "Invitations per design")):
                 st.dataframe(shown(n_table, num))
 

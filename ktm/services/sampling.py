@@ -35,6 +35,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ktm.config import public_base_url
+from report import format as fmt
 from sampling import invitations as inv
 from sampling.allocation import METHODS, allocate, compare_designs
 from sampling.frame import FrameError, read_frame
@@ -393,7 +394,7 @@ def _targets(conn, wave_id: int, reminder: bool, mode: str | None) -> pd.DataFra
 
 def _merge_rows(targets: pd.DataFrame, tokens: Mapping[int, str], base_url, deadline):
     with_tokens = targets.assign(token=targets["id"].map(tokens))
-    return inv.mail_merge_rows(with_tokens, base_url, deadline)
+    return inv.mail_merge_rows(with_tokens, base_url, deadline, dates=fmt.date)
 
 
 @dataclass(frozen=True)
@@ -534,7 +535,12 @@ def send_invitations(
             tokens, previous = store_samples.rotate_tokens(conn, ids)
         invites = batch.assign(unit_id=batch["id"].map(str), token=batch["id"].map(tokens))
         messages = messages_from_invites(
-            invites, base_url, when, results_url=f"{base_url}/feedback", reminder=reminder
+            invites,
+            base_url,
+            when,
+            results_url=f"{base_url}/feedback",
+            reminder=reminder,
+            dates=fmt.date,
         )
 
         def on_progress(i: int, _n: int, offset: int = done) -> None:

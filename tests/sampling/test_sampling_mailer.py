@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from report import format as fmt
 from sampling import (
     MailerError,
     SmtpConfig,
@@ -173,7 +174,7 @@ def invites_frame():
 def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
     handler, port = plain_server
     invites = invites_frame()
-    messages = messages_from_invites(invites, BASE, dt.date(2025, 3, 31), RESULTS)
+    messages = messages_from_invites(invites, BASE, dt.date(2025, 3, 31), RESULTS, dates=fmt.date)
     config = SmtpConfig(
         host="127.0.0.1", port=port, security="none", sender="zorgberoepen@example.org"
     )
@@ -198,7 +199,7 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
     assert "zorgberoepen@example.org" in msg["From"]
     body = msg.get_content()
     assert f"{BASE}/?t={token}" in body and f"{BASE}/?t={token}&optout=1" in body
-    assert "31/03/2025" in body and "31 March 2025" in body and RESULTS in body
+    assert "31 maart 2025" in body and "31 March 2025" in body and RESULTS in body
     assert body.index("Beste An Peeters") < body.index("Dear An Peeters")  # Dutch first
     assert msg["List-Unsubscribe"] == f"<{BASE}/?t={token}&optout=1>"
     english = handler.messages[1][2].get_content()
@@ -214,7 +215,7 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
 def test_reminder_text(plain_server):
     handler, port = plain_server
     message = invitation_message(
-        "A1", "an@example.org", "t" * 43, BASE, "2025-03-31", reminder=True
+        "A1", "an@example.org", "t" * 43, BASE, "2025-03-31", reminder=True, dates=fmt.date
     )
     config = SmtpConfig(
         host="127.0.0.1", port=port, security="none", sender="zorgberoepen@example.org"
@@ -227,7 +228,7 @@ def test_reminder_text(plain_server):
 
 def test_starttls_with_login(starttls_server, certificate):
     handler, port = starttls_server
-    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31")
+    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", dates=fmt.date)
     config = SmtpConfig(
         host="127.0.0.1",
         port=port,
@@ -251,7 +252,9 @@ def test_starttls_with_login(starttls_server, certificate):
 
 def test_implicit_tls(ssl_server, certificate):
     handler, port = ssl_server
-    messages = messages_from_invites(invites_frame().iloc[[0, 3]], BASE, "2025-03-31")
+    messages = messages_from_invites(
+        invites_frame().iloc[[0, 3]], BASE, "2025-03-31", dates=fmt.date
+    )
     config = SmtpConfig(
         host="127.0.0.1",
         port=port,
@@ -264,7 +267,7 @@ def test_implicit_tls(ssl_server, certificate):
 
 
 def test_unreachable_server_and_bad_configuration():
-    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31")
+    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", dates=fmt.date)
     closed = SmtpConfig(
         host="127.0.0.1", port=free_port(), security="none", sender="z@example.org", timeout=3
     )
@@ -291,7 +294,10 @@ def test_starttls_required_but_not_offered(plain_server):
     _, port = plain_server
     config = SmtpConfig(host="127.0.0.1", port=port, security="starttls", sender="z@example.org")
     with pytest.raises(MailerError, match="STARTTLS"):
-        send_messages(config, messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31"))
+        send_messages(
+            config,
+            messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", dates=fmt.date),
+        )
 
 
 def test_config_from_environment():
