@@ -13,6 +13,7 @@ st.set_page_config(
     page_title="Tevredenheid e-loket", page_icon=":material/fact_check:", layout="wide"
 )
 webapp.engine()
+webapp.page_language()
 
 survey = st.Page(
     "views/survey.py",
@@ -63,7 +64,8 @@ else:
                 team("views/export.py", "Excel-export", "Excel export", "download"),
             ],
             t("Publiek", "Public"): public,
-        }
+        },
+        expanded=True,  # every team page in view (no "View N more" hiding the Excel export)
     )
     if st.session_state.pop(webapp.AFTER_LOGIN, False):
         st.switch_page(overview)

@@ -202,4 +202,4 @@ else:
         show_wave(view)
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
-webapp.set_html_lang()
+webapp.page_language("feedback")

@@ -142,8 +142,8 @@ with tab_frame:
         st.info(t("Deze bevraging heeft nog geen kader.", "This wave has no frame yet."))
     st.markdown(
         t(
-            "Verplichte kolommen: **unit_id, email, profession, training_year, university, "
-            "language** (Nederlandse namen zoals *beroep*, *opleidingsjaar*, *taal* mogen ook). "
+            "Verplichte kolommen: **unit_id, emailadres, beroep, opleidingsjaar, universiteit, "
+            "taal** (of hun Engelse namen). "
             "Andere kolommen blijven bewaard als hulpvariabele. Een bestand met fouten wordt "
             "niet ingelezen: u krijgt elke fout met haar rij.",
             "Required columns: **unit_id, email, profession, training_year, university, "

@@ -343,4 +343,4 @@ else:
     landing_page()
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
-webapp.set_html_lang()
+webapp.page_language("survey")
