@@ -74,7 +74,9 @@ def language_switch(where: Any = None) -> None:
 # Streamlit's own widget texts are English and it has no setting for them; in Dutch the page
 # replaces them (the file uploader's drop zone and button, the date inputs' placeholder).
 _STREAMLIT_NL = {
-    "Drag and drop file here": "Sleep een bestand hierheen",
+    "Drag and drop a file here": "Sleep een bestand hierheen",
+    "Drag and drop directories here": "Sleep mappen hierheen",
+    "Upload directories": "Mappen kiezen",
     "Drag and drop files here": "Sleep bestanden hierheen",
     "Browse files": "Bestand kiezen",
     "Upload": "Bestand kiezen",
