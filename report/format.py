@@ -303,21 +303,6 @@ def label(kind: str, code: Any, lang: str = "nl") -> str:
     return names[i] if names else str(code)
 
 
-_CODE_WORD = None
-
-
-def labelled(text: str, lang: str = "nl") -> str:
-    """A sentence from the analysis with the frame's column codes in it (profession,
-    design_weight...) as a person reads it: each code replaced by its name. A bridge for
-    notes composed in analysis/ until their sentences are rendered in report.wording."""
-    import re
-
-    global _CODE_WORD
-    if _CODE_WORD is None:
-        _CODE_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _VARIABLES)) + r")\b")
-    return _CODE_WORD.sub(lambda m: label("variable", m.group(1), lang), text)
-
-
 def labeller(kind: str, lang: str) -> Callable[[Any], str]:
     """label() of one kind and language, capitalised: a widget's format_func (it holds no
     reference to the page, so it also works where Streamlit calls it after the run)."""

@@ -165,7 +165,7 @@ else:
     st.dataframe(
         pd.DataFrame(
             {
-                t("Stap", "Step"): [F.labelled(x, lang()) for x in steps[step_label]],
+                t("Stap", "Step"): steps[step_label],
                 "n": [D.fmt(x, 0) for x in steps["n"]],
                 t("Som gewichten", "Sum of weights"): [D.fmt(x, 0) for x in steps["sum_weights"]],
                 t("Kleinste", "Smallest"): [D.fmt(x, 2) for x in steps["min_weight"]],
@@ -180,7 +180,7 @@ else:
         width="stretch",
     )
 for note in weighting["notes"]:
-    st.caption(F.labelled(note["en"] if en else note["nl"], lang()))
+    st.caption(note["en"] if en else note["nl"])
 
 st.markdown(t("**Standaardisatie en schattingen**", "**Standardization and estimates**"))
 st.markdown(
