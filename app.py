@@ -30,6 +30,7 @@ st.html(
     " [data-testid=stCaptionContainer] a {color: #0047ab !important; opacity: 1}</style>"
 )
 user = webapp.team_user()  # first: a kept login also brings back its language
+webapp.page_language()
 
 survey = st.Page(
     "views/survey.py",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
@@ -27,6 +26,7 @@ from analysis.disclosure import SUPPRESSED
 from ktm import webapp
 from ktm.config import database_url, organisation
 from ktm.webapp import t
+from report import format as F
 from report import wording
 from store import schema
 from store.db import reading
@@ -499,22 +499,29 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
 # --- formatting -----------------------------------------------------------------------------
 
 
-def fmt(x: Any, decimals: int = 1) -> str:
-    """A number as a person reads it (decimal comma in Dutch); the suppression marker as is."""
-    if x is None or (isinstance(x, float) and not np.isfinite(x)) or x is pd.NA:
-        return "–"
-    if isinstance(x, str):
-        return x
-    s = f"{float(x):,.{decimals}f}"
-    if webapp.lang() == "nl":
-        s = s.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return s
+def fmt(x: Any, decimals: int = F.SCORE_DECIMALS, *, signed: bool = False) -> str:
+    """A number in the page's language (report.format); the suppression marker as is."""
+    return F.number(x, decimals, webapp.lang(), signed=signed)
 
 
-def pct(x: Any, decimals: int = 1) -> str:
-    if x is None or isinstance(x, str) or x is pd.NA:
-        return fmt(x)
-    return fmt(100 * float(x), decimals) + "%"
+def pct(x: Any, decimals: int = F.PERCENT_DECIMALS) -> str:
+    return F.percent(x, decimals, webapp.lang())
+
+
+def p_value(p: Any) -> str:
+    return F.p_value(p, webapp.lang())
+
+
+def interval(low: Any, high: Any, decimals: int = F.SCORE_DECIMALS) -> str:
+    return F.interval(low, high, decimals, webapp.lang())
+
+
+def date(d: Any) -> str:
+    return F.date(d, webapp.lang())
+
+
+def moment(m: Any) -> str:
+    return F.moment(m, webapp.lang())
 
 
 def suppression_caption(k: int, table: pd.DataFrame | None = None) -> None:

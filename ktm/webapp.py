@@ -78,14 +78,69 @@ def language_switch(where: Any = None) -> None:
     )
 
 
-def set_html_lang() -> None:
-    """Screen readers need the page's language (WCAG 3.1.1); Streamlit leaves <html lang> at en."""
-    st.iframe(
-        f"<script>window.parent.document.documentElement.lang = {lang()!r};</script>",
-        height=1,
-        tab_index=-1,
-        alt=t("Taal van de pagina", "Page language"),
-    )
+# Streamlit's own widget texts are English and it has no setting for them; in Dutch the page
+# replaces them (the file uploader's drop zone and button, the date inputs' placeholder).
+_STREAMLIT_NL = {
+    "Drag and drop a file here": "Sleep een bestand hierheen",
+    "Drag and drop directories here": "Sleep mappen hierheen",
+    "Upload directories": "Mappen kiezen",
+    "Drag and drop files here": "Sleep bestanden hierheen",
+    "Browse files": "Bestand kiezen",
+    "Upload": "Bestand kiezen",
+    "per file": "per bestand",
+    "Limit": "Maximaal",
+    "DD/MM/YYYY": "DD/MM/JJJJ",
+    "Choose an option": "Kies een optie",
+    "No results": "Geen resultaten",
+}
+
+_PAGE_SCRIPT = """<script>
+(() => {
+  const doc = window.parent ? window.parent.document : document;
+  doc.documentElement.lang = %(lang)s;
+  const words = %(words)s;
+  const keys = Object.keys(words).sort((a, b) => b.length - a.length);
+  const swap = (text) => keys.reduce((t, k) => t.split(k).join(words[k]), text);
+  const fix = (root) => {
+    if (!keys.length) return;
+    const zones = root.querySelectorAll(
+      '[data-testid="stFileUploaderDropzone"], [data-testid="stFileUploader"] button'
+    );
+    zones.forEach((zone) => {
+      const walker = doc.createTreeWalker(zone, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const t = swap(n.nodeValue);
+        if (t !== n.nodeValue) n.nodeValue = t;
+      }
+    });
+    root.querySelectorAll('input[placeholder]').forEach((input) => {
+      const t = swap(input.placeholder);
+      if (t !== input.placeholder) input.placeholder = t;
+    });
+  };
+  fix(doc);
+  if (doc.__ktmObserver) doc.__ktmObserver.disconnect();
+  const observer = new MutationObserver(() => fix(doc));
+  observer.observe(doc.body, { childList: true, subtree: true });
+  doc.__ktmObserver = observer;
+})();
+</script>"""
+
+
+def page_language(where: str = "app") -> None:
+    """The page's language for screen readers (WCAG 3.1.1; Streamlit leaves <html lang="en">)
+    and, in Dutch, Dutch for Streamlit's own widget texts. app.py draws it on every run; a page
+    that settles its language during the run (the survey: the invitation's language) draws it
+    again at its end, and the last one wins."""
+    import json
+
+    words = _STREAMLIT_NL if lang() == "nl" else {}
+    st.html('<style>[class*="st-key-ktm_page_language"]{display:none}</style>')
+    with st.container(key=f"ktm_page_language_{where}"):
+        st.html(
+            _PAGE_SCRIPT % {"lang": json.dumps(lang()), "words": json.dumps(words)},
+            unsafe_allow_javascript=True,
+        )
 
 
 # --- login ----------------------------------------------------------------------------------

@@ -30,15 +30,13 @@ A missing fact gives an answer that says so ("niet vastgelegd"), never an empty 
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from report import format as fmt
 from report import wording
 from report.organisation import Organisation
-from vocabulary import MONTHS_EN
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
     (
@@ -181,20 +179,6 @@ DIGITAL_KINDS = ("umux_lite", "umux_sus_eq", "ces_mean", "ces_share_5_7", "sus")
 #: Score kinds that are shares (0-1) rather than points.
 SHARE_KINDS = ("top2", "ces_share_5_7")
 
-_MONTHS_NL = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 _STATUS = {
     "planned": ("gepland", "planned"),
     "in_progress": ("lopend", "in progress"),
@@ -215,44 +199,11 @@ def _missing(x: Any) -> bool:
         return False
 
 
-def _num(x: float, decimals: int = 1, lang: str = "nl") -> str:
-    # Half away from zero on the decimal text (71.25 -> 71.3), as a reader rounds by hand;
-    # Python's format would give 71.2 (half to even).
-    q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    s = f"{q:,.{decimals}f}"  # 1,234.5
-    if lang == "nl":  # 1.234,5
-        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
-
-
-def _pct(x: float, decimals: int = 1, lang: str = "nl") -> str:
-    return _num(100 * x, decimals, lang) + "%"
-
-
-def _signed(x: float, decimals: int = 1, lang: str = "nl") -> str:
-    return ("+" if x > 0 else "") + _num(x, decimals, lang)
-
-
-def _date(d: Any, lang: str) -> str:
-    if _missing(d):
-        return "?"
-    if isinstance(d, str):
-        try:
-            d = dt.date.fromisoformat(d[:10])
-        except ValueError:
-            return d
-    if isinstance(d, dt.datetime):
-        d = d.date()
-    if lang == "nl":
-        return f"{d.day} {_MONTHS_NL[d.month - 1]} {d.year}"
-    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"  # not strftime: locale-free
-
-
 def _period(start: Any, end: Any, lang: str) -> str:
     if _missing(start) and _missing(end):
         return "(geen veldwerkdata)" if lang == "nl" else "(no fieldwork dates)"
     word = "tot" if lang == "nl" else "to"
-    return f"{_date(start, lang)} {word} {_date(end, lang)}"
+    return f"{fmt.date(start, lang)} {word} {fmt.date(end, lang)}"
 
 
 def _text(value: Any) -> tuple[str, str]:
@@ -266,17 +217,17 @@ def _estimate(row: Mapping[str, Any] | None, lang: str, share: bool = False, uni
     """'67,0 op 100 (95%-BI 65,1 - 68,9; n = 432)' from a row with estimate, ci_low/high, n."""
     if not row or _missing(row.get("estimate")):
         return "(geen schatting)" if lang == "nl" else "(no estimate)"
-    fmt = _pct if share else _num
-    ci = "95%-BI" if lang == "nl" else "95% CI"
-    out = fmt(row["estimate"], 1, lang) + unit
+    write = fmt.percent if share else fmt.number
+    out = write(row["estimate"], 1, lang) + unit
     if not _missing(row.get("ci_low")) and not _missing(row.get("ci_high")):
-        out += f" ({ci} {fmt(row['ci_low'], 1, lang)} - {fmt(row['ci_high'], 1, lang)}"
-        out += f"; n = {int(row['n'])})" if not _missing(row.get("n")) else ")"
+        ends = fmt.RANGE_DASH.join(write(row[k], 1, lang) for k in ("ci_low", "ci_high"))
+        out += f" ({'95%-BI' if lang == 'nl' else '95% CI'} {ends}"
+        out += f"; n = {fmt.integer(row['n'], lang)})" if not _missing(row.get("n")) else ")"
     return out
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _plural(n: int, one: str, many: str, lang: str = "nl") -> str:
+    return f"{fmt.integer(n, lang)} {one if n == 1 else many}"
 
 
 def _sentence(text: str) -> str:
@@ -407,11 +358,11 @@ def _q3(wave, f, c, actions, si, org):
         years = sorted(complaints, reverse=True)
         nl_parts.append(
             "- Klachten (eerstelijnsklachten) als signaal: "
-            + ", ".join(f"{complaints[y]} ({y})" for y in years)
+            + ", ".join(f"{fmt.integer(complaints[y])} ({y})" for y in years)
         )
         en_parts.append(
             "- Complaints (first-line) as a signal: "
-            + ", ".join(f"{complaints[y]} ({y})" for y in years)
+            + ", ".join(f"{fmt.integer(complaints[y], 'en')} ({y})" for y in years)
         )
     if not nl_parts:
         return (
@@ -463,21 +414,23 @@ def _q4b(wave, f, c, actions, si, org):
     )
     nl, en = [], []
     if n_sample:
-        pop_nl = f" uit een populatie (kader) van {population}" if population else ""
-        pop_en = f" from a population (frame) of {population}" if population else ""
-        nl.append(f"{n_sample} personen werden uitgenodigd (steekproef{pop_nl}).")
-        en.append(f"{n_sample} people were invited (sample{pop_en}).")
+        pop_nl = f" uit een populatie (kader) van {fmt.integer(population)}" if population else ""
+        pop_en = (
+            f" from a population (frame) of {fmt.integer(population, 'en')}" if population else ""
+        )
+        nl.append(f"{fmt.integer(n_sample)} personen werden uitgenodigd (steekproef{pop_nl}).")
+        en.append(f"{fmt.integer(n_sample, 'en')} people were invited (sample{pop_en}).")
     invited = counts.get("complete_invited")
     if invited is not None:
         partial = resp.get("P")
         nl.append(
-            f"{invited} van hen vulden de vragenlijst volledig in"
-            + (f", {partial} gedeeltelijk" if partial else "")
+            f"{fmt.integer(invited)} van hen vulden de vragenlijst volledig in"
+            + (f", {fmt.integer(partial)} gedeeltelijk" if partial else "")
             + "."
         )
         en.append(
-            f"{invited} of them completed the questionnaire"
-            + (f", {partial} partially" if partial else "")
+            f"{fmt.integer(invited, 'en')} of them completed the questionnaire"
+            + (f", {fmt.integer(partial, 'en')} partially" if partial else "")
             + "."
         )
     other = {m: counts.get(f"complete_{m}") for m in ("open", "post_contact", "paper")}
@@ -490,16 +443,16 @@ def _q4b(wave, f, c, actions, si, org):
     if other:
         nl.append(
             "Daarnaast, apart en ongewogen geanalyseerd: "
-            + ", ".join(f"{v} {labels[m][0]}" for m, v in other.items())
+            + ", ".join(f"{fmt.integer(v)} {labels[m][0]}" for m, v in other.items())
             + "."
         )
         en.append(
             "In addition, analysed apart and unweighted: "
-            + ", ".join(f"{v} {labels[m][1]}" for m, v in other.items())
+            + ", ".join(f"{fmt.integer(v, 'en')} {labels[m][1]}" for m, v in other.items())
             + "."
         )
-    nl.append(f"In totaal {counts.get('complete', 0)} volledige antwoorden.")
-    en.append(f"In total {counts.get('complete', 0)} complete responses.")
+    nl.append(f"In totaal {fmt.integer(counts.get('complete', 0))} volledige antwoorden.")
+    en.append(f"In total {fmt.integer(counts.get('complete', 0), 'en')} complete responses.")
     size_nl, size_en = _sample_size_sentences(si)
     nl += size_nl
     en += size_en
@@ -521,18 +474,21 @@ def _sample_size_sentences(si) -> tuple[list[str], list[str]]:
     without = params.get("invitations_without_deff")
     n = (si or {}).get("n")
     nl = (
-        f"De steekproefgrootte werd bepaald voor een foutenmarge van ±{_pct(target, 1)} "
-        f"({_pct(conf, 0)} betrouwbaarheid, proportie 50%), na het designeffect van de "
-        f"allocatie (Kish {_num(deff, 2)})"
+        f"De steekproefgrootte werd bepaald voor een foutenmarge van ±{fmt.percent(target, 1)} "
+        f"({fmt.percent(conf, 0)} betrouwbaarheid, proportie 50%), na het designeffect van de "
+        f"allocatie (Kish {fmt.number(deff, 2)})"
     )
     en = (
-        f"The sample size was set for a margin of error of ±{_pct(target, 1, 'en')} "
-        f"({_pct(conf, 0, 'en')} confidence, proportion 50%), after the design effect of the "
-        f"allocation (Kish {_num(deff, 2, 'en')})"
+        f"The sample size was set for a margin of error of ±{fmt.percent(target, 1, 'en')} "
+        f"({fmt.percent(conf, 0, 'en')} confidence, proportion 50%), after the design effect of the "
+        f"allocation (Kish {fmt.number(deff, 2, 'en')})"
     )
     if without and n:
-        nl += f": {n} uitnodigingen, {without} zonder dat designeffect."
-        en += f": {n} invitations, {without} without that design effect."
+        nl += f": {fmt.integer(n)} uitnodigingen, {fmt.integer(without)} zonder dat designeffect."
+        en += (
+            f": {fmt.integer(n, 'en')} invitations, {fmt.integer(without, 'en')} without that "
+            "design effect."
+        )
     else:
         nl, en = nl + ".", en + "."
     return [nl], [en]
@@ -543,11 +499,11 @@ def _q4c(wave, f, c, actions, si, org):
     strata = (si or {}).get("strata_var")
     if strata:
         nl.append(
-            f"De steekproef wordt per stratum ({strata}) aselect getrokken uit het volledige "
+            f"De steekproef wordt per stratum ({fmt.label('variable', strata, 'nl')}) aselect getrokken uit het volledige "
             "kader van de populatie, met een vaste seed (herhaalbaar)."
         )
         en.append(
-            f"The sample is drawn at random within strata ({strata}) from the full frame of the "
+            f"The sample is drawn at random within strata ({fmt.label('variable', strata, 'en')}) from the full frame of the "
             "population, with a fixed seed (reproducible)."
         )
     params = (si or {}).get("parameters") or {}
@@ -555,24 +511,28 @@ def _q4c(wave, f, c, actions, si, org):
         conf = params.get("confidence", 0.95)
         nl.append(
             "Designeffect van de allocatie (Kish, uit de geplande gewichten N_h/n_h): "
-            f"{_num(params['deff_allocation'], 2)}; verwachte foutenmarge na dat effect "
-            f"±{_pct(params['expected_moe'], 1)} ({_pct(conf, 0)}, proportie 50%)."
+            f"{fmt.number(params['deff_allocation'], 2)}; verwachte foutenmarge na dat effect "
+            f"±{fmt.percent(params['expected_moe'], 1)} ({fmt.percent(conf, 0)}, proportie 50%)."
         )
         en.append(
             "Design effect of the allocation (Kish, from the planned weights N_h/n_h): "
-            f"{_num(params['deff_allocation'], 2, 'en')}; expected margin of error after it "
-            f"±{_pct(params['expected_moe'], 1, 'en')} ({_pct(conf, 0, 'en')}, proportion 50%)."
+            f"{fmt.number(params['deff_allocation'], 2, 'en')}; expected margin of error after it "
+            f"±{fmt.percent(params['expected_moe'], 1, 'en')} ({fmt.percent(conf, 0, 'en')}, proportion 50%)."
         )
     if f and f.get("weighted"):
-        margins = ", ".join(f.get("margins") or [])
+        margins = f.get("margins") or []
         if margins:
             nl.append(
                 "De antwoorden worden gewogen: designgewichten N_h/n_h, correctie voor "
-                f"non-respons en raking naar de kadermarges ({margins})."
+                "non-respons en raking naar de kadermarges ("
+                + ", ".join(fmt.label("variable", m, "nl") for m in margins)
+                + ")."
             )
             en.append(
                 "The responses are weighted: design weights N_h/n_h, a nonresponse adjustment "
-                f"and raking to the frame margins ({margins})."
+                "and raking to the frame margins ("
+                + ", ".join(fmt.label("variable", m, "en") for m in margins)
+                + ")."
             )
         else:
             nl.append(
@@ -585,21 +545,21 @@ def _q4c(wave, f, c, actions, si, org):
             )
         if f.get("deff_kish"):
             nl.append(
-                f"Designeffect van de weging (Kish) {_num(f['deff_kish'], 2)}, effectieve "
-                f"steekproefgrootte {_num(f['n_eff'], 0)}."
+                f"Designeffect van de weging (Kish) {fmt.number(f['deff_kish'], 2)}, effectieve "
+                f"steekproefgrootte {fmt.number(f['n_eff'], 0)}."
             )
             en.append(
-                f"Design effect of the weights (Kish) {_num(f['deff_kish'], 2, 'en')}, "
-                f"effective sample size {_num(f['n_eff'], 0, 'en')}."
+                f"Design effect of the weights (Kish) {fmt.number(f['deff_kish'], 2, 'en')}, "
+                f"effective sample size {fmt.number(f['n_eff'], 0, 'en')}."
             )
     if f and f.get("r_indicator") is not None:
         nl.append(
             f"R-indicator van de respons (Schouten e.a., 2009; 1 = volledig representatief): "
-            f"{_num(f['r_indicator'], 2)}."
+            f"{fmt.number(f['r_indicator'], 2)}."
         )
         en.append(
             "R-indicator of the response (Schouten et al., 2009; 1 = fully representative): "
-            f"{_num(f['r_indicator'], 2, 'en')}."
+            f"{fmt.number(f['r_indicator'], 2, 'en')}."
         )
     rep = (f or {}).get("representativeness") or []
     if rep:
@@ -619,14 +579,15 @@ def _q4c(wave, f, c, actions, si, org):
             nl.append(
                 "Wel een significant verschil (chi-kwadraat, p < 0,05) voor: "
                 + ", ".join(
-                    f"{r['variable']} (grootste verschil {_pct(r['max_abs_diff'], 1)})" for r in off
+                    f"{fmt.label('variable', r['variable'], 'nl')} (grootste verschil {fmt.percent(r['max_abs_diff'], 1)})"
+                    for r in off
                 )
                 + "."
             )
             en.append(
                 "A significant difference (chi-square, p < 0.05) remains for: "
                 + ", ".join(
-                    f"{r['variable']} (largest difference {_pct(r['max_abs_diff'], 1, 'en')})"
+                    f"{fmt.label('variable', r['variable'], 'en')} (largest difference {fmt.percent(r['max_abs_diff'], 1, 'en')})"
                     for r in off
                 )
                 + "."
@@ -654,27 +615,34 @@ def _q4d(wave, f, c, actions, si, org):
             "waves.min_response_rate",
         )
     rate_name = (f or {}).get("rate_name", "RR2")
-    nl = [f"Ja: minstens {_pct(minimum, 0)} ({rate_name} volgens AAPOR) voor de hele steekproef"]
-    en = [f"Yes: at least {_pct(minimum, 0, 'en')} ({rate_name}, AAPOR) for the whole sample"]
+    nl = [
+        f"Ja: minstens {fmt.percent(minimum, 0)} ({rate_name} volgens AAPOR) voor de hele steekproef"
+    ]
+    en = [
+        f"Yes: at least {fmt.percent(minimum, 0, 'en')} ({rate_name}, AAPOR) for the whole sample"
+    ]
     per = wave.get("min_response_rate_stratum")
     if not _missing(per):
-        nl[-1] += f", {_pct(per, 0)} per stratum"
-        en[-1] += f", {_pct(per, 0, 'en')} per stratum"
+        nl[-1] += f", {fmt.percent(per, 0)} per stratum"
+        en[-1] += f", {fmt.percent(per, 0, 'en')} per stratum"
     mc = wave.get("min_completes_stratum")
     if not _missing(mc) and mc:
-        nl[-1] += f" en {mc} volledige antwoorden per stratum"
-        en[-1] += f" and {mc} complete responses per stratum"
+        nl[-1] += f" en {fmt.integer(mc)} volledige antwoorden per stratum"
+        en[-1] += f" and {fmt.integer(mc, 'en')} complete responses per stratum"
     nl[-1] += "."
     en[-1] += "."
     resp = (f or {}).get("response")
     if resp and not _missing(resp.get("rate")):
         met = bool(resp.get("meets_rate"))
-        nl.append(f"Behaald: {_pct(resp['rate'])} ({'gehaald' if met else 'niet gehaald'}).")
-        en.append(f"Achieved: {_pct(resp['rate'], 1, 'en')} ({'met' if met else 'not met'}).")
+        nl.append(f"Behaald: {fmt.percent(resp['rate'])} ({'gehaald' if met else 'niet gehaald'}).")
+        en.append(
+            f"Achieved: {fmt.percent(resp['rate'], 1, 'en')} ({'met' if met else 'not met'})."
+        )
         short = [r["stratum"] for r in (f or {}).get("strata_response", []) if not r.get("meets")]
         if short:
-            nl.append("Strata onder het minimum (graad of aantal): " + ", ".join(short) + ".")
-            en.append("Strata below the minimum (rate or count): " + ", ".join(short) + ".")
+            names = [[fmt.label("profession", h, lang) for h in short] for lang in ("nl", "en")]
+            nl.append("Strata onder het minimum (graad of aantal): " + ", ".join(names[0]) + ".")
+            en.append("Strata below the minimum (rate or count): " + ", ".join(names[1]) + ".")
     return (
         " ".join(nl),
         " ".join(en),
@@ -689,8 +657,14 @@ def _q4e(wave, f, c, actions, si, org):
         nl = "Een gestratificeerde aselecte steekproef zonder teruglegging"
         en = "A stratified random sample without replacement"
         if si:
-            nl += f" (strata: {si.get('strata_var')}; allocatie: {method}; seed {si.get('seed')})"
-            en += f" (strata: {si.get('strata_var')}; allocation: {method}; seed {si.get('seed')})"
+            nl += (
+                f" (strata naar {fmt.label('variable', si.get('strata_var'), 'nl')}; allocatie: "
+                f"{fmt.label('allocation', method, 'nl')}; seed {si.get('seed')})"
+            )
+            en += (
+                f" (strata by {fmt.label('variable', si.get('strata_var'), 'en')}; allocation: "
+                f"{fmt.label('allocation', method, 'en')}; seed {si.get('seed')})"
+            )
         nl += "."
         en += "."
     elif kind == "census":
@@ -718,10 +692,10 @@ def _q4f(wave, f, c, actions, si, org):
         n_pc = (n.get("complete_open") or 0) + (n.get("complete_post_contact") or 0)
         return (
             "Ja: na een indiening in het e-loket krijgt de aanvrager (hoogstens één keer per "
-            f"periode) een uitnodiging voor een korte bevraging. Volledige antwoorden: {n_pc}; "
+            f"periode) een uitnodiging voor een korte bevraging. Volledige antwoorden: {fmt.integer(n_pc)}; "
             "ze worden apart en ongewogen gerapporteerd.",
             "Yes: after a submission in the e-loket the applicant is invited (at most once per "
-            f"period) to a short survey. Complete responses: {n_pc}; they are reported apart and "
+            f"period) to a short survey. Complete responses: {fmt.integer(n_pc, 'en')}; they are reported apart and "
             "unweighted.",
             "waves.post_contact, responses.mode",
         )
@@ -768,12 +742,14 @@ def _q5(wave, f, c, actions, si, org):
         nl = (
             _sentence(nl)
             + " Volledige antwoorden per wijze: "
-            + ", ".join(f"{names.get(m, (m, m))[0]} {v}" for m, v in by_mode.items())
+            + ", ".join(f"{names.get(m, (m, m))[0]} {fmt.integer(v)}" for m, v in by_mode.items())
         )
         en = (
             _sentence(en)
             + " Complete responses by mode: "
-            + ", ".join(f"{names.get(m, (m, m))[1]} {v}" for m, v in by_mode.items())
+            + ", ".join(
+                f"{names.get(m, (m, m))[1]} {fmt.integer(v, 'en')}" for m, v in by_mode.items()
+            )
         )
         nl, en = nl + ".", en + "."
     return nl, en, "waves.mode, responses.mode"
@@ -803,10 +779,10 @@ def _q6a(wave, f, c, actions, si, org):
         nl, en = "De kostprijs is niet vastgelegd.", "The cost is not recorded."
     elif cost == 0:
         nl = "Geen externe kosten: € 0 (uitgevoerd door de eigen diensten)."
-        en = "No external cost: EUR 0 (carried out in-house)."
+        en = "No external cost: €0 (carried out in-house)."
     else:
-        nl = f"€ {_num(cost, 2)} voor deze meting."
-        en = f"EUR {_num(cost, 2, 'en')} for this measurement."
+        nl = f"{fmt.euro(cost, 'nl')} voor deze meting."
+        en = f"{fmt.euro(cost, 'en')} for this measurement."
     return nl, en, "waves.cost_eur"
 
 
@@ -833,12 +809,12 @@ def _q7a(wave, f, c, actions, si, org):
     en = f"Overall satisfaction ({w_en}): {_estimate(head, 'en', unit=' out of 100')}."
     raw = s.get("overall")
     if raw and not _missing(raw.get("estimate")):
-        nl += f" Op de vraag van 0 tot 10: gemiddeld {_num(raw['estimate'], 1)}."
-        en += f" On the 0 to 10 question: mean {_num(raw['estimate'], 1, 'en')}."
+        nl += f" Op de vraag van 0 tot 10: gemiddeld {fmt.number(raw['estimate'], 1)}."
+        en += f" On the 0 to 10 question: mean {fmt.number(raw['estimate'], 1, 'en')}."
     top2 = s.get("top2")
     if top2 and not _missing(top2.get("estimate")):
-        nl += f" Aandeel dat 9 of 10 geeft (top-2-box): {_pct(top2['estimate'])}."
-        en += f" Share giving 9 or 10 (top-2-box): {_pct(top2['estimate'], 1, 'en')}."
+        nl += f" Aandeel dat 9 of 10 geeft (top-2-box): {fmt.percent(top2['estimate'])}."
+        en += f" Share giving 9 or 10 (top-2-box): {fmt.percent(top2['estimate'], 1, 'en')}."
     return nl, en, "WaveAnalysis.scores (overall_0_100, overall, top2; group overall)"
 
 
@@ -950,13 +926,13 @@ def _q8b(wave, f, c, actions, si, org):
     direction = ("positief", "positive") if up else ("negatief", "negative")
     evolution = ("positieve", "positive") if up else ("negatieve", "negative")
     nl = (
-        f"Verschil {_signed(c['difference'])} punten (95%-BI {_num(c['ci_low'], 1)} tot "
-        f"{_num(c['ci_high'], 1)}; p = {_num(c['p'], 3)}): {c.get('change_nl')}"
+        f"Verschil {fmt.number(c['difference'], signed=True)} punten (95%-BI {fmt.number(c['ci_low'], 1)} tot "
+        f"{fmt.number(c['ci_high'], 1)}; {fmt.p_text(c['p'], 'nl')}): {c.get('change_nl')}"
     )
     en = (
-        f"Difference {_signed(c['difference'], 1, 'en')} points (95% CI "
-        f"{_num(c['ci_low'], 1, 'en')} to {_num(c['ci_high'], 1, 'en')}; p = "
-        f"{_num(c['p'], 3, 'en')}): {c.get('change_en')}"
+        f"Difference {fmt.number(c['difference'], 1, 'en', signed=True)} points (95% CI "
+        f"{fmt.number(c['ci_low'], 1, 'en')} to {fmt.number(c['ci_high'], 1, 'en')}; "
+        f"{fmt.p_text(c['p'], 'en')}): {c.get('change_en')}"
     )
     if c.get("change") == "none":
         nl += f" (de puntschatting is {direction[0]}, maar binnen de toevalsmarge)."
@@ -967,11 +943,11 @@ def _q8b(wave, f, c, actions, si, org):
     if not _missing(c.get("std_difference")):
         nl += (
             f" Gestandaardiseerd naar dezelfde samenstelling per beroep: "
-            f"{_signed(c['std_difference'])} (p = {_num(c['std_p'], 3)}; {c.get('std_change_nl')})."
+            f"{fmt.number(c['std_difference'], signed=True)} ({fmt.p_text(c['std_p'], 'nl')}; {c.get('std_change_nl')})."
         )
         en += (
             f" Standardized to the same composition by profession: "
-            f"{_signed(c['std_difference'], 1, 'en')} (p = {_num(c['std_p'], 3, 'en')}; "
+            f"{fmt.number(c['std_difference'], 1, 'en', signed=True)} ({fmt.p_text(c['std_p'], 'en')}; "
             f"{c.get('std_change_en')})."
         )
     return nl, en, "analysis.trend.compare_waves (overall_0_100, crude and standardized)"
@@ -984,19 +960,19 @@ def _q8(wave, f, c, actions, si, org):
     head = _scores(f).get("overall_0_100") or {"estimate": c.get("last_estimate")}
     if _not_compared(c) is not None:
         return (
-            f"Algemene tevredenheid {_num(head['estimate'], 1)} nu; "
-            f"{_num(c['prev_estimate'], 1)} in '{c.get('prev_name')}'. {a[0]}",
-            f"Overall satisfaction {_num(head['estimate'], 1, 'en')} now; "
-            f"{_num(c['prev_estimate'], 1, 'en')} in '{c.get('prev_name')}'. {a[1]}",
+            f"Algemene tevredenheid {fmt.number(head['estimate'], 1)} nu; "
+            f"{fmt.number(c['prev_estimate'], 1)} in '{c.get('prev_name')}'. {a[0]}",
+            f"Overall satisfaction {fmt.number(head['estimate'], 1, 'en')} now; "
+            f"{fmt.number(c['prev_estimate'], 1, 'en')} in '{c.get('prev_name')}'. {a[1]}",
             "analysis.trend.compare_waves, analysis.trend.comparability",
         )
     nl = (
-        f"Algemene tevredenheid {_num(head['estimate'], 1)} nu tegenover "
-        f"{_num(c['prev_estimate'], 1)} in '{c.get('prev_name')}'. {a[0]}"
+        f"Algemene tevredenheid {fmt.number(head['estimate'], 1)} nu tegenover "
+        f"{fmt.number(c['prev_estimate'], 1)} in '{c.get('prev_name')}'. {a[0]}"
     )
     en = (
-        f"Overall satisfaction {_num(head['estimate'], 1, 'en')} now against "
-        f"{_num(c['prev_estimate'], 1, 'en')} in '{c.get('prev_name')}'. {a[1]}"
+        f"Overall satisfaction {fmt.number(head['estimate'], 1, 'en')} now against "
+        f"{fmt.number(c['prev_estimate'], 1, 'en')} in '{c.get('prev_name')}'. {a[1]}"
     )
     return nl, en, "analysis.trend.compare_waves"
 
@@ -1018,12 +994,12 @@ def _q9(wave, f, c, actions, si, org):
     n = _action_counts(actions)
     nl = (
         f"{_plural(len(actions), 'verbeteractie', 'verbeteracties')} geregistreerd, gekoppeld aan de verbeterpunten: "
-        + ", ".join(f"{v} {_STATUS[k][0]}" for k, v in n.items() if k in _STATUS)
+        + ", ".join(f"{fmt.integer(v)} {_STATUS[k][0]}" for k, v in n.items() if k in _STATUS)
         + "."
     )
     en = (
-        f"{_plural(len(actions), 'improvement action', 'improvement actions')} registered, tied to the improvement points: "
-        + ", ".join(f"{v} {_STATUS[k][1]}" for k, v in n.items() if k in _STATUS)
+        f"{_plural(len(actions), 'improvement action', 'improvement actions', 'en')} registered, tied to the improvement points: "
+        + ", ".join(f"{fmt.integer(v, 'en')} {_STATUS[k][1]}" for k, v in n.items() if k in _STATUS)
         + "."
     )
     return nl, en, "improvement_actions (actions register)"
@@ -1037,7 +1013,7 @@ def _action_line(a: Mapping, lang: str) -> str:
     if a.get("owner"):
         bits.append(("verantwoordelijke: " if lang == "nl" else "owner: ") + str(a["owner"]))
     if not _missing(a.get("due_date")):
-        bits.append(("tegen " if lang == "nl" else "due ") + _date(a["due_date"], lang))
+        bits.append(("tegen " if lang == "nl" else "due ") + fmt.date(a["due_date"], lang))
     return f"- {a.get('improvement_point')}: {text} ({'; '.join(bits)})"
 
 
@@ -1069,10 +1045,10 @@ def _q9c(wave, f, c, actions, si, org):
     return (
         "Elke actie staat in het actieregister met verantwoordelijke, status en streefdatum, en "
         "elke wijziging wordt bijgehouden; de volgende meting toont of de score van het "
-        f"verbeterpunt verandert. Stand: {n['done']} van {len(actions)} acties afgerond.",
+        f"verbeterpunt verandert. Stand: {fmt.integer(n['done'])} van {fmt.integer(len(actions))} acties afgerond.",
         "Every action is in the actions register with an owner, status and due date, and every "
         "change is kept; the next measurement shows whether the improvement point's score "
-        f"changes. Status: {n['done']} of {len(actions)} actions done.",
+        f"changes. Status: {fmt.integer(n['done'], 'en')} of {fmt.integer(len(actions), 'en')} actions done.",
         "improvement_actions, action_history",
     )
 
@@ -1082,7 +1058,9 @@ def _q10(wave, f, c, actions, si, org):
     public = sum(1 for a in actions if a.get("public_text_nl") or a.get("public_text_en"))
     if public:
         nl += f" {_plural(public, 'actie heeft', 'acties hebben')} een publieke tekst voor de respondenten."
-        en += f" {_plural(public, 'action has', 'actions have')} a public text for respondents."
+        en += (
+            f" {_plural(public, 'action has', 'actions have', 'en')} a public text for respondents."
+        )
     return nl, en, "waves.communication, improvement_actions.public_text_nl/en"
 
 

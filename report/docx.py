@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from report import accountability
+from report import format as fmt
 from report.excel import WorkbookInput
 
 TITLE = {
@@ -35,14 +36,9 @@ HEADERS = {
 }
 
 
-def _number(x: float, lang: str, decimals: int = 1) -> str:
-    text = f"{x:.{decimals}f}"
-    return text.replace(".", ",") if lang == "nl" else text
-
-
 def _interval(low: float, high: float, lang: str) -> str:
     # "tot"/"to": a dash between two numbers reads as a minus sign when the first is negative.
-    return f"{_number(low, lang)} {'tot' if lang == 'nl' else 'to'} {_number(high, lang)}"
+    return f"{fmt.number(low, fmt.SCORE_DECIMALS, lang)} {'tot' if lang == 'nl' else 'to'} {fmt.number(high, fmt.SCORE_DECIMALS, lang)}"
 
 
 def score_rows(book: WorkbookInput, lang: str = "nl") -> list[tuple[str, str, str, str]]:
@@ -56,25 +52,25 @@ def score_rows(book: WorkbookInput, lang: str = "nl") -> list[tuple[str, str, st
         rows.append(
             (
                 str(comparison["prev_name"]),
-                _number(comparison["prev_estimate"], lang),
+                fmt.number(comparison["prev_estimate"], fmt.SCORE_DECIMALS, lang),
                 "-",
-                str(int(comparison["prev_n"])),
+                fmt.integer(comparison["prev_n"], lang),
             )
         )
     if head:
         rows.append(
             (
                 str(book.wave.get("name")),
-                _number(head["estimate"], lang),
+                fmt.number(head["estimate"], fmt.SCORE_DECIMALS, lang),
                 _interval(head["ci_low"], head["ci_high"], lang),
-                str(int(head["n"])),
+                fmt.integer(head["n"], lang),
             )
         )
     if comparison is not None and head:
         rows.append(
             (
                 DIFFERENCE[lang],
-                _number(comparison["difference"], lang),
+                fmt.number(comparison["difference"], fmt.SCORE_DECIMALS, lang, signed=True),
                 _interval(comparison["ci_low"], comparison["ci_high"], lang),
                 str(comparison["change_" + lang]),
             )
@@ -119,7 +115,12 @@ def _chart(book: WorkbookInput, lang: str) -> bytes | None:
         capsize=4,
     )
     for x, e in zip(xs, est, strict=True):
-        ax.annotate(_number(e, lang), (x, e), textcoords="offset points", xytext=(8, 4))
+        ax.annotate(
+            fmt.number(e, fmt.SCORE_DECIMALS, lang),
+            (x, e),
+            textcoords="offset points",
+            xytext=(8, 4),
+        )
     ax.set_xticks(list(xs), names)
     ax.set_xlim(-0.5, len(names) - 0.5)  # room for the value labels beside the outer points
     ax.set_ylim(0, 100)

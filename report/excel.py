@@ -63,6 +63,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from analysis.disclosure import SUPPRESSED, filter_open_answers
 from report import accountability, wording
+from report import format as fmt
 from report.comparability import not_compared
 from report.organisation import Organisation
 from vocabulary import neutralise
@@ -129,9 +130,10 @@ CSV_DECIMAL = ","
 CSV_ENCODING = "utf-8-sig"
 CSV_FILES = ("data.csv", "codeboek.csv")
 
-FMT_SCORE = "0.0"
+# The same decimals as every other output (report.format); Excel shows the reader's separators.
+FMT_SCORE = fmt.excel_number_format(fmt.SCORE_DECIMALS)
 FMT_SE = "0.00"
-FMT_SHARE = "0.0%"
+FMT_SHARE = fmt.excel_number_format(fmt.PERCENT_DECIMALS, percent_=True)
 FMT_SHARE_SE = "0.00%"
 FMT_INT = "0"
 FMT_DEC = "0.000"
@@ -308,8 +310,22 @@ def _width(header: str, values: Sequence[Any]) -> float:
     return float(min(max(longest + 2, 8), 60))
 
 
+# Print set-up: A4, fit to the page width; a sheet wider than this (in Excel's character
+# units) prints landscape. Row heights: Excel's default line of 11-point Calibri.
+_PORTRAIT_WIDTH = 95
+_LINE_HEIGHT = 15.0
+_MAX_ROW_HEIGHT = 409.0  # Excel's limit
+_HEADER_WRAP = Alignment(wrap_text=True, vertical="bottom")
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide."""
+    usable = max(width - 1.5, 4.0)
+    return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))
+
+
 class _Sheet:
-    """A worksheet filled top-down with titled blocks and tables."""
+    """A worksheet filled top-down with titled blocks and tables, set up to print."""
 
     def __init__(self, wb: Workbook, title: str, tables: set[str]):
         self.ws = wb.create_sheet(title)
@@ -317,6 +333,9 @@ class _Sheet:
         self.tables = tables
         self.widths: dict[int, float] = {}
         self.exact: dict[str, str] = {}  # coordinate -> repr of a float openpyxl would shorten
+        self.wrapped: dict[int, dict[int, str]] = {}  # row -> col -> text that wraps
+        self.notes: dict[int, str] = {}  # row -> a long text line (merged across the page)
+        self.title_row: int | None = None  # the first table's header: repeated on each page
 
     def cell(self, row: int, col: int, value: Any = None):
         """ws.cell, remembering floats that openpyxl's "%.16g" would not round-trip."""
@@ -332,6 +351,10 @@ class _Sheet:
                 c.font = _TITLE
             elif bold:
                 c.font = _BOLD
+        if len(values) == 1 and col == 1 and isinstance(values[0], str) and not title:
+            self.notes[self.row] = values[0]
+        elif values and isinstance(values[-1], str) and len(values[-1]) > 40:
+            self.wrapped.setdefault(self.row, {})[col + len(values) - 1] = values[-1]
         self.row += 1
 
     def skip(self, n: int = 1) -> None:
@@ -356,8 +379,13 @@ class _Sheet:
         labels = _unique([headers.get(c, str(c)) for c in cols])
         top = self.row
         ws = self.ws
+        if self.title_row is None:
+            self.title_row = top
         for j, label in enumerate(labels):
-            self.cell(top, col + j, label).font = _BOLD
+            header = self.cell(top, col + j, label)
+            header.font = _BOLD
+            header.alignment = _HEADER_WRAP
+            self.wrapped.setdefault(top, {})[col + j] = label
         records = _records(df)
         # A style set once per (number format, wrap) and copied to the other cells: openpyxl
         # looks a style up in the workbook's lists on every assignment (seconds on 30k rows).
@@ -368,17 +396,19 @@ class _Sheet:
                 if v is None:
                     continue
                 cell = self.cell(top + i, col + j, v)
-                fmt = formats.get(c)
-                if callable(fmt):
-                    fmt = fmt(rec)
+                wanted = formats.get(c)
+                if callable(wanted):
+                    wanted = wanted(rec)
                 number_format = None
-                if fmt and isinstance(v, int | float) and not isinstance(v, bool):
-                    number_format = fmt
+                if wanted and isinstance(v, int | float) and not isinstance(v, bool):
+                    number_format = wanted
                 elif isinstance(v, dt.datetime):
                     number_format = FMT_DATETIME
                 elif isinstance(v, dt.date):
                     number_format = FMT_DATE
                 key = (number_format, c in wrap)
+                if key[1]:
+                    self.wrapped.setdefault(top + i, {})[col + j] = str(v)
                 if key == (None, False):
                     continue
                 template = styled.get(key)
@@ -396,7 +426,8 @@ class _Sheet:
             self.add_table(name, ref, labels)
         for j, c in enumerate(cols):
             values = [cell_value(r[c]) for r in records[:200]]  # _width reads the first 200
-            w = min(_width(labels[j], values), max_width)
+            # The header wraps (over up to a few lines), so the values set the width.
+            w = min(max(_width("", values), min(len(labels[j]) + 2, 16)), max_width)
             self.widths[col + j] = max(self.widths.get(col + j, 0), w)
         if freeze:
             ws.freeze_panes = ws.cell(top + 1, 1)
@@ -415,9 +446,47 @@ class _Sheet:
         table.tableStyleInfo = TableStyleInfo(name=_TABLE_STYLE, showRowStripes=True)
         self.ws.add_table(table)
 
-    def finish(self) -> None:
+    def finish(self, header: str = "") -> None:
+        ws = self.ws
         for j, w in self.widths.items():
-            self.ws.column_dimensions[get_column_letter(j)].width = w
+            ws.column_dimensions[get_column_letter(j)].width = w
+        last_col = max([*self.widths, ws.max_column, 1])
+        width_of = {j: self.widths.get(j, 8.43) for j in range(1, last_col + 1)}
+        page_width = sum(width_of.values())
+        # A long line of text (a note, an explanation) wraps across the printed width instead
+        # of running past the page's edge.
+        for r, text in self.notes.items():
+            if last_col > 1 and len(text) > width_of[1]:
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+            ws.cell(r, 1).alignment = _WRAP
+            self.wrapped.setdefault(r, {})[1] = text
+        for r, cells in self.wrapped.items():
+            lines = max(
+                _lines(text, page_width if r in self.notes and c == 1 else width_of.get(c, 8.43))
+                for c, text in cells.items()
+            )
+            if lines > 1:
+                ws.row_dimensions[r].height = min(lines * _LINE_HEIGHT, _MAX_ROW_HEIGHT)
+        _print_setup(ws, page_width, self.title_row, header)
+
+
+def _print_setup(ws, page_width: float, title_row: int | None, header: str) -> None:
+    """A4, fit to the page width (as many pages down as needed), landscape where wide, the
+    table's header row on every page, the wave in the header and the page in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if page_width > _PORTRAIT_WIDTH else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    if title_row is not None:
+        ws.print_title_rows = f"{title_row}:{title_row}"
+    ws.oddHeader.left.text = header.replace("&", "&&")
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.left.text = "Klanttevredenheid e-loket / Customer satisfaction e-loket"
+    ws.oddFooter.right.text = "Pagina &P van &N / Page &P of &N"
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -450,13 +519,13 @@ def _table_name(name: str, taken: set[str]) -> str:
 
 
 def _score_format(se: bool = False):
-    def fmt(rec: Mapping[str, Any]) -> str:
+    def score_format(rec: Mapping[str, Any]) -> str:
         share = rec.get("kind") in SHARE_KINDS
         if se:
             return FMT_SHARE_SE if share else FMT_SE
         return FMT_SHARE if share else FMT_SCORE
 
-    return fmt
+    return score_format
 
 
 SCORE_HEADERS = {
@@ -765,12 +834,7 @@ def open_answers_table(result: Any, k: int) -> pd.DataFrame:
 # --- the sheets -----------------------------------------------------------------------------
 
 
-def _date_text(d: Any) -> str:
-    if _missing(d):
-        return "-"
-    if isinstance(d, dt.datetime):
-        d = d.date()
-    return d.strftime("%d/%m/%Y") if isinstance(d, dt.date) else str(d)
+_WAVE_STATUS = {"draft": "ontwerp / draft", "open": "loopt / open", "closed": "afgesloten / closed"}
 
 
 def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
@@ -781,10 +845,12 @@ def _leesmij(sh: _Sheet, book: WorkbookInput, moment: dt.datetime) -> None:
     sh.skip()
     facts = [
         ("Meting / Wave", f"{w.get('name')} (id {w.get('id')})"),
-        ("Status", w.get("status")),
+        ("Status", _WAVE_STATUS.get(w.get("status"), w.get("status"))),
         (
             "Veldwerk / Fieldwork",
-            f"{_date_text(w.get('fieldwork_start'))} - {_date_text(w.get('fieldwork_end'))}",
+            fmt.period(w.get("fieldwork_start"), w.get("fieldwork_end"), "nl")
+            + " / "
+            + fmt.period(w.get("fieldwork_start"), w.get("fieldwork_end"), "en"),
         ),
         ("Export op / Exported at", moment),
         ("Software", f"ktm {book.version}".strip()),
@@ -940,9 +1006,9 @@ def _trend(sh: _Sheet, book: WorkbookInput) -> None:
         sh.cell(1, col + j, cell_value(rec["label_nl"])).font = _BOLD
         sh.cell(2, col + j, float(rec["prev_estimate"])).number_format = FMT_SCORE
         sh.cell(3, col + j, float(rec["last_estimate"])).number_format = FMT_SCORE
-    sh.cell(2, col, cell_value(f"{prev.get('name')} ({_date_text(prev.get('fieldwork_end'))})"))
+    sh.cell(2, col, cell_value(f"{prev.get('name')} ({fmt.date(prev.get('fieldwork_end'), 'nl')})"))
     w = book.wave
-    sh.cell(3, col, cell_value(f"{w.get('name')} ({_date_text(w.get('fieldwork_end'))})"))
+    sh.cell(3, col, cell_value(f"{w.get('name')} ({fmt.date(w.get('fieldwork_end'), 'nl')})"))
     chart = LineChart()
     chart.title = "Scores (0-100) per meting / by wave"
     chart.y_axis.scaling.min = 0
@@ -1110,7 +1176,7 @@ def _respons(sh: _Sheet, book: WorkbookInput) -> None:
     if ri is not None:
         sh.skip()
         sh.text("R-indicator (Schouten, Cobben en Bethlehem, 2009)", bold=True)
-        for label, value, fmt in (
+        for label, value, number_format in (
             ("R", ri.R, FMT_DEC),
             ("S (standaardafwijking propensiteiten / SD of propensities)", ri.S, FMT_DEC),
             ("Gemiddelde propensiteit / Mean propensity", ri.rho_mean, FMT_SHARE),
@@ -1118,7 +1184,7 @@ def _respons(sh: _Sheet, book: WorkbookInput) -> None:
             ("Maximale bias / Maximal bias", ri.max_bias, FMT_DEC),
         ):
             sh.text(label, value)
-            sh.cell(sh.row - 1, 2).number_format = fmt
+            sh.cell(sh.row - 1, 2).number_format = number_format
 
 
 WEIGHT_HEADERS = {
@@ -1421,6 +1487,7 @@ def _data_sheet(sh: _Sheet, df: pd.DataFrame) -> None:
         sh.cell(1, j, label).font = _BOLD
         sh.widths[j] = float(min(max(len(label) + 2, 8), 40))
     ws.freeze_panes = "B2"
+    sh.title_row = 1
     if len(df):
         ref = f"A1:{get_column_letter(len(labels))}{len(df) + 1}"
         sh.add_table("Data", ref, labels)
@@ -1470,8 +1537,9 @@ def _build(book: WorkbookInput) -> tuple[bytes, dict[str, dict[str, str]], pd.Da
             wrap=["text"],
             max_width=80,
         )
+    header = f"{book.wave.get('name')}"
     for s in sheets.values():
-        s.finish()
+        s.finish(header)
     wb.properties.title = f"{book.wave.get('name')}: klanttevredenheid e-loket"
     if book.profile == "internal":
         wb.properties.title = "VERTROUWELIJK / CONFIDENTIAL - " + wb.properties.title

@@ -19,13 +19,9 @@ import pandas as pd
 
 from analysis import disclosure
 from analysis.notes import Note
+from report import format as fmt
 
 LANGS = ("nl", "en")
-
-
-def _decimal(x: float, decimals: int, lang: str) -> str:
-    s = f"{x:.{decimals}f}"
-    return s.replace(".", ",") if lang == "nl" else s
 
 
 def _bound(x: float | None) -> str:
@@ -36,26 +32,31 @@ def _trimmed(a: Mapping[str, Any], lang: str) -> str:
     bounds = f"[{_bound(a['lower'])}, {_bound(a['upper'])}]"
     misfit = a["misfit"]
     if lang == "nl":
-        tail = "." if misfit is None else f"; marges nu tot {misfit:.2%} naast hun doel."
-        return f"Gewichten getrimd tot {bounds}; {a['changed']} gewichten gewijzigd{tail}"
-    tail = "." if misfit is None else f"; margins now up to {misfit:.2%} off target."
-    return f"Weights trimmed to {bounds}; {a['changed']} weights changed{tail}"
+        tail = (
+            "." if misfit is None else f"; marges nu tot {fmt.percent(misfit, 2)} naast hun doel."
+        )
+        changed = fmt.integer(a["changed"])
+        return f"Gewichten getrimd tot {bounds}; {changed} gewichten gewijzigd{tail}"
+    tail = (
+        "." if misfit is None else f"; margins now up to {fmt.percent(misfit, 2, 'en')} off target."
+    )
+    return f"Weights trimmed to {bounds}; {fmt.integer(a['changed'], 'en')} weights changed{tail}"
 
 
 def _evidence(a: Mapping[str, Any], lang: str) -> str:
     lvl = round(100 * a["level"])
     share, r2, perf = 100 * a["importance_share"], a["r2"], a["performance"]
     low, high, n = a["ci_low"], a["ci_high"], a["n"]
+    d = fmt.number
+    ends = fmt.interval(low, high, fmt.SCORE_DECIMALS, lang)
     if lang == "nl":
-        d = _decimal
         return (
             f"Belang {d(share, 0, lang)}% van de verklaarde variantie (R² {d(r2, 2, lang)}); "
-            f"score {d(perf, 1, lang)} op 100 ({lvl}%-BI {d(low, 1, lang)}-{d(high, 1, lang)}"
-            f"; n = {n})"
+            f"score {d(perf, 1, lang)} op 100 ({lvl}%-BI {ends}; n = {fmt.integer(n, lang)})"
         )
     return (
-        f"Importance {share:.0f}% of the explained variance (R² {r2:.2f}); score {perf:.1f} "
-        f"out of 100 ({lvl}% CI {low:.1f}-{high:.1f}; n = {n})"
+        f"Importance {d(share, 0, lang)}% of the explained variance (R² {d(r2, 2, lang)}); "
+        f"score {d(perf, 1, lang)} out of 100 ({lvl}% CI {ends}; n = {fmt.integer(n, lang)})"
     )
 
 
@@ -63,17 +64,29 @@ def _list(values) -> str:
     return ", ".join(map(str, values))
 
 
+def _names(variables, lang: str) -> str:
+    """Frame columns by their names (beroep, opleidingsjaar), not their codes."""
+    return ", ".join(fmt.label("variable", v, lang) for v in variables)
+
+
 # code -> {lang: wording(args)}; the args are the Note's parameters.
 Wording = Callable[[Mapping[str, Any]], str]
 WORDINGS: dict[str, dict[str, Wording]] = {
     # analysis.weighting
     "design_weights": {
-        "nl": lambda a: f"Designgewichten uit de selectie (kolom {a['column']!r}).",
-        "en": lambda a: f"Design weights from the selection (column {a['column']!r}).",
+        "nl": lambda a: f"Designgewichten uit de selectie ({fmt.label('variable', a['column'])}).",
+        "en": lambda a: (
+            f"Design weights from the selection ({fmt.label('variable', a['column'], 'en')})."
+        ),
     },
     "design_weights_from_population": {
-        "nl": lambda a: f"Designgewichten uit de selectie (N_h/n_h uit kolom {a['column']!r}).",
-        "en": lambda a: f"Design weights from the selection (N_h/n_h from column {a['column']!r}).",
+        "nl": lambda a: (
+            f"Designgewichten uit de selectie (N_h/n_h uit {fmt.label('variable', a['column'])})."
+        ),
+        "en": lambda a: (
+            "Design weights from the selection (N_h/n_h from "
+            f"{fmt.label('variable', a['column'], 'en')})."
+        ),
     },
     "class_merged": {
         "nl": lambda a: (
@@ -105,11 +118,11 @@ WORDINGS: dict[str, dict[str, Wording]] = {
     },
     "raked": {
         "nl": lambda a: (
-            f"Raking naar de kadermarges {_list(a['margins'])}: geconvergeerd na "
+            f"Raking naar de kadermarges {_names(a['margins'], 'nl')}: geconvergeerd na "
             f"{a['iterations']} rondes."
         ),
         "en": lambda a: (
-            f"Raked to the frame margins {_list(a['margins'])}: converged after "
+            f"Raked to the frame margins {_names(a['margins'], 'en')}: converged after "
             f"{a['iterations']} passes."
         ),
     },
@@ -131,12 +144,12 @@ WORDINGS: dict[str, dict[str, Wording]] = {
     },
     "no_raking": {
         "nl": lambda a: (
-            f"Geen raking naar de kadermarges ({_list(a['margins'])}): niet elk niveau heeft al "
+            f"Geen raking naar de kadermarges ({_names(a['margins'], 'nl')}): niet elk niveau heeft al "
             f"respondenten ({a['reason']}). De gewichten zijn designgewichten met "
             "non-responscorrectie."
         ),
         "en": lambda a: (
-            f"No raking to the frame margins ({_list(a['margins'])}): not every level has "
+            f"No raking to the frame margins ({_names(a['margins'], 'en')}): not every level has "
             f"respondents yet ({a['reason']}). The weights are design weights with the "
             "nonresponse adjustment."
         ),
@@ -191,12 +204,12 @@ WORDINGS: dict[str, dict[str, Wording]] = {
     # analysis.drivers
     "missing_too_often": {
         "nl": lambda a: (
-            f"ontbreekt bij {100 * a['missing']:.0f}% van de respondenten "
-            f"(meer dan {100 * a['limit']:.0f}%)"
+            f"ontbreekt bij {fmt.percent(a['missing'], 0)} van de respondenten "
+            f"(meer dan {fmt.percent(a['limit'], 0)})"
         ),
         "en": lambda a: (
-            f"missing for {100 * a['missing']:.0f}% of the respondents "
-            f"(more than {100 * a['limit']:.0f}%)"
+            f"missing for {fmt.percent(a['missing'], 0, 'en')} of the respondents "
+            f"(more than {fmt.percent(a['limit'], 0, 'en')})"
         ),
     },
     "driver_evidence": {"nl": lambda a: _evidence(a, "nl"), "en": lambda a: _evidence(a, "en")},

@@ -42,7 +42,7 @@ import hmac
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,6 @@ import pandas as pd
 from vocabulary import (
     DISPOSITION_TO_AAPOR,
     DISPOSITION_TO_AAPOR_ELIGIBLE,
-    MONTHS_EN,
     neutralise,
     neutralise_frame,
 )
@@ -135,15 +134,18 @@ MAIL_MERGE_COLUMNS = (
 )
 
 
-def format_deadline(deadline: date | datetime | str, lang: str = "nl") -> str:
-    """The deadline as a person reads it: 31/03/2025 (nl, fr, de) or 31 March 2025 (en)."""
+#: Writes a day for a person in a language: ``(date, "nl") -> "31 maart 2025"``. The shell
+#: passes report.format.date, the one way dates are written (this package holds no words).
+DateWriter = Callable[[date, str], str]
+
+
+def as_date(deadline: date | datetime | str) -> date:
+    """A deadline given as a date, a moment or an ISO text (2025-03-31), as a date."""
     if isinstance(deadline, str):
         deadline = date.fromisoformat(deadline)
     if isinstance(deadline, datetime):
         deadline = deadline.date()
-    if lang == "en":
-        return f"{deadline.day} {MONTHS_EN[deadline.month - 1]} {deadline.year}"
-    return deadline.strftime("%d/%m/%Y")
+    return deadline
 
 
 def _display_name(row: pd.Series) -> str | None:
@@ -163,8 +165,11 @@ def mail_merge_rows(
     base_url: str,
     deadline: date | datetime | str,
     lang: str = "nl",
+    *,
+    dates: DateWriter,
 ) -> pd.DataFrame:
-    """The mail-merge table: one row per invitation, Dutch column names.
+    """The mail-merge table: one row per invitation, Dutch column names; ``dates`` writes the
+    deadline in each person's language.
 
     ``invites`` needs ``email`` and ``token`` (and usually ``unit_id``); ``name`` or
     ``first_name``/``last_name`` and ``language`` are used when present, otherwise ``lang``.
@@ -185,7 +190,7 @@ def mail_merge_rows(
                 "email": row["email"],
                 "persoonlijke_link": personal_link(base_url, row["token"]),
                 "afmeldlink": personal_link(base_url, row["token"], optout=True),
-                "deadline": format_deadline(deadline, language),
+                "deadline": dates(as_date(deadline), language),
                 "taal": language,
             }
         )

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from sampling.frame import email_ok
-from sampling.invitations import format_deadline, personal_link
+from sampling.invitations import DateWriter, as_date, personal_link
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,7 @@ def _section(
     results_url: str | None,
     reminder: bool,
     names: Mapping[str, str],
+    dates: DateWriter,
 ) -> str:
     t = {k: v.format(**names) if k in _NAMED else v for k, v in _TEXT[lang].items()}
     parts = [t["greeting"].format(name=name) if name else t["greeting_anonymous"], ""]
@@ -216,7 +217,7 @@ def _section(
         t["link"],
         link,
         "",
-        t["deadline"].format(deadline=format_deadline(deadline, lang)),
+        t["deadline"].format(deadline=dates(as_date(deadline), lang)),
         "",
     ]
     parts += [t["optout"], optout_link, ""]
@@ -238,6 +239,7 @@ def invitation_message(
     reminder: bool = False,
     *,
     names: Mapping[str, str],
+    dates: DateWriter,
 ) -> OutgoingMessage:
     """The invitation (or reminder) e-mail: Dutch first and English second (English first for
     a person whose language is ``en``), with the personal link, the deadline, the opt-out link
@@ -247,7 +249,7 @@ def invitation_message(
     optout_link = personal_link(base_url, token, optout=True)
     order = ("en", "nl") if language == "en" else ("nl", "en")
     first, second = (
-        _section(lang, name, link, optout_link, deadline, results_url, reminder, names)
+        _section(lang, name, link, optout_link, deadline, results_url, reminder, names, dates)
         for lang in order
     )
     rule = "-" * 60
@@ -271,9 +273,11 @@ def messages_from_invites(
     reminder: bool = False,
     *,
     names: Mapping[str, str],
+    dates: DateWriter,
 ) -> list[OutgoingMessage]:
     """One message per row of ``invites`` (unit_id, email, token; name/first_name/last_name and
-    language when present); `names` as for :func:`invitation_message`."""
+    language when present); `names` as for :func:`invitation_message`; ``dates`` writes the
+    deadline (report.format.date)."""
     from sampling.invitations import _display_name
 
     missing = [c for c in ("unit_id", "email", "token") if c not in invites.columns]
@@ -294,6 +298,7 @@ def messages_from_invites(
                 language=lang,
                 reminder=reminder,
                 names=names,
+                dates=dates,
             )
         )
     return out

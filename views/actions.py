@@ -16,6 +16,7 @@ from ktm import webapp
 from ktm.config import database_url, settings
 from ktm.services import feedback as F
 from ktm.webapp import t
+from report import format as fmt
 from store import actions as A
 from store.db import reading
 from store.schema import ACTION_STATUSES
@@ -84,11 +85,11 @@ def status_label(status: str) -> str:
 
 
 def fmt_date(value) -> str:
-    return F.format_date(value, webapp.lang()) if value else ""
+    return fmt.date(value, webapp.lang()) if value else ""
 
 
 def fmt_moment(value: dt.datetime | None) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") + " UTC" if value else ""
+    return fmt.moment(value, webapp.lang()) if value else ""
 
 
 def action_fields(prefix: str, current: dict, options: dict[str, str]) -> dict:
@@ -122,7 +123,7 @@ def action_fields(prefix: str, current: dict, options: dict[str, str]) -> dict:
     due = c3.date_input(
         t("Streefdatum", "Due date"),
         value=current.get("due_date"),
-        format="DD/MM/YYYY",
+        format=fmt.DATE_INPUT_FORMAT,
         key=f"{prefix}_due",
     )
     st.caption(

@@ -14,6 +14,7 @@ from ktm import webapp
 from ktm.config import database_url, organisation
 from ktm.services import feedback as F
 from ktm.webapp import t
+from report import format as fmt
 from report.wording import weighted_by
 from store import actions as A
 
@@ -31,9 +32,13 @@ def _results(url: str, wave_id: int, published_at: str, fingerprint: tuple) -> d
     return F.public_results(get_engine(url), wave_id)
 
 
-def _num(x: float, digits: int = 0) -> str:
-    text = f"{x:.{digits}f}"
-    return text.replace(".", ",") if webapp.lang() == "nl" else text
+def _num(x: float) -> str:
+    """A score as the dashboard and the workbook write it (report.format)."""
+    return fmt.number(x, fmt.SCORE_DECIMALS, webapp.lang())
+
+
+def _date(d) -> str:
+    return fmt.date(d, webapp.lang())
 
 
 def _status(status: str) -> str:
@@ -53,7 +58,7 @@ def _label(item: dict) -> str:
 
 def show_actions(actions: list[dict]) -> None:
     for a in actions:
-        due = F.format_date(a["due_date"], webapp.lang())
+        due = _date(a["due_date"]) if a["due_date"] else ""
         when = t(f" · streefdatum {due}", f" · due {due}") if due else ""
         st.markdown(f"- {_text(a)}  \n  *{_status(a['status'])}{when}*")
 
@@ -63,16 +68,13 @@ def show_wave(view: dict) -> None:
     wave = view["wave"]
     period = ""
     if wave["fieldwork_start"] and wave["fieldwork_end"]:
-        period = (
-            f"{F.format_date(wave['fieldwork_start'], lang)} – "
-            f"{F.format_date(wave['fieldwork_end'], lang)}"
-        )
+        period = fmt.period(wave["fieldwork_start"], wave["fieldwork_end"], lang)
     st.header(wave["name"])
     st.caption(
         t("Bevraging van ", "Survey from ")
         + period
         + t(" · gepubliceerd op ", " · published on ")
-        + F.format_date(wave["published_at"], lang)
+        + _date(wave["published_at"])
     )
 
     st.subheader(t("Resultaat", "Result"))
@@ -100,9 +102,9 @@ def show_wave(view: dict) -> None:
         st.caption(
             t(
                 f"95%-betrouwbaarheidsinterval {_num(head['ci_low'])} tot "
-                f"{_num(head['ci_high'])}; {head['n']} respondenten, {_weighted('nl')}.",
+                f"{_num(head['ci_high'])}; {fmt.integer(head['n'], 'nl')} respondenten, {_weighted('nl')}.",
                 f"95% confidence interval {_num(head['ci_low'])} to {_num(head['ci_high'])}; "
-                f"{head['n']} respondents, {_weighted('en')}.",
+                f"{fmt.integer(head['n'], 'en')} respondents, {_weighted('en')}.",
             )
         )
 
@@ -147,11 +149,7 @@ def show_wave(view: dict) -> None:
     if nxt["text"]:
         st.write(nxt["text"])
     elif nxt["start"]:
-        st.write(
-            f"{F.format_date(nxt['start'], lang)} – {F.format_date(nxt['end'], lang)}"
-            if nxt["end"]
-            else F.format_date(nxt["start"], lang)
-        )
+        st.write(fmt.period(nxt["start"], nxt["end"], lang) if nxt["end"] else _date(nxt["start"]))
     else:
         st.write(t("Nog niet gepland.", "Not planned yet."))
 
@@ -209,4 +207,4 @@ else:
         show_wave(view)
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
-webapp.set_html_lang()
+webapp.page_language("feedback")

@@ -54,12 +54,12 @@ st.caption(
     t(
         f"In volgorde van de rangschikking. Belang: het aandeel van elk aspect in de verklaarde "
         f"variantie van de algemene tevredenheid (LMG/Shapley uit een gewogen regressie; "
-        f"R² = {D.fmt(ip['r2'], 2)}, n = {ip['n']}). Prestatie: de gewogen score van het aspect, "
+        f"R² = {D.fmt(ip['r2'], 2)}, n = {D.fmt(ip['n'], 0)}). Prestatie: de gewogen score van het aspect, "
         "met 95%-betrouwbaarheidsinterval. Oranje: een prioriteit (belangrijker en zwakker dan "
         "gemiddeld).",
         f"In rank order. Importance: each aspect's share of the explained variance of overall "
         f"satisfaction (LMG/Shapley from a weighted regression; R² = {D.fmt(ip['r2'], 2)}, "
-        f"n = {ip['n']}). Performance: the aspect's weighted score, with 95% confidence interval. "
+        f"n = {D.fmt(ip['n'], 0)}). Performance: the aspect's weighted score, with 95% confidence interval. "
         "Orange: a priority (more important and weaker than average).",
     )
 )
@@ -89,13 +89,13 @@ st.dataframe(
             ],
             t("Score", "Score"): [D.fmt(x) for x in points["performance"]],
             t("95%-BI", "95% CI"): [
-                "x" if lo is None else f"{D.fmt(lo)} – {D.fmt(hi)}"
+                D.SUPPRESSED if lo is None else D.interval(lo, hi)
                 for lo, hi in zip(
                     points["performance_ci_low"], points["performance_ci_high"], strict=True
                 )
             ],
-            "n": points["n"].astype(str),
-            t("Open antwoorden", "Open answers"): points["n_open_answers"].astype(str),
+            "n": [D.fmt(x, 0) for x in points["n"]],
+            t("Open antwoorden", "Open answers"): [D.fmt(x, 0) for x in points["n_open_answers"]],
         }
     ),
     hide_index=True,

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ktm import dashboard as D
 from ktm.webapp import lang, t
+from report import format as F
 
 wave = D.page("Methodologie", "Methodology")
 if wave is None:
@@ -26,7 +27,7 @@ NOT_SET = t("niet vastgelegd", "not recorded")
 
 
 def _date(d) -> str:
-    return d.strftime("%d/%m/%Y") if d else NOT_SET
+    return NOT_SET if F.is_missing(d) else D.date(d)
 
 
 # --- the parliamentary questions -----------------------------------------------------------------
@@ -68,9 +69,9 @@ lines = [
     (
         t("Kader", "Frame"),
         t(
-            f"{frame['n_units']} personen, stand op {_date(frame['frame_date'])} "
+            f"{D.fmt(frame['n_units'], 0)} personen, stand op {_date(frame['frame_date'])} "
             f"(bestand {frame['source_name']})",
-            f"{frame['n_units']} people, as of {_date(frame['frame_date'])} "
+            f"{D.fmt(frame['n_units'], 0)} people, as of {_date(frame['frame_date'])} "
             f"(file {frame['source_name']})",
         )
         if frame
@@ -88,10 +89,10 @@ lines = [
         t(
             f"{D.pct(w['min_response_rate'], 0)} ({facts['rate_name']}, AAPOR) voor de hele "
             f"steekproef, {D.pct(w['min_response_rate_stratum'], 0)} per stratum, minstens "
-            f"{w['min_completes_stratum'] or 0} volledige antwoorden per stratum",
+            f"{D.fmt(w['min_completes_stratum'] or 0, 0)} volledige antwoorden per stratum",
             f"{D.pct(w['min_response_rate'], 0)} ({facts['rate_name']}, AAPOR) for the whole "
             f"sample, {D.pct(w['min_response_rate_stratum'], 0)} per stratum, at least "
-            f"{w['min_completes_stratum'] or 0} completes per stratum",
+            f"{D.fmt(w['min_completes_stratum'] or 0, 0)} completes per stratum",
         ),
     ),
     (
@@ -109,12 +110,14 @@ st.markdown("\n".join(f"- **{k}**: {v}" for k, v in lines))
 if sample:
     st.markdown(
         t(
-            f"**Steekproef**: {sample['n']} personen, gestratificeerd naar "
-            f"{D.tr(D.BREAKDOWN_LABELS.get(sample['strata_var'], (sample['strata_var'],) * 2))}, "
-            f"allocatie {sample['method']}, seed {sample['seed']} (herhaalbaar).",
-            f"**Sample**: {sample['n']} people, stratified by "
-            f"{D.tr(D.BREAKDOWN_LABELS.get(sample['strata_var'], (sample['strata_var'],) * 2))}, "
-            f"allocation {sample['method']}, seed {sample['seed']} (reproducible).",
+            f"**Steekproef**: {D.fmt(sample['n'], 0)} personen, gestratificeerd naar "
+            f"{F.label('variable', sample['strata_var'], 'nl')}, "
+            f"allocatie {F.label('allocation', sample['method'], 'nl')}, seed {sample['seed']} "
+            "(herhaalbaar).",
+            f"**Sample**: {D.fmt(sample['n'], 0)} people, stratified by "
+            f"{F.label('variable', sample['strata_var'], 'en')}, "
+            f"{F.label('allocation', sample['method'], 'en')} allocation, seed {sample['seed']} "
+            "(reproducible).",
         )
     )
     response = D.response_table(*key)
@@ -124,15 +127,21 @@ if sample:
         pd.DataFrame(
             {
                 t("Stratum", "Stratum"): [D.group_label("stratum", s) for s in strata],
-                t("Populatie N_h", "Population N_h"): [sample["population"].get(s) for s in strata],
-                t("Steekproef n_h", "Sample n_h"): [sample["allocation"][s] for s in strata],
+                t("Populatie N_h", "Population N_h"): [
+                    D.fmt(sample["population"].get(s), 0) for s in strata
+                ],
+                t("Steekproef n_h", "Sample n_h"): [
+                    D.fmt(sample["allocation"][s], 0) for s in strata
+                ],
                 t("Designgewicht N_h/n_h", "Design weight N_h/n_h"): [
                     D.fmt(sample["population"][s] / sample["allocation"][s], 2)
                     if sample["allocation"][s]
                     else "–"
                     for s in strata
                 ],
-                t("Volledig ingevuld", "Completes"): [completes.get(s, 0) for s in strata],
+                t("Volledig ingevuld", "Completes"): [
+                    D.fmt(completes.get(s, 0), 0) for s in strata
+                ],
             }
         ),
         hide_index=True,
@@ -157,7 +166,7 @@ else:
         pd.DataFrame(
             {
                 t("Stap", "Step"): steps[step_label],
-                "n": steps["n"],
+                "n": [D.fmt(x, 0) for x in steps["n"]],
                 t("Som gewichten", "Sum of weights"): [D.fmt(x, 0) for x in steps["sum_weights"]],
                 t("Kleinste", "Smallest"): [D.fmt(x, 2) for x in steps["min_weight"]],
                 t("Grootste", "Largest"): [D.fmt(x, 2) for x in steps["max_weight"]],
@@ -200,7 +209,7 @@ execution = {
     "outsourced": t("uitbesteed", "outsourced"),
     "mixed": t("gemengd (deels uitbesteed)", "mixed (partly outsourced)"),
 }.get(w["execution"], w["execution"])
-cost = NOT_SET if w["cost_eur"] is None else f"€ {D.fmt(w['cost_eur'], 0)}"
+cost = NOT_SET if w["cost_eur"] is None else F.euro(w["cost_eur"], lang())
 st.markdown(
     f"- **{t('Uitvoering', 'Execution')}**: {execution}\n"
     f"- **{t('Kosten', 'Cost')}**: {cost}\n"
@@ -219,8 +228,8 @@ if complaints:
     st.dataframe(
         pd.DataFrame(
             {
-                t("Jaar", "Year"): list(complaints),
-                t("Klachten", "Complaints"): [complaints[y] for y in complaints],
+                t("Jaar", "Year"): [str(y) for y in complaints],
+                t("Klachten", "Complaints"): [D.fmt(complaints[y], 0) for y in complaints],
             }
         ).sort_values(t("Jaar", "Year")),
         hide_index=True,

@@ -11,7 +11,8 @@ import streamlit as st
 
 from ktm import dashboard as D
 from ktm.config import database_url
-from ktm.webapp import t
+from ktm.webapp import lang, t
+from report import format as F
 from report.comparability import not_compared
 
 wave = D.page("Overzicht", "Overview")
@@ -20,14 +21,10 @@ if wave is None:
 url, wave_id = database_url(), wave["id"]
 
 
-def _date(d) -> str:
-    return d.strftime("%d/%m/%Y") if d else "–"
-
-
 st.markdown(
     t(
-        f"**Veldwerk**: {_date(wave['fieldwork_start'])} tot {_date(wave['fieldwork_end'])}",
-        f"**Fieldwork**: {_date(wave['fieldwork_start'])} to {_date(wave['fieldwork_end'])}",
+        f"**Veldwerk**: {D.date(wave['fieldwork_start'])} tot {D.date(wave['fieldwork_end'])}",
+        f"**Fieldwork**: {D.date(wave['fieldwork_start'])} to {D.date(wave['fieldwork_end'])}",
     )
 )
 
@@ -45,7 +42,7 @@ def live() -> None:
         minimum = counts["minimum_rate"]
         delta = None
         if minimum is not None:
-            gap = D.fmt(100 * (counts["rate"] - minimum))
+            gap = F.points(counts["rate"] - minimum, F.PERCENT_DECIMALS, lang())
             delta = t(
                 f"{gap} procentpunt t.o.v. het minimum {D.pct(minimum, 0)}",
                 f"{gap} percentage points against the minimum {D.pct(minimum, 0)}",
@@ -73,13 +70,14 @@ def live() -> None:
         st.caption(
             t("Apart geteld, niet in de gewogen resultaten: ", "Counted apart, not weighted: ")
             + "; ".join(
-                f"{D.group_label('mode', m)}: {modes[m]['complete']}" for m in sorted(apart)
+                f"{D.group_label('mode', m)}: {D.fmt(modes[m]['complete'], 0)}"
+                for m in sorted(apart)
             )
         )
     if counts["last_update"] is not None:
         st.caption(
             t("Laatste antwoord: ", "Last answer: ")
-            + str(counts["last_update"])[:16]
+            + D.moment(counts["last_update"])
             + (t(" · wordt live bijgewerkt", " · updates live") if wave["status"] == "open" else "")
         )
 
@@ -105,10 +103,10 @@ else:
         pass  # the question changed: no delta, the reason below
     elif change and not change["suppressed"]:
         delta = t(
-            f"{D.fmt(change['difference'])} t.o.v. {change['wave']['name']} "
-            f"({change['change_nl']}, p = {D.fmt(change['p'], 3)})",
-            f"{D.fmt(change['difference'])} against {change['wave']['name']} "
-            f"({change['change_en']}, p = {D.fmt(change['p'], 3)})",
+            f"{D.fmt(change['difference'], signed=True)} t.o.v. {change['wave']['name']} "
+            f"({change['change_nl']}, {F.p_text(change['p'], 'nl')})",
+            f"{D.fmt(change['difference'], signed=True)} against {change['wave']['name']} "
+            f"({change['change_en']}, {F.p_text(change['p'], 'en')})",
         )
     c1, c2 = st.columns([1, 2])
     c1.metric(
@@ -119,10 +117,10 @@ else:
     )
     c2.markdown(
         t(
-            f"95%-betrouwbaarheidsinterval **{D.fmt(head['ci_low'])} – {D.fmt(head['ci_high'])}**"
-            f" (n = {head['n']}).",
-            f"95% confidence interval **{D.fmt(head['ci_low'])} – {D.fmt(head['ci_high'])}**"
-            f" (n = {head['n']}).",
+            f"95%-betrouwbaarheidsinterval **{D.interval(head['ci_low'], head['ci_high'])}**"
+            f" (n = {D.fmt(head['n'], 0)}).",
+            f"95% confidence interval **{D.interval(head['ci_low'], head['ci_high'])}**"
+            f" (n = {D.fmt(head['n'], 0)}).",
         )
     )
     if change and not change.get("comparable", True):

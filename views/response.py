@@ -87,16 +87,18 @@ else:
     shown = pd.DataFrame(
         {
             t("Stratum", "Stratum"): view["label"],
-            t("Volledig (I)", "Complete (I)"): view["I"],
-            t("Gedeeltelijk (P)", "Partial (P)"): view["P"],
+            t("Volledig (I)", "Complete (I)"): [D.fmt(x, 0) for x in view["I"]],
+            t("Gedeeltelijk (P)", "Partial (P)"): [D.fmt(x, 0) for x in view["P"]],
             t(f"Responsgraad {rate_name}", f"Response rate {rate_name}"): [
                 D.pct(x) for x in view["rate"]
             ],
             t("Minimum", "Minimum"): [D.pct(x, 0) for x in view["minimum_rate"]],
-            t("Minimum volledig", "Minimum completes"): view["minimum_completes"],
+            t("Minimum volledig", "Minimum completes"): [
+                D.fmt(x, 0) for x in view["minimum_completes"]
+            ],
             t("In orde", "Meets"): [t("ja", "yes") if m else t("nee", "no") for m in view["meets"]],
-            t("Nog nodig", "Still needed"): view["shortfall"],
-            t("Nog bereikbaar", "Still reachable"): view["reachable"],
+            t("Nog nodig", "Still needed"): [D.fmt(x, 0) for x in view["shortfall"]],
+            t("Nog bereikbaar", "Still reachable"): [D.fmt(x, 0) for x in view["reachable"]],
             t("Foutenmarge (95%)", "Margin of error (95%)"): [D.pct(x) for x in view["moe"]],
         }
     )
@@ -129,7 +131,7 @@ else:
         )
     total = view[view["stratum"] == D.TOTAL_LABEL].iloc[0]
     if not total["meets_rate"]:
-        need = "?" if pd.isna(total["shortfall"]) else int(total["shortfall"])
+        need = "?" if pd.isna(total["shortfall"]) else D.fmt(total["shortfall"], 0)
         st.warning(
             t(
                 f"**Totaal**: de responsgraad {D.pct(total['rate'])} ligt onder het minimum "
@@ -146,19 +148,19 @@ else:
             st.error(
                 t(
                     f"**{r.label}**: het minimum is niet meer haalbaar, zelfs als alle "
-                    f"{r.reachable} bereikbare uitgenodigden antwoorden.",
+                    f"{D.fmt(r.reachable, 0)} bereikbare uitgenodigden antwoorden.",
                     f"**{r.label}**: the minimum can no longer be reached, even if all "
-                    f"{r.reachable} reachable invitees answer.",
+                    f"{D.fmt(r.reachable, 0)} reachable invitees answer.",
                 )
             )
         elif r.attainable:
             share = r.shortfall / r.reachable if r.reachable else 1.0
             st.warning(
                 t(
-                    f"**{r.label}**: nog {r.shortfall} volledige antwoorden nodig; "
-                    f"{r.reachable} uitgenodigden kunnen een herinnering krijgen "
+                    f"**{r.label}**: nog {D.fmt(r.shortfall, 0)} volledige antwoorden nodig; "
+                    f"{D.fmt(r.reachable, 0)} uitgenodigden kunnen een herinnering krijgen "
                     f"({D.pct(share, 0)} van hen moet nog antwoorden).",
-                    f"**{r.label}**: {r.shortfall} more completes needed; {r.reachable} invitees "
+                    f"**{r.label}**: {D.fmt(r.shortfall, 0)} more completes needed; {D.fmt(r.reachable, 0)} invitees "
                     f"can get a reminder ({D.pct(share, 0)} of them still need to answer).",
                 ),
                 icon=":material/notifications_active:",
@@ -166,10 +168,10 @@ else:
         else:
             st.error(
                 t(
-                    f"**{r.label}**: nog {r.shortfall} volledige antwoorden nodig, maar slechts "
-                    f"{r.reachable} uitgenodigden zijn nog bereikbaar.",
-                    f"**{r.label}**: {r.shortfall} more completes needed, but only "
-                    f"{r.reachable} invitees can still be reached.",
+                    f"**{r.label}**: nog {D.fmt(r.shortfall, 0)} volledige antwoorden nodig, maar slechts "
+                    f"{D.fmt(r.reachable, 0)} uitgenodigden zijn nog bereikbaar.",
+                    f"**{r.label}**: {D.fmt(r.shortfall, 0)} more completes needed, but only "
+                    f"{D.fmt(r.reachable, 0)} invitees can still be reached.",
                 )
             )
 
@@ -193,11 +195,13 @@ else:
         rows.append(
             {
                 t("Kenmerk", "Variable"): D.tr(D.BREAKDOWN_LABELS.get(v, (v, v))),
-                t("p vóór weging", "p before weighting"): D.fmt(wide.loc[v, ("p_value", False)], 3),
+                t("p vóór weging", "p before weighting"): D.p_value(
+                    wide.loc[v, ("p_value", False)]
+                ),
                 t("Grootste verschil vóór", "Largest difference before"): D.pct(
                     wide.loc[v, ("max_abs_diff", False)]
                 ),
-                t("p na weging", "p after weighting"): D.fmt(wide.loc[v, ("p_value", True)], 3),
+                t("p na weging", "p after weighting"): D.p_value(wide.loc[v, ("p_value", True)]),
                 t("Grootste verschil na", "Largest difference after"): D.pct(
                     wide.loc[v, ("max_abs_diff", True)]
                 ),

@@ -64,7 +64,7 @@ def _shown(part: pd.DataFrame, first: str, first_values, proportion: bool = Fals
             t("Score", "Score"): [num(v) for v in part["estimate"]],
             t("95%-BI van", "95% CI from"): [num(v) for v in part["ci_low"]],
             t("tot", "to"): [num(v) for v in part["ci_high"]],
-            "n": [SUPPRESSED if v == SUPPRESSED else str(int(v)) for v in part["n"]],
+            "n": [SUPPRESSED if v == SUPPRESSED else D.fmt(v, 0) for v in part["n"]],
         }
     )
 
@@ -84,7 +84,8 @@ for col, kind in zip(cols, ("overall_0_100", "umux_lite", "ces_mean"), strict=Tr
     col.metric(D.tr(D.KIND_LABELS[kind]), value)
     if r["estimate"] != SUPPRESSED:
         col.caption(
-            t("95%-BI", "95% CI") + f" {D.fmt(r['ci_low'])} – {D.fmt(r['ci_high'])} · n = {r['n']}"
+            t("95%-BI", "95% CI")
+            + f" {D.interval(r['ci_low'], r['ci_high'])} · n = {D.fmt(r['n'], 0)}"
         )
 
 # --- by aspect and by item --------------------------------------------------------------------
@@ -216,7 +217,9 @@ for s in common:
             t("Score", "Score"): w.loc[s, label],
             t("Ongewogen", "Unweighted"): SUPPRESSED if hidden else D.fmt(ue),
             t("Gewogen", "Weighted"): SUPPRESSED if hidden else D.fmt(we),
-            t("Verschil", "Difference"): SUPPRESSED if hidden else D.fmt(float(we) - float(ue)),
+            t("Verschil", "Difference"): SUPPRESSED
+            if hidden
+            else D.fmt(float(we) - float(ue), signed=True),
         }
     )
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

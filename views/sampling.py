@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +20,11 @@ from ktm.services import bounces as bounce_svc
 from ktm.services import sampling as svc
 from ktm.services import weighting as weighting_svc
 from ktm.services.problems import problems_csv_bytes
-from ktm.webapp import t
+from ktm.webapp import lang, t
+from report import format as fmt
 from report import wording
-from sampling.allocation import DESIGN_LABELS, METHODS, designs_side_by_side
+from sampling.allocation import METHODS, designs_side_by_side
 from sampling.frame import FrameError
-from sampling.invitations import DISPOSITION_LABELS
 from store import frames as store_frames
 from store import samples as store_samples
 from store.db import reading
@@ -45,7 +46,16 @@ st.caption(
 )
 
 
-METHOD_LABELS = {m: DESIGN_LABELS.get(m, m) for m in METHODS}
+LANG = lang()  # bound once: format_func callbacks may run outside the script (AppTest)
+
+
+def label(kind: str, code) -> str:
+    """A code's name, capitalised, in the page's language (report.format)."""
+    return fmt.capitalised(fmt.label(kind, code, LANG))
+
+
+def num(x, decimals: int = 0) -> str:
+    return fmt.number(x, decimals, LANG)
 
 
 def problems_table(exc: FrameError) -> pd.DataFrame:
@@ -120,10 +130,10 @@ with tab_frame:
     if snapshot:
         st.success(
             t(
-                f"Huidig kader: {snapshot['source_name']}, {snapshot['n_units']} eenheden, "
-                f"ingelezen op {snapshot['imported_at']:%d/%m/%Y %H:%M}.",
-                f"Current frame: {snapshot['source_name']}, {snapshot['n_units']} units, "
-                f"imported {snapshot['imported_at']:%Y-%m-%d %H:%M}.",
+                f"Huidig kader: {snapshot['source_name']}, {num(snapshot['n_units'])} eenheden, "
+                f"ingelezen op {fmt.moment(snapshot['imported_at'], 'nl')}.",
+                f"Current frame: {snapshot['source_name']}, {num(snapshot['n_units'])} units, "
+                f"imported {fmt.moment(snapshot['imported_at'], 'en')}.",
             )
         )
         if snapshot["aux_columns"]:
@@ -134,8 +144,8 @@ with tab_frame:
         st.info(t("Deze bevraging heeft nog geen kader.", "This wave has no frame yet."))
     st.markdown(
         t(
-            "Verplichte kolommen: **unit_id, email, profession, training_year, university, "
-            "language** (Nederlandse namen zoals *beroep*, *opleidingsjaar*, *taal* mogen ook). "
+            "Verplichte kolommen: **unit_id, emailadres, beroep, opleidingsjaar, universiteit, "
+            "taal** (of hun Engelse namen). "
             "Andere kolommen blijven bewaard als hulpvariabele. Een bestand met fouten wordt "
             "niet ingelezen: u krijgt elke fout met haar rij.",
             "Required columns: **unit_id, email, profession, training_year, university, "
@@ -173,8 +183,8 @@ with tab_frame:
         else:
             st.session_state["frame_message"] = (
                 t(
-                    f"{result.n_units} eenheden ingelezen uit {result.source_name}.",
-                    f"{result.n_units} units imported from {result.source_name}.",
+                    f"{num(result.n_units)} eenheden ingelezen uit {result.source_name}.",
+                    f"{num(result.n_units)} units imported from {result.source_name}.",
                 )
                 + (
                     t(
@@ -204,7 +214,12 @@ with tab_frame:
     if snapshot:
         counts = svc.population(engine, wave_id, "profession")
         st.dataframe(
-            pd.DataFrame({t("Beroep", "Profession"): list(counts), "N": list(counts.values())}),
+            pd.DataFrame(
+                {
+                    t("Beroep", "Profession"): [label("profession", p) for p in counts],
+                    "N": [num(v) for v in counts.values()],
+                }
+            ),
             hide_index=True,
         )
 
@@ -218,12 +233,13 @@ with tab_design:
             t("Stratificatievariabele", "Strata variable"),
             variables,
             index=variables.index("profession") if "profession" in variables else 0,
+            format_func=fmt.labeller("variable", LANG),
             key="strata",
         )
         method = c2.selectbox(
             t("Methode", "Method"),
             list(METHODS),
-            format_func=METHOD_LABELS.get,
+            format_func=fmt.labeller("allocation", LANG),
             key="method",
         )
         pop = svc.population(engine, wave_id, strata)
@@ -257,7 +273,10 @@ with tab_design:
         if method == "census":
             n = total
             st.info(
-                t(f"Volledige telling: {total} uitnodigingen.", f"Census: {total} invitations.")
+                t(
+                    f"Volledige telling: {num(total)} uitnodigingen.",
+                    f"Census: {num(total)} invitations.",
+                )
             )
         else:
             size_mode = st.radio(
@@ -274,17 +293,23 @@ with tab_design:
                 n = int(st.number_input("n", 1, total, min(400, total), key="n"))
             else:
                 c1, c2, c3 = st.columns(3)
+                # In percent, shown without decimals unless typed (Streamlit's number input
+                # writes a decimal point, whatever the language).
                 moe = c1.number_input(
-                    t("Foutenmarge (bv. 0,05)", "Margin of error (e.g. 0.05)"),
-                    0.005, 0.5, 0.05, 0.005, format="%.3f", key="moe",
-                )  # fmt: skip
+                    t("Foutenmarge (%)", "Margin of error (%)"),
+                    0.5, 50.0, 5.0, 0.5, format="%g", key="moe",
+                ) / 100  # fmt: skip
                 confidence = c2.selectbox(
-                    t("Betrouwbaarheid", "Confidence"), [0.9, 0.95, 0.99], index=1, key="conf"
+                    t("Betrouwbaarheid", "Confidence"),
+                    [0.9, 0.95, 0.99],
+                    index=1,
+                    format_func=partial(fmt.percent, decimals=0, lang=LANG),
+                    key="conf",
                 )
                 rr = c3.number_input(
-                    t("Verwachte respons", "Expected response rate"),
-                    0.05, 1.0, 0.4, 0.05, key="rr",
-                )  # fmt: skip
+                    t("Verwachte respons (%)", "Expected response rate (%)"),
+                    5.0, 100.0, 40.0, 5.0, format="%g", key="rr",
+                ) / 100  # fmt: skip
                 try:
                     sized = svc.size_for_moe(
                         engine, wave_id, strata, method, moe, confidence=confidence,
@@ -297,10 +322,10 @@ with tab_design:
                 n = size.invitations
                 st.info(
                     t(
-                        f"Nodig: {size.completes} volledige antwoorden, dus {size.invitations} "
-                        f"uitnodigingen (populatie {total}).",
-                        f"Needed: {size.completes} completes, so {size.invitations} invitations "
-                        f"(population {total}).",
+                        f"Nodig: {num(size.completes)} volledige antwoorden, dus "
+                        f"{num(size.invitations)} uitnodigingen (populatie {num(total)}).",
+                        f"Needed: {num(size.completes)} completes, so {num(size.invitations)} "
+                        f"invitations (population {num(total)}).",
                     )
                     + (
                         t(
@@ -330,10 +355,11 @@ with tab_design:
         st.caption(
             t(
                 f"Verwachte foutenmarge (95%, proportie 50%) per stratum voor hetzelfde budget "
-                f"van {n} uitnodigingen; bij 'minimum' minstens {minimum or 'min(30, n/H)'} per "
+                f"van {num(n)} uitnodigingen; bij 'minimum' minstens "
+                f"{num(minimum) if minimum else 'min(30, n/H)'} per "
                 "stratum.",
                 f"Expected margin of error (95%, proportion 50%) per stratum for the same "
-                f"budget of {n} invitations.",
+                f"budget of {num(n)} invitations.",
             )
         )
         try:
@@ -344,11 +370,16 @@ with tab_design:
         except svc.SamplingError as exc:
             st.error(str(exc))
         else:
-            moe_table = designs_side_by_side(comparison, "moe").rename(columns=DESIGN_LABELS)
-            n_table = designs_side_by_side(comparison, "n").rename(columns=DESIGN_LABELS)
-            st.dataframe((moe_table * 100).round(1).astype(str) + " %")
+
+            def shown(table: pd.DataFrame, cell) -> pd.DataFrame:
+                out = table.map(cell).rename(columns=lambda m: label("allocation", m))
+                return out.rename(index=lambda h: label(strata, h) if strata == "profession" else h)
+
+            moe_table = designs_side_by_side(comparison, "moe")
+            n_table = designs_side_by_side(comparison, "n")
+            st.dataframe(shown(moe_table, lambda x: fmt.percent(x, 1, LANG)))
             with st.expander(t("Aantal uitnodigingen per ontwerp", "Invitations per design")):
-                st.dataframe(n_table.round(0).astype("Int64"))
+                st.dataframe(shown(n_table, num))
 
         st.subheader(t("Trekken", "Draw"))
         if "seed" not in st.session_state:
@@ -363,8 +394,8 @@ with tab_design:
         if issued:
             st.warning(
                 t(
-                    f"{issued} uitnodigingen zijn al uitgegeven: de steekproef ligt vast.",
-                    f"{issued} invitations have been issued: the sample is fixed.",
+                    f"{num(issued)} uitnodigingen zijn al uitgegeven: de steekproef ligt vast.",
+                    f"{num(issued)} invitations have been issued: the sample is fixed.",
                 )
             )
         elif sample:
@@ -393,14 +424,14 @@ with tab_design:
                     power=power,
                     moe=moe,
                     confidence=st.session_state.get("conf", 0.95),
-                    response_rate=st.session_state.get("rr", 1.0) if moe is not None else 1.0,
+                    response_rate=rr if moe is not None else 1.0,
                 )
             except svc.SamplingError as exc:
                 st.error(str(exc))
             else:
                 st.session_state["draw_message"] = t(
-                    f"Steekproef getrokken: {result.n} eenheden, seed {result.seed}.",
-                    f"Sample drawn: {result.n} units, seed {result.seed}.",
+                    f"Steekproef getrokken: {num(result.n)} eenheden, seed {result.seed}.",
+                    f"Sample drawn: {num(result.n)} units, seed {result.seed}.",
                 )
                 st.rerun()
         if "draw_message" in st.session_state:
@@ -411,10 +442,13 @@ with tab_design:
             realised = units["stratum"].value_counts().to_dict()
             st.markdown(
                 t(
-                    f"**Huidige steekproef**: {sample['method']}, strata *{sample['strata_var']}*, "
-                    f"n = {sample['n']}, seed {sample['seed']}.",
-                    f"**Current sample**: {sample['method']}, strata *{sample['strata_var']}*, "
-                    f"n = {sample['n']}, seed {sample['seed']}.",
+                    f"**Huidige steekproef**: allocatie "
+                    f"{fmt.label('allocation', sample['method'], 'nl')}, strata naar "
+                    f"{fmt.label('variable', sample['strata_var'], 'nl')}, "
+                    f"n = {num(sample['n'])}, seed {sample['seed']}.",
+                    f"**Current sample**: {fmt.label('allocation', sample['method'], 'en')} "
+                    f"allocation, strata by {fmt.label('variable', sample['strata_var'], 'en')}, "
+                    f"n = {num(sample['n'])}, seed {sample['seed']}.",
                 )
             )
             params = sample.get("parameters") or {}
@@ -445,15 +479,22 @@ with tab_design:
                 pd.DataFrame(
                     [
                         {
-                            "stratum": h,
-                            "N_h": N,
-                            t("n_h toegewezen", "n_h allocated"): sample["allocation"].get(h, 0),
-                            t("n_h getrokken", "n_h drawn"): realised.get(h, 0),
-                            t("inclusiekans", "inclusion probability"): (
-                                sample["allocation"].get(h, 0) / N if N else 0.0
+                            "stratum": label(sample["strata_var"], h)
+                            if sample["strata_var"] == "profession"
+                            else h,
+                            "N_h": num(N),
+                            t("n_h toegewezen", "n_h allocated"): num(
+                                sample["allocation"].get(h, 0)
                             ),
-                            t("ontwerpgewicht", "design weight"): (
-                                N / sample["allocation"][h] if sample["allocation"].get(h) else None
+                            t("n_h getrokken", "n_h drawn"): num(realised.get(h, 0)),
+                            t("inclusiekans", "inclusion probability"): num(
+                                sample["allocation"].get(h, 0) / N if N else 0.0, 3
+                            ),
+                            t("ontwerpgewicht", "design weight"): num(
+                                N / sample["allocation"][h]
+                                if sample["allocation"].get(h)
+                                else None,
+                                2,
                             ),
                         }
                         for h, N in sample["population"].items()
@@ -469,10 +510,13 @@ with tab_invite:
         st.info(t("Er zijn nog geen uitnodigingen: trek eerst een steekproef.",
                   "No invitations yet: draw a sample first."))  # fmt: skip
     else:
-        st.dataframe(overview.rename(columns=lambda d: DISPOSITION_LABELS.get(d, d)))
+        st.dataframe(overview.map(num).rename(columns=lambda d: label("disposition", d)))
         default_deadline = wave.get("fieldwork_end") or dt.date.today() + dt.timedelta(days=21)
         deadline = st.date_input(
-            t("Antwoorden tot en met", "Answers until"), default_deadline, key="deadline"
+            t("Antwoorden tot en met", "Answers until"),
+            default_deadline,
+            format=fmt.DATE_INPUT_FORMAT,
+            key="deadline",
         )
         reminder = st.toggle(
             t(

@@ -462,4 +462,4 @@ except Exception as exc:  # st.rerun/st.stop are not Exceptions: they pass
     try_again_page()
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
-webapp.set_html_lang()
+webapp.page_language("survey")

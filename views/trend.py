@@ -8,7 +8,8 @@ import streamlit as st
 
 from ktm import charts
 from ktm import dashboard as D
-from ktm.webapp import t
+from ktm.webapp import lang, t
+from report import format as F
 from report.comparability import not_compared, not_compared_lines
 
 wave = D.page("Trend", "Trend")
@@ -108,12 +109,14 @@ shown = pd.DataFrame(
         wave["name"]: [
             D.fmt(x) for x in rows["std_last_estimate" if standardized else "last_estimate"]
         ],
-        t("Verschil", "Difference"): [D.fmt(x) for x in rows[f"{prefix}difference"]],
+        t("Verschil", "Difference"): [
+            F.number(x, F.SCORE_DECIMALS, lang(), signed=True) for x in rows[f"{prefix}difference"]
+        ],
         t("95%-BI van het verschil", "95% CI of the difference"): [
-            f"{D.fmt(lo)} – {D.fmt(hi)}"
+            D.interval(lo, hi)
             for lo, hi in zip(rows[f"{prefix}ci_low"], rows[f"{prefix}ci_high"], strict=True)
         ],
-        "p": [D.fmt(x, 3) for x in rows[f"{prefix}p"]],
+        "p": [D.p_value(x) for x in rows[f"{prefix}p"]],
         t("Verandering", "Change"): [
             c if ok else not_compared(r, "en" if en else "nl")
             for c, ok, r in zip(

@@ -17,6 +17,7 @@ from ktm.config import database_url, public_base_url
 from ktm.services import waves as W
 from ktm.services.waves import WaveRefused
 from ktm.webapp import t
+from report import format as fmt
 from store import schema
 from store.db import reading
 
@@ -63,6 +64,7 @@ def _pct_in(label: str, value: float | None, key: str) -> float | None:
         max_value=100.0,
         value=None if value is None else round(100 * value, 1),
         step=1.0,
+        format="%g",  # 30, not Streamlit's 30.00 (its input writes a decimal point, never a comma)
         key=key,
     )
     return None if v is None else v / 100
@@ -75,13 +77,13 @@ def _identity_part(c: dict, prefix: str, fields: dict) -> None:
     fields["fieldwork_start"] = c1.date_input(
         t("Begin veldwerk", "Fieldwork start"),
         c.get("fieldwork_start"),
-        format="DD/MM/YYYY",
+        format=fmt.DATE_INPUT_FORMAT,
         key=f"{prefix}_start",
     )
     fields["fieldwork_end"] = c2.date_input(
         t("Einde veldwerk", "Fieldwork end"),
         c.get("fieldwork_end"),
-        format="DD/MM/YYYY",
+        format=fmt.DATE_INPUT_FORMAT,
         key=f"{prefix}_end",
     )
     fields["objectives"] = st.text_area(
@@ -174,6 +176,7 @@ def _execution_part(c: dict, prefix: str, fields: dict) -> None:
         min_value=0.0,
         value=c.get("cost_eur"),
         step=100.0,
+        format="%.0f",
         key=f"{prefix}_cost",
     )
     fields["execution_rationale"] = st.text_area(

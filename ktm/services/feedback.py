@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from ktm.config import organisation, public_base_url
-from sampling.invitations import format_deadline
+from report import format as fmt
 from sampling.mailer import SENT, MailerError, OutgoingMessage, SmtpConfig, send_messages
 from store import actions as A
 from store.db import reading, transaction
@@ -130,7 +130,8 @@ class PublishSummary:
 
     def lines(self) -> list[str]:
         out = [
-            f"Gepubliceerd op / published on {self.published_at:%Y-%m-%d %H:%M} UTC",
+            f"Gepubliceerd op {fmt.moment(self.published_at, 'nl')} / "
+            f"published on {fmt.moment(self.published_at, 'en')}",
             f"E-mails verstuurd en adressen gewist / e-mails sent and addresses deleted: "
             f"{self.sent}",
         ]
@@ -358,7 +359,3 @@ def point_label(point: str, language: str, labels: dict | None = None) -> str:
     if point == GENERAL_POINT:
         return "Algemeen" if language == "nl" else "General"
     return point.replace("_", " ").capitalize()
-
-
-def format_date(value: dt.date | dt.datetime | None, language: str) -> str:
-    return "" if value is None else format_deadline(value, language)

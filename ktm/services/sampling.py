@@ -35,6 +35,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ktm.config import organisation, public_base_url, settings
+from report import format as fmt
 from sampling import invitations as inv
 from sampling.allocation import (
     METHODS,
@@ -440,7 +441,7 @@ def _targets(conn, wave_id: int, reminder: bool, mode: str | None) -> pd.DataFra
 
 def _merge_rows(targets: pd.DataFrame, tokens: Mapping[int, str], base_url, deadline):
     with_tokens = targets.assign(token=targets["id"].map(tokens))
-    return inv.mail_merge_rows(with_tokens, base_url, deadline)
+    return inv.mail_merge_rows(with_tokens, base_url, deadline, dates=fmt.date)
 
 
 @dataclass(frozen=True)
@@ -588,6 +589,7 @@ def send_invitations(
             results_url=f"{base_url}/feedback",
             reminder=reminder,
             names=names,
+            dates=fmt.date,
         )
 
         def on_progress(i: int, _n: int, offset: int = done) -> None:

@@ -34,7 +34,7 @@ def test_overview_shows_status_counts_score_change_and_points(team_app, shared_e
     at = open_page(team_app, "views/overview.py")
     out = texts(at)
     assert "Meting 2026-2027 · veldwerk loopt" in out
-    assert "Veldwerk**: 02/11/2026 tot 29/01/2027" in out
+    assert "Veldwerk**: 2 november 2026 tot 29 januari 2027" in out
     assert "Demowereld" in out  # demo data are labelled as illustrative
     counts = open_wave_counts(shared_env)
     assert counts["complete"] > counts["open"] > 0 and counts["partial"] > 0

@@ -19,9 +19,9 @@ def test_response_page_shows_the_fieldwork_view(team_app):
     strata = _table(at, "Stratum").set_index("Stratum")
     # The demo's open wave, from the dispositions (tests/analysis checks the arithmetic).
     total = strata.loc["Totaal"]
-    assert total["Volledig (I)"] == 370 and total["In orde"] == "nee"
+    assert total["Volledig (I)"] == "370" and total["In orde"] == "nee"
     pharm = strata.loc["Ziekenhuisapotheker in opleiding"]
-    assert pharm["Volledig (I)"] == 17 and pharm["Nog nodig"] == 13  # 30 completes minimum
+    assert pharm["Volledig (I)"] == "17" and pharm["Nog nodig"] == "13"  # 30 completes minimum
     # Reminders: the strata short of their minimum, most needed first, and the total.
     assert "**Totaal**: de responsgraad 27,4% ligt onder het minimum 30%" in out
     first = out.index("**Tandarts-specialist in opleiding**: nog 14")

@@ -183,13 +183,13 @@ def test_answers_from_plain_figures_comparison_and_actions():
         rows["1"]["answer_nl"]
         == "De laatste meting, 'Meting 2025', liep van 3 november 2025 tot 30 januari 2026."
     )
-    assert "71,3 op 100 (95%-BI 69,0 - 73,5; n = 100)" in rows["7a"]["answer_nl"]
+    assert "71,3 op 100 (95%-BI 69,0 – 73,5; n = 100)" in rows["7a"]["answer_nl"]
     assert "71.3 out of 100" in rows["7a"]["answer_en"]
     assert "Doorlooptijd" in rows["7b"]["answer_nl"]
     assert "UMUX-Lite: 64,0" in rows["7c"]["answer_nl"]
     assert (
         "Behaald: 25,0% (niet gehaald)" in rows["4d"]["answer_nl"]
-        and "huisarts" in rows["4d"]["answer_nl"]
+        and "Huisarts in opleiding" in rows["4d"]["answer_nl"]
     )
     assert rows["6a"]["answer_nl"] == "€ 12.500,50 voor deze meting."
     assert "4 november 2024 tot 31 januari 2025" in rows["8a"]["answer_nl"]

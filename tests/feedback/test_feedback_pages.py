@@ -89,7 +89,9 @@ def test_the_public_page_shows_published_waves_only_with_public_texts(demo_env):
     assert at.selectbox(key="feedback_wave").options == ["Meting 2025-2026", "Meting 2024-2025"]
     assert at.metric[0].value.endswith("/ 100")
     assert "95%-betrouwbaarheidsinterval" in text and "respondenten" in text
-    assert PUBLIC_NL in text and "In uitvoering" in text and "30/06/2026" in text
+    assert (
+        PUBLIC_NL in text and "In uitvoering" in text and "30 juni 2026" in text
+    )  # report.format.date
     assert "Doorlooptijd" in text and "We werken hiervoor een actie uit." in text
     assert "November 2026 - januari 2027" in text  # the next measurement
     # Nothing internal or identifying.

@@ -226,6 +226,7 @@ def _xlsx_has_no_formula(data: bytes) -> list[str]:
 def test_the_mail_merge_export_writes_formula_text_as_inert_text(tmp_path):
     """Names, unit ids and e-mail addresses that look like formulas come out of the frame into
     the mail merge (.xlsx and .csv) prefixed with a quote, never as formulas."""
+    from report import format as fmt
     from sampling.invitations import mail_merge_rows, new_token, write_csv, write_xlsx
 
     rows = _frame_rows(len(FORMULAS))
@@ -234,7 +235,7 @@ def test_the_mail_merge_export_writes_formula_text_as_inert_text(tmp_path):
         rows[i][0] = formula.strip() + f"#{i}"  # unit id
     frame = read_frame(_csv_bytes(rows), filename="kader.csv")
     invites = frame.data.assign(token=[new_token() for _ in range(len(frame.data))])
-    merge = mail_merge_rows(invites, "https://enquete.example", "2026-12-31")
+    merge = mail_merge_rows(invites, "https://enquete.example", "2026-12-31", dates=fmt.date)
     out = io.BytesIO()
     write_xlsx(merge, out)
     texts = _xlsx_has_no_formula(out.getvalue())

@@ -82,13 +82,14 @@ def test_sentences_as_written():
     assert (
         wording.text(no_margins, "nl") == "Gewichten getrimd tot [0.5, -]; 0 gewichten gewijzigd."
     )
+    # 61.25 rounds half away from zero, as everywhere else (report.format): 61,3, not 61,2.
     assert wording.text(EXAMPLES["driver_evidence"], "nl") == (
-        "Belang 41% van de verklaarde variantie (R² 0,46); score 61,2 op 100 "
-        "(95%-BI 58,0-64,5; n = 123)"
+        "Belang 41% van de verklaarde variantie (R² 0,46); score 61,3 op 100 "
+        "(95%-BI 58,0 – 64,5; n = 123)"
     )
     assert wording.text(EXAMPLES["driver_evidence"], "en") == (
-        "Importance 41% of the explained variance (R² 0.46); score 61.2 out of 100 "
-        "(95% CI 58.0-64.5; n = 123)"
+        "Importance 41% of the explained variance (R² 0.46); score 61.3 out of 100 "
+        "(95% CI 58.0 – 64.5; n = 123)"
     )
     assert wording.text(EXAMPLES["missing_too_often"], "en") == (
         "missing for 25% of the respondents (more than 20%)"

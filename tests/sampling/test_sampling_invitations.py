@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.response import AAPOR_CODES
+from report import format as fmt
 from sampling import (
     AAPOR_CODE,
     DISPOSITIONS,
@@ -117,7 +118,7 @@ def invites() -> pd.DataFrame:
 
 
 def test_mail_merge_rows(invites):
-    rows = mail_merge_rows(invites, "https://ktm.example.be", date(2025, 3, 31))
+    rows = mail_merge_rows(invites, "https://ktm.example.be", date(2025, 3, 31), dates=fmt.date)
     assert rows.columns.tolist() == [
         "unit_id",
         "naam",
@@ -132,7 +133,7 @@ def test_mail_merge_rows(invites):
     assert first["naam"] == "An Peeters"
     assert first["persoonlijke_link"] == f"https://ktm.example.be/?t={token}"
     assert first["afmeldlink"] == f"https://ktm.example.be/?t={token}&optout=1"
-    assert first["deadline"] == "31/03/2025"
+    assert first["deadline"] == "31 maart 2025"
     assert rows.iloc[1]["deadline"] == "31 March 2025" and rows.iloc[1]["taal"] == "en"
     assert rows.iloc[2]["naam"] == ""
 
@@ -144,7 +145,7 @@ def test_neutralise():
 
 
 def test_xlsx_has_no_formula(invites, tmp_path):
-    rows = mail_merge_rows(invites, "https://ktm.example.be", "2025-03-31")
+    rows = mail_merge_rows(invites, "https://ktm.example.be", "2025-03-31", dates=fmt.date)
     path = write_mail_merge(rows, tmp_path / "mailmerge.xlsx")
     ws = openpyxl.load_workbook(path).active  # not data_only: a formula would show as "=..."
     values = [[c.value for c in r] for r in ws.iter_rows()]
@@ -160,7 +161,7 @@ def test_xlsx_has_no_formula(invites, tmp_path):
 
 
 def test_csv_is_neutralised_and_opens_in_excel_nl_be(invites, tmp_path):
-    rows = mail_merge_rows(invites, "https://ktm.example.be", "2025-03-31")
+    rows = mail_merge_rows(invites, "https://ktm.example.be", "2025-03-31", dates=fmt.date)
     path = write_mail_merge(rows, tmp_path / "mailmerge.csv")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8

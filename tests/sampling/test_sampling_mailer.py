@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from report import format as fmt
 from report.organisation import Organisation
 from sampling import (
     MailerError,
@@ -177,7 +178,7 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
     handler, port = plain_server
     invites = invites_frame()
     messages = messages_from_invites(
-        invites, BASE, dt.date(2025, 3, 31), RESULTS, names=OTHER.names()
+        invites, BASE, dt.date(2025, 3, 31), RESULTS, names=OTHER.names(), dates=fmt.date
     )
     config = SmtpConfig(
         host="127.0.0.1", port=port, security="none", sender="zorgberoepen@example.org"
@@ -203,7 +204,7 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
     assert "zorgberoepen@example.org" in msg["From"]
     body = msg.get_content()
     assert f"{BASE}/?t={token}" in body and f"{BASE}/?t={token}&optout=1" in body
-    assert "31/03/2025" in body and "31 March 2025" in body and RESULTS in body
+    assert "31 maart 2025" in body and "31 March 2025" in body and RESULTS in body
     assert body.index("Beste An Peeters") < body.index("Dear An Peeters")  # Dutch first
     # The organisation's names come from the configuration (report.organisation).
     assert "Team Verpleegkunde, Departement Welzijn" in body
@@ -227,7 +228,14 @@ def test_send_plain_with_bounce_and_temporary_failure(plain_server, caplog):
 def test_reminder_text(plain_server):
     handler, port = plain_server
     message = invitation_message(
-        "A1", "an@example.org", "t" * 43, BASE, "2025-03-31", reminder=True, names=NAMES
+        "A1",
+        "an@example.org",
+        "t" * 43,
+        BASE,
+        "2025-03-31",
+        reminder=True,
+        names=NAMES,
+        dates=fmt.date,
     )
     config = SmtpConfig(
         host="127.0.0.1", port=port, security="none", sender="zorgberoepen@example.org"
@@ -240,7 +248,9 @@ def test_reminder_text(plain_server):
 
 def test_starttls_with_login(starttls_server, certificate):
     handler, port = starttls_server
-    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES)
+    messages = messages_from_invites(
+        invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES, dates=fmt.date
+    )
     config = SmtpConfig(
         host="127.0.0.1",
         port=port,
@@ -264,7 +274,9 @@ def test_starttls_with_login(starttls_server, certificate):
 
 def test_implicit_tls(ssl_server, certificate):
     handler, port = ssl_server
-    messages = messages_from_invites(invites_frame().iloc[[0, 3]], BASE, "2025-03-31", names=NAMES)
+    messages = messages_from_invites(
+        invites_frame().iloc[[0, 3]], BASE, "2025-03-31", names=NAMES, dates=fmt.date
+    )
     config = SmtpConfig(
         host="127.0.0.1",
         port=port,
@@ -277,7 +289,9 @@ def test_implicit_tls(ssl_server, certificate):
 
 
 def test_unreachable_server_and_bad_configuration():
-    messages = messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES)
+    messages = messages_from_invites(
+        invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES, dates=fmt.date
+    )
     closed = SmtpConfig(
         host="127.0.0.1", port=free_port(), security="none", sender="z@example.org", timeout=3
     )
@@ -306,7 +320,9 @@ def test_starttls_required_but_not_offered(plain_server):
     with pytest.raises(MailerError, match="STARTTLS"):
         send_messages(
             config,
-            messages_from_invites(invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES),
+            messages_from_invites(
+                invites_frame().iloc[[0]], BASE, "2025-03-31", names=NAMES, dates=fmt.date
+            ),
         )
 
 

@@ -72,7 +72,7 @@ def test_send_updates_dispositions_and_a_refused_address_bounces(engine, drawn, 
             found = store_samples.find_by_token(conn, token)
             assert found is not None and by_email.loc[to, "id"] == found["id"]
     body = _body(handler.messages[0])
-    assert "31/03/2025" in body and "optout=1" in body and "/feedback" in body
+    assert "31 maart 2025" in body and "optout=1" in body and "/feedback" in body
     # Nothing left: a second plain send refuses and sends nothing.
     with pytest.raises(svc.SamplingError):
         svc.send_invitations(engine, drawn, config)
