@@ -49,7 +49,10 @@ def _element_text(el) -> str:
 class Respondent:
     """One browser tab: one websocket, one Streamlit session."""
 
-    def __init__(self, base_url: str, query: str, *, marker: str, seed: int = 0):
+    def __init__(
+        self, base_url: str, query: str, *, marker: str, seed: int = 0, cookie: str | None = None
+    ):
+        self.cookie = cookie
         self.ws_url = base_url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
         self.query = query
         self.marker = marker  # written into every free-text answer: exposes misattribution
@@ -61,7 +64,11 @@ class Respondent:
 
     async def __aenter__(self):
         self.ws = await websockets.connect(
-            self.ws_url, subprotocols=["streamlit"], max_size=2**25, open_timeout=STEP_TIMEOUT_S
+            self.ws_url,
+            subprotocols=["streamlit"],
+            max_size=2**25,
+            open_timeout=STEP_TIMEOUT_S,
+            additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         return self
 
@@ -110,7 +117,9 @@ class Respondent:
 
     def title(self) -> str:
         return " / ".join(
-            el.heading.body for el in self.run.elements.values() if el.WhichOneof("type") == "heading"
+            el.heading.body
+            for el in self.run.elements.values()
+            if el.WhichOneof("type") == "heading"
         )
 
     def done(self) -> bool:
@@ -167,6 +176,7 @@ async def respond(
     on_step: Callable[[str, float], None] | None = None,
     seed: int = 0,
     max_pages: int = 30,
+    sticky: bool = False,
 ) -> Outcome:
     """One respondent from link to the thank-you page; steps are "open" and "page"."""
     out = Outcome(label)
@@ -177,7 +187,9 @@ async def respond(
 
     try:
         t0 = time.perf_counter()
-        async with Respondent(base_url, query, marker=f"respondent {label}", seed=seed) as r:
+        cookie = await asyncio.to_thread(route_cookie, base_url) if sticky else None
+        marker = f"respondent {label}"
+        async with Respondent(base_url, query, marker=marker, seed=seed, cookie=cookie) as r:
             await r.rerun()
             record("open", t0)
             stuck = 0
@@ -210,3 +222,51 @@ async def respond(
     except OSError as exc:
         out.error = f"{type(exc).__name__}: {exc}"
     return out
+
+
+def route_cookie(base_url: str) -> str | None:
+    """GET the page as a browser does first; the load balancer's route cookie, if it sets one."""
+    import urllib.request
+
+    with urllib.request.urlopen(base_url.rstrip("/") + "/", timeout=STEP_TIMEOUT_S) as r:  # noqa: S310
+        for header in r.headers.get_all("Set-Cookie") or []:
+            if header.startswith("ktm_route="):
+                return header.split(";", 1)[0]
+    return None
+
+
+def store_counts(engine, wave_id: int, labels: dict[int, str]) -> dict:
+    """What the store holds after the run, by invitation (`labels`: invitation id -> label):
+    lost (no complete response), duplicated (more than one response), misattributed (a free
+    text written by another respondent)."""
+    import sqlalchemy as sa
+
+    from store import schema
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                schema.responses.c.invitation_id,
+                schema.responses.c.status,
+                schema.responses.c.answers,
+            ).where(schema.responses.c.wave_id == wave_id)
+        ).all()
+    by_inv: dict[int, list] = {}
+    for row in rows:
+        by_inv.setdefault(row.invitation_id, []).append(row)
+    complete = {i for i, rs in by_inv.items() if any(r.status == "complete" for r in rs)}
+    misattributed = 0
+    for inv, rs in by_inv.items():
+        for r in rs:
+            texts = [v for v in (r.answers or {}).values() if isinstance(v, str)]
+            texts = [v for v in texts if v.startswith("respondent ")]
+            if any(v != f"respondent {labels.get(inv)}" for v in texts):
+                misattributed += 1
+    return {
+        "responses": len(rows),
+        "complete": len(complete),
+        "lost": len(set(labels) - complete),
+        "duplicated": sum(len(rs) - 1 for rs in by_inv.values()),
+        "misattributed": misattributed,
+        "foreign": len(set(by_inv) - set(labels)),
+    }
