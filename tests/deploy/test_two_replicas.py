@@ -8,91 +8,37 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
-import subprocess
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import AppServer, free_port
+from tests.browser.conftest import AppServer
+from tests.deploy.nginx import Nginx, nginx_binary, start_nginx
 from tests.reliability.respondents import make_respondents
 from tests.reliability.st_client import respond, route_cookie, store_counts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "deploy" / "ktm.nginx.conf"
 N = 12
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if found is None:
-        if os.environ.get("KTM_BROWSER_TESTS") == "required":  # .ci/run installs it
-            pytest.fail("nginx is missing (apt-get install nginx)")
-        pytest.skip("nginx is missing (apt-get install nginx)")
-    return found
-
-
-def site_for(ports: list[int], listen: int) -> str:
-    """The deploy recipe with this machine's ports: the upstream lines and the listen port."""
-    text = SITE.read_text()
-    lines = re.findall(r"^\s*server 127\.0\.0\.1:\d+ (.*);$", text, flags=re.M)
-    assert len(lines) == 2, "the recipe lists two replicas"
-    text = re.sub(r"^\s*server 127\.0\.0\.1:\d+ .*;\n", "", text, flags=re.M)
-    upstreams = "".join(f"    server 127.0.0.1:{p} {lines[0]};\n" for p in ports)
-    text = text.replace("    keepalive 32;", upstreams + "    keepalive 32;")
-    text, n = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen};", text)
-    assert n == 1
-    return text
 
 
 @pytest.fixture
 def nginx(tmp_path):
     binary = nginx_binary()
+    if binary is None:
+        if os.environ.get("KTM_BROWSER_TESTS") == "required":  # .ci/run installs it
+            pytest.fail("nginx is missing (apt-get install nginx)")
+        pytest.skip("nginx is missing (apt-get install nginx)")
+    started: list[Nginx] = []
 
-    def start(ports: list[int]):
-        listen = free_port()
-        (tmp_path / "site.conf").write_text(site_for(ports, listen))
-        conf = tmp_path / "nginx.conf"
-        conf.write_text(
-            f"daemon off;\nworker_processes 1;\npid {tmp_path}/nginx.pid;\n"
-            f"error_log {tmp_path}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
-            "http {\n"
-            "  log_format up '$request_uri $status $upstream_addr';\n"
-            f"  access_log {tmp_path}/access.log up;\n"
-            + "".join(
-                f"  {k}_temp_path {tmp_path}/{k};\n"
-                for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-            )
-            + f"  include {tmp_path}/site.conf;\n}}\n"
-        )
-        test = subprocess.run([binary, "-t", "-c", str(conf), "-p", str(tmp_path)],
-                              capture_output=True, text=True)  # fmt: skip
-        assert test.returncode == 0, test.stderr
-        proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp_path)],  # noqa: S603
-                                stderr=subprocess.STDOUT, stdout=(tmp_path / "nginx.out").open("wb"))  # fmt: skip
-        url = f"http://127.0.0.1:{listen}"
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        started.append(proc)
-        return url
+    def start(ports: list[int]) -> Nginx:
+        started.append(start_nginx(binary, ports, tmp_path / "nginx"))
+        return started[-1]
 
-    started: list[subprocess.Popen] = []
     yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(10)
+    for n in started:
+        n.stop()
 
 
 def test_two_replicas_behind_nginx_serve_every_respondent(
@@ -124,7 +70,8 @@ def test_two_replicas_behind_nginx_serve_every_respondent(
         t.join()
     try:
         assert not errors, errors
-        url = nginx([s.port for s in replicas])
+        lb = nginx([s.port for s in replicas])
+        url = lb.url
         assert (route_cookie(url) or "").startswith("ktm_route="), "nginx sets the route cookie"
 
         async def everyone():
@@ -143,7 +90,7 @@ def test_two_replicas_behind_nginx_serve_every_respondent(
         }  # fmt: skip
         # nginx logs a websocket when it closes: both replicas held respondents' sessions.
         time.sleep(0.5)
-        log = (tmp_path / "access.log").read_text()
+        log = lb.access_log.read_text()
         served = {
             port: len(re.findall(rf"^/_stcore/stream \d+ 127\.0\.0\.1:{port}$", log, flags=re.M))
             for port in (s.port for s in replicas)

@@ -235,10 +235,13 @@ def route_cookie(base_url: str) -> str | None:
     return None
 
 
-def store_counts(engine, wave_id: int, labels: dict[int, str]) -> dict:
+def store_counts(
+    engine, wave_id: int, labels: dict[int, str], completed: set[str] | None = None
+) -> dict:
     """What the store holds after the run, by invitation (`labels`: invitation id -> label):
-    lost (no complete response), duplicated (more than one response), misattributed (a free
-    text written by another respondent)."""
+    lost (saw the thank-you page, or every one when `completed` is None, but no complete
+    response), duplicated (more than one response), misattributed (a free text written by
+    another respondent)."""
     import sqlalchemy as sa
 
     from store import schema
@@ -265,7 +268,11 @@ def store_counts(engine, wave_id: int, labels: dict[int, str]) -> dict:
     return {
         "responses": len(rows),
         "complete": len(complete),
-        "lost": len(set(labels) - complete),
+        "lost": sum(
+            inv not in complete
+            for inv, label in labels.items()
+            if completed is None or label in completed
+        ),
         "duplicated": sum(len(rs) - 1 for rs in by_inv.values()),
         "misattributed": misattributed,
         "foreign": len(set(by_inv) - set(labels)),
