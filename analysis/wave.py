@@ -35,7 +35,11 @@ BREAKDOWNS = ("profession", "training_year", "university")
 @dataclass(frozen=True)
 class WaveSettings:
     strata: str = "profession"
-    margins: tuple[str, ...] = ("profession",)  # frame variables to rake to
+    # Frame variables to rake to. None: automatic, the variables the response is unbalanced
+    # on (analysis.weighting.unbalanced_variables), with the strata; () or the strata
+    # variable alone: no raking (after the nonresponse adjustment within strata that step
+    # would change nothing).
+    margins: tuple[str, ...] | None = None
     trim: Mapping[str, Any] | None = None
     min_response_rate: float | None = None
     min_response_rate_stratum: float | None = None
@@ -166,6 +170,49 @@ class WaveAnalysis:
             population=population,
         )
 
+    #: Frame variables the automatic choice of raking margins looks at.
+    AUTO_MARGINS = ("profession", "training_year", "university", "language")
+
+    @cached_property
+    def margin_test(self) -> pd.DataFrame:
+        """analysis.weighting.unbalanced_variables for the frame variables known for every
+        sampled unit (empty without a sample)."""
+        from analysis.weighting import unbalanced_variables
+
+        sample = self.sample
+        if sample is None or not sample["responded"].any():
+            return pd.DataFrame()
+        frame = self.inputs.frame_data()
+        candidates = [
+            v
+            for v in self.AUTO_MARGINS
+            if v in sample.columns
+            and sample[v].notna().all()
+            and (v == self.settings.strata or (frame is not None and v in frame.columns))
+        ]
+        return unbalanced_variables(sample, candidates)
+
+    @cached_property
+    def chosen_margins(self) -> tuple[str, ...]:
+        """The margins to rake to: the team's (settings.margins) or, when it chose none, the
+        frame variables the response is unbalanced on (and then the strata, so raking keeps
+        their totals). Raking to the strata alone is left out: after the nonresponse
+        adjustment within strata it changes nothing."""
+        strata = self.settings.strata
+        if self.settings.margins is None:
+            test = self.margin_test
+            if test.empty:
+                return ()
+            picked = test[test["unbalanced"] & test["rakeable"] & (test["variable"] != strata)]
+            chosen = tuple(picked["variable"])
+            self.notes.append(note("margins_auto", margins=list(chosen)))
+            return (strata, *chosen) if chosen else ()
+        chosen = tuple(self.settings.margins)
+        if chosen == (strata,):
+            self.notes.append(note("stratum_margin_only", margin=strata))
+            return ()
+        return chosen
+
     @cached_property
     def weighting(self):
         """analysis.weighting.WeightingResult, or None without sampled respondents."""
@@ -177,7 +224,7 @@ class WaveAnalysis:
                 self.notes.append(note("no_sample_responses"))
             return None
         margins = {}
-        for m in self.settings.margins:
+        for m in self.chosen_margins:
             if m not in self.sample:
                 continue
             if m == self.settings.strata and self.inputs.population:

@@ -393,3 +393,61 @@ def weight_wave(
         classes=classes_out.reset_index(drop=True),
         notes=tuple(notes),
     )
+
+
+def unbalanced_variables(
+    sample: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    responded: str = "responded",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Which frame variables the response is unbalanced on: per variable, Pearson's
+    chi-square test of independence of response (yes/no) and the variable's levels over the
+    sampled units (the response rate differs between its levels when p < alpha).
+
+    One row per variable: variable, levels, chi2, df, p, unbalanced (p < alpha) and rakeable
+    (every level has a respondent, so the frame margin can be met). A variable with one
+    level, or missing values, gets p NaN and is never unbalanced.
+    """
+    from scipy.stats import chi2_contingency
+
+    resp = _bool_column(sample, responded)
+    rows = []
+    for v in variables:
+        if v not in sample.columns:
+            raise KeyError(f"variable {v!r} is not in the sample")
+        col = sample[v]
+        out = {"variable": v, "levels": int(col.nunique()), "chi2": np.nan, "df": 0, "p": np.nan}
+        rakeable = False
+        if col.notna().all() and col.nunique() >= 2:
+            table = pd.crosstab(col.astype(str).to_numpy(), resp)
+            rakeable = bool(table.shape[1] == 2 and (table[True] > 0).all())
+            if table.shape[1] == 2:
+                chi2, p, df, _ = chi2_contingency(table.to_numpy(), correction=False)
+                out.update(chi2=float(chi2), df=int(df), p=float(p))
+        out["unbalanced"] = bool(np.isfinite(out["p"]) and out["p"] < alpha)
+        out["rakeable"] = rakeable
+        rows.append(out)
+    return pd.DataFrame(
+        rows, columns=["variable", "levels", "chi2", "df", "p", "unbalanced", "rakeable"]
+    )
+
+
+def weight_summary(weights: Any) -> dict[str, float]:
+    """Range, Kish's design effect of unequal weights (n * sum w^2 / (sum w)^2) and the
+    effective sample size n / deff of the positive weights."""
+    w = np.asarray(weights, dtype=float)
+    w = w[np.isfinite(w) & (w > 0)]
+    if w.size == 0:
+        return {"n": 0, "min": np.nan, "max": np.nan, "ratio": np.nan, "deff": np.nan,
+                "n_eff": np.nan}  # fmt: skip
+    deff = float(w.size * (w**2).sum() / w.sum() ** 2)
+    return {
+        "n": int(w.size),
+        "min": float(w.min()),
+        "max": float(w.max()),
+        "ratio": float(w.max() / w.min()),
+        "deff": deff,
+        "n_eff": float(w.size / deff),
+    }

@@ -43,6 +43,22 @@ def engine_and_wave(args: argparse.Namespace):
     return engine, wave
 
 
+def command_group(
+    sub: argparse._SubParsersAction, name: str, help: str
+) -> argparse._SubParsersAction:
+    """The actions of top-level command `name` (e.g. `wave`), made on first use: several
+    command modules may add actions to one command."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        parser = sub.add_parser(name, help=help)
+        return parser.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+    if parser._subparsers is None:
+        return parser.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+    return next(
+        a for a in parser._subparsers._group_actions if isinstance(a, argparse._SubParsersAction)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ktm",

@@ -558,7 +558,7 @@ def design_facts(url: str, wave_id: int, fp: tuple) -> dict:
         "frame": data.frame_info,
         "n_eff": None if design is None else float(design.n_eff),
         "deff_kish": None if design is None else float(design.deff_kish),
-        "margins": list(a.settings.margins),
+        "margins": list(a.applied_margins) if a.weighting is not None else [],
         "trim": a.settings.trim,
         "rate_name": a.settings.rate,
     }

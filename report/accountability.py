@@ -351,7 +351,7 @@ def figures_of(result: Any) -> dict[str, Any] | None:
         "n_eff": None if design is None else float(design.n_eff),
         "deff_kish": None if design is None else float(design.deff_kish),
         "n_sample": None if result.sample is None else len(result.sample),
-        "margins": list(result.settings.margins),
+        "margins": list(result.applied_margins) if result.weighting is not None else [],
     }
 
 
@@ -564,15 +564,25 @@ def _q4c(wave, f, c, actions, si, org):
             f"±{_pct(params['expected_moe'], 1, 'en')} ({_pct(conf, 0, 'en')}, proportion 50%)."
         )
     if f and f.get("weighted"):
-        margins = ", ".join(f.get("margins") or []) or "-"
-        nl.append(
-            "De antwoorden worden gewogen: designgewichten N_h/n_h, correctie voor non-respons "
-            f"en raking naar de kadermarges ({margins})."
-        )
-        en.append(
-            "The responses are weighted: design weights N_h/n_h, a nonresponse adjustment and "
-            f"raking to the frame margins ({margins})."
-        )
+        margins = ", ".join(f.get("margins") or [])
+        if margins:
+            nl.append(
+                "De antwoorden worden gewogen: designgewichten N_h/n_h, correctie voor "
+                f"non-respons en raking naar de kadermarges ({margins})."
+            )
+            en.append(
+                "The responses are weighted: design weights N_h/n_h, a nonresponse adjustment "
+                f"and raking to the frame margins ({margins})."
+            )
+        else:
+            nl.append(
+                "De antwoorden worden gewogen: designgewichten N_h/n_h en correctie voor "
+                "non-respons per stratum; geen raking naar kadermarges."
+            )
+            en.append(
+                "The responses are weighted: design weights N_h/n_h and a nonresponse "
+                "adjustment per stratum; no raking to frame margins."
+            )
         if f.get("deff_kish"):
             nl.append(
                 f"Designeffect van de weging (Kish) {_num(f['deff_kish'], 2)}, effectieve "

@@ -12,7 +12,7 @@ or None. An unknown code raises KeyError: every code the analysis returns has it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -141,6 +141,34 @@ WORDINGS: dict[str, dict[str, Wording]] = {
             "nonresponse adjustment."
         ),
     },
+    "margins_auto": {
+        "nl": lambda a: (
+            f"Raking naar de kadervariabelen waarop de respons onevenwichtig is "
+            f"(chikwadraattoets van de responsgraad, p < 0,05): {_list(a['margins'])}."
+            if a["margins"]
+            else "Geen raking: de respons is op geen enkele kadervariabele onevenwichtig "
+            "(chikwadraattoets van de responsgraad, p < 0,05); de gewichten zijn "
+            "designgewichten met non-responscorrectie per stratum."
+        ),
+        "en": lambda a: (
+            f"Raked to the frame variables the response is unbalanced on (chi-square test "
+            f"of the response rate, p < 0.05): {_list(a['margins'])}."
+            if a["margins"]
+            else "No raking: the response is unbalanced on no frame variable (chi-square test "
+            "of the response rate, p < 0.05); the weights are design weights with the "
+            "nonresponse adjustment per stratum."
+        ),
+    },
+    "stratum_margin_only": {
+        "nl": lambda a: (
+            f"Geen raking naar enkel {a['margin']}: na de non-responscorrectie per stratum "
+            "verandert die stap niets."
+        ),
+        "en": lambda a: (
+            f"No raking to {a['margin']} alone: after the nonresponse adjustment per stratum "
+            "that step changes nothing."
+        ),
+    },
     "no_drivers": {
         "nl": lambda a: f"Geen sleutelanalyse: {a['reason']}",
         "en": lambda a: f"No key-driver analysis: {a['reason']}",
@@ -230,3 +258,27 @@ def suppression_note(k: int = disclosure.DEFAULT_K, language: str = "nl") -> str
     if template is None:
         raise ValueError(f"language must be 'nl' or 'en', got {language!r}")
     return template.format(k=k)
+
+
+VARIABLE_NAMES = {
+    "profession": ("beroep", "profession"),
+    "training_year": ("opleidingsjaar", "training year"),
+    "university": ("universiteit", "university"),
+    "language": ("taal", "language"),
+}
+
+
+def weighted_by(margins: Sequence[str] | None, strata: str | None, lang: str) -> str:
+    """How a headline was weighted, for the public: 'gewogen naar beroep en universiteit'
+    (the frame margins raked to); no margins: weighted by the strata (design weights and the
+    nonresponse adjustment per stratum); None: unweighted."""
+    i = 1 if lang == "en" else 0
+    if margins is None:
+        return ("ongewogen", "unweighted")[i]
+    names = [VARIABLE_NAMES.get(m, (m, m))[i] for m in margins] or [
+        VARIABLE_NAMES.get(strata or "profession", (strata, strata))[i]
+    ]
+    last = (
+        names[-1] if len(names) == 1 else f"{', '.join(names[:-1])} {('en', 'and')[i]} {names[-1]}"
+    )
+    return ("gewogen naar ", "weighted by ")[i] + last

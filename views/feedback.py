@@ -14,6 +14,7 @@ from ktm import webapp
 from ktm.config import database_url, organisation
 from ktm.services import feedback as F
 from ktm.webapp import t
+from report.wording import weighted_by
 from store import actions as A
 
 STATUS_ICONS = {
@@ -76,6 +77,10 @@ def show_wave(view: dict) -> None:
 
     st.subheader(t("Resultaat", "Result"))
     head = view["headline"]
+
+    def _weighted(lang: str) -> str:
+        return weighted_by(view.get("margins", []), view.get("strata"), lang)
+
     if head is None:
         st.info(t("Voor deze bevraging is nog geen resultaat.", "No result for this survey yet."))
     elif head["suppressed"]:
@@ -95,9 +100,9 @@ def show_wave(view: dict) -> None:
         st.caption(
             t(
                 f"95%-betrouwbaarheidsinterval {_num(head['ci_low'])} tot "
-                f"{_num(head['ci_high'])}; {head['n']} respondenten, gewogen naar beroep.",
+                f"{_num(head['ci_high'])}; {head['n']} respondenten, {_weighted('nl')}.",
                 f"95% confidence interval {_num(head['ci_low'])} to {_num(head['ci_high'])}; "
-                f"{head['n']} respondents, weighted by profession.",
+                f"{head['n']} respondents, {_weighted('en')}.",
             )
         )
 

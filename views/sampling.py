@@ -17,8 +17,10 @@ from ktm import dashboard as D
 from ktm import webapp
 from ktm.services import bounces as bounce_svc
 from ktm.services import sampling as svc
+from ktm.services import weighting as weighting_svc
 from ktm.services.problems import problems_csv_bytes
 from ktm.webapp import t
+from report import wording
 from sampling.allocation import DESIGN_LABELS, METHODS, designs_side_by_side
 from sampling.frame import FrameError
 from sampling.invitations import DISPOSITION_LABELS
@@ -41,6 +43,7 @@ st.caption(
         "invite and remind.",
     )
 )
+
 
 METHOD_LABELS = {m: DESIGN_LABELS.get(m, m) for m in METHODS}
 
@@ -730,4 +733,122 @@ with tab_bounce:
 
 # --------------------------------------------------------------------------- 6. weighting
 with tab_weight:
-    pass  # WEIGHTING
+    stored = weighting_svc.WeightingChoice.from_json(wave.get("weighting"))
+    st.markdown(
+        t(
+            "Hoe de antwoorden gewogen worden: designgewichten, non-responscorrectie per "
+            "stratum en raking naar kadermarges, met grenzen voor het trimmen. Standaard "
+            "(automatisch) wordt geraked naar de kadervariabelen waarop de respons "
+            "onevenwichtig is. Bekijk het voorbeeld en bewaar dan.",
+            "How the answers are weighted: design weights, a nonresponse adjustment per "
+            "stratum and raking to frame margins, with trimming bounds. By default "
+            "(automatic) the weights are raked to the frame variables the response is "
+            "unbalanced on. Look at the preview, then save.",
+        )
+    )
+    if sample is None:
+        st.info(t("Trek eerst een steekproef.", "Draw a sample first."))
+    else:
+        modes = {
+            "auto": t("Automatisch (onevenwichtige variabelen)", "Automatic (unbalanced)"),
+            "set": t("Zelf gekozen marges", "Margins of my choice"),
+            "none": t("Geen raking", "No raking"),
+        }
+        initial = "auto" if stored.margins is None else ("none" if not stored.margins else "set")
+        how = st.radio(
+            t("Raking", "Raking"),
+            list(modes),
+            index=list(modes).index(initial),
+            format_func=modes.get,
+            horizontal=True,
+            key="w_mode",
+        )
+        chosen: tuple[str, ...] | None = None if how == "auto" else ()
+        if how == "set":
+            usable = [v for v in variables if v in ("profession", "training_year", "university",
+                                                    "language")]  # fmt: skip
+            chosen = tuple(
+                st.multiselect(
+                    t("Kadervariabelen", "Frame variables"),
+                    usable,
+                    default=[m for m in (stored.margins or ()) if m in usable],
+                    key="w_margins",
+                )
+            )
+        c1, c2 = st.columns(2)
+        low = c1.number_input(
+            t("Ondergrens (× gemiddeld gewicht, 0 = geen)", "Lower bound (× mean weight, 0 = none)"),
+            0.0, 1.0, float((stored.trim or {}).get("lower_ratio", 0.0)), 0.05, key="w_low",
+        )  # fmt: skip
+        high = c2.number_input(
+            t("Bovengrens (× gemiddeld gewicht, 0 = geen)", "Upper bound (× mean weight, 0 = none)"),
+            0.0, 20.0, float((stored.trim or {}).get("upper_ratio", 0.0)), 0.5, key="w_high",
+        )  # fmt: skip
+        trim = {k: v for k, v in (("lower_ratio", low), ("upper_ratio", high)) if v > 0}
+        choice = weighting_svc.WeightingChoice(chosen, trim or None)
+        # The preview runs two analyses of the wave: only on request, and kept for this choice.
+        if st.button(t("Voorbeeld tonen", "Show preview"), key="w_preview_run"):
+            try:
+                st.session_state["w_view"] = (
+                    wave_id,
+                    choice,
+                    weighting_svc.preview(engine, wave_id, choice),
+                )
+            except (weighting_svc.WeightingError, LookupError) as exc:
+                st.session_state.pop("w_view", None)
+                st.warning(str(exc))
+        kept = st.session_state.get("w_view")
+        if kept and kept[:2] == (wave_id, choice):
+            view = kept[2]
+
+            def column(fig: dict) -> list[str]:
+                w, o = fig["weights"], fig["overall"]
+                return [
+                    ", ".join(fig["margins"]) or t("geen raking", "no raking"),
+                    f"{D.fmt(w['min'], 2)} – {D.fmt(w['max'], 2)}",
+                    D.fmt(w["deff"], 3),
+                    D.fmt(w["n_eff"], 1),
+                    "-"
+                    if o is None
+                    else f"{D.fmt(o['estimate'], 1)} "
+                    f"({D.fmt(o['ci_low'], 1)} – {D.fmt(o['ci_high'], 1)})",
+                ]
+
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("Nu bewaard", "Stored now"): column(view["current"]),
+                        t("Voorstel", "Proposed"): column(view["proposed"]),
+                    },
+                    index=[
+                        t("Marges", "Margins"),
+                        t("Gewichten (min – max)", "Weights (min – max)"),
+                        t("Designeffect (Kish)", "Design effect (Kish)"),
+                        t("Effectieve n", "Effective n"),
+                        t("Algemene tevredenheid (0-100)", "Overall satisfaction (0-100)"),
+                    ],
+                ),
+                key="w_preview",
+            )
+            for n in view["proposed"].get("notes", []):
+                st.caption(wording.text(n, "en" if webapp.lang() == "en" else "nl"))
+            test = view["test"]
+            if not test.empty:
+                st.caption(
+                    t(
+                        "Respons per kadervariabele (chikwadraat): ",
+                        "Response balance (chi-square): ",
+                    )
+                    + "; ".join(
+                        f"{r.variable} p = {D.fmt(r.p, 3)}"
+                        + (t(" (onevenwichtig)", " (unbalanced)") if r.unbalanced else "")
+                        for r in test.itertuples()
+                    )
+                )
+            if st.button(t("Weging bewaren", "Save weighting"), key="w_save", type="primary"):
+                weighting_svc.save(engine, wave_id, choice)
+                st.session_state["w_saved"] = True
+                st.session_state.pop("w_view", None)
+                st.rerun()
+        if st.session_state.pop("w_saved", False):
+            st.success(t("Weging bewaard bij de bevraging.", "Weighting stored with the wave."))

@@ -279,6 +279,11 @@ def public_results(engine: Engine, wave_id: int) -> dict:
         return out
     row = disclosed(table, k).iloc[0]
     hidden = bool(row["suppressed"])
+    # How the headline was weighted, for the page to say so: the frame margins raked to
+    # ([] = design weights with the nonresponse adjustment per stratum), None: unweighted.
+    weighted = analysis.weighting is not None
+    out["margins"] = list(analysis.applied_margins) if weighted else None
+    out["strata"] = analysis.settings.strata if weighted else None
     out["headline"] = {
         "suppressed": hidden,
         "estimate": None if hidden else _number(row["estimate"]),
@@ -327,6 +332,8 @@ def public_view(engine: Engine, wave_id: int, results: dict | None = None) -> di
         | {"published_at": A._same_moment(wave["published_at"])},
         "k": results["k"],
         "headline": results["headline"],
+        "margins": results.get("margins", []),
+        "strata": results.get("strata"),
         "points": points,
         "other_actions": [
             {

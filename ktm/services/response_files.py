@@ -27,6 +27,7 @@ On import:
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from dataclasses import dataclass
@@ -48,10 +49,11 @@ from store.responses import (
     sections_asked,
 )
 from store.waves import get_wave
-from survey.data import MESSAGES, effective_answers
+from survey.data import MESSAGES, _as_number, effective_answers
 from vocabulary import RESPONSE_MODES
 
 STATUSES = ("complete", "partial")
+COMPUTED_KINDS = ("metadata", "calculated")
 FROM_FILE = "file"  # mode: take each row's mode from the file's mode column
 STRATA_COLUMNS = ("profession", "training_year", "university", "language")
 _REQUIRED_TEXTS = {m["nl"] for k, m in MESSAGES.items() if k.startswith("required")}
@@ -153,6 +155,17 @@ def _cell(col, value: Any) -> tuple[Any, str | None]:
         if n not in (0, 1):
             return None, f"{_text(value)!r}: verwacht 0 of 1 (expected 0 or 1)"
         return n, None
+    if col.kind == "number":
+        n = _as_number(value)
+        if n is None:
+            return None, f"{_text(value)!r} is geen getal (not a number)"
+        if col.type == "integer":
+            if not float(n).is_integer():
+                return None, f"{_text(value)!r} is geen geheel getal (not a whole number)"
+            return int(n), None
+        return n, None
+    if col.kind == "date" and isinstance(value, dt.datetime | dt.date):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat(), None
     return _text(value), None
 
 
@@ -170,13 +183,16 @@ def parse_rows(q, table: pd.DataFrame, mode: str) -> tuple[list, list[Problem]]:
     problems: list[Problem] = []
     headers = [str(h) for h in table.attrs.get("headers", list(table.columns))]
     columns = q.columns()
-    answer_cols = {c.name: c for c in columns if c.kind != "text"}
+    # Computed columns (metadata start/end/today, calculations) may be in the file (an
+    # export has them) but are never read: the tool computes them.
+    computed = {c.name for c in columns if c.kind in COMPUTED_KINDS}
+    answer_cols = {c.name: c for c in columns if c.kind not in ("text", *COMPUTED_KINDS)}
     text_cols = {c.name: c for c in columns if c.kind == "text"}
     multi_first = {}
     for c in columns:
         if c.kind == "multi":
             multi_first.setdefault(c.item_id, c.name)
-    known = {*DATA_META, *answer_cols, *text_cols, "unit_id"}
+    known = {*DATA_META, *answer_cols, *text_cols, *computed, "unit_id"}
     for j, h in enumerate(headers):
         if h and h not in known:
             problems.append(
@@ -497,7 +513,10 @@ def preview_columns(engine: Engine, wave_id: int) -> list[str]:
         if not wave.get("questionnaire_hash"):
             return []
         q = questionnaire_for(conn, wave["questionnaire_hash"])
-    return [*DATA_META, *(c.name for c in q.columns() if c.kind != "text")]
+    return [
+        *DATA_META,
+        *(c.name for c in q.columns() if c.kind not in ("text", *COMPUTED_KINDS)),
+    ]
 
 
 __all__ = [

@@ -173,7 +173,8 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
     settings_kw = dict(wave.get("weighting") or {})
     settings = WaveSettings(
         strata=(sample_info or {}).get("strata_var") or "profession",
-        margins=tuple(settings_kw.get("margins", ("profession",))),
+        # No margins chosen (None): automatic (analysis.wave.WaveAnalysis.chosen_margins).
+        margins=None if settings_kw.get("margins") is None else tuple(settings_kw["margins"]),
         trim=settings_kw.get("trim"),
         min_response_rate=wave["min_response_rate"],
         min_response_rate_stratum=wave["min_response_rate_stratum"],

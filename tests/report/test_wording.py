@@ -27,6 +27,8 @@ EXAMPLES = {
     "no_sample": note("no_sample"),
     "no_sample_responses": note("no_sample_responses"),
     "no_raking": note("no_raking", margins=["profession"], reason="level 'x' has no respondents"),
+    "margins_auto": note("margins_auto", margins=["university"]),
+    "stratum_margin_only": note("stratum_margin_only", margin="profession"),
     "no_drivers": note("no_drivers", reason="too few"),
     "not_standardized": note("not_standardized", wave="previous", groups=["arts_specialist"]),
     "no_answers": note("no_answers"),

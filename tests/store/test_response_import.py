@@ -268,3 +268,48 @@ def test_the_command_line_imports_exports_and_lists_every_problem(sqlite_url, tm
     listed = pd.read_csv(errors, sep=";", encoding="utf-8-sig")
     assert len(listed) == 55 and set(listed["kolom / column"]) == {"tevredenheid"}
     assert len(_answers(engine, wave_id)) == 3
+
+
+def test_numbers_dates_and_computed_columns_of_an_xlsform(engine):
+    import tempfile
+    from pathlib import Path
+
+    import openpyxl
+
+    from survey import load_questionnaire
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for r in [
+        ["type", "name", "label::Dutch (nl)", "constraint", "calculation"],
+        ["start", "begun"],
+        ["integer", "age", "Leeftijd", ". >= 18"],
+        ["calculate", "months", None, None, "${age} * 12"],
+        ["date", "born", "Geboren"],
+    ]:
+        ws.append(r)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "kobo.xlsx"
+        path.write_bytes(buffer.getvalue())
+        q = load_questionnaire(path)
+    with transaction(engine) as conn:
+        h = save_questionnaire_version(
+            conn, hash=q.hash, questionnaire_id=q.id, version=str(q.version),
+            definition=q.to_dict(),
+        )  # fmt: skip
+        wave_id = create_wave(conn, "Kobo", status="open", questionnaire_hash=h)
+    rows = [
+        {"age": 30, "born": "1995-04-01", "months": 999, "begun": "x"},  # computed: not read
+        {"age": "31", "born": pd.Timestamp("1994-02-03")},
+    ]
+    rf.import_responses(engine, wave_id, _xlsx(rows), filename="k.xlsx")
+    stored = _answers(engine, wave_id)
+    assert stored[0]["answers"]["age"] == 30 and stored[0]["answers"]["months"] == 360
+    assert stored[1]["answers"]["born"] == "1994-02-03"
+    bad = [{"age": "dertig", "born": "1995-04-01"}, {"age": 17, "born": "1995-04-01"}]
+    with pytest.raises(rf.ResponseFileError) as info:
+        rf.import_responses(engine, wave_id, _xlsx(bad), filename="b.xlsx")
+    assert {(p.row, p.column) for p in info.value.problems} == {(2, "age"), (3, "age")}

@@ -1,0 +1,105 @@
+"""`ktm wave weighting`: preview the weighting of a wave with given raking margins and
+trimming bounds, and store the choice with --save (ktm.services.weighting)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ktm.cli import CommandError, command_group, engine_and_wave
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    wave = command_group(sub, "wave", "waves (measurements)")
+    p = wave.add_parser(
+        "weighting",
+        help="preview raking margins and trimming for a wave; --save stores them",
+        description=(
+            "Without a choice: the stored one. --auto: rake to the frame variables the "
+            "response is unbalanced on; --margins a,b: those frame variables; --none: no "
+            "raking. Prints the weights' range, Kish design effect, effective n and the "
+            "overall score with the current and the proposed choice."
+        ),
+    )
+    p.add_argument("wave_id", nargs="?", metavar="ID", help="wave id, 'open' or 'latest'")
+    p.add_argument("--wave", metavar="ID", help="the same as ID")
+    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--margins", metavar="VAR,VAR", help="frame variables to rake to")
+    how.add_argument("--auto", action="store_true", help="the unbalanced frame variables")
+    how.add_argument("--none", action="store_true", help="no raking")
+    for key in ("lower", "upper", "lower_ratio", "upper_ratio"):
+        p.add_argument(
+            f"--trim-{key.replace('_', '-')}",
+            type=float,
+            dest=f"trim_{key}",
+            metavar="X",
+            help=f"trimming bound {key} (weights; *_ratio: times the mean weight)",
+        )
+    p.add_argument("--no-trim", action="store_true", help="remove the trimming bounds")
+    p.add_argument("--save", action="store_true", help="store the choice with the wave")
+    p.set_defaults(func=cmd_weighting)
+
+
+def _fmt(x, d=2) -> str:
+    return "-" if x is None or x != x else f"{x:.{d}f}"
+
+
+def _lines(label: str, fig: dict) -> list[str]:
+    w, o = fig["weights"], fig["overall"]
+    score = "-" if o is None else f"{o['estimate']:.1f} ({o['ci_low']:.1f} - {o['ci_high']:.1f})"
+    return [
+        f"{label}:",
+        f"  marges / margins: {', '.join(fig['margins']) or 'geen raking / no raking'}",
+        f"  gewichten / weights: {_fmt(w['min'])} - {_fmt(w['max'])} (ratio {_fmt(w['ratio'])})",
+        f"  designeffect (Kish) {_fmt(w['deff'], 3)}, effectieve n / effective n "
+        f"{_fmt(w['n_eff'], 1)} van / of {w['n']}",
+        f"  algemene tevredenheid / overall score (0-100): {score}",
+    ]
+
+
+def cmd_weighting(args) -> int:
+    from ktm.services import weighting as svc
+
+    args.wave = args.wave or args.wave_id
+    if not args.wave:
+        raise CommandError("welke bevraging? geef ID of --wave ID / which wave? give ID")
+    engine, wave = engine_and_wave(args)
+    stored = svc.WeightingChoice.from_json(wave.get("weighting"))
+    margins = stored.margins
+    if args.auto:
+        margins = None
+    elif args.none:
+        margins = ()
+    elif args.margins is not None:
+        margins = tuple(m.strip() for m in args.margins.split(",") if m.strip())
+    trim = {} if args.no_trim else dict(stored.trim or {})
+    for key in svc.TRIM_KEYS:
+        value = getattr(args, f"trim_{key}")
+        if value is not None:
+            trim[key] = value
+    choice = svc.WeightingChoice(margins, trim or None)
+    try:
+        view = svc.preview(engine, wave["id"], choice)
+    except (svc.WeightingError, LookupError) as exc:
+        raise CommandError(str(exc)) from exc
+    test = view["test"]
+    if not test.empty:
+        print("Respons per kadervariabele / response balance (chi-square):")
+        for r in test.itertuples(index=False):
+            flag = "onevenwichtig / unbalanced" if r.unbalanced else "evenwichtig / balanced"
+            print(f"  {r.variable}: p = {_fmt(r.p, 4)} ({flag})")
+    for line in [
+        *_lines("Huidig / current", view["current"]),
+        *_lines("Voorstel / proposed", view["proposed"]),
+    ]:
+        print(line)
+    from report.wording import text
+
+    for n in view["proposed"].get("notes", []):
+        print(f"  - {text(n, 'nl')}")
+    if args.save:
+        svc.save(engine, wave["id"], choice)
+        print(f"Bewaard bij bevraging {wave['id']} / stored with wave {wave['id']}")
+    else:
+        print("Niet bewaard (voeg --save toe) / not stored (add --save)")
+    return 0

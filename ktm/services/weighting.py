@@ -1,0 +1,148 @@
+"""The team's weighting choices for a wave: preview, then store (`ktm wave weighting`, the
+Steekproef page's tab Weging).
+
+    choice = WeightingChoice(margins=("profession", "university"), trim={"upper_ratio": 3.5})
+    preview(engine, wave_id, choice)     # current and proposed side by side
+    save(engine, wave_id, choice)        # waves.weighting
+
+``margins=None`` is the automatic choice (analysis.wave.WaveAnalysis.chosen_margins: the frame
+variables the response is unbalanced on); ``()`` is no raking. The stored JSON is
+``{"margins": [...] | null, "trim": {...} | null}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from analysis.wave import WaveAnalysis, analyse_wave
+from analysis.weighting import weight_summary
+from store.db import transaction
+from store.waves import get_wave, update_wave
+
+TRIM_KEYS = ("lower", "upper", "lower_ratio", "upper_ratio")
+
+
+class WeightingError(ValueError):
+    """A choice that cannot be used, with a message for people (nl / en)."""
+
+
+@dataclass(frozen=True)
+class WeightingChoice:
+    margins: tuple[str, ...] | None = None  # None: automatic
+    trim: Mapping[str, float] | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "margins": None if self.margins is None else list(self.margins),
+            "trim": dict(self.trim) if self.trim else None,
+        }
+
+    @classmethod
+    def from_json(cls, stored: Mapping | None) -> WeightingChoice:
+        stored = stored or {}
+        margins = stored.get("margins")
+        return cls(None if margins is None else tuple(margins), stored.get("trim") or None)
+
+
+def _analysis(engine: Engine, wave_id: int):
+    from ktm.services.results import load_inputs
+
+    return load_inputs(engine, wave_id)
+
+
+def options(engine: Engine, wave_id: int) -> list[str]:
+    """Frame variables the wave can be raked to: known for every sampled unit and in the
+    frame."""
+    data = _analysis(engine, wave_id)
+    return list(_options(analyse_wave(data.inputs)))
+
+
+def _options(a: WaveAnalysis) -> tuple[str, ...]:
+    sample, frame = a.sample, a.inputs.frame_data()
+    if sample is None:
+        return ()
+    return tuple(
+        v
+        for v in a.AUTO_MARGINS
+        if v in sample.columns
+        and sample[v].notna().all()
+        and (v == a.settings.strata or (frame is not None and v in frame.columns))
+    )
+
+
+def _check(choice: WeightingChoice, allowed: Sequence[str]) -> None:
+    if choice.margins is not None:
+        unknown = [m for m in choice.margins if m not in allowed]
+        if unknown:
+            raise WeightingError(
+                f"geen kadervariabele van deze steekproef: {', '.join(unknown)}; kies uit "
+                f"{', '.join(allowed) or '-'} (not a frame variable of this sample)"
+            )
+    for key, value in (choice.trim or {}).items():
+        if key not in TRIM_KEYS:
+            raise WeightingError(f"onbekende trimgrens {key!r}; bekend: {', '.join(TRIM_KEYS)}")
+        if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            raise WeightingError(f"trimgrens {key} moet een positief getal zijn, niet {value!r}")
+    trim = choice.trim or {}
+    for lo, hi in (("lower", "upper"), ("lower_ratio", "upper_ratio")):
+        if lo in trim and hi in trim and trim[lo] >= trim[hi]:
+            raise WeightingError(f"{lo} ({trim[lo]}) moet kleiner zijn dan {hi} ({trim[hi]})")
+
+
+def _figures(a: WaveAnalysis) -> dict[str, Any]:
+    """What a weighting choice gives: the margins used, the weights' range, Kish deff,
+    effective n and the overall score (0-100) with its interval."""
+    out: dict[str, Any] = {"margins": [], "weights": weight_summary([]), "overall": None}
+    if a.weighting is None:
+        return out
+    out["margins"] = list(a.applied_margins)
+    out["weights"] = weight_summary(a.design.weights)
+    head = a.headline()
+    if head is not None:
+        out["overall"] = {k: float(head[k]) for k in ("estimate", "se", "ci_low", "ci_high")}
+        out["overall"]["n"] = int(head["n"])
+    out["notes"] = list(a.notes)
+    return out
+
+
+def preview(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict[str, Any]:
+    """{"current": figures with the stored choice, "proposed": figures with `choice`,
+    "unweighted_overall": the overall score with the design weights' respondents unweighted,
+    "test": the response-balance test per frame variable, "options": the usable variables}.
+    Nothing is stored."""
+    data = _analysis(engine, wave_id)
+    current = analyse_wave(data.inputs)
+    allowed = _options(current)
+    if current.sample is None:
+        raise WeightingError(
+            "Deze bevraging heeft geen steekproef: er valt niets te wegen (no sample: nothing "
+            "to weight)."
+        )
+    _check(choice, allowed)
+    settings = dataclasses.replace(
+        data.inputs.settings, margins=choice.margins, trim=dict(choice.trim or {}) or None
+    )
+    proposed = analyse_wave(dataclasses.replace(data.inputs, settings=settings))
+    return {
+        "current": _figures(current),
+        "current_choice": WeightingChoice.from_json(data.wave.get("weighting")),
+        "proposed": _figures(proposed),
+        "test": current.margin_test,
+        "options": list(allowed),
+    }
+
+
+def save(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict:
+    """Store the choice with the wave (after the same checks as the preview)."""
+    allowed = options(engine, wave_id)
+    _check(choice, allowed)
+    with transaction(engine) as conn:
+        get_wave(conn, wave_id)
+        update_wave(conn, wave_id, weighting=choice.as_json())
+    return choice.as_json()

@@ -1,0 +1,207 @@
+"""Weighting settings of a wave (`ktm wave weighting`, the Steekproef tab Weging): the
+automatic default rakes to the frame variables the response is unbalanced on, never to the
+strata alone; a preview before saving; the choice stored with the wave and named in the
+Verantwoording and on the public page. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from scipy import stats
+
+from ktm.cli import main
+from ktm.services import response_files as rf
+from ktm.services import results
+from ktm.services import sampling as svc
+from ktm.services import weighting as W
+from report import accountability
+from store import schema
+from tests.sampling_shell.conftest import frame_table
+from tests.store.test_response_import import _form, _wave, _xlsx
+
+PROFILE = {"beroep": None, "opleidingsjaar": None, "universiteit": None}
+
+
+def _weighted_wave(engine, tmp_path, name="Weging") -> int:
+    """A sample of 240 of whom those of KU Leuven and UGent answer far more often."""
+    wave_id = _wave(engine, name)
+    frame = tmp_path / f"{name}.xlsx"
+    frame_table().to_excel(frame, index=False)
+    svc.import_frame(engine, wave_id, frame)
+    svc.draw_sample(engine, wave_id, "profession", "proportional", n=240, seed=5)
+    mm = tmp_path / f"{name}.csv"
+    svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
+    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    uni = frame_table().set_index("id")["universiteit"]
+    rng = random.Random(8)
+    rows = []
+    for i, unit in enumerate(units):
+        keen = uni[unit] in ("KU Leuven", "UGent")
+        if rng.random() < (0.8 if keen else 0.2):
+            # Those of the keen universities are also more satisfied: weighting matters.
+            rows.append(
+                _form(i, mode="invited", unit_id=unit, tevredenheid=9 if keen else 4, **PROFILE)
+            )
+    rf.import_responses(engine, wave_id, _xlsx(rows), mode="file", filename="w.xlsx")
+    return wave_id
+
+
+def _chi_square(sample: pd.DataFrame, variable: str) -> float:
+    """Pearson's X^2 p-value by hand: sum (O - E)^2 / E over response x level."""
+    observed = pd.crosstab(sample[variable].astype(str), sample["responded"]).to_numpy(float)
+    expected = observed.sum(1, keepdims=True) * observed.sum(0, keepdims=True) / observed.sum()
+    x2 = float(((observed - expected) ** 2 / expected).sum())
+    df = (observed.shape[0] - 1) * (observed.shape[1] - 1)
+    return float(stats.chi2.sf(x2, df))
+
+
+def _stored(engine, wave_id):
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(schema.waves.c.weighting).where(schema.waves.c.id == wave_id)
+        ).scalar_one()
+
+
+def test_the_default_rakes_to_the_unbalanced_variables_and_a_choice_is_stored(engine, tmp_path):
+    wave_id = _weighted_wave(engine, tmp_path)
+    _data, a = results.analyse(engine, wave_id)
+    test = a.margin_test.set_index("variable")
+    for v in test.index:  # the test against a hand-computed chi-square
+        assert test.loc[v, "p"] == pytest.approx(_chi_square(a.sample, v), rel=1e-9)
+    assert test.loc["university", "unbalanced"]
+    # Automatic: the strata first (their totals stay), then every unbalanced frame variable.
+    others = [v for v in test.index[test["unbalanced"]] if v != "profession"]
+    assert a.weighting is not None
+    assert list(a.applied_margins) == ["profession", *others] and "university" in others
+
+    view = W.preview(engine, wave_id, W.WeightingChoice(margins=()))
+    cur, new = view["current"], view["proposed"]
+    assert cur["margins"] == ["profession", *others] and new["margins"] == []
+    # Raking to university pulls the overall score down towards the less satisfied.
+    assert new["overall"]["estimate"] > cur["overall"]["estimate"]
+    # Kish's deff from the exported final weights, by hand.
+    w = rf.export_table(engine, wave_id)["weight"].dropna().to_numpy(float)
+    assert cur["weights"]["deff"] == pytest.approx(len(w) * (w**2).sum() / w.sum() ** 2)
+    assert cur["weights"]["n_eff"] == pytest.approx(len(w) / cur["weights"]["deff"])
+    assert cur["weights"]["min"] == pytest.approx(w.min()) and cur["weights"]["max"] == (
+        pytest.approx(w.max())
+    )
+    assert _stored(engine, wave_id) is None  # a preview stores nothing
+
+    # The strata alone: a step that changes nothing, so it is not taken.
+    alone = W.preview(engine, wave_id, W.WeightingChoice(margins=("profession",)))["proposed"]
+    assert alone["margins"] == [] and alone["weights"] == new["weights"]
+
+    choice = W.WeightingChoice(margins=("profession", "university"), trim={"upper_ratio": 2.5})
+    trimmed = W.preview(engine, wave_id, choice)["proposed"]
+    assert trimmed["weights"]["ratio"] < cur["weights"]["ratio"]
+    W.save(engine, wave_id, choice)
+    assert _stored(engine, wave_id) == {
+        "margins": ["profession", "university"],
+        "trim": {"upper_ratio": 2.5},
+    }
+    _data, a = results.analyse(engine, wave_id)
+    assert a.weighting is not None and list(a.applied_margins) == ["profession", "university"]
+    assert accountability.figures_of(a)["margins"] == ["profession", "university"]
+
+    with pytest.raises(W.WeightingError, match="geslacht"):
+        W.save(engine, wave_id, W.WeightingChoice(margins=("geslacht",)))
+    with pytest.raises(W.WeightingError, match="lower_ratio"):
+        W.save(engine, wave_id, W.WeightingChoice(trim={"lower_ratio": 3, "upper_ratio": 2}))
+    assert _stored(engine, wave_id)["margins"] == ["profession", "university"]
+
+
+def test_verantwoording_and_public_page_name_the_margins(sqlite_url, tmp_path):
+    from ktm.services.feedback import public_results
+    from report.wording import weighted_by
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    wave_id = _weighted_wave(engine, tmp_path)
+    W.save(engine, wave_id, W.WeightingChoice(margins=("profession", "university")))
+    data, a = results.analyse(engine, wave_id)
+    rows = {r["number"]: r for r in accountability.answer_rows(data.wave, a)}
+    assert "raking naar de kadermarges (profession, university)" in rows["4c"]["answer_nl"]
+    assert "raking to the frame margins (profession, university)" in rows["4c"]["answer_en"]
+    public = public_results(engine, wave_id)
+    assert public["margins"] == ["profession", "university"]
+    assert weighted_by(public["margins"], public["strata"], "nl") == (
+        "gewogen naar beroep en universiteit"
+    )
+    assert weighted_by(public["margins"], public["strata"], "en") == (
+        "weighted by profession and university"
+    )
+
+    W.save(engine, wave_id, W.WeightingChoice(margins=()))
+    data, a = results.analyse(engine, wave_id)
+    rows = {r["number"]: r for r in accountability.answer_rows(data.wave, a)}
+    assert "geen raking naar kadermarges" in rows["4c"]["answer_nl"]
+    public = public_results(engine, wave_id)
+    assert weighted_by(public["margins"], public["strata"], "nl") == "gewogen naar beroep"
+    assert weighted_by(None, None, "en") == "unweighted"
+
+
+def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    wave_id = _weighted_wave(engine, tmp_path)
+    base = ["--database", sqlite_url, "wave", "weighting", "--wave", str(wave_id)]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "university: p = 0.0000 (onevenwichtig / unbalanced)" in out
+    assert "Niet bewaard" in out and _stored(engine, wave_id) is None
+    assert (
+        main([*base, "--margins", "profession,university", "--trim-upper-ratio", "3", "--save"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "marges / margins: profession, university" in out and "Bewaard" in out
+    assert _stored(engine, wave_id) == {
+        "margins": ["profession", "university"],
+        "trim": {"upper_ratio": 3.0},
+    }
+    positional = ["--database", sqlite_url, "wave", "weighting", str(wave_id)]
+    assert main([*positional, "--none", "--no-trim", "--save"]) == 0
+    assert _stored(engine, wave_id) == {"margins": [], "trim": None}
+    capsys.readouterr()
+    assert main([*base, "--margins", "geslacht"]) == 2
+    assert "geslacht" in capsys.readouterr().err
+
+
+def test_the_page_previews_and_saves(tmp_path, monkeypatch):
+    from ktm.auth import hash_password
+    from ktm.webapp import TEAM_KEY
+    from store.db import get_engine
+    from tests.app.conftest import ROOT, new_app
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    engine = get_engine(url)
+    wave_id = _weighted_wave(engine, tmp_path)
+    monkeypatch.setenv("KTM_DATABASE_URL", url)
+    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
+    monkeypatch.chdir(ROOT)
+    at = new_app()
+    at.session_state[TEAM_KEY] = "team"
+    at.switch_page("views/sampling.py").run()
+    assert not at.exception, at.exception
+    assert not [d for d in at.dataframe if "Voorstel" in d.value.columns]  # only on request
+    assert not [b for b in at.button if b.key == "w_save"]  # no saving before a preview
+    at.button(key="w_preview_run").click().run()
+    preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
+    assert "university" in preview.loc["Marges", "Voorstel"]
+    at.radio(key="w_mode").set_value("none").run()
+    assert not [b for b in at.button if b.key == "w_save"]  # the preview was of another choice
+    at.button(key="w_preview_run").click().run()
+    preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
+    assert preview.loc["Marges", "Voorstel"] == "geen raking"
+    assert "university" in preview.loc["Marges", "Nu bewaard"]
+    assert _stored(engine, wave_id) is None
+    at.button(key="w_save").click().run()
+    assert not at.exception, at.exception
+    assert _stored(engine, wave_id) == {"margins": [], "trim": None}
+    assert any("Weging bewaard" in s.value for s in at.success)
