@@ -69,3 +69,46 @@ def test_paper_answers_of_an_xlsform_and_their_timestamps(engine, form):
         "2026-03-04",
     )
     assert r["age"] == 40.0 and r["months"] == "480" and r["born"] == "1986-05-01"
+
+
+def test_answers_import_takes_the_new_types(engine, form, tmp_path):
+    import io
+
+    import pandas as pd
+
+    from ktm.services import response_files as rf
+
+    with transaction(engine) as conn:
+        h = save_questionnaire_version(
+            conn,
+            hash=form.hash,
+            questionnaire_id=form.id,
+            version=form.version,
+            definition=form.to_dict(),
+        )
+        wave_id = create_wave(conn, "Kobo", status="open", questionnaire_hash=h)
+
+    def xlsx(rows):
+        buffer = io.BytesIO()
+        pd.DataFrame(rows).to_excel(buffer, index=False)
+        return buffer.getvalue()
+
+    base = {"response_id": 1, "mode": "paper", "status": "complete", "response_language": "nl"}
+    with pytest.raises(rf.ResponseFileError) as info:
+        rf.import_responses(
+            engine,
+            wave_id,
+            xlsx([{**base, "age": 12, "born": "1 mei"}]),
+            mode="paper",
+            filename="a.xlsx",
+        )
+    text = str(info.value)
+    assert "Enkel volwassenen" in text and "datum" in text
+    rows = [{**base, "age": 40, "born": dt.datetime(1986, 5, 1), "months": 999, "begun": "x"}]
+    result = rf.import_responses(engine, wave_id, xlsx(rows), mode="paper", filename="a.xlsx")
+    [rid] = result.response_ids
+    assert R.load_response(engine, rid)["answers"] == {
+        "age": 40,
+        "months": 480,
+        "born": "1986-05-01",
+    }
