@@ -209,7 +209,10 @@ def test_sample_answer_on_phone_resume_dashboard_and_export(
     team = browsers.new_page("team")
     log_in(team, app.url)
     open_in_sidebar(team, "Steekproef")
-    team.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(frame_file)
+    # The page's tabs keep every uploader in the DOM: take the one on the open tab.
+    team.locator("[data-testid=stFileUploader] >> visible=true").locator(
+        "input[type=file]"
+    ).set_input_files(frame_file)
     import_button = team.get_by_role("button", name="Kader inlezen")
     expect(import_button).to_be_enabled()
     import_button.click()

@@ -39,7 +39,10 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 
 def upload(page, path) -> None:
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
+    # The page's tabs keep every uploader in the DOM: take the one on the open tab.
+    page.locator("[data-testid=stFileUploader] >> visible=true").locator(
+        "input[type=file]"
+    ).set_input_files(path)
     settle(page)
 
 
