@@ -143,14 +143,17 @@ def microdata(
     stratum codes."""
     if lang not in ("nl", "en"):
         raise ValueError(f"language {lang!r}: choose nl or en")
-    data = excel.data_table(book.result)
+    # The rows of the book's profile: in the publication profile coarsened, without response
+    # number, stratum and weights (report.excel.publication_data_table), so every format
+    # discloses exactly what the workbook's Data sheet does.
+    data = excel.profile_data_table(book)
     if population is not None and "stratum" in data:
         data.insert(
             data.columns.get_loc("design_weight") if "design_weight" in data else len(data.columns),
             "N_h",
             data["stratum"].map(lambda h: population.get(h, np.nan)).astype("float64"),
         )
-    if nonresponse_weights is not None and "weight" in data:
+    if nonresponse_weights is not None and "weight" in data and "response_id" in data:
         data.insert(
             data.columns.get_loc("weight"),
             "weight_nr",
@@ -201,7 +204,7 @@ def microdata(
                     codes = dict(sorted(codes.items()))
             else:
                 s, codes, mapping = _coded(s, [c for c, _ in choices], dict(choices))
-            if item.na and na_mask is not None and col in na_mask.columns:
+            if item.na and na_mask is not None and col in na_mask.columns and "response_id" in data:
                 mask = data["response_id"].map(na_mask[col]).fillna(False).astype(bool)
                 na[name] = mask.to_numpy()
                 na_columns.append(name)
@@ -230,9 +233,11 @@ def microdata(
 
 def _file_label(book: excel.WorkbookInput, lang: str) -> str:
     name = str(book.wave.get("name") or book.wave.get("id"))
-    return (f"{name}: vertrouwelijk, intern gebruik" if lang == "nl" else f"{name}: confidential")[
-        :80
-    ]
+    if book.profile == "publication":
+        text = f"{name}: publicatieprofiel" if lang == "nl" else f"{name}: publication profile"
+    else:
+        text = f"{name}: vertrouwelijk, intern gebruik" if lang == "nl" else f"{name}: confidential"
+    return text[:80]
 
 
 def write_sav(book: excel.WorkbookInput, md: Microdata, path: str | Path) -> Path:
@@ -358,7 +363,7 @@ def design_spec(
 
 def code_numbers(book: excel.WorkbookInput, md: Microdata, column: str) -> dict[str, int]:
     """{text code: number} as used in the files for ``column`` (read back from the labels)."""
-    data = excel.data_table(book.result)
+    data = excel.profile_data_table(book)
     name = md.names[column]
     pairs = pd.DataFrame({"code": data[column].astype(object), "num": md.frame[name]}).dropna()
     return {str(c): int(n) for c, n in pairs.drop_duplicates().itertuples(index=False)}

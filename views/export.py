@@ -116,11 +116,13 @@ if wave is not None:
         try:
             with st.spinner(t("Bestand maken…", "Building the file…")):
                 if fmt == "docx":
-                    data = answer_docx(engine, wave["id"], label_lang)
+                    data = answer_docx(engine, wave["id"], label_lang, profile)
                     name = f"{stem}-antwoord-192.docx"
                     mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
                 else:
-                    data = zip_bytes(stats_export(engine, wave["id"], fmt, label_lang).files)
+                    data = zip_bytes(
+                        stats_export(engine, wave["id"], fmt, label_lang, profile).files
+                    )
                     name, mime = f"{stem}-{fmt}.zip", "application/zip"
         except LookupError as exc:
             st.error(str(exc))

@@ -113,7 +113,7 @@ def _stats_export(args) -> int:
         raise CommandError(f"{out}: is geen map / is not a folder")
     engine, wave = engine_and_wave(args)
     try:
-        result = stats_export(engine, wave["id"], args.fmt, args.lang)
+        result = stats_export(engine, wave["id"], args.fmt, args.lang, args.profile)
     except (StoreError, LookupError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     try:
@@ -150,7 +150,7 @@ def _docx_export(args) -> int:
         )
     engine, wave = engine_and_wave(args)
     try:
-        data = answer_docx(engine, wave["id"], args.lang)
+        data = answer_docx(engine, wave["id"], args.lang, args.profile)
         out.write_bytes(data)
     except (StoreError, LookupError) as exc:
         raise CommandError(str(exc)) from exc

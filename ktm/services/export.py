@@ -120,9 +120,12 @@ class StatsExport:
     n_responses: int
 
 
-def stats_export(engine: Engine, wave_id: int, fmt: str, lang: str = "nl") -> StatsExport:
-    """The wave's data as ``fmt`` (sav, dta, csv, parquet), with the codebook and the design
-    declared for R (``ontwerp.R``) and SPSS (``ontwerp.sps``)."""
+def stats_export(
+    engine: Engine, wave_id: int, fmt: str, lang: str = "nl", profile: str = "internal"
+) -> StatsExport:
+    """The wave's data as ``fmt`` (sav, dta, csv, parquet), with the codebook and, in the
+    internal profile, the design declared for R (``ontwerp.R``) and SPSS (``ontwerp.sps``); the
+    publication profile holds no weights, so no design (report.excel.PROFILE_TEXT)."""
     import tempfile
 
     from analysis import scores as sc
@@ -131,7 +134,7 @@ def stats_export(engine: Engine, wave_id: int, fmt: str, lang: str = "nl") -> St
 
     if fmt not in ("sav", "dta", "csv", "parquet"):
         raise ValueError(f"format {fmt!r}: choose one of sav, dta, csv, parquet")
-    book = workbook_input(engine, wave_id)
+    book = workbook_input(engine, wave_id, profile=profile)
     result = book.result
     md = exports.microdata(
         book,
@@ -141,13 +144,15 @@ def stats_export(engine: Engine, wave_id: int, fmt: str, lang: str = "nl") -> St
         nonresponse_weights=result.nonresponse_weights,
         stratum_labels=PROFESSIONS,
     )
-    overall = sc.overall_column(book.columns)
-    margins = result.applied_margins if result.weighting is not None else {}
-    mappings = {v: exports.code_numbers(book, md, v) for v in margins if v in md.names}
-    trim = result.settings.trim
-    if trim and any(trim.get(k) is not None for k in ("lower_ratio", "upper_ratio")):
-        trim = None  # relative bounds: the R script states none rather than a wrong one
-    spec = exports.design_spec(md, margins, trim, overall.name if overall else None, mappings)
+    spec = None
+    if profile == "internal":  # the publication profile holds no weights: no design to declare
+        overall = sc.overall_column(book.columns)
+        margins = result.applied_margins if result.weighting is not None else {}
+        mappings = {v: exports.code_numbers(book, md, v) for v in margins if v in md.names}
+        trim = result.settings.trim
+        if trim and any(trim.get(k) is not None for k in ("lower_ratio", "upper_ratio")):
+            trim = None  # relative bounds: the R script states none rather than a wrong one
+        spec = exports.design_spec(md, margins, trim, overall.name if overall else None, mappings)
     stem = "data"
     files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,13 +167,14 @@ def stats_export(engine: Engine, wave_id: int, fmt: str, lang: str = "nl") -> St
             target.write_bytes(exports.data_csv(md))
         files[target.name] = target.read_bytes()
     files["codeboek.csv"] = exports.codebook_csv(md)
-    files["ontwerp.R"] = exports.r_script(spec, f"{stem}.{fmt}").encode()
-    files["ontwerp.sps"] = exports.spss_syntax(spec, f"{stem}.{fmt}").encode()
+    if spec is not None:
+        files["ontwerp.R"] = exports.r_script(spec, f"{stem}.{fmt}").encode()
+        files["ontwerp.sps"] = exports.spss_syntax(spec, f"{stem}.{fmt}").encode()
     return StatsExport(dict(book.wave), files, len(result.inputs.responses))
 
 
-def answer_docx(engine: Engine, wave_id: int, lang: str = "nl") -> bytes:
+def answer_docx(engine: Engine, wave_id: int, lang: str = "nl", profile: str = "internal") -> bytes:
     """The draft written answer to the parliamentary question (.docx) for the wave."""
     from report.docx import answer_document
 
-    return answer_document(workbook_input(engine, wave_id), lang)
+    return answer_document(workbook_input(engine, wave_id, profile=profile), lang)

@@ -281,3 +281,32 @@ def test_docx_in_english(export_engine, latest_wave):
     paragraphs = answer_texts(answer_docx(export_engine, latest_wave["id"], "en"))
     assert paragraphs[0].startswith("Written question no. 192")
     assert any(p.startswith("7a. ") for p in paragraphs)
+
+
+def test_the_publication_profile_holds_in_every_format(export_engine, latest_wave, tmp_path):
+    """SPSS and Parquet of the publication profile carry exactly the publication Data sheet:
+    no response number, stratum or weights, the quasi-identifiers coarsened; no design files."""
+    import pyarrow.parquet as pq
+    import pyreadstat
+
+    from ktm.services.export import stats_export, workbook_input
+
+    book = workbook_input(export_engine, latest_wave["id"], profile="publication")
+    want = excel.profile_data_table(book)
+    assert "weight" not in want.columns and "response_id" not in want.columns
+    files = stats_export(export_engine, latest_wave["id"], "sav", "nl", "publication").files
+    assert sorted(files) == ["codeboek.csv", "data.sav"]
+    df, meta = pyreadstat.read_sav(str(_write(tmp_path, files, "data.sav")))
+    names = exports.safe_names(list(want.columns))
+    assert list(df.columns) == [names[c] for c in want.columns]
+    assert len(df) == len(want)
+    assert meta.file_label.endswith("publicatieprofiel")
+    # The coarsened professions read back as the publication sheet's, through their labels.
+    back = df["profession"].map(meta.variable_value_labels["profession"])
+    from survey.schema import PROFESSIONS
+
+    expected = [PROFESSIONS.get(v, {}).get("nl", v) for v in want["profession"]]
+    assert back.tolist() == expected
+    parquet = stats_export(export_engine, latest_wave["id"], "parquet", "nl", "publication")
+    table = pq.read_table(str(_write(tmp_path, parquet.files, "data.parquet")))
+    assert table.num_rows == len(want) and "weight" not in table.column_names
