@@ -80,7 +80,12 @@ def test_two_replicas_behind_nginx_serve_every_respondent(
                 for i, (label, token) in enumerate(world.tokens.items())
             ])  # fmt: skip
 
-        outcomes = asyncio.run(everyone())
+        # In a thread of its own: a browser test before this one in the same worker can leave
+        # Playwright's event loop running in this thread, and asyncio.run refuses to nest.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            outcomes = pool.submit(asyncio.run, everyone()).result()
         assert [o.error for o in outcomes if not o.completed] == []
         labels = {inv: label for label, inv in world.invitation_ids.items()}
         counts = store_counts(engine, world.wave_id, labels)
