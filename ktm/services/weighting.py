@@ -154,8 +154,18 @@ def save(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict:
     allowed = options(engine, wave_id)
     _check(choice, allowed)
     with transaction(engine) as conn:
-        get_wave(conn, wave_id)
+        wave = get_wave(conn, wave_id)
+        if choice.margins is None and wave.get("anonymised_at"):
+            raise WeightingError(
+                "Deze bevraging is geanonimiseerd: de automatische keuze kan niet opnieuw worden "
+                "gemaakt (ze steunt op de uitnodigingen). Kies de marges zelf. (This wave is "
+                "anonymised: the automatic choice cannot be made again; choose the margins.)"
+            )
         update_wave(conn, wave_id, weighting=choice.as_json())
+    if choice.margins is None and wave["status"] == "closed":
+        fixed = fix_automatic(engine, wave_id)
+        if fixed is not None:
+            return fixed.as_json()
     return choice.as_json()
 
 

@@ -236,3 +236,20 @@ def test_closing_fixes_the_automatic_margins_and_keeps_a_teams_choice(engine, tm
     W.save(engine, other, W.WeightingChoice(margins=()))
     waves_svc.close_wave(engine, other)
     assert _stored(engine, other) == {"margins": [], "trim": None}
+
+
+def test_automatic_again_after_closing_is_fixed_at_once_and_refused_once_anonymised(
+    engine, tmp_path
+):
+    from ktm.services import waves as waves_svc
+    from store.privacy import anonymise_wave
+
+    wave_id = _weighted_wave(engine, tmp_path)
+    waves_svc.close_wave(engine, wave_id)
+    fixed = _stored(engine, wave_id)
+    W.save(engine, wave_id, W.WeightingChoice(margins=()))
+    assert W.save(engine, wave_id, W.WeightingChoice()) == fixed == _stored(engine, wave_id)
+    anonymise_wave(engine, wave_id)
+    with pytest.raises(W.WeightingError, match="geanonimiseerd"):
+        W.save(engine, wave_id, W.WeightingChoice())
+    assert _stored(engine, wave_id) == fixed
