@@ -40,6 +40,9 @@ class WaveSettings:
     # variable alone: no raking (after the nonresponse adjustment within strata that step
     # would change nothing).
     margins: tuple[str, ...] | None = None
+    # The margins are the automatic choice, fixed when the wave closed (so that anonymising,
+    # which drops the nonrespondents' frame variables, cannot change it).
+    margins_auto: bool = False
     trim: Mapping[str, Any] | None = None
     min_response_rate: float | None = None
     min_response_rate_stratum: float | None = None
@@ -208,6 +211,9 @@ class WaveAnalysis:
             self.notes.append(note("margins_auto", margins=list(chosen)))
             return (strata, *chosen) if chosen else ()
         chosen = tuple(self.settings.margins)
+        if self.settings.margins_auto:
+            self.notes.append(note("margins_auto", margins=[m for m in chosen if m != strata]))
+            return chosen
         if chosen == (strata,):
             self.notes.append(note("stratum_margin_only", margin=strata))
             return ()

@@ -9,6 +9,7 @@ record too (`waves.anonymised_at`); restore re-anonymises the union of both.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -67,8 +68,14 @@ def record(url: str, wave_id: int, name: str, when: str) -> Path:
 def anonymise_and_record(engine, url: str, wave_id: int):
     """store.privacy.anonymise_wave, and the wave recorded here once the database holds it
     anonymised (also when the file could not be scrubbed yet: ScrubIncomplete is re-raised)."""
+    from ktm.services.weighting import fix_automatic
     from store import privacy
+    from store.waves import StoreError
 
+    # A wave closed before the automatic margins were fixed at closing gets them fixed now,
+    # while the invitations they are chosen from still exist.
+    with contextlib.suppress(LookupError, StoreError):  # privacy says it better
+        fix_automatic(engine, wave_id)
     try:
         report = privacy.anonymise_wave(engine, wave_id)
     except privacy.ScrubIncomplete:

@@ -798,7 +798,19 @@ with tab_weight:
             "set": t("Zelf gekozen marges", "Margins of my choice"),
             "none": t("Geen raking", "No raking"),
         }
-        initial = "auto" if stored.margins is None else ("none" if not stored.margins else "set")
+        initial = (
+            "auto"
+            if stored.margins is None or stored.auto
+            else ("none" if not stored.margins else "set")
+        )
+        if stored.auto:
+            st.caption(
+                t(
+                    "De automatische keuze werd vastgelegd bij het afsluiten: ",
+                    "The automatic choice was fixed when the wave closed: ",
+                )
+                + (", ".join(stored.margins) or t("geen raking", "no raking"))
+            )
         how = st.radio(
             t("Raking", "Raking"),
             list(modes),

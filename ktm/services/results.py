@@ -175,6 +175,7 @@ def load_inputs(engine: Engine, wave_id: int) -> WaveData:
         strata=(sample_info or {}).get("strata_var") or "profession",
         # No margins chosen (None): automatic (analysis.wave.WaveAnalysis.chosen_margins).
         margins=None if settings_kw.get("margins") is None else tuple(settings_kw["margins"]),
+        margins_auto=bool(settings_kw.get("auto")) and settings_kw.get("margins") is not None,
         trim=settings_kw.get("trim"),
         min_response_rate=wave["min_response_rate"],
         min_response_rate_stratum=wave["min_response_rate_stratum"],

@@ -345,6 +345,11 @@ def close_wave(engine: Engine, wave_id: int) -> dict:
                 )
             )
         update_wave(conn, wave_id, status="closed")
+    # The automatic raking margins are fixed with the final data (anonymising could not redo them).
+    from ktm.services.weighting import fix_automatic
+
+    fix_automatic(engine, wave_id)
+    with transaction(engine) as conn:
         return get_wave(conn, wave_id)
 
 

@@ -7,7 +7,9 @@ Steekproef page's tab Weging).
 
 ``margins=None`` is the automatic choice (analysis.wave.WaveAnalysis.chosen_margins: the frame
 variables the response is unbalanced on); ``()`` is no raking. The stored JSON is
-``{"margins": [...] | null, "trim": {...} | null}``.
+``{"margins": [...] | null, "trim": {...} | null}``, with ``"auto": true`` once the automatic
+choice has been fixed (:func:`fix_automatic`, when the wave closes and before anonymising: the
+choice is made from the invitations, which anonymising deletes).
 """
 
 from __future__ import annotations
@@ -36,18 +38,27 @@ class WeightingError(ValueError):
 class WeightingChoice:
     margins: tuple[str, ...] | None = None  # None: automatic
     trim: Mapping[str, float] | None = None
+    # margins is the automatic choice, fixed (fix_automatic)
+    auto: bool = False
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "margins": None if self.margins is None else list(self.margins),
             "trim": dict(self.trim) if self.trim else None,
         }
+        if self.auto and self.margins is not None:
+            out["auto"] = True
+        return out
 
     @classmethod
     def from_json(cls, stored: Mapping | None) -> WeightingChoice:
         stored = stored or {}
         margins = stored.get("margins")
-        return cls(None if margins is None else tuple(margins), stored.get("trim") or None)
+        return cls(
+            None if margins is None else tuple(margins),
+            stored.get("trim") or None,
+            auto=bool(stored.get("auto")) and margins is not None,
+        )
 
 
 def _analysis(engine: Engine, wave_id: int):
@@ -143,6 +154,37 @@ def save(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict:
     allowed = options(engine, wave_id)
     _check(choice, allowed)
     with transaction(engine) as conn:
-        get_wave(conn, wave_id)
+        wave = get_wave(conn, wave_id)
+        if choice.margins is None and wave.get("anonymised_at"):
+            raise WeightingError(
+                "Deze bevraging is geanonimiseerd: de automatische keuze kan niet opnieuw worden "
+                "gemaakt (ze steunt op de uitnodigingen). Kies de marges zelf. (This wave is "
+                "anonymised: the automatic choice cannot be made again; choose the margins.)"
+            )
         update_wave(conn, wave_id, weighting=choice.as_json())
+    if choice.margins is None and wave["status"] == "closed":
+        fixed = fix_automatic(engine, wave_id)
+        if fixed is not None:
+            return fixed.as_json()
     return choice.as_json()
+
+
+def fix_automatic(engine: Engine, wave_id: int) -> WeightingChoice | None:
+    """Store the automatic choice of margins as it stands (the choice made from today's
+    invitations), marked automatic; the choice, or None when nothing was fixed (the team chose
+    its margins, or there are no sampled respondents to weight yet).
+
+    Called when a wave closes and before it is anonymised: anonymising keeps the invitations
+    only as counts per stratum, so the balance test behind the automatic choice could no longer
+    be made and the weights (and every weighted figure) would change."""
+    data = _analysis(engine, wave_id)
+    stored = WeightingChoice.from_json(data.wave.get("weighting"))
+    if stored.margins is not None or data.wave.get("anonymised_at"):
+        return None
+    a = analyse_wave(data.inputs)
+    if a.weighting is None:
+        return None
+    choice = WeightingChoice(tuple(a.chosen_margins), stored.trim, auto=True)
+    with transaction(engine) as conn:
+        update_wave(conn, wave_id, weighting=choice.as_json())
+    return choice

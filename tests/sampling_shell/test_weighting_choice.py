@@ -206,3 +206,51 @@ def test_the_page_previews_and_saves(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert _stored(engine, wave_id) == {"margins": [], "trim": None}
     assert any("Weging bewaard" in s.value for s in at.success)
+
+
+def test_closing_fixes_the_automatic_margins_and_keeps_a_teams_choice(engine, tmp_path):
+    """The automatic choice is made from the invitations' response rates; anonymising keeps
+    the invitations only as counts per stratum, so the choice is fixed when the wave closes:
+    same margins, same weighted figures, still named as automatic."""
+    from ktm.services import waves as waves_svc
+    from report import wording
+
+    wave_id = _weighted_wave(engine, tmp_path)
+    _data, before = results.analyse(engine, wave_id)
+    assert before.weighting is not None
+    auto = tuple(before.applied_margins)
+    assert "university" in auto and _stored(engine, wave_id) is None
+    waves_svc.close_wave(engine, wave_id)
+    assert _stored(engine, wave_id) == {"margins": list(auto), "trim": None, "auto": True}
+    _data, after = results.analyse(engine, wave_id)
+    assert after.weighting is not None and tuple(after.applied_margins) == auto
+    pd.testing.assert_series_equal(before.headline(), after.headline())
+    said = [wording.text(n, "nl") for n in after.notes if n.code == "margins_auto"]
+    assert said == [wording.text(n, "nl") for n in before.notes if n.code == "margins_auto"] != []
+    assert W.WeightingChoice.from_json(_stored(engine, wave_id)).auto
+    # A choice the team makes after closing is its own again (no longer marked automatic).
+    W.save(engine, wave_id, W.WeightingChoice(margins=("profession", "university")))
+    assert "auto" not in _stored(engine, wave_id)
+
+    # The team's own choice is never replaced at closing.
+    other = _weighted_wave(engine, tmp_path, name="Eigen keuze")
+    W.save(engine, other, W.WeightingChoice(margins=()))
+    waves_svc.close_wave(engine, other)
+    assert _stored(engine, other) == {"margins": [], "trim": None}
+
+
+def test_automatic_again_after_closing_is_fixed_at_once_and_refused_once_anonymised(
+    engine, tmp_path
+):
+    from ktm.services import waves as waves_svc
+    from store.privacy import anonymise_wave
+
+    wave_id = _weighted_wave(engine, tmp_path)
+    waves_svc.close_wave(engine, wave_id)
+    fixed = _stored(engine, wave_id)
+    W.save(engine, wave_id, W.WeightingChoice(margins=()))
+    assert W.save(engine, wave_id, W.WeightingChoice()) == fixed == _stored(engine, wave_id)
+    anonymise_wave(engine, wave_id)
+    with pytest.raises(W.WeightingError, match="geanonimiseerd"):
+        W.save(engine, wave_id, W.WeightingChoice())
+    assert _stored(engine, wave_id) == fixed
