@@ -7,7 +7,6 @@ and lay out the result. Only this module and the pages import Streamlit.
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
 
@@ -309,6 +308,11 @@ def login_form(target: str | None = None) -> None:
 
 
 def logout() -> None:
+    from ktm import downloads
+
+    owner = _download_owner()
+    if owner is not None:
+        downloads.REGISTRY.end(owner)  # its download URLs stop answering, also with a copied cookie
     if oidc_configured():
         st.logout()
     _forget_login()
@@ -442,53 +446,64 @@ def client_key() -> str:
 
 # --- downloads ------------------------------------------------------------------------------
 
-_DOWNLOADS_PROTECTED = False
-
 
 def protect_downloads() -> None:
-    """Files of download buttons expire: Streamlit serves them at /media/<id> to anyone with
-    the URL, for as long as it keeps them (minutes). Our pages hand them out on the click
-    only (a callable as `data`, run after the page checked the login), and from then on the
-    URL answers for `download_ttl_seconds()` and then never again. Images and other media
-    are untouched. Once per process."""
-    global _DOWNLOADS_PROTECTED
-    if _DOWNLOADS_PROTECTED:
-        return
-    import threading
-    import time
-
-    from streamlit.runtime.media_file_storage import MediaFileKind, MediaFileStorageError
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
+    """Bind the server's downloads to the login that clicked (ktm.downloads): the /media/...
+    URL of a file of ours answers only a request with that login's cookie, for
+    `download_ttl_seconds()` after the click, and not after a logout. Once per process."""
+    from ktm import downloads
     from ktm.config import download_ttl_seconds
 
-    ttl = download_ttl_seconds()
-    handed_out: dict[str, float] = {}
-    lock = threading.Lock()
-    load, get = MemoryMediaFileStorage.load_and_get_id, MemoryMediaFileStorage.get_file
+    downloads.install(download_ttl_seconds())
 
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = load(self, path_or_data, mimetype, kind, filename)
-        if kind == MediaFileKind.DOWNLOADABLE:
-            with lock:
-                handed_out[file_id] = time.monotonic()
-        return file_id
 
-    def get_file(self, filename):
-        file_id = os.path.splitext(filename)[0]
-        with lock:
-            since = handed_out.get(file_id)
-            expired = since is not None and time.monotonic() - since > ttl
-            if expired:
-                handed_out.pop(file_id, None)
-        if expired:
-            self.delete_file(file_id)
-            raise MediaFileStorageError(f"download {file_id} expired")
-        return get(self, filename)
+def _download_owner():
+    """The login of this session, as a download's owner; None when nobody is logged in."""
+    from ktm import downloads
 
-    MemoryMediaFileStorage.load_and_get_id = load_and_get_id
-    MemoryMediaFileStorage.get_file = get_file
-    _DOWNLOADS_PROTECTED = True
+    user = team_user()
+    if user is None:
+        return None
+    if oidc_configured():
+        try:
+            cookies = dict(st.context.cookies)
+        except Exception:  # no browser request (AppTest)
+            return None
+        sent = downloads.oidc_cookies(cookies)
+        return downloads.Owner("oidc", user, oidc_cookies=sent) if sent else None
+    expires = st.session_state.get(EXPIRES)
+    if expires is None:
+        return None
+    return downloads.Owner("password", user, int(expires), secret=_secret())
+
+
+def download_button(
+    label: str,
+    make: Any,
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    where: Any = None,
+    **kwargs: Any,
+) -> None:
+    """st.download_button whose file is made on the click only (`make()`, bytes or str) and
+    can be fetched only by this session's login, for a short time (see ktm.downloads). Every
+    download of the app goes through here: a file nobody claimed is refused to everyone."""
+    from ktm import downloads
+
+    owner = _download_owner()
+
+    def data() -> bytes:
+        if owner is None or not downloads.REGISTRY.may_claim(owner):
+            raise PermissionError("no team login for this download")
+        content = make()
+        if isinstance(content, str):
+            content = content.encode()
+        downloads.REGISTRY.claim(downloads.REGISTRY.file_id(content, mime, file_name), owner)
+        return content
+
+    (where or st).download_button(label, data, file_name=file_name, mime=mime, key=key, **kwargs)
 
 
 # --- when the server cannot be reached -------------------------------------------------------

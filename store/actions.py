@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from sampling.identifiers import control_character, control_message
 from store.db import reading, utcnow, writing
 from store.schema import (
     ACTION_STATUSES,
@@ -91,6 +92,10 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise ActionError(f"{nl}: tekst verwacht / {en}: text expected ({value!r})")
             value = value.strip() or None
+            code = control_character(value)
+            if code is not None:  # PostgreSQL cannot store NUL; nobody types the others
+                cnl, cen = control_message(code)
+                raise ActionError(f"{nl}: {cnl} / {en}: {cen}")
         if name == "status" and value not in ACTION_STATUSES:
             raise ActionError(
                 f"Status {value!r} bestaat niet; kies uit {', '.join(ACTION_STATUSES)} "

@@ -64,16 +64,16 @@ if wave is not None:
             st.error(str(exc))
         else:
             stem = file_stem(wave) + ("-publicatie" if profile == "publication" else "-intern")
-            st.download_button(
+            webapp.download_button(
                 t("Excel-werkmap downloaden", "Download the Excel workbook"),
-                lambda: xlsx,  # handed out only on the click, then expires
+                lambda xlsx=xlsx: xlsx,
                 file_name=f"{stem}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key="download_xlsx",
             )
-            st.download_button(
+            webapp.download_button(
                 t("Data en codeboek als CSV (zip)", "Data and codebook as CSV (zip)"),
-                lambda: csv_zip,
+                lambda csv_zip=csv_zip: csv_zip,
                 file_name=f"{stem}-csv.zip",
                 mime="application/zip",
                 key="download_csv",
@@ -127,9 +127,9 @@ if wave is not None:
         except LookupError as exc:
             st.error(str(exc))
         else:
-            st.download_button(
+            webapp.download_button(
                 t("Downloaden", "Download") + f": {name}",
-                data,
+                lambda data=data: data,
                 file_name=name,
                 mime=mime,
                 key="download_other",

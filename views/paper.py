@@ -74,9 +74,10 @@ with st.expander(
             "with one problem nothing is stored.",
         )
     )
-    st.download_button(
+    template_columns = file_svc.preview_columns(engine, wave["id"])
+    webapp.download_button(
         t("Leeg sjabloon (kolommen)", "Empty template (columns)"),
-        ";".join(file_svc.preview_columns(engine, wave["id"])).encode("utf-8-sig") + b"\r\n",
+        lambda cols=template_columns: ";".join(cols).encode("utf-8-sig") + b"\r\n",
         file_name="antwoorden_sjabloon.csv",
         mime="text/csv",
         key="import_template",
@@ -127,9 +128,9 @@ with st.expander(
     if stored:
         st.error(stored["message"])
         st.dataframe(stored["table"], hide_index=True, width="stretch")
-        st.download_button(
+        webapp.download_button(
             t("Alle problemen downloaden (CSV)", "Download every problem (CSV)"),
-            stored["csv"],
+            lambda csv=stored["csv"]: csv,
             file_name="problemen.csv",
             mime="text/csv",
             key="import_problems_download",

@@ -86,9 +86,9 @@ def show_problems(key: str) -> None:
         st.error(stored["message"])
         st.dataframe(stored["table"], hide_index=True, width="stretch")
         if stored.get("csv"):
-            st.download_button(
+            webapp.download_button(
                 t("Alle problemen downloaden (CSV)", "Download every problem (CSV)"),
-                stored["csv"],
+                lambda csv=stored["csv"]: csv,
                 file_name="problemen.csv",
                 mime="text/csv",
                 key=f"{key}_download",
@@ -556,9 +556,9 @@ with tab_invite:
         made = st.session_state.get("mailmerge")
         if made:
             st.success(t(f"{made['n']} links uitgegeven.", f"{made['n']} links issued."))
-            st.download_button(
+            webapp.download_button(
                 t(f"Download {made['name']}", f"Download {made['name']}"),
-                lambda data=made["data"]: data,  # handed out on the click only, then expires
+                lambda data=made["data"]: data,
                 file_name=made["name"],
                 mime=(
                     "text/csv"

@@ -351,21 +351,23 @@ def _open_link(wave: dict) -> None:
     )
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=10, border=4)
-    c2.download_button(
+    webapp.download_button(
         t("QR-code als PNG (affiche)", "QR code as PNG (poster)"),
-        buf.getvalue(),
+        buf.getvalue,
         file_name=f"open-link-bevraging-{wave['id']}.png",
         mime="image/png",
         key="w_qr_png",
+        where=c2,
     )
     svg_file = io.BytesIO()
     qr.save(svg_file, kind="svg", scale=10, border=4)
-    c2.download_button(
+    webapp.download_button(
         t("QR-code als SVG", "QR code as SVG"),
-        svg_file.getvalue(),
+        svg_file.getvalue,
         file_name=f"open-link-bevraging-{wave['id']}.svg",
         mime="image/svg+xml",
         key="w_qr_svg",
+        where=c2,
     )
     c2.caption(
         t(

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from sampling.identifiers import control_character, control_message
 from store import schema
 from store.db import reading, transaction
 from store.waves import (
@@ -55,9 +56,36 @@ FACT_FIELDS = {c.name for c in schema.waves.columns} - {
 }  # fmt: skip
 
 
+def _texts(value: Any):
+    """Every string in a fact (some facts are JSON: lists and mappings of texts)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _texts(k)
+            yield from _texts(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _texts(v)
+
+
+def control_problems(fields: Mapping[str, Any]) -> list[Text]:
+    """A control character in any text of the facts (PostgreSQL cannot store NUL; nobody
+    types the others), by field; line breaks and tabs are fine."""
+    out: list[Text] = []
+    for name, value in fields.items():
+        code = next(filter(None, map(control_character, _texts(value))), None)
+        if code is not None:
+            nl, en = control_message(code)
+            out.append((f"{name}: {nl}.", f"{name}: {en}."))
+    return out
+
+
 def fact_problems(conn, fields: Mapping[str, Any], wave_id: int | None) -> list[Text]:
     """What is wrong with a wave's facts before they are stored (name, dates, codes)."""
-    out: list[Text] = []
+    out: list[Text] = control_problems(fields)
+    if out:  # before any query: on PostgreSQL a NUL cannot even be compared
+        return out
     unknown = set(fields) - FACT_FIELDS
     if unknown:
         names = ", ".join(sorted(unknown))

@@ -126,6 +126,7 @@ class AppServer:
     workdir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    env: dict = field(default_factory=dict)  # more of the server's environment (KTM_...)
 
     @property
     def url(self) -> str:
@@ -145,6 +146,7 @@ class AppServer:
             "KTM_PUBLIC_URL": self.url,
             "KTM_TEAM_PASSWORD_HASH": hash_password(TEAM_PASSWORD),
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            **self.env,
         }
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(  # noqa: S603

@@ -48,11 +48,25 @@ def _write(tmp_path, files, name):
     return path
 
 
-def test_sav_has_labels_missing_codes_and_weights(stats_files, book, raw_answers, tmp_path):
+def _read_back(tmp_path, files, name, **options):
+    """An exported data.sav or data.dta read back by pyreadstat: (data frame, metadata)."""
     import pyreadstat
 
-    path = _write(tmp_path, stats_files["sav"], "data.sav")
-    df, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    read = pyreadstat.read_sav if name.endswith(".sav") else pyreadstat.read_dta
+    return read(str(_write(tmp_path, files, name)), **options)
+
+
+def _flagged_nvt(df, raw_answers, code) -> set[int]:
+    """The responses whose aanmelden carries the n.v.t. code, checked against the store."""
+    flagged = set(df.loc[df["aanmelden"] == code, "response_id"].astype(int))
+    nvt = _nvt_ids(raw_answers, "aanmelden")
+    assert nvt, "the demo wave has n.v.t. answers to aanmelden"
+    assert flagged == nvt
+    return flagged
+
+
+def test_sav_has_labels_missing_codes_and_weights(stats_files, book, raw_answers, tmp_path):
+    df, meta = _read_back(tmp_path, stats_files["sav"], "data.sav", user_missing=True)
     want = excel.data_table(book.result)
     assert len(df) == len(want)
     # Variable labels: the question text; names SPSS accepts.
@@ -66,10 +80,7 @@ def test_sav_has_labels_missing_codes_and_weights(stats_files, book, raw_answers
     assert meta.missing_ranges["aanmelden"] == [
         {"lo": float(exports.NA_VALUE), "hi": float(exports.NA_VALUE)}
     ]
-    nvt = _nvt_ids(raw_answers, "aanmelden")
-    assert nvt, "the demo wave has n.v.t. answers to aanmelden"
-    flagged = set(df.loc[df["aanmelden"] == exports.NA_VALUE, "response_id"].astype(int))
-    assert flagged == nvt
+    _flagged_nvt(df, raw_answers, exports.NA_VALUE)
     # Not answered stays system-missing, apart from n.v.t.
     unanswered = {rid for rid, a in raw_answers.items() if "aanmelden" not in a}
     assert set(df.loc[df["aanmelden"].isna(), "response_id"].astype(int)) == unanswered
@@ -98,26 +109,19 @@ def test_sav_has_labels_missing_codes_and_weights(stats_files, book, raw_answers
 
 
 def test_dta_has_extended_missing_and_labels(stats_files, raw_answers, tmp_path):
-    import pyreadstat
-
-    path = _write(tmp_path, stats_files["dta"], "data.dta")
-    df, meta = pyreadstat.read_dta(str(path), user_missing=True)
+    df, meta = _read_back(tmp_path, stats_files["dta"], "data.dta", user_missing=True)
     assert meta.missing_user_values["aanmelden"] == ["a"]
     assert meta.variable_value_labels["aanmelden"]["a"] == exports.NA_TEXT["nl"]
-    flagged = set(df.loc[df["aanmelden"] == "a", "response_id"].astype(int))
-    assert flagged == _nvt_ids(raw_answers, "aanmelden")
+    _flagged_nvt(df, raw_answers, "a")
     assert meta.variable_value_labels["mode"][1] == exports.MODE_LABELS["invited"]["nl"]
     assert all(len(c) <= 32 for c in df.columns)
 
 
 def test_english_labels(export_engine, latest_wave, tmp_path):
-    import pyreadstat
-
     from ktm.services.export import stats_export
 
     files = stats_export(export_engine, latest_wave["id"], "sav", "en").files
-    path = _write(tmp_path, files, "data.sav")
-    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    _, meta = _read_back(tmp_path, files, "data.sav", metadataonly=True)
     assert meta.variable_value_labels["aanmelden"][5] == "Very satisfied"
     assert meta.column_names_to_labels["weight"] == excel.DATA_META["weight"][1]
 
@@ -146,62 +150,21 @@ def test_parquet_and_csv_carry_the_codebook(stats_files, book, tmp_path):
 
 
 def test_cli_writes_folder_and_zip(export_db, tmp_path, capsys):
-    assert (
-        main(
-            [
-                "--database",
-                export_db,
-                "export",
-                "--wave",
-                "latest",
-                "--format",
-                "sav",
-                "--out",
-                str(tmp_path / "spss"),
-            ]
-        )
-        == 0
-    )
+    def export(fmt: str, out: str) -> int:
+        args = ["--database", export_db, "export", "--wave", "latest", "--format", fmt]
+        return main([*args, "--out", str(tmp_path / out)])
+
+    assert export("sav", "spss") == 0
     assert sorted(p.name for p in (tmp_path / "spss").iterdir()) == [
         "codeboek.csv",
         "data.sav",
         "ontwerp.R",
         "ontwerp.sps",
     ]
-    assert (
-        main(
-            [
-                "--database",
-                export_db,
-                "export",
-                "--wave",
-                "latest",
-                "--format",
-                "dta",
-                "--out",
-                str(tmp_path / "stata.zip"),
-            ]
-        )
-        == 0
-    )
+    assert export("dta", "stata.zip") == 0
     with zipfile.ZipFile(tmp_path / "stata.zip") as z:
         assert "data.dta" in z.namelist()
-    assert (
-        main(
-            [
-                "--database",
-                export_db,
-                "export",
-                "--wave",
-                "latest",
-                "--format",
-                "sav",
-                "--out",
-                str(tmp_path / "x.xlsx"),
-            ]
-        )
-        == 2
-    )
+    assert export("sav", "x.xlsx") == 2
     assert "map of een .zip" in capsys.readouterr().err
 
 
@@ -287,7 +250,6 @@ def test_the_publication_profile_holds_in_every_format(export_engine, latest_wav
     """SPSS and Parquet of the publication profile carry exactly the publication Data sheet:
     no response number, stratum or weights, the quasi-identifiers coarsened; no design files."""
     import pyarrow.parquet as pq
-    import pyreadstat
 
     from ktm.services.export import stats_export, workbook_input
 
@@ -296,7 +258,7 @@ def test_the_publication_profile_holds_in_every_format(export_engine, latest_wav
     assert "weight" not in want.columns and "response_id" not in want.columns
     files = stats_export(export_engine, latest_wave["id"], "sav", "nl", "publication").files
     assert sorted(files) == ["codeboek.csv", "data.sav"]
-    df, meta = pyreadstat.read_sav(str(_write(tmp_path, files, "data.sav")))
+    df, meta = _read_back(tmp_path, files, "data.sav")
     names = exports.safe_names(list(want.columns))
     assert list(df.columns) == [names[c] for c in want.columns]
     assert len(df) == len(want)
