@@ -141,9 +141,7 @@ def new_wave(page, spec: dict, *, facts: bool, questionnaire: str | None) -> Non
         fill(page, "Min. responsgraad (%)", "30")
         fill(page, "Kosten (euro)", "0")
     if questionnaire:
-        choice = page.get_by_role("combobox", name=re.compile("^Vragenlijst")).filter(
-            visible=True
-        )
+        choice = page.get_by_role("combobox", name=re.compile("^Vragenlijst")).filter(visible=True)
         choice.click()
         page.keyboard.type(questionnaire)
         page.keyboard.press("Enter")
@@ -183,12 +181,15 @@ def open_fieldwork(page) -> None:
     settle(page)
 
 
-def issue_links(page, target: Path) -> pd.DataFrame:
+def issue_links(page, wave_id: int, target: Path) -> pd.DataFrame:
     open_in_sidebar(page, "Steekproef")
     tab(page, "3. Uitnodigingen")
+    # The file of an earlier wave is not offered here (its links are not this wave's).
+    expect(page.get_by_role("button", name=re.compile("^Download uitnodigingen"))).to_have_count(0)
     page.get_by_role("button", name="Bestand maken").click()
     expect(page.get_by_text(f"{SAMPLE_N} links uitgegeven.")).to_be_visible()
-    return pd.read_excel(download(page, "Download uitnodigingen_bevraging", target), dtype=str)
+    name = f"Download uitnodigingen_bevraging{wave_id}.xlsx"
+    return pd.read_excel(download(page, name, target), dtype=str)
 
 
 def import_answers(page, path: Path) -> None:
@@ -370,7 +371,7 @@ def test_two_real_measurements_on_the_team_pages(tmp_path, start_app, browsers):
             expect(qr).to_be_visible()
             assert qr.evaluate("img => img.naturalWidth") > 100  # the image really loaded
             expect(team.get_by_role("button", name="QR-code als PNG (affiche)")).to_be_visible()
-        links = issue_links(team, tmp_path / f"links_{k + 1}.xlsx")
+        links = issue_links(team, wave_id, tmp_path / f"links_{k + 1}.xlsx")
         assert len(links) == SAMPLE_N
 
         # One trainee answers in the browser with the personal link.
