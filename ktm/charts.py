@@ -377,22 +377,43 @@ def trend_rows(
     fmt: Callable[[object], str],
     x_title: str,
     legend_title: str,
+    group: str | None = None,
+    segment: str | None = None,
 ) -> alt.LayerChart:
     """Every wave's score per aspect, on one shared 0-100 axis: one labelled row per aspect
     (in the order given), one dot with its 95% whisker per wave, the latest wave in `SCORE`
-    and the earlier ones in greys; the value text gives the latest wave's score."""
+    and the earlier ones in greys; the value text gives the row's latest wave's score.
+
+    `group` names the column that identifies an aspect (default `label`), `segment` a column
+    numbering the stretches of waves over which the aspect's question stayed the same
+    (ktm.dashboard.trend_series). An aspect whose question changed gets one labelled row per
+    stretch, each with only its own waves, so figures of two different questions never sit
+    on one row as if they were comparable; the caller's `label` names each stretch."""
     waves = list(dict.fromkeys(data.sort_values("start", na_position="first")["wave"]))
+    order = {w: i for i, w in enumerate(waves)}
     shades = _wave_shades(len(waves))
     step = 10  # pixels between the waves of one aspect
+    group = group or label
+    blocks = []  # (rows of the block, the waves it has a slot for)
+    for key in dict.fromkeys(data[group]):
+        part = data[data[group] == key]
+        stretches = [part] if segment is None else [s for _k, s in part.groupby(segment, sort=True)]
+        if len(stretches) == 1:
+            blocks.append((part, waves))
+            continue
+        starts = [min(order[w] for w in s["wave"]) for s in stretches]
+        for n, s in enumerate(stretches):
+            end = starts[n + 1] if n + 1 < len(stretches) else len(waves)
+            blocks.append((s, waves[starts[n] : end]))
     rows, top = [], 0
-    for name in dict.fromkeys(data[label]):
-        part = data[data[label] == name]
+    for part, slots in blocks:
+        name = part[label].iloc[0]
         lines = wrap(name)
         n_lines = lines.count("\n") + 1
         first = top + n_lines * LINE + 6
-        latest = part[part["wave"] == waves[-1]]
+        latest = part[part["wave"] == slots[-1]]
         text = fmt(latest[estimate].iloc[0]) if len(latest) else "–"
-        for i, w in enumerate(waves):
+        for i, w in enumerate(slots):
             rec = part[part["wave"] == w]
             row = {
                 "label_text": lines if i == 0 else None,
@@ -414,7 +435,7 @@ def trend_rows(
                     high=min(100.0, float(r[high])) if is_drawable(r[high]) else None,
                 )
             rows.append(row)
-        top = first + (len(waves) - 1) * step + GAP + 6
+        top = first + (len(slots) - 1) * step + GAP + 6
     height = max(top, 40)
     frame = pd.DataFrame(rows)
     y_scale = alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False)

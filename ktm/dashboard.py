@@ -452,13 +452,22 @@ TREND_KINDS = ("overall_0_100", "dimension")
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
     """The overall and aspect scores of every wave up to this one, crude and standardized to
-    this wave's frame composition by profession (one row per wave and score)."""
+    this wave's frame composition by profession (one row per wave and score).
+
+    A real wave's trend holds only real waves, a demo wave's only demo waves (as
+    `store.waves.previous_wave`). Each row carries `segment` (per score, counting from 0 in
+    time order) and the verdict of analysis.trend.comparability against the score's previous
+    wave in the series (`comparable`, `not_compared`, `changed_items`, `changed_languages`,
+    `changed_in` = this wave's questionnaire version): a score whose question changed starts a
+    new segment, so the chart never joins figures of two different questions."""
     from analysis import scores as sc
     from analysis.trend import _standardized
 
     waves = [w for w in webapp.list_waves(url)]
     ids = [w["id"] for w in waves]
-    waves = waves[: ids.index(upto_wave_id) + 1] if upto_wave_id in ids else waves
+    if upto_wave_id in ids:
+        demo = bool(waves[ids.index(upto_wave_id)].get("demo"))
+        waves = [w for w in waves[: ids.index(upto_wave_id) + 1] if bool(w.get("demo")) == demo]
     this_data, _ = _analysis(url, upto_wave_id, fp)
     reference = this_data.inputs.composition("profession")
     parts = []
@@ -490,10 +499,49 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
         table["wave_id"] = w["id"]
         table["wave"] = w["name"]
         table["start"] = pd.Timestamp(w["fieldwork_start"]) if w["fieldwork_start"] else pd.NaT
-        parts.append(table)
+        parts.append((table, data.inputs.columns, getattr(data.questionnaire, "version", None)))
     if not parts:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(_segments(parts), ignore_index=True)
+
+
+def _segments(parts: list[tuple[pd.DataFrame, Any, Any]]) -> list[pd.DataFrame]:
+    """Mark, per score, where its question changed against the score's previous wave in the
+    series (`parts` in time order: each wave's table, questionnaire columns and version)."""
+    from analysis.trend import comparability
+
+    verdicts: dict[tuple[int, int], dict] = {}  # (earlier part, later part) -> per score
+    last_seen: dict[str, int] = {}  # score -> index of the last part that has it
+    segment: dict[str, int] = {}
+    out = []
+    for i, (table, columns, version) in enumerate(parts):
+        table = table.copy()
+        marks = []
+        for sid in table["score_id"]:
+            j = last_seen.get(sid)
+            verdict = None
+            if j is not None:
+                if (j, i) not in verdicts:
+                    verdicts[(j, i)] = (
+                        comparability(parts[j][1], columns).set_index("score_id").to_dict("index")
+                    )
+                verdict = verdicts[(j, i)].get(sid, {"comparable": False, "not_compared": "items"})
+            if verdict is not None and not verdict["comparable"]:
+                segment[sid] = segment.get(sid, 0) + 1
+            last_seen[sid] = i
+            ok = verdict is None or bool(verdict["comparable"])
+            marks.append(
+                {
+                    "segment": segment.get(sid, 0),
+                    "comparable": ok,
+                    "not_compared": None if ok else verdict.get("not_compared"),
+                    "changed_items": None if ok else verdict.get("changed_items"),
+                    "changed_languages": None if ok else verdict.get("changed_languages"),
+                    "changed_in": None if ok else version,
+                }
+            )
+        out.append(pd.concat([table.reset_index(drop=True), pd.DataFrame(marks)], axis=1))
+    return out
 
 
 # --- formatting -----------------------------------------------------------------------------

@@ -341,6 +341,20 @@ def list_waves(url: str) -> list[dict]:
         return _list(conn)
 
 
+#: Session key a page sets (to a wave id, or None for the latest) before st.rerun() to make
+#: the sidebar show that wave: see `show_wave`.
+WAVE_PENDING = "wave_pending"
+WAVE_SELECT = "wave_select"
+
+
+def show_wave(wave_id: int | None) -> None:
+    """Make the sidebar show this wave (None: the latest) from the next run on, e.g. the wave
+    just created. The selector's own value is set before it is drawn: a browser keeps what
+    its select box shows for a widget it already has, whatever `index` the script passes."""
+    st.session_state[WAVE_PENDING] = wave_id
+    st.session_state.pop("wave_id", None)
+
+
 def wave_selector() -> dict | None:
     """The wave chosen in the sidebar (default: the latest), shared by every team page."""
     engine()
@@ -352,6 +366,12 @@ def wave_selector() -> dict | None:
     by_id = {w["id"]: w for w in waves}
     current = st.session_state.get("wave_id")
     index = ids.index(current) if current in ids else len(ids) - 1
+    if WAVE_PENDING in st.session_state:
+        pending = st.session_state.pop(WAVE_PENDING)
+        # Set as the widget's value (the browser follows it), not as its index; an index
+        # besides it would only draw Streamlit's duplicate-value warning.
+        st.session_state[WAVE_SELECT] = pending if pending in ids else ids[-1]
+        index = 0
     status = {
         "draft": t("ontwerp", "draft"),
         "open": t("loopt", "open"),
@@ -362,7 +382,7 @@ def wave_selector() -> dict | None:
         ids,
         index=index,
         format_func=lambda i: f"{by_id[i]['name']} ({status.get(by_id[i]['status'], '')})",
-        key="wave_select",
+        key=WAVE_SELECT,
     )
     st.session_state["wave_id"] = chosen
     return by_id[chosen]

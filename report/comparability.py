@@ -45,3 +45,32 @@ def not_compared_lines(trend: pd.DataFrame | None, lang: str = "nl") -> list[str
     for rec in trend[trend["comparable"] == False].to_dict("records"):  # noqa: E712
         out.append(f"{rec.get(label)}: {not_compared(rec, lang)}")
     return out
+
+
+def segment_labels(series: pd.DataFrame, label: str, lang: str = "nl") -> list[str]:
+    """The label of each row of a trend series (ktm.dashboard.trend_series: one row per wave
+    and score, with `segment` and the comparability verdict), per stretch of waves over which
+    the score's question stayed the same: a score whose question never changed keeps its
+    label; otherwise the stretch before a change reads '<label> (vóór versie 2026.1)' and the
+    one after it '<label>: vraagtekst gewijzigd in versie 2026.1 (...): niet vergeleken'."""
+    if len(series) == 0 or "segment" not in series:
+        return [str(v) for v in series.get(label, [])]
+    sid = series["score_id"]
+    first = {}  # (score, segment) -> the row that opens the stretch (time order as given)
+    for rec in series.sort_values("start", na_position="first", kind="stable").to_dict("records"):
+        first.setdefault((rec["score_id"], rec["segment"]), rec)
+    stretches = series.groupby("score_id")["segment"].max().to_dict()
+    out = []
+    for name, score, seg in zip(series[label], sid, series["segment"], strict=True):
+        if seg > 0:
+            out.append(f"{name}: {not_compared(first[(score, seg)], lang)}")
+        elif stretches.get(score, 0) > 0:
+            version = first[(score, 1)].get("changed_in")
+            if _missing(version):
+                before = "before the change" if lang == "en" else "vóór de wijziging"
+            else:
+                before = f"before version {version}" if lang == "en" else f"vóór versie {version}"
+            out.append(f"{name} ({before})")
+        else:
+            out.append(str(name))
+    return out

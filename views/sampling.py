@@ -545,6 +545,7 @@ with tab_invite:
                         engine, wave_id, Path(tmp) / name, reminder=reminder, deadline=deadline
                     )
                     st.session_state["mailmerge"] = {
+                        "wave_id": wave_id,
                         "name": name,
                         "data": result.path.read_bytes(),
                         "n": result.n,
@@ -554,6 +555,10 @@ with tab_invite:
             else:
                 st.rerun()
         made = st.session_state.get("mailmerge")
+        if made and made.get("wave_id") != wave_id:
+            # The file made for another wave holds its links, not this wave's: never offer it.
+            st.session_state.pop("mailmerge")
+            made = None
         if made:
             st.success(t(f"{made['n']} links uitgegeven.", f"{made['n']} links issued."))
             webapp.download_button(

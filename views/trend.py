@@ -10,7 +10,7 @@ from ktm import charts
 from ktm import dashboard as D
 from ktm.webapp import lang, t
 from report import format as F
-from report.comparability import not_compared, not_compared_lines
+from report.comparability import not_compared, not_compared_lines, segment_labels
 
 wave = D.page("Trend", "Trend")
 if wave is None:
@@ -50,7 +50,9 @@ except LookupError as exc:
 if series.empty:
     st.info(t("Nog geen resultaten om te vergelijken.", "No results to compare yet."))
     st.stop()
-series = series.assign(label=series[label])
+# A score whose question changed between versions gets a row per version (named), never one
+# row that sets figures of two different questions side by side.
+series = series.assign(label=segment_labels(series, label, "en" if en else "nl"))
 est, low, high = (
     ("std_estimate", "std_ci_low", "std_ci_high")
     if standardized
@@ -66,9 +68,20 @@ st.altair_chart(
         fmt=D.fmt,
         x_title=t("Score (0-100)", "Score (0-100)"),
         legend_title=t("Meting", "Wave"),
+        group="score_id",
+        segment="segment" if "segment" in series else None,
     ),
     width="stretch",
 )
+if "segment" in series and (series["segment"] > 0).any():
+    st.caption(
+        t(
+            "Een score waarvan de vraag veranderde tussen twee vragenlijstversies staat per "
+            "versie op een eigen rij: de metingen ervoor en erna worden niet vergeleken.",
+            "A score whose question changed between two questionnaire versions has a row of its "
+            "own per version: the waves before and after the change are not compared.",
+        )
+    )
 st.caption(
     t(
         f"{series['wave'].nunique()} metingen · gewogen scores met 95%-betrouwbaarheidsinterval.",

@@ -309,9 +309,7 @@ def save(fields: dict, wave_id: int | None) -> None:
     try:
         if wave_id is None:
             new_id = W.create(engine, fields)
-            # The sidebar shows the new wave: its selector starts again from wave_id.
-            st.session_state["wave_id"] = new_id
-            st.session_state.pop("wave_select", None)
+            webapp.show_wave(new_id)  # the sidebar shows the new wave
         else:
             W.set_facts(engine, wave_id, fields)
     except WaveRefused as exc:
@@ -493,8 +491,7 @@ def lifecycle(wave: dict) -> None:
             except WaveRefused as exc:
                 _refusal(exc, ("Niet verwijderd:", "Not deleted:"))
             else:
-                st.session_state.pop("wave_id", None)
-                st.session_state.pop("wave_select", None)
+                webapp.show_wave(None)
                 _changed(("De bevraging is verwijderd.", "The wave is deleted."))
     else:
         c3.caption(
@@ -664,8 +661,7 @@ def demo_part() -> None:
         from ktm.demo import remove_demo
 
         remove_demo(engine)
-        st.session_state.pop("wave_id", None)
-        st.session_state.pop("wave_select", None)
+        webapp.show_wave(None)
         _changed(("De demowereld is verwijderd.", "The demo world is removed."))
 
 

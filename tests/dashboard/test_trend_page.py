@@ -16,6 +16,8 @@ def test_trend_shows_every_wave_and_the_last_change(team_app):
         "Meting 2026-2027",
     ]
     assert {"Doorlooptijd (0-100)", "Algemene tevredenheid (0-100)"} <= set(chart_labels(at))
+    # The demo's waves share one questionnaire version: one row per aspect, every wave on it.
+    assert len(drawn) == len(set(chart_labels(at))) * 3
     crude = _change(at).set_index("Score")
     assert list(crude.columns[:2]) == ["Meting 2025-2026", "Meting 2026-2027"]
     assert set(crude["Verandering"]) <= {

@@ -186,3 +186,133 @@ def test_overzicht_and_trend_page_say_not_compared(two_waves, monkeypatch, tmp_p
     overall = shown[shown["Score"] == "Algemene tevredenheid (0-100)"].iloc[0]
     assert overall["Verandering"].endswith("niet vergeleken")
     assert isinstance(shown, pd.DataFrame)
+
+
+# --- the trend chart over more than two waves ---------------------------------------------
+
+
+@pytest.fixture
+def three_waves(sqlite_url):
+    """Two waves on v2025.1 (closed) and a third on v2025.2, the overall question reworded."""
+    from store.waves import update_wave
+
+    engine = get_engine(sqlite_url)
+    new = _reworded()
+    with transaction(engine) as conn:
+        h1, h2 = _store_version(conn, Q), _store_version(conn, new)
+        ids = [
+            create_wave(
+                conn,
+                f"Meting {year}-{year + 1}",
+                status="open",
+                questionnaire_hash=h,
+                fieldwork_start=dt.date(year, 10, 1),
+                fieldwork_end=dt.date(year + 1, 3, 31),
+            )  # fmt: skip
+            for year, h in ((2021, h1), (2022, h1), (2024, h2))
+        ]
+    for n, (w, level) in enumerate(zip(ids, (3, 4, 8), strict=True)):
+        forms = [_form(i, tevredenheid=level + i % 3, hulp=2 + n) for i in range(40)]
+        rf.import_responses(engine, w, _xlsx(forms), filename=f"w{n}.xlsx")
+    with transaction(engine) as conn:
+        for w in ids[:2]:
+            update_wave(conn, w, status="closed")
+    return engine, ids
+
+
+def _trend_chart(at) -> pd.DataFrame:
+    from tests.dashboard.conftest import chart_data
+
+    drawn = next(df for df in chart_data(at) if "wave" in df and "label_text" in df)
+    # One block of rows per labelled row: the label sits on the block's first row.
+    drawn = drawn.assign(row=drawn["label_text"].ffill().str.replace("\n", " "))
+    return drawn
+
+
+def test_the_trend_chart_breaks_a_reworded_question_into_rows_per_version(
+    three_waves, monkeypatch, tmp_path
+):
+    """The chart never sets the reworded question's figures on one row with the old ones: the
+    waves before the change on a row named 'vóór versie 2025.2', the new wave on a row that
+    says the wording changed and is not compared; a question asked the same way keeps one row
+    with all three waves."""
+    engine, (w0, w1, w2) = three_waves
+    from ktm.auth import hash_password
+    from ktm.webapp import TEAM_KEY
+    from tests.app.conftest import ROOT, new_app
+
+    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
+    monkeypatch.chdir(ROOT)
+    at = new_app()
+    at.session_state[TEAM_KEY] = "team"
+    at.switch_page("views/trend.py").run()
+    assert not at.exception, at.exception
+    for kind in ("crude", "std"):
+        if kind == "std":
+            at.segmented_control(key="trend_kind").set_value("std").run()
+            assert not at.exception, at.exception
+        drawn = _trend_chart(at)
+        by_row = {row: list(part["wave"]) for row, part in drawn.groupby("row", sort=False)}
+        old = "Algemene tevredenheid (0-100) (vóór versie 2025.2)"
+        new = (
+            "Algemene tevredenheid (0-100): vraagtekst gewijzigd in versie 2025.2 "
+            "(tevredenheid; nl): niet vergeleken"
+        )
+        assert by_row[old] == ["Meting 2021-2022", "Meting 2022-2023"], (kind, by_row)
+        assert by_row[new] == ["Meting 2024-2025"], (kind, by_row)
+        assert "Algemene tevredenheid (0-100)" not in by_row
+        # Each row carries its own figures: the new question's dot is on its row only.
+        if kind == "crude":  # (paper forms carry no frame profile: nothing standardized)
+            old_rows = drawn[drawn["row"] == old]
+            assert old_rows["est"].notna().all() and (old_rows["est"] < 60).all()
+            assert (drawn.loc[drawn["row"] == new, "est"] > 60).all()
+            assert list(old_rows["value_text"].dropna()) == ["49,8"]  # its own last wave
+        # A question asked the same way in every version: one row, three waves.
+        unchanged = [r for r, waves in by_row.items() if len(waves) == 3]
+        assert unchanged, by_row
+        captions = " ".join(c.value for c in at.caption)
+        assert "staat per versie op een eigen rij" in captions
+
+
+def test_trend_series_segments_follow_the_questionnaire_versions(three_waves, monkeypatch):
+    """The shell's series: the reworded score starts a new segment at the third wave with the
+    verdict and the version; the demo flag keeps demo waves out of a real wave's series."""
+    engine, (w0, w1, w2) = three_waves
+    from ktm import dashboard
+
+    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
+    url = str(engine.url)
+    series = dashboard.trend_series(url, w2, dashboard.fingerprint(url, w2))
+    overall = series[series["score_id"] == "overall_0_100:tevredenheid"].set_index("wave_id")
+    assert list(overall["segment"]) == [0, 0, 1]
+    assert list(overall["comparable"]) == [True, True, False]
+    assert overall.loc[w2, "not_compared"] == "wording"
+    assert overall.loc[w2, "changed_in"] == "2025.2"
+    assert overall.loc[w2, "changed_items"] == "tevredenheid"
+    same = series[series["score_id"] != "overall_0_100:tevredenheid"]
+    assert (same["segment"] == 0).all() and same["comparable"].all()
+    assert sorted(set(series["wave_id"])) == [w0, w1, w2]
+
+    # A demo wave left beside the team's own (closed, same questionnaire, in between) is
+    # never part of a real wave's trend.
+    from store.waves import update_wave
+
+    with transaction(engine) as conn:
+        demo = create_wave(
+            conn, "Demo 2023-2024", status="open", demo=True,
+            questionnaire_hash=_store_version(conn, Q),
+            fieldwork_start=dt.date(2023, 10, 1), fieldwork_end=dt.date(2024, 3, 31),
+        )  # fmt: skip
+    forms = [_form(i, tevredenheid=9, hulp=5) for i in range(40)]
+    rf.import_responses(engine, demo, _xlsx(forms), filename="demo.xlsx")
+    with transaction(engine) as conn:
+        update_wave(conn, demo, status="closed")
+    from ktm import webapp
+
+    webapp.list_waves.clear()  # the pages' wave list lives 5 s
+    series = dashboard.trend_series(url, w2, dashboard.fingerprint(url, w2))
+    assert sorted(set(series["wave_id"])) == [w0, w1, w2]
+    demo_series = dashboard.trend_series(url, demo, dashboard.fingerprint(url, demo))
+    assert set(demo_series["wave_id"]) == {demo}

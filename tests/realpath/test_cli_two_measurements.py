@@ -11,6 +11,7 @@ start, save each page, complete), as the web survey does; everything the team do
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -203,6 +204,12 @@ def one_measurement(url, tmp, capsys, *, k, name, start, end, questionnaire, lif
         out = ktm(url, "responses", "import", str(paper), "--wave", str(wave_id),
                   "--mode", "paper", capsys=capsys)  # fmt: skip
         assert "4 antwoorden ingelezen" in out
+    # The weighting: a preview, then stored with the wave (raking to the training year).
+    out = ktm(url, "wave", "weighting", str(wave_id), "--margins", "training_year",
+              "--trim-upper-ratio", "4", capsys=capsys)  # fmt: skip
+    assert "designeffect (Kish)" in out and "training_year" in out
+    ktm(url, "wave", "weighting", str(wave_id), "--margins", "training_year",
+        "--trim-upper-ratio", "4", "--save", capsys=capsys)  # fmt: skip
     out = ktm(url, "wave", "close", str(wave_id), code=2, capsys=capsys)
     assert "--yes" in out
     ktm(url, "wave", "close", str(wave_id), "--yes", capsys=capsys)
@@ -261,7 +268,7 @@ def test_two_measurements_from_an_empty_database_with_only_ktm(tmp_path, capsys,
     answers_nl = {str(r[0]): str(r[col]) for r in rows[start + 1 :] if r and r[0]}
     numbers = {k.split(".")[0].rstrip("abcdefgh") for k in answers_nl}
     assert {str(i) for i in range(1, 12)} <= numbers, sorted(answers_nl)
-    missing = {k: v for k, v in answers_nl.items() if "niet vastgelegd" in v}
+    missing = {k: v for k, v in answers_nl.items() if "niet vastgelegd" in v.lower()}
     assert not missing, missing  # every answer from the data the commands stored
     assert "Meting 2025-2026" in answers_nl["1"] and "2025" in answers_nl["1"]
     assert "Najaar 2027" in answers_nl["11"]
@@ -285,6 +292,10 @@ def test_two_measurements_from_an_empty_database_with_only_ktm(tmp_path, capsys,
         stored = dict(
             conn.execute(sa.select(schema.waves.c.id, schema.waves.c.questionnaire_hash)).all()
         )
+        weighting = dict(conn.execute(sa.select(schema.waves.c.id, schema.waves.c.weighting)).all())
     engine.dispose()
     assert stored == {w1: h1, w2: h2}
+    for w in (w1, w2):
+        choice = weighting[w] if isinstance(weighting[w], dict) else json.loads(weighting[w])
+        assert choice == {"margins": ["training_year"], "trim": {"upper_ratio": 4.0}}
     assert bounced == 20
