@@ -100,9 +100,10 @@ def label_col() -> str:
 # --- the page frame -------------------------------------------------------------------------
 
 
-def page(title_nl: str, title_en: str) -> dict | None:
-    """Login check, wave selector, title and the demo note: the top of every dashboard page."""
-    webapp.require_team()
+def page(title_nl: str, title_en: str, name: str) -> dict | None:
+    """Login and role check (ktm.roles.PAGES[name]), wave selector, title and the demo note:
+    the top of every dashboard page."""
+    webapp.require_page(name)
     wave = webapp.wave_selector()
     st.title(t(title_nl, title_en))
     if wave is not None:

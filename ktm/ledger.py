@@ -67,14 +67,21 @@ def record(url: str, wave_id: int, name: str, when: str) -> Path:
 def anonymise_and_record(engine, url: str, wave_id: int):
     """store.privacy.anonymise_wave, and the wave recorded here once the database holds it
     anonymised (also when the file could not be scrubbed yet: ScrubIncomplete is re-raised)."""
+    from ktm import roles
+    from ktm.services import audit
     from store import privacy
 
+    roles.require("anonymise")
     try:
         report = privacy.anonymise_wave(engine, wave_id)
     except privacy.ScrubIncomplete:
         _record_from_db(engine, url, wave_id)
+        # The database part is done (the command says what is left): that is the action.
+        audit.record(engine, "anonymise", wave_id, {"scrubbed": False})
         raise
     record(url, report.wave_id, report.wave_name, str(report.anonymised_at))
+    if not report.already:  # again on an anonymised wave: the scrub only, no new action
+        audit.record(engine, "anonymise", wave_id, {"scrubbed": True})
     return report
 
 

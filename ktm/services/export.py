@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from ktm import __version__
+from ktm import __version__, roles
 from ktm.config import organisation
-from ktm.services import results
+from ktm.services import audit, results
 from report import excel
 from store.actions import list_actions
 
@@ -29,7 +29,9 @@ def workbook_input(
     profile: str = "internal",
 ):
     """Everything the workbook needs, read from the store and analysed; ``profile``
-    "internal" (confidential, full microdata) or "publication" (see report.excel.PROFILES)."""
+    "internal" (confidential, full microdata) or "publication" (see report.excel.PROFILES).
+    A reader may build the publication profile only (ktm.roles)."""
+    roles.require(audit.export_permission(profile))
     data, result = results.analyse(engine, wave_id)
     previous, trend_table = None, None
     compared = results.trend(engine, wave_id, result)
@@ -76,6 +78,18 @@ def export_wave(
     book = workbook_input(engine, wave_id, profile=profile)
     path = excel.write_workbook(book, out)
     csv = excel.write_csv(book, csv_dir) if csv_dir is not None else []
+    if profile != "publication":
+        audit.record(
+            engine,
+            "internal_export",
+            wave_id,
+            {
+                "what": "workbook",
+                "file": Path(out).name,
+                "csv": bool(csv),
+                "profile": profile,
+            },  # fmt: skip
+        )
     return ExportResult(dict(book.wave), path, csv, len(book.result.inputs.responses))
 
 
@@ -170,6 +184,8 @@ def stats_export(
     if spec is not None:
         files["ontwerp.R"] = exports.r_script(spec, f"{stem}.{fmt}").encode()
         files["ontwerp.sps"] = exports.spss_syntax(spec, f"{stem}.{fmt}").encode()
+    if profile != "publication":
+        audit.record(engine, "internal_export", wave_id, {"what": fmt, "profile": profile})
     return StatsExport(dict(book.wave), files, len(result.inputs.responses))
 
 
@@ -177,4 +193,7 @@ def answer_docx(engine: Engine, wave_id: int, lang: str = "nl", profile: str = "
     """The draft written answer to the parliamentary question (.docx) for the wave."""
     from report.docx import answer_document
 
-    return answer_document(workbook_input(engine, wave_id, profile=profile), lang)
+    data = answer_document(workbook_input(engine, wave_id, profile=profile), lang)
+    if profile != "publication":
+        audit.record(engine, "internal_export", wave_id, {"what": "docx", "profile": profile})
+    return data
