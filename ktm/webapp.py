@@ -311,7 +311,11 @@ def login_form(target: str | None = None) -> None:
 
 def logout() -> None:
     if oidc_configured():
+        # Streamlit clears the identity and sends the browser to /auth/logout (the provider's
+        # end-session endpoint, then back): a rerun here could overtake that redirect.
+        _forget_login()
         st.logout()
+        st.stop()
     _forget_login()
     st.session_state.pop("team_cookie_cleared", None)
     st.rerun()
