@@ -545,6 +545,8 @@ def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
     data, a = _analysis(url, wave_id, fp)
     trend = trend_table(url, wave_id, fp)
     comparison = acc.comparison_of(trend[0], trend[1]) if trend is not None else None
+    from ktm.services.export import audit_rows
+
     return acc.answer_rows(
         data.wave,
         a if a.analysed is not None else None,
@@ -552,6 +554,7 @@ def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
         (),
         data.sample_info,
         organisation(),
+        audit=audit_rows(engine(), wave_id),
     )
 
 

@@ -50,7 +50,19 @@ def workbook_input(
         exported_at=exported_at or dt.datetime.now(dt.UTC),
         organisation=organisation(),
         profile=profile,
+        audit=audit_rows(engine, wave_id),
     )
+
+
+def audit_rows(engine: Engine, wave_id: int) -> list[dict]:
+    """The wave's audit trail as the answers cite it (action, actor, at): counts and dates
+    are shown, never the names."""
+    from store import audit as store_audit
+
+    return [
+        {"action": r["action"], "actor": r["actor"], "at": r["at"]}
+        for r in store_audit.entries(engine, wave_id=wave_id)
+    ]
 
 
 def file_stem(wave: dict) -> str:

@@ -159,3 +159,50 @@ def test_restore_is_recorded_in_the_restored_database(sqlite_url, tmp_path, caps
     # The backup was made before the close: the restored trail holds the restore only.
     assert [(r["action"], r["actor"]) for r in rows] == [("restore", "Beheerder B")]
     assert rows[0]["details"] == {"file": "kopie.db"}
+
+
+def test_the_verantwoording_cites_the_trail_under_questions_6_and_9(demo_url, tmp_path):
+    import io
+
+    import openpyxl
+
+    from ktm.services import export as E
+    from report import accountability
+    from store.db import get_engine
+    from store.waves import resolve_wave
+
+    engine = get_engine(demo_url)
+    with engine.connect() as conn:
+        wave = resolve_wave(conn, "latest")
+    with roles.acting_as(ALICE):
+        F.publish(engine, wave["id"], None)
+    with roles.acting_as(roles.Actor("bob@vlaanderen.be", "manager", "oidc")):
+        xlsx, _ = E.export_bytes(engine, wave["id"], profile="publication")
+    rows = {}
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx))["Verantwoording"]
+    for row in ws.iter_rows(values_only=True):
+        if row and row[0] in ("6", "9", "7a"):
+            rows[row[0]] = " ".join(str(v) for v in row if v)
+    assert "auditlogboek" in rows["6"] and "audit_log" in rows["6"]
+    assert "geen van deze handelingen" in rows["6"]  # the demo's steps predate the trail
+    assert "resultaten gepubliceerd op" in rows["9"] and "door 1 teamlid" in rows["9"]
+    assert "results published on" in rows["9"]
+    assert "auditlogboek" not in rows["7a"]
+    assert ALICE.name not in str(rows)  # counts and dates, never the names
+
+    at = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+    audit = [
+        {"action": "frame_import", "actor": "a", "at": at},
+        {"action": "sample_draw", "actor": "b", "at": at},
+        {"action": "link_export", "actor": "a", "at": at},
+        {"action": "link_export", "actor": "a", "at": at + dt.timedelta(days=14)},
+    ]
+    six = {r["number"]: r for r in accountability.answer_rows(wave, audit=audit)}["6"]
+    assert six["answer_nl"].endswith(
+        "Volgens het auditlogboek (wie, wat, wanneer; niet te wijzigen): kader ingelezen op "
+        "3 november 2026; steekproef getrokken op 3 november 2026; links uitgegeven op "
+        "17 november 2026 (2×); door 2 teamleden."
+    )
+    assert "by 2 team members." in six["answer_en"]
+    plain = {r["number"]: r for r in accountability.answer_rows(wave)}["6"]
+    assert "auditlogboek" not in plain["answer_nl"]  # without the trail: as before
