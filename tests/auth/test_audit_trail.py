@@ -145,20 +145,29 @@ def test_the_command_line_records_the_user_or_as_and_ktm_audit_shows_it(db_url, 
     assert ktm(["--database", db_url, "audit", "--action", "nonsense"]) == 2
 
 
-def test_restore_is_recorded_in_the_restored_database(sqlite_url, tmp_path, capsys):
+def test_restore_is_recorded_in_the_restored_database(db_url, engine, tmp_path, capsys):
+    import shutil
+
     from store.db import dispose_all, get_engine
 
-    engine = get_engine(sqlite_url)
+    if db_url.startswith("postgresql") and not shutil.which("pg_restore"):
+        pytest.skip("pg_dump/pg_restore are not installed")
     wave_id = _wave(engine)
     backup = tmp_path / "kopie.db"
-    assert ktm(["--database", sqlite_url, "backup", "--out", str(backup)]) == 0
-    assert ktm(["--database", sqlite_url, "wave", "close", str(wave_id), "--yes"]) == 0
+    assert ktm(["--database", db_url, "backup", "--out", str(backup)]) == 0
+    assert ktm(["--database", db_url, "wave", "close", str(wave_id), "--yes"]) == 0
     dispose_all()
-    assert ktm(["--as", "Beheerder B", "--database", sqlite_url, "restore", str(backup)]) == 0
-    rows = _rows(get_engine(sqlite_url))
+    assert ktm(["--as", "Beheerder B", "--database", db_url, "restore", str(backup)]) == 0
+    rows = _rows(get_engine(db_url))
     # The backup was made before the close: the restored trail holds the restore only.
     assert [(r["action"], r["actor"]) for r in rows] == [("restore", "Beheerder B")]
     assert rows[0]["details"] == {"file": "kopie.db"}
+    # The trigger came back with the table: still append-only after a restore.
+    with (
+        pytest.raises(sa.exc.DatabaseError, match="append-only"),
+        get_engine(db_url).begin() as conn,
+    ):
+        conn.execute(sa.delete(schema.audit_log))
 
 
 def test_the_verantwoording_cites_the_trail_under_questions_6_and_9(demo_url, tmp_path):
