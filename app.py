@@ -3,6 +3,7 @@
 Respondents see only the public pages (the survey, the results page, the team login);
 the team pages exist in the navigation only after login, and each also checks it itself.
 Before login, a team page's URL (a reload, a bookmark) shows the login, and after it that page.
+After login, a page the person's role does not allow (ktm.roles) is a refusal under its URL.
 """
 
 from pathlib import Path
@@ -63,6 +64,7 @@ TEAM_PAGES = {
         ("views/paper.py", "Papieren antwoorden", "Paper answers", "keyboard"),
         ("views/actions.py", "Acties", "Actions", "checklist"),
         ("views/export.py", "Excel-export", "Excel export", "download"),
+        ("views/audit.py", "Auditlogboek", "Audit trail", "history"),
     ],
 }
 
@@ -90,21 +92,28 @@ if user is None:
     stand_ins = [login_at(p, nl, en) for pages in TEAM_PAGES.values() for p, nl, en, _ in pages]
     page = st.navigation([*public, login, *stand_ins], position="hidden")
 else:
+    actor = webapp.team_actor()
 
     def team(path: str, nl: str, en: str, icon: str) -> st.Page:
-        return st.Page(path, title=t(nl, en), icon=f":material/{icon}:")
+        if webapp.page_allowed(actor, path):
+            return st.Page(path, title=t(nl, en), icon=f":material/{icon}:")
+        return webapp.refused_page(actor, path, t(nl, en))
 
     sections = {t(*name): [team(*spec) for spec in pages] for name, pages in TEAM_PAGES.items()}
     overview = sections[t("Dashboard", "Dashboard")][0]
     sections[t("Publiek", "Public")] = public
     page = st.navigation(sections, position="hidden")
-    if st.session_state.pop(webapp.AFTER_LOGIN, False):
+    if st.session_state.pop(webapp.AFTER_LOGIN, False) or webapp.first_oidc_run(page is survey):
         st.switch_page(overview)
     # Our own links, not Streamlit's navigation menu: that one's list markup fails axe-core
     # (a <ul> holding <div>s) and folds pages away behind an English "View more".
+    # Only the pages this person's role allows.
     with st.sidebar.container(key="team_navigation"):
+        webapp.who_is_logged_in(actor)
         for name, links in sections.items():
-            st.markdown(f"**{name}**")
+            links = [link for link in links if not webapp.is_refusal(link)]
+            if links:
+                st.markdown(f"**{name}**")
             for link in links:
                 st.page_link(link)
     webapp.language_switch()

@@ -18,7 +18,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -84,26 +86,36 @@ log = logging.getLogger("ktm.auth")
 
 @dataclass
 class LoginLimiter:
-    """Failed team logins per client and in all, over a sliding window, in this process.
+    """Failed team logins per client and in all, over a sliding window.
 
     A client with `per_client` failures within `window_s` is refused without a password hash
     being computed until its oldest failure leaves the window; when all clients together
     reach `overall` failures within `overall_window_s`, every attempt waits for the rest of
     that window (a distributed guess cannot burn the server's CPU either). Only one argon2
-    verification runs at a time (`verify`). Every failure and refusal is logged (client key
-    prefix only, never the password).
+    verification runs at a time in a process (`verify`). Every failure and refusal is logged
+    (client key prefix only, never the password).
+
+    With `engine` set (the app binds its database, `bind`), the failures are rows of the
+    table login_attempts, so every replica on that database counts the same failures; without
+    one (a unit test) they are counted in this process's memory.
     """
 
     per_client: int = 5
     window_s: float = 15 * 60
     overall: int = 30
     overall_window_s: float = 60
+    engine: Any = None
     _failures: dict = field(default_factory=dict)
     _all: deque = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifying: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(1)
     )
+
+    def bind(self, engine) -> LoginLimiter:
+        """Count in `engine`'s database (the app's one engine, the same on every run)."""
+        self.engine = engine
+        return self
 
     def _prune(self, now: float) -> None:
         while self._all and now - self._all[0] >= self.overall_window_s:
@@ -115,34 +127,73 @@ class LoginLimiter:
             if not q:
                 del self._failures[key]
 
-    def wait_s(self, client: str, now: float | None = None) -> float:
-        """0 when `client` may try now, else the seconds until it may."""
-        now = time.monotonic() if now is None else now
+    def _counts(self, client: str, now: float) -> tuple[int, float, int, float]:
+        """(this client's failures in its window, the oldest one's age, everyone's failures
+        in the overall window, the oldest one's age)."""
+        if self.engine is not None:
+            from store import logins
+
+            mine, first, everyone, first_all = logins.counts(
+                self.engine,
+                client,
+                _utc(now),
+                timedelta(seconds=self.window_s),
+                timedelta(seconds=self.overall_window_s),
+            )
+            at = _utc(now)
+            age = (at - first).total_seconds() if first else 0.0
+            age_all = (at - first_all).total_seconds() if first_all else 0.0
+            return mine, age, everyone, age_all
         with self._lock:
             self._prune(now)
             q = self._failures.get(client)
-            if q is not None and len(q) >= self.per_client:
-                wait = self.window_s - (now - q[0])
-                log.warning("team login refused: client %s over its limit", client[:12])
-                return max(wait, 1.0)
-            if len(self._all) >= self.overall:
-                log.warning(
-                    "team login refused: %d failures in all within a minute", len(self._all)
-                )
-                return max(self.overall_window_s - (now - self._all[0]), 1.0)
+            return (
+                len(q) if q else 0,
+                now - q[0] if q else 0.0,
+                len(self._all),
+                now - self._all[0] if self._all else 0.0,
+            )
+
+    def _now(self, now: float | None) -> float:
+        if now is not None:
+            return now
+        # The store's rows are compared across replicas: wall-clock time there.
+        return time.time() if self.engine is not None else time.monotonic()
+
+    def wait_s(self, client: str, now: float | None = None) -> float:
+        """0 when `client` may try now, else the seconds until it may."""
+        now = self._now(now)
+        mine, age, everyone, age_all = self._counts(client, now)
+        if mine >= self.per_client:
+            log.warning("team login refused: client %s over its limit", client[:12])
+            return max(self.window_s - age, 1.0)
+        if everyone >= self.overall:
+            log.warning("team login refused: %d failures in all within a minute", everyone)
+            return max(self.overall_window_s - age_all, 1.0)
         return 0.0
 
     def failed(self, client: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._failures.setdefault(client, deque()).append(now)
-            self._all.append(now)
-            n = len(self._failures[client])
+        now = self._now(now)
+        if self.engine is not None:
+            from store import logins
+
+            keep = timedelta(seconds=max(self.window_s, self.overall_window_s))
+            n = logins.failed(self.engine, client, _utc(now), keep)
+        else:
+            with self._lock:
+                self._failures.setdefault(client, deque()).append(now)
+                self._all.append(now)
+                n = len(self._failures[client])
         log.warning("team login failed: client %s (%d in the window)", client[:12], n)
 
     def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
+        if self.engine is not None:
+            from store import logins
+
+            logins.succeeded(self.engine, client)
+        else:
+            with self._lock:
+                self._failures.pop(client, None)
         log.info("team login: client %s", client[:12])
 
     def verify(self, password: str, stored_hash: str | None, timeout_s: float = 10) -> bool | None:
@@ -153,6 +204,10 @@ class LoginLimiter:
             return verify_password(password, stored_hash)
         finally:
             self._verifying.release()
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 LIMITER = LoginLimiter()

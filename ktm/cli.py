@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ktm {__version__}")
     parser.add_argument(
+        "--as",
+        dest="acting_as",
+        metavar="NAME",
+        help="the name written to the audit trail (default: the operating-system user)",
+    )
+    parser.add_argument(
         "--database",
         metavar="URL",
         help="SQLAlchemy database URL (default: $KTM_DATABASE_URL, else a SQLite file in ./var/)",
@@ -90,11 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0 if args.command is None else 2
-    try:
-        result = args.func(args)
-    except CommandError as exc:
-        print(f"ktm: {exc}", file=sys.stderr)
-        return exc.code
+    from ktm import roles
+
+    # Everything this command changes is recorded as done by this person (ktm.roles).
+    with roles.acting_as(roles.cli_actor(getattr(args, "acting_as", None))):
+        try:
+            result = args.func(args)
+        except CommandError as exc:
+            print(f"ktm: {exc}", file=sys.stderr)
+            return exc.code
+        except roles.Refused as exc:
+            print(f"ktm: {exc}", file=sys.stderr)
+            return 2
     return int(result or 0)
 
 

@@ -33,6 +33,12 @@ class Settings:
     client_key_secret: str | None = None  # KTM_CLIENT_KEY_SECRET: key of the throttle's HMAC
     download_ttl_s: float = 60.0  # KTM_DOWNLOAD_TTL_S: a download URL's life after the click
     smtp: Mapping[str, str] = field(default_factory=dict)  # the KTM_SMTP_* variables
+    # Roles (ktm.roles): e-mail addresses per role, a token claim, the permissions per role.
+    managers: frozenset[str] = frozenset()  # KTM_MANAGERS
+    readers: frozenset[str] = frozenset()  # KTM_READERS
+    role_claim: str | None = None  # KTM_ROLE_CLAIM: the identity token's claim naming roles
+    role_claim_values: Mapping[str, str] = field(default_factory=dict)  # KTM_ROLE_CLAIM_VALUES
+    roles: Mapping[str, frozenset[str]] = field(default_factory=dict)  # KTM_ROLES_FILE
 
     @property
     def smtp_configured(self) -> bool:
@@ -79,6 +85,57 @@ def _download_ttl(env: Mapping[str, str]) -> float:
         ) from None
 
 
+def _addresses(env: Mapping[str, str], name: str) -> frozenset[str]:
+    raw = env.get(name) or ""
+    return frozenset(a.strip().lower() for a in raw.replace(";", ",").split(",") if a.strip())
+
+
+def _claim_values(env: Mapping[str, str]) -> dict[str, str]:
+    """KTM_ROLE_CLAIM_VALUES="ktm-beheer=manager,ktm-lezer=reader": which claim value means
+    which role; the role names themselves always count."""
+    from ktm.roles import DEFAULT_ROLES
+
+    mapping = {role: role for role in DEFAULT_ROLES}
+    raw = (env.get("KTM_ROLE_CLAIM_VALUES") or "").strip()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        value, sep, role = part.rpartition("=")
+        if not sep or not value.strip() or not role.strip():
+            raise ValueError(
+                f"KTM_ROLE_CLAIM_VALUES: {part!r}: schrijf waarde=rol, bv. ktm-beheer=manager / "
+                "write value=role, e.g. ktm-beheer=manager"
+            )
+        mapping[value.strip()] = role.strip()
+    return mapping
+
+
+def _roles(env: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """The permissions per role: ktm.roles.DEFAULT_ROLES, each role given in the TOML file
+    $KTM_ROLES_FILE (`[roles] reader = ["results", "trend"]`) replaced by that list."""
+    import tomllib
+
+    from ktm.roles import DEFAULT_ROLES, PERMISSIONS
+
+    table = dict(DEFAULT_ROLES)
+    path = (env.get("KTM_ROLES_FILE") or "").strip()
+    if not path:
+        return table
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"KTM_ROLES_FILE={path}: onleesbaar / unreadable: {exc}") from None
+    for role, perms in (data.get("roles") or {}).items():
+        if not isinstance(perms, list):
+            raise ValueError(f"{path}: [roles] {role}: geef een lijst / give a list")
+        unknown = sorted(set(map(str, perms)) - set(PERMISSIONS))
+        if unknown:
+            raise ValueError(
+                f"{path}: [roles] {role}: onbekende rechten / unknown permissions {unknown}; "
+                f"bekend / known: {sorted(PERMISSIONS)}"
+            )
+        table[str(role)] = frozenset(map(str, perms))
+    return table
+
+
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from `environ` (default: os.environ)."""
     env = os.environ if environ is None else environ
@@ -93,6 +150,11 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         client_key_secret=env.get("KTM_CLIENT_KEY_SECRET") or None,
         download_ttl_s=_download_ttl(env),
         smtp={k: v for k, v in env.items() if k.startswith("KTM_SMTP_")},
+        managers=_addresses(env, "KTM_MANAGERS"),
+        readers=_addresses(env, "KTM_READERS"),
+        role_claim=(env.get("KTM_ROLE_CLAIM") or "").strip() or None,
+        role_claim_values=_claim_values(env),
+        roles=_roles(env),
     )
 
 

@@ -100,9 +100,10 @@ def label_col() -> str:
 # --- the page frame -------------------------------------------------------------------------
 
 
-def page(title_nl: str, title_en: str) -> dict | None:
-    """Login check, wave selector, title and the demo note: the top of every dashboard page."""
-    webapp.require_team()
+def page(title_nl: str, title_en: str, name: str) -> dict | None:
+    """Login and role check (ktm.roles.PAGES[name]), wave selector, title and the demo note:
+    the top of every dashboard page."""
+    webapp.require_page(name)
     wave = webapp.wave_selector()
     st.title(t(title_nl, title_en))
     if wave is not None:
@@ -592,6 +593,8 @@ def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
     data, a = _analysis(url, wave_id, fp)
     trend = trend_table(url, wave_id, fp)
     comparison = acc.comparison_of(trend[0], trend[1]) if trend is not None else None
+    from ktm.services.export import audit_rows
+
     return acc.answer_rows(
         data.wave,
         a if a.analysed is not None else None,
@@ -599,6 +602,7 @@ def accountability(url: str, wave_id: int, fp: tuple) -> list[dict]:
         (),
         data.sample_info,
         organisation(),
+        audit=audit_rows(engine(), wave_id),
     )
 
 

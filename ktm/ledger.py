@@ -68,10 +68,13 @@ def record(url: str, wave_id: int, name: str, when: str) -> Path:
 def anonymise_and_record(engine, url: str, wave_id: int):
     """store.privacy.anonymise_wave, and the wave recorded here once the database holds it
     anonymised (also when the file could not be scrubbed yet: ScrubIncomplete is re-raised)."""
+    from ktm import roles
+    from ktm.services import audit
     from ktm.services.weighting import fix_automatic
     from store import privacy
     from store.waves import StoreError
 
+    roles.require("anonymise")
     # A wave closed before the automatic margins were fixed at closing gets them fixed now,
     # while the invitations they are chosen from still exist.
     with contextlib.suppress(LookupError, StoreError):  # privacy says it better
@@ -80,8 +83,12 @@ def anonymise_and_record(engine, url: str, wave_id: int):
         report = privacy.anonymise_wave(engine, wave_id)
     except privacy.ScrubIncomplete:
         _record_from_db(engine, url, wave_id)
+        # The database part is done (the command says what is left): that is the action.
+        audit.record(engine, "anonymise", wave_id, {"scrubbed": False})
         raise
     record(url, report.wave_id, report.wave_name, str(report.anonymised_at))
+    if not report.already:  # again on an anonymised wave: the scrub only, no new action
+        audit.record(engine, "anonymise", wave_id, {"scrubbed": True})
     return report
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
-from ktm import auth
+from ktm import auth, roles
 from ktm.config import database_url, team_session_hours
 
 LANGS = {"nl": "Nederlands", "en": "English"}
@@ -281,7 +281,8 @@ def login_form(target: str | None = None) -> None:
         submitted = st.form_submit_button(t("Aanmelden", "Log in"), type="primary")
     if submitted:
         client = client_key()
-        wait = auth.LIMITER.wait_s(client)
+        limiter = auth.LIMITER.bind(engine())
+        wait = limiter.wait_s(client)
         if wait:
             minutes = int(wait // 60) + 1
             st.error(
@@ -291,19 +292,19 @@ def login_form(target: str | None = None) -> None:
                 )
             )
             return
-        ok = auth.LIMITER.verify(password, stored)
+        ok = limiter.verify(password, stored)
         if ok is None:
             st.error(t("Het is even druk; probeer het zo opnieuw.", "Busy; please try again."))
             return
         if ok:
-            auth.LIMITER.succeeded(client)
+            limiter.succeeded(client)
             for key in (EXPIRED, LOGGED_OUT, "team_cookie_cleared"):
                 st.session_state.pop(key, None)
             st.session_state[TEAM_KEY] = "team"
             st.session_state[EXPIRES] = time.time() + 3600 * team_session_hours()
             st.session_state[AFTER_LOGIN] = target is None
             st.rerun()
-        auth.LIMITER.failed(client)
+        limiter.failed(client)
         st.error(t("Onjuist wachtwoord.", "Wrong password."))
 
 
@@ -314,19 +315,163 @@ def logout() -> None:
     if owner is not None:
         downloads.REGISTRY.end(owner)  # its download URLs stop answering, also with a copied cookie
     if oidc_configured():
+        # Streamlit clears the identity and sends the browser to /auth/logout (the provider's
+        # end-session endpoint, then back): a rerun here could overtake that redirect.
+        _forget_login()
         st.logout()
+        st.stop()
     _forget_login()
     st.session_state.pop("team_cookie_cleared", None)
     st.rerun()
 
 
-def require_team() -> str:
-    """Stop the page unless a team member is logged in (a page may be run directly)."""
-    user = team_user()
-    if user is None:
+def team_actor(note: bool = True) -> roles.Actor | None:
+    """Who of the team is logged in, with their role (ktm.roles), or None. An OIDC identity
+    that the configuration gives no role is an Actor with role None: logged in, refused.
+    `note`: record a changed role in the audit trail (app.py does, once per session)."""
+    name = team_user()
+    if name is None:
+        return None
+    if not oidc_configured():
+        return roles.password_actor()
+    claims = {}
+    try:
+        claims = dict(st.user.to_dict())
+    except Exception:  # an older st.user without to_dict
+        claims = {k: st.user.get(k) for k in ("email", "name", "sub")}
+    role, where = roles.role_for_identity(claims.get("email"), claims)
+    actor = roles.Actor(name, role, "oidc")
+    if note:
+        _note_role(actor, where)
+    return actor
+
+
+def _note_role(actor: roles.Actor, where: str) -> None:
+    """Once per browser session: a role that differs from the last one recorded for this
+    person (or a first one) is written to the audit trail as a role change."""
+    seen = st.session_state.get("ktm_role_noted")
+    if seen == (actor.name, actor.role):
+        return
+    st.session_state["ktm_role_noted"] = (actor.name, actor.role)
+    from ktm.services import audit as audit_svc
+
+    audit_svc.note_role(engine(), actor, where)
+
+
+def _session_actor() -> object:
+    """ktm.roles' view of the browser session running this script (see roles.current)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return roles.NOT_IN_SESSION
+    return team_actor(note=False)  # a service may be inside a transaction: no write here
+
+
+def _in_server() -> bool:
+    from streamlit import runtime
+
+    return runtime.exists()
+
+
+roles.install_session_actor(_session_actor, _in_server)
+
+
+def refuse(permission: str, actor: roles.Actor | None) -> None:
+    """The page's refusal, Dutch and English, and the end of the run."""
+    if actor is None:
         st.error(t("Deze pagina is alleen voor het team.", "This page is for the team only."))
-        st.stop()
-    return user
+    elif actor.role is None:
+        st.error(
+            t(
+                f"U bent aangemeld als {actor.name}, maar dit account heeft geen toegang tot "
+                "deze toepassing. Vraag een beheerder om u toe te voegen.",
+                f"You are logged in as {actor.name}, but this account has no access to this "
+                "tool. Ask a manager to add you.",
+            ),
+            icon=":material/block:",
+        )
+    else:
+        nl, en = roles.PERMISSIONS.get(permission, (permission, permission))
+        role_nl, role_en = roles.ROLE_NAMES.get(actor.role, (actor.role, actor.role))
+        st.error(
+            t(
+                f"Geen toegang: deze pagina is voor beheerders ({nl}). U bent aangemeld als "
+                f"{actor.name}, met de rol {role_nl}.",
+                f"No access: this page is for managers ({en}). You are logged in as "
+                f"{actor.name}, with the role {role_en}.",
+            ),
+            icon=":material/block:",
+        )
+    st.stop()
+
+
+def require_team(permission: str | None = None) -> str:
+    """Stop the page unless a team member is logged in whose role holds `permission` (a page
+    may be run directly, or its URL typed); the name of who is logged in."""
+    actor = team_actor()
+    if actor is None or actor.role is None:
+        refuse(permission or "dashboard", actor)
+    if permission is not None and not actor.may(permission):
+        refuse(permission, actor)
+    return actor.name
+
+
+def page_allowed(actor: roles.Actor | None, path: str) -> bool:
+    from pathlib import Path
+
+    return roles.allowed(actor, roles.PAGES[Path(path).stem])
+
+
+_REFUSALS: set[str] = set()
+
+
+def refused_page(actor: roles.Actor | None, path: str, title: str) -> st.Page:
+    """A refusal in place of a team page the role does not allow, under that page's URL (a
+    typed URL, a bookmark of a manager): says who is logged in and what the page needs."""
+    from pathlib import Path
+
+    stem = Path(path).stem
+
+    def refused() -> None:
+        st.title(title)
+        refuse(roles.PAGES[stem], actor)
+
+    refused.__name__ = f"refused_{stem}"
+    _REFUSALS.add(refused.__name__)
+    return st.Page(refused, title=title, url_path=stem)
+
+
+def is_refusal(page: st.Page) -> bool:
+    return (
+        getattr(page, "_page", None) is not None
+        and getattr(page._page, "__name__", "") in _REFUSALS
+    )
+
+
+def who_is_logged_in(actor: roles.Actor | None) -> None:
+    """Above the team's links: who is logged in, and as what."""
+    if actor is None:
+        return
+    if actor.role is None:
+        role = t("geen toegang", "no access")
+    else:
+        role = t(*roles.ROLE_NAMES.get(actor.role, (actor.role, actor.role)))
+    st.caption(t(f"Aangemeld als {actor.name} ({role})", f"Logged in as {actor.name} ({role})"))
+
+
+def first_oidc_run(on_default_page: bool) -> bool:
+    """After an OIDC login Streamlit opens the home page (the public survey) in a new
+    session: the first run of that session opens the dashboard instead, unless a link with
+    parameters (a survey link) was opened."""
+    if not oidc_configured() or st.session_state.get("ktm_oidc_landed"):
+        return False
+    st.session_state["ktm_oidc_landed"] = True
+    return on_default_page and not dict(st.query_params)
+
+
+def require_page(page: str) -> str:
+    """require_team with the permission ktm.roles.PAGES gives the page (its file's stem)."""
+    return require_team(roles.PAGES[page])
 
 
 # --- waves ----------------------------------------------------------------------------------

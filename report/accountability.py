@@ -1101,6 +1101,62 @@ _ANSWERS = {
 }
 
 
+# What the audit trail (table audit_log) adds to an answer: under 6 who carried out the
+# measurement's steps and when, under 9 when the results were published and the data
+# anonymised.
+_AUDIT_STEPS = {
+    "6": ("frame_import", "sample_draw", "link_export", "smtp_send", "wave_close"),
+    # Not the internal exports: every export adds one, so no two files would agree.
+    "9": ("publish", "anonymise"),
+}
+_AUDIT_WORDS = {
+    "frame_import": ("kader ingelezen", "frame imported"),
+    "sample_draw": ("steekproef getrokken", "sample drawn"),
+    "link_export": ("links uitgegeven", "links issued"),
+    "smtp_send": ("uitnodigingen gemaild", "invitations e-mailed"),
+    "wave_close": ("veldwerk afgesloten", "fieldwork closed"),
+    "publish": ("resultaten gepubliceerd", "results published"),
+    "internal_export": ("interne export van de microdata", "internal export of the microdata"),
+    "anonymise": ("geanonimiseerd", "anonymised"),
+}
+
+
+def _audit_sentence(number: str, audit: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+    """The audit trail's part of answer 6 or 9: each step's last date and how many times, and
+    how many people acted; never their names (the workbook may leave the team)."""
+    steps = [r for r in audit if r.get("action") in _AUDIT_STEPS[number]]
+    if not steps:
+        return (
+            "Het auditlogboek bevat voor deze meting (nog) geen van deze handelingen.",
+            "The audit trail holds none of these actions for this measurement (yet).",
+        )
+    out = {}
+    for lang in ("nl", "en"):
+        parts = []
+        for action in _AUDIT_STEPS[number]:
+            mine = [r for r in steps if r.get("action") == action]
+            if not mine:
+                continue
+            last = fmt.date(max(r["at"] for r in mine), lang)
+            word = _AUDIT_WORDS[action][0 if lang == "nl" else 1]
+            times = f" ({fmt.integer(len(mine), lang)}×)" if len(mine) > 1 else ""
+            parts.append(f"{word} {'op' if lang == 'nl' else 'on'} {last}{times}")
+        people = len({r.get("actor") for r in steps})
+        if lang == "nl":
+            out[lang] = (
+                "Volgens het auditlogboek (wie, wat, wanneer; niet te wijzigen): "
+                + "; ".join(parts)
+                + f"; door {_plural(people, 'teamlid', 'teamleden')}."
+            )
+        else:
+            out[lang] = (
+                "According to the audit trail (who, what, when; cannot be changed): "
+                + "; ".join(parts)
+                + f"; by {_plural(people, 'team member', 'team members', 'en')}."
+            )
+    return out["nl"], out["en"]
+
+
 def answer_rows(
     wave: Mapping[str, Any],
     figures: Any = None,
@@ -1108,16 +1164,21 @@ def answer_rows(
     actions: Sequence[Mapping[str, Any]] = (),
     sample_info: Mapping[str, Any] | None = None,
     organisation: Organisation | None = None,
+    audit: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[dict[str, str]]:
     """The answers to questions 1-11 (with their sub-questions), one dict per row in the order
     of the parliamentary question; see the module docstring for the inputs. ``figures`` may be
-    a WaveAnalysis (converted with :func:`figures_of`)."""
+    a WaveAnalysis (converted with :func:`figures_of`). ``audit``: the wave's rows of the audit
+    trail (action, actor, at), cited under 6 and 9; None leaves them out."""
     f = figures_of(figures)
     org = organisation or Organisation()
     actions = [dict(a) for a in (actions or [])]
     rows = []
     for number, q_nl, q_en in QUESTIONS:
         nl, en, source = _ANSWERS[number](wave, f, comparison, actions, sample_info, org)
+        if audit is not None and number in _AUDIT_STEPS:
+            extra_nl, extra_en = _audit_sentence(number, audit)
+            nl, en, source = f"{nl} {extra_nl}", f"{en} {extra_en}", f"{source}, audit_log"
         rows.append(
             {
                 "number": number,

@@ -147,7 +147,7 @@ def answer_document(book: WorkbookInput, lang: str = "nl") -> bytes:
         raise ValueError(f"language {lang!r}: choose nl or en")
     comparison = accountability.comparison_of(book.previous_wave, book.trend)
     rows = accountability.answer_rows(
-        book.wave, book.result, comparison, book.actions, book.sample_info
+        book.wave, book.result, comparison, book.actions, book.sample_info, audit=book.audit
     )
     doc = Document()
     section = doc.sections[0]

@@ -234,6 +234,9 @@ class WorkbookInput:
     # "internal": full microdata and open answers, for the team (confidential);
     # "publication": aggregates, coarsened microdata (k-anonymous), no open answers.
     profile: str = "internal"
+    # The wave's rows of the audit trail (action, actor, at), cited under questions 6 and 9;
+    # None: not read (the answers then leave the trail out).
+    audit: Sequence[Mapping[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -928,7 +931,13 @@ VERANTWOORDING_HEADERS = {
 def _verantwoording(sh: _Sheet, book: WorkbookInput) -> list[dict]:
     comparison = accountability.comparison_of(book.previous_wave, book.trend)
     rows = accountability.answer_rows(
-        book.wave, book.result, comparison, book.actions, book.sample_info, book.organisation
+        book.wave,
+        book.result,
+        comparison,
+        book.actions,
+        book.sample_info,
+        book.organisation,
+        audit=book.audit,
     )
     sh.text("Schriftelijke vraag nr. 192 van 15 januari 2024: klanttevredenheid", title=True)
     sh.text("Written question no. 192 of 15 January 2024: customer satisfaction")

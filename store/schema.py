@@ -293,3 +293,34 @@ token_attempts = Table(
     Column("failures", Integer, nullable=False),
     Column("window_start", DateTime(timezone=True), nullable=False),
 )
+
+audit_log = Table(
+    # Who did what, when, on which wave: append-only for the app (store.audit has no update or
+    # delete; a trigger refuses both on SQLite and PostgreSQL). wave_id is not a foreign key:
+    # the row of a deleted wave stays, with the wave's name.
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("role", String(40), nullable=True),
+    Column("source", String(20), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("wave_id", Integer, nullable=True),
+    Column("wave_name", String(200), nullable=True),
+    Column("details", JSON, nullable=False),
+    Index("ix_audit_log_wave_id", "wave_id"),
+    Index("ix_audit_log_at", "at"),
+)
+
+login_attempts = Table(
+    # Failed team logins, one row each, kept for the limiter's window only: shared by every
+    # replica on the database. client_key is the HMAC of ktm.clientkey, never an address.
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_key", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_attempts_client_key_at", "client_key", "at"),
+    Index("ix_login_attempts_at", "at"),
+)

@@ -373,7 +373,7 @@ def publish_section(wave: dict) -> None:
 
 # --- the page --------------------------------------------------------------------------------
 
-user = webapp.require_team()
+user = webapp.require_page("actions")
 wave = webapp.wave_selector()
 st.title(t("Acties", "Actions"))
 if wave is None:

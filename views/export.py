@@ -15,7 +15,7 @@ def _files(url: str, wave_id: int, fingerprint: tuple, profile: str) -> tuple[by
     return export_bytes(webapp.engine(), wave_id, profile=profile)
 
 
-webapp.require_team()
+webapp.require_page("export")
 wave = webapp.wave_selector()
 st.title(t("Excel-export", "Excel export"))
 if wave is not None:
@@ -34,9 +34,21 @@ if wave is not None:
             f"than {wave.get('disclosure_k', 5)} respondents show x.",
         )
     )
+    from ktm import roles
+    from ktm.services.audit import hand_out
+
+    # A reader makes the publication profile only (the services refuse the other anyway).
+    actor = webapp.team_actor()
+    profiles = [
+        p
+        for p in ("internal", "publication")
+        if roles.allowed(
+            actor, "publication_export" if p == "publication" else "internal_export"
+        )  # fmt: skip
+    ]
     profile = st.radio(
         t("Profiel", "Profile"),
-        ["internal", "publication"],
+        profiles,
         format_func=lambda p: {
             "internal": t(
                 "Intern (vertrouwelijk): volledige microdata en open antwoorden",
@@ -66,14 +78,15 @@ if wave is not None:
             stem = file_stem(wave) + ("-publicatie" if profile == "publication" else "-intern")
             webapp.download_button(
                 t("Excel-werkmap downloaden", "Download the Excel workbook"),
-                lambda xlsx=xlsx: xlsx,
+                # handed out only on the click (an internal one recorded then), then expires
+                lambda xlsx=xlsx: hand_out(engine, xlsx, wave["id"], "workbook", profile, actor),
                 file_name=f"{stem}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key="download_xlsx",
             )
             webapp.download_button(
                 t("Data en codeboek als CSV (zip)", "Data and codebook as CSV (zip)"),
-                lambda csv_zip=csv_zip: csv_zip,
+                lambda csv_zip=csv_zip: hand_out(engine, csv_zip, wave["id"], "csv", profile, actor),
                 file_name=f"{stem}-csv.zip",
                 mime="application/zip",
                 key="download_csv",

@@ -10,7 +10,7 @@ from ktm import charts
 from ktm import dashboard as D
 from ktm.webapp import t
 
-wave = D.page("Verbeterpunten", "Improvement points")
+wave = D.page("Verbeterpunten", "Improvement points", "improvements")
 if wave is None:
     st.stop()
 key = D.current(wave["id"])

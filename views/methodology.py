@@ -11,7 +11,7 @@ from ktm import dashboard as D
 from ktm.webapp import lang, t
 from report import format as F
 
-wave = D.page("Methodologie", "Methodology")
+wave = D.page("Methodologie", "Methodology", "methodology")
 if wave is None:
     st.stop()
 key = D.current(wave["id"])

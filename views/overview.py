@@ -15,7 +15,7 @@ from ktm.webapp import lang, t
 from report import format as F
 from report.comparability import not_compared
 
-wave = D.page("Overzicht", "Overview")
+wave = D.page("Overzicht", "Overview", "overview")
 if wave is None:
     st.stop()
 url, wave_id = database_url(), wave["id"]

@@ -19,7 +19,7 @@ from survey import flow, form
 
 STATE = "paper"
 
-webapp.require_team()
+webapp.require_page("paper")
 wave = webapp.wave_selector()
 st.title(t("Papieren antwoorden", "Paper answers"))
 engine = webapp.engine()

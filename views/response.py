@@ -10,7 +10,7 @@ from ktm import charts
 from ktm import dashboard as D
 from ktm.webapp import t
 
-wave = D.page("Respons", "Response")
+wave = D.page("Respons", "Response", "response")
 if wave is None:
     st.stop()
 key = D.current(wave["id"])

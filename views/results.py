@@ -13,7 +13,7 @@ from ktm import charts
 from ktm import dashboard as D
 from ktm.webapp import t
 
-wave = D.page("Resultaten", "Results")
+wave = D.page("Resultaten", "Results", "results")
 if wave is None:
     st.stop()
 key = D.current(wave["id"])

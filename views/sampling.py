@@ -29,7 +29,7 @@ from store import frames as store_frames
 from store import samples as store_samples
 from store.db import reading
 
-webapp.require_team()
+webapp.require_page("sampling")
 wave = webapp.wave_selector()
 st.title(t("Steekproef", "Sample"))
 if wave is None:

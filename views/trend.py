@@ -12,7 +12,7 @@ from ktm.webapp import lang, t
 from report import format as F
 from report.comparability import not_compared, not_compared_lines, segment_labels
 
-wave = D.page("Trend", "Trend")
+wave = D.page("Trend", "Trend", "trend")
 if wave is None:
     st.stop()
 key = D.current(wave["id"])

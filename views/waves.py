@@ -21,7 +21,7 @@ from report import format as fmt
 from store import schema
 from store.db import reading
 
-webapp.require_team()
+webapp.require_page("waves")
 wave = webapp.wave_selector()
 st.title(t("Bevragingen", "Waves"))
 engine = webapp.engine()

@@ -357,6 +357,12 @@ def _reanonymise(url: str, wanted: dict[int, str]) -> list[str]:
 
 
 def cmd_restore(args) -> int:
+    from ktm import roles
+
+    try:
+        roles.require("restore")
+    except roles.Refused as exc:
+        raise CommandError(str(exc)) from exc
     url = database_url_of(args)
     backup: Path = args.file
     if not backup.is_file():
@@ -388,6 +394,12 @@ def cmd_restore(args) -> int:
         print(restore_postgres(url, backup))
     else:
         raise CommandError(f"Geen herstel voor {make_url(url).get_backend_name()}")
+    # Written into the restored database: its trail now says who put it back, and when.
+    # (The rows written since that backup are in the database set aside above.)
+    from ktm.services import audit
+    from store.db import get_engine
+
+    audit.record(get_engine(url), "restore", None, {"file": backup.name})
     for line in _reanonymise(url, anonymised):
         print(line)
     return 0
@@ -459,6 +471,11 @@ def cmd_retention(args) -> int:
     from store.responses import purge_token_attempts
 
     gone = purge_token_attempts(engine)
+    import datetime as _dt
+
+    from store import logins
+
+    gone += logins.purge(engine, _dt.datetime.now(_dt.UTC), _dt.timedelta(minutes=15))
     print(
         f"Verlopen tellingen van foute links gewist / expired link-failure counts deleted: {gone}"
     )

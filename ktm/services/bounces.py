@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from ktm import roles
 from sampling.frame import FrameError, Problem, _is_blank, _text, normalise_header, read_table
 from sampling.invitations import advance
 from store import samples as store_samples
@@ -145,6 +146,7 @@ def import_dispositions(
     """Mark the invitations a file names as bounced (``event="bounce"``) or opted out
     (``"opt_out"``), all in one transaction; any problem raises DispositionFileError (every
     problem with its row) and changes nothing."""
+    roles.require("invitations")
     if event not in EVENTS:
         raise ValueError(f"event must be one of {', '.join(EVENTS)}, not {event!r}")
     values, name, n_rows = _values(source, filename, sheet)

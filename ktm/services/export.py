@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from ktm import __version__
+from ktm import __version__, roles
 from ktm.config import organisation
-from ktm.services import results
+from ktm.services import audit, results
 from report import excel
 from store.actions import list_actions
 
@@ -29,7 +29,9 @@ def workbook_input(
     profile: str = "internal",
 ):
     """Everything the workbook needs, read from the store and analysed; ``profile``
-    "internal" (confidential, full microdata) or "publication" (see report.excel.PROFILES)."""
+    "internal" (confidential, full microdata) or "publication" (see report.excel.PROFILES).
+    A reader may build the publication profile only (ktm.roles)."""
+    roles.require(audit.export_permission(profile))
     data, result = results.analyse(engine, wave_id)
     previous, trend_table = None, None
     compared = results.trend(engine, wave_id, result)
@@ -48,7 +50,19 @@ def workbook_input(
         exported_at=exported_at or dt.datetime.now(dt.UTC),
         organisation=organisation(),
         profile=profile,
+        audit=audit_rows(engine, wave_id),
     )
+
+
+def audit_rows(engine: Engine, wave_id: int) -> list[dict]:
+    """The wave's audit trail as the answers cite it (action, actor, at): counts and dates
+    are shown, never the names."""
+    from store import audit as store_audit
+
+    return [
+        {"action": r["action"], "actor": r["actor"], "at": r["at"]}
+        for r in store_audit.entries(engine, wave_id=wave_id)
+    ]
 
 
 def file_stem(wave: dict) -> str:
@@ -76,6 +90,18 @@ def export_wave(
     book = workbook_input(engine, wave_id, profile=profile)
     path = excel.write_workbook(book, out)
     csv = excel.write_csv(book, csv_dir) if csv_dir is not None else []
+    if profile != "publication":
+        audit.record(
+            engine,
+            "internal_export",
+            wave_id,
+            {
+                "what": "workbook",
+                "file": Path(out).name,
+                "csv": bool(csv),
+                "profile": profile,
+            },  # fmt: skip
+        )
     return ExportResult(dict(book.wave), path, csv, len(book.result.inputs.responses))
 
 
@@ -170,6 +196,8 @@ def stats_export(
     if spec is not None:
         files["ontwerp.R"] = exports.r_script(spec, f"{stem}.{fmt}").encode()
         files["ontwerp.sps"] = exports.spss_syntax(spec, f"{stem}.{fmt}").encode()
+    if profile != "publication":
+        audit.record(engine, "internal_export", wave_id, {"what": fmt, "profile": profile})
     return StatsExport(dict(book.wave), files, len(result.inputs.responses))
 
 
@@ -177,4 +205,7 @@ def answer_docx(engine: Engine, wave_id: int, lang: str = "nl", profile: str = "
     """The draft written answer to the parliamentary question (.docx) for the wave."""
     from report.docx import answer_document
 
-    return answer_document(workbook_input(engine, wave_id, profile=profile), lang)
+    data = answer_document(workbook_input(engine, wave_id, profile=profile), lang)
+    if profile != "publication":
+        audit.record(engine, "internal_export", wave_id, {"what": "docx", "profile": profile})
+    return data

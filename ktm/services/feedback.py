@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from ktm import roles
 from ktm.config import organisation, public_base_url
+from ktm.services import audit
 from report import format as fmt
 from sampling.mailer import SENT, MailerError, OutgoingMessage, SmtpConfig, send_messages
 from store import actions as A
@@ -163,6 +165,7 @@ def publish(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    roles.require("publish")
     with transaction(engine) as conn:
         published_at = A.publish_wave(conn, wave_id, now=now)
         wave = get_wave(conn, wave_id)
@@ -174,6 +177,7 @@ def publish(
                 f"gepubliceerd / {len(pending)} respondent(s) wait for an e-mail but no mail "
                 "server is configured; nothing was published"
             )
+        audit.record(conn, "publish", wave_id, {"waiting_for_email": len(pending)})
     summary = PublishSummary(wave_id, published_at)
     by_id = {c["id"]: c for c in pending}
     messages = [

@@ -37,6 +37,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from ktm import roles
+from ktm.services import audit
 from report.excel import DATA_META, csv_bytes, data_table
 from sampling.frame import FrameError, Problem, _is_blank, _text, read_table
 from store import imports as store_imports
@@ -87,6 +89,7 @@ def export_table(engine: Engine, wave_id: int) -> pd.DataFrame:
     """The wave's Data sheet (report.excel.data_table) as a table."""
     from ktm.services.results import analyse
 
+    roles.require("internal_export")  # respondent-level microdata
     _data, result = analyse(engine, wave_id)
     return data_table(result)
 
@@ -107,6 +110,7 @@ def export_responses(engine: Engine, wave_id: int, path: str | Path) -> Path:
     workbook's data.csv: ';' and decimal ',')."""
     path = Path(path)
     path.write_bytes(export_bytes(engine, wave_id, path.suffix))
+    audit.record(engine, "internal_export", wave_id, {"what": "responses", "file": path.name})
     return path
 
 
@@ -382,6 +386,7 @@ def import_responses(
     """Validate a file in the Data layout against the wave's questionnaire version and store
     every row in one transaction; ResponseFileError (every problem with its row and column)
     stores nothing."""
+    roles.require("paper_answers")
     if mode not in (*RESPONSE_MODES, FROM_FILE):
         raise ValueError(f"mode must be one of {', '.join(RESPONSE_MODES)} or {FROM_FILE}")
     if isinstance(source, str | Path):

@@ -34,7 +34,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from ktm import roles
 from ktm.config import organisation, public_base_url, settings
+from ktm.services import audit
 from report import format as fmt
 from sampling import invitations as inv
 from sampling.allocation import (
@@ -106,6 +108,7 @@ def import_frame(
     changes nothing. A new frame discards a sample drawn from the previous one (nothing of it
     was issued); a wave whose invitations have gone out keeps its frame (SamplingError).
     """
+    roles.require("sampling")
     frame = read_frame(source, filename=filename, sheet=sheet)
     with transaction(engine) as conn:
         get_wave(conn, wave_id)
@@ -134,6 +137,18 @@ def import_frame(
             source_name=frame.source,
             source_sha256=frame.sha256,
             frame_date=frame_date,
+        )
+        # In the import's transaction: the row exists exactly when the frame does.
+        audit.record(
+            conn,
+            "frame_import",
+            wave_id,
+            {
+                "file": frame.source,
+                "units": frame.n_units,
+                "snapshot": snapshot_id,
+                "discarded_sample": bool(discarded),
+            },  # fmt: skip
         )
     return ImportResult(
         snapshot_id,
@@ -313,6 +328,7 @@ def draw_sample(
         raise SamplingError(
             f"Onbekende methode {method!r}; kies uit {', '.join(METHODS)} / unknown method"
         )
+    roles.require("sampling")
     if seed is None:
         seed = secrets.randbelow(2**31)
     with transaction(engine) as conn:
@@ -371,6 +387,18 @@ def draw_sample(
             )
         except StoreError as exc:
             raise SamplingError(str(exc)) from exc
+        audit.record(
+            conn,
+            "sample_draw",
+            wave_id,
+            {
+                "sample": sample_id,
+                "method": method,
+                "seed": int(seed),
+                "n": int(sum(allocation.values())),
+                "strata": strata,
+            },  # fmt: skip
+        )
     realised = {str(k): int(v) for k, v in selection["stratum"].value_counts().items()}
     return DrawResult(
         sample_id=sample_id,
@@ -468,6 +496,7 @@ def export_invitations(
     the module docstring). `mode`: the sample's invitations (default), `post_contact`, or None
     for both. Raises SamplingError when there is nobody to write.
     """
+    roles.require("invitations")
     out = Path(out_path)
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise SamplingError(
@@ -491,6 +520,12 @@ def export_invitations(
             store_samples.forget_emails(conn, targets.loc[targets["mode"] == "post_contact", "id"])
             rows = _merge_rows(targets, tokens, base_url, when)
             inv.write_mail_merge(rows, tmp)
+            audit.record(
+                conn,
+                "link_export",
+                wave_id,
+                {"links": len(ids), "reminder": reminder, "mode": mode, "file": out.name},
+            )
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -563,6 +598,7 @@ def send_invitations(
     """
     from sampling.mailer import BOUNCED, SENT, MailerError, messages_from_invites
 
+    roles.require("invitations")
     base_url = base_url or public_base_url()
     names = organisation().names()
     with reading(engine) as conn:
@@ -601,6 +637,19 @@ def send_invitations(
         except MailerError as exc:
             with transaction(engine) as conn:
                 store_samples.restore_token_hashes(conn, previous)
+            # What went out before the failure went out: it is recorded, with the error.
+            audit.record(
+                engine,
+                "smtp_send",
+                wave_id,
+                {
+                    **counts,
+                    "total": total,
+                    "reminder": reminder,
+                    "mode": mode,
+                    "error": type(exc).__name__,
+                },  # fmt: skip
+            )
             raise SamplingError(
                 f"{exc}\nVerstuurd vóór de fout / sent before the error: {counts['sent']} van {total}"
             ) from exc
@@ -633,6 +682,12 @@ def send_invitations(
         counts["bounced"] += len(bounced)
         counts["failed"] += len(failed)
         done += len(ids)
+    audit.record(
+        engine,
+        "smtp_send",
+        wave_id,
+        {**counts, "total": total, "reminder": reminder, "mode": mode},
+    )
     return SendSummary(
         total=total,
         reminder=reminder,
@@ -707,6 +762,7 @@ def post_contact(
     """
     from sampling.postcontact import INVITE, post_contact_schedule, read_submissions
 
+    roles.require("invitations")
     today = today or dt.date.today()
     submissions = read_submissions(file, filename=filename, today=today)
     with transaction(engine) as conn:

@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from ktm import roles
+from ktm.services import audit
 from sampling.identifiers import control_character, control_message
 from store import schema
 from store.db import reading, transaction
@@ -194,6 +196,7 @@ def _clean(fields: Mapping[str, Any]) -> dict:
 def create(engine: Engine, fields: Mapping[str, Any], *, copy_from: int | None = None) -> int:
     """A new wave in draft; `copy_from` takes over the fixed facts of another wave (not its
     name, dates, status, questionnaire-independent history)."""
+    roles.require("waves")
     fields = _clean(fields)
     with transaction(engine) as conn:
         base: dict = {}
@@ -217,6 +220,7 @@ def create(engine: Engine, fields: Mapping[str, Any], *, copy_from: int | None =
 
 def set_facts(engine: Engine, wave_id: int, fields: Mapping[str, Any]) -> None:
     """Change a wave's facts (not its status: open/close do that, with their checks)."""
+    roles.require("waves")
     fields = _clean(fields)
     with transaction(engine) as conn:
         wave = _wave(conn, wave_id)
@@ -329,6 +333,7 @@ def open_wave(engine: Engine, wave_id: int) -> dict:
     """Start (or resume) fieldwork; returns the wave as it now is."""
     from store.samples import current_sample
 
+    roles.require("waves")
     with transaction(engine) as conn:
         wave = _wave(conn, wave_id)
         if wave["status"] == "open":
@@ -361,6 +366,7 @@ def open_wave(engine: Engine, wave_id: int) -> dict:
 
 
 def close_wave(engine: Engine, wave_id: int) -> dict:
+    roles.require("waves")
     with transaction(engine) as conn:
         wave = _wave(conn, wave_id)
         if wave["status"] != "open":
@@ -373,6 +379,7 @@ def close_wave(engine: Engine, wave_id: int) -> dict:
                 )
             )
         update_wave(conn, wave_id, status="closed")
+        audit.record(conn, "wave_close", wave_id, {"from": "open"})
     # The automatic raking margins are fixed with the final data (anonymising could not redo them).
     from ktm.services.weighting import fix_automatic
 
@@ -383,6 +390,7 @@ def close_wave(engine: Engine, wave_id: int) -> dict:
 
 def delete_wave(engine: Engine, wave_id: int) -> dict[str, int]:
     """Delete a draft (or demo) wave with its frame and sample; rows deleted per table."""
+    roles.require("waves")
     with transaction(engine) as conn:
         wave = _wave(conn, wave_id)
         if wave["status"] != "draft" and not wave.get("demo"):
@@ -396,6 +404,9 @@ def delete_wave(engine: Engine, wave_id: int) -> dict[str, int]:
                     "(ktm retention).",
                 )
             )
+        # Before the delete, in its transaction: the row keeps the wave's name.
+        audit.record(conn, "wave_delete", wave_id, {"status": wave["status"],
+                                                   "demo": bool(wave.get("demo"))})  # fmt: skip
         return delete_waves(conn, [wave_id])
 
 
@@ -412,6 +423,7 @@ class Published:
 
 def publish_questionnaire(engine: Engine, questionnaire: Questionnaire) -> Published:
     """Store a validated questionnaire as a version (by its hash; again is a no-op)."""
+    roles.require("waves")
     with transaction(engine) as conn:
         before = {v["hash"]: v for v in list_questionnaire_versions(conn)}
         save_questionnaire_version(

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from analysis.wave import WaveAnalysis, analyse_wave
 from analysis.weighting import weight_summary
+from ktm import roles
 from store.db import transaction
 from store.waves import get_wave, update_wave
 
@@ -151,6 +152,7 @@ def preview(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict[str, 
 
 def save(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict:
     """Store the choice with the wave (after the same checks as the preview)."""
+    roles.require("waves")
     allowed = options(engine, wave_id)
     _check(choice, allowed)
     with transaction(engine) as conn:

@@ -68,3 +68,68 @@ def test_the_login_page_stops_hashing_after_the_client_limit(app_env, limiter, m
     assert len(calls) == 3  # no argon2 hash for a refused attempt
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/overview.py")
+
+
+# --- across replicas: the failures are rows in the database (issue 19.7) ---------------------
+
+
+def test_two_replicas_on_one_database_count_the_same_failures(engine, caplog):
+    """Two limiters (two app processes) on one database: a client's failures on one replica
+    count on the other, the overall limit too, and the rows expire with the window."""
+    import time
+
+    import sqlalchemy as sa
+
+    from ktm.clientkey import keyed
+    from store.schema import login_attempts
+
+    caplog.set_level(logging.INFO, logger="ktm.auth")
+    one = auth.LoginLimiter(per_client=3, window_s=60, overall=5, overall_window_s=30).bind(engine)
+    two = auth.LoginLimiter(per_client=3, window_s=60, overall=5, overall_window_s=30).bind(engine)
+    client = keyed("192.0.2.7", "replica secret")
+    t0 = time.time()
+    one.failed(client, now=t0)
+    two.failed(client, now=t0 + 1)
+    assert one.wait_s(client, now=t0 + 2) == 0
+    one.failed(client, now=t0 + 2)
+    assert two.wait_s(client, now=t0 + 3) == pytest.approx(57, abs=0.01)  # refused elsewhere too
+    assert two.wait_s(keyed("192.0.2.8", "replica secret"), now=t0 + 3) == 0
+    two.failed("other-1", now=t0 + 3)
+    one.failed("other-2", now=t0 + 3)
+    # 5 failures in all within 30 s: everybody waits, on both replicas.
+    assert one.wait_s("fresh", now=t0 + 4) == pytest.approx(26, abs=0.01)
+    assert two.wait_s("fresh", now=t0 + 31) == 0
+    with engine.connect() as conn:
+        keys = set(conn.execute(sa.select(login_attempts.c.client_key)).scalars())
+    assert client in keys and "192.0.2.7" not in str(keys)  # only the HMAC is stored
+    # A failure after the window deletes the expired rows: the table holds minutes only.
+    two.failed("late", now=t0 + 64)
+    with engine.connect() as conn:
+        left = conn.execute(sa.select(sa.func.count()).select_from(login_attempts)).scalar()
+    assert left == 1
+    assert one.wait_s(client, now=t0 + 64) == 0
+    one.succeeded("late")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(login_attempts)).scalar() == 0
+    assert "team login refused: client" in caplog.text and "team login failed" in caplog.text
+    assert client[:13] not in caplog.text  # a key prefix only
+
+
+def test_the_login_page_counts_in_the_database(app_env, monkeypatch):
+    """The app's limiter is bound to the app's database: a refusal survives a new process's
+    limiter (a fresh LoginLimiter on the same database refuses the same client)."""
+    from store.db import get_engine
+
+    monkeypatch.setattr(auth, "LIMITER", auth.LoginLimiter(per_client=2))
+    monkeypatch.setattr(auth, "FAILED_LOGIN_DELAY_S", 0)
+    at = new_app().run()
+    at.switch_page("views/login.py").run()
+    for i in range(2):
+        at.text_input[0].input(f"wrong password {i}")
+        at.button[0].click().run()
+    elsewhere = auth.LoginLimiter(per_client=2).bind(get_engine(app_env))
+    from ktm.clientkey import client_address, keyed
+
+    # AppTest has no client address: the page's key is that of "unknown".
+    key = keyed(client_address(None, None, 0))
+    assert elsewhere.wait_s(key) > 0

@@ -193,7 +193,8 @@ def test_the_team_registers_edits_and_publishes_actions(demo_env, smtp, monkeypa
     assert not at.exception, at.exception
     assert get_action(engine, aid)["status"] == "done"
     history = A.history(engine, aid)
-    assert [h["changed_by"] for h in history] == ["team", "team"]
+    # The shared password is one account, named as such (issue 24).
+    assert [h["changed_by"] for h in history] == ["team (gedeeld wachtwoord)"] * 2
     assert history[1]["change"] == {"status": ["planned", "done"]}
     shown = at.dataframe[-1].value
     assert "Uitgevoerd" in shown.to_string() and "Gepland" in shown.to_string()
