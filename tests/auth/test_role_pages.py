@@ -258,3 +258,30 @@ def _dump(engine) -> dict:
             t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
             for t in metadata.sorted_tables
         }
+
+
+def test_an_action_on_a_page_is_recorded_as_the_logged_in_person(configured):
+    """The services take the person from the browser session: closing a wave on the page
+    Bevragingen leaves one row with the manager's address, not the server's user."""
+    import sqlalchemy as sa
+
+    from store import schema
+    from store.db import get_engine
+
+    engine = get_engine(configured)
+    with engine.connect() as conn:
+        wave_id = conn.execute(
+            sa.select(schema.waves.c.id).where(schema.waves.c.name == "Meting 2026-2027")
+        ).scalar_one()
+    at = logged_in(MANAGER)
+    goto(at, "waves")
+    at.button(key="w_close").click().run()
+    at.button(key="w_close_yes").click().run()
+    assert not at.exception, at.exception
+    [row] = store_audit.entries(engine, action="wave_close")
+    assert (row["actor"], row["role"], row["source"], row["wave_id"]) == (
+        MANAGER,
+        "manager",
+        "oidc",
+        wave_id,
+    )
