@@ -589,7 +589,7 @@ def results_table(result: Any, k: int) -> pd.DataFrame:
             t.insert(0, "source", _SOURCE.get(mode, str(mode)))
             parts.append(t)
     if not parts:
-        return pd.DataFrame(columns=["source", *SCORE_HEADERS])
+        return pd.DataFrame(columns=list(SCORE_HEADERS))
     out = pd.concat(parts, ignore_index=True)
     cols = [c for c in SCORE_HEADERS if c in out.columns]
     out = out[cols].copy()
