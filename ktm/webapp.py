@@ -30,7 +30,9 @@ COOKIE_CHECKED = "team_cookie_checked"
 COOKIE_WRITTEN = "team_cookie_written"  # the value last given to the browser
 
 
-@st.cache_resource(show_spinner=False)
+# The spinner shows only while the engine is made (the first run of a process): a
+# `with st.spinner` around every call started a timer thread on every rerun (issue 23).
+@st.cache_resource(show_spinner="Databank voorbereiden… / Preparing the database…")
 def _engine(url: str) -> Engine:
     from store.db import get_engine
 
@@ -39,8 +41,7 @@ def _engine(url: str) -> Engine:
 
 def engine() -> Engine:
     """The app's engine, its schema upgraded (an empty database stays empty)."""
-    with st.spinner("Databank voorbereiden… / Preparing the database…"):
-        return _engine(database_url())
+    return _engine(database_url())
 
 
 # --- language -------------------------------------------------------------------------------

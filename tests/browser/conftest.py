@@ -126,6 +126,12 @@ class AppServer:
     workdir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    # The checkout to run (benchmarks run an older commit beside this one), what starts
+    # Streamlit (a profiling launcher instead of `-m streamlit`), and further options.
+    root: Path = ROOT
+    launcher: tuple[str, ...] = ("-m", "streamlit")
+    options: tuple[str, ...] = ()
+    env: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -145,13 +151,13 @@ class AppServer:
             "KTM_PUBLIC_URL": self.url,
             "KTM_TEAM_PASSWORD_HASH": hash_password(TEAM_PASSWORD),
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            **self.env,
         }
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
-                "-m",
-                "streamlit",
+                *self.launcher,
                 "run",
                 "app.py",
                 "--server.port",
@@ -164,8 +170,9 @@ class AppServer:
                 "none",
                 "--global.developmentMode",
                 "false",
+                *self.options,
             ],  # fmt: skip
-            cwd=ROOT,
+            cwd=self.root,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

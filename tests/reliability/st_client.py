@@ -61,6 +61,7 @@ class Respondent:
         self.page_hash = ""
         self.states: dict[str, WidgetState] = {}
         self.run = Run()
+        self.script_runs = 0  # runs the server made for this tab (each st.rerun() one more)
 
     async def __aenter__(self):
         self.ws = await websockets.connect(
@@ -100,6 +101,7 @@ class Respondent:
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
             if kind == "new_session":
+                self.script_runs += 1
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash
                 self.run = Run()  # a st.rerun() starts the page over
             elif kind == "page_info_changed":
@@ -165,6 +167,7 @@ class Outcome:
     completed: bool = False
     error: str | None = None
     pages: int = 0
+    script_runs: int = 0
 
 
 async def respond(
@@ -216,6 +219,7 @@ async def respond(
                 stuck = stuck + 1 if r.title() == before and not r.done() else 0
                 if stuck >= 3 or out.pages > max_pages:
                     raise GaveUp(f"stuck on {before!r}: {r.run.texts}")
+            out.script_runs = r.script_runs
         out.completed = True
     except GaveUp as exc:
         out.error = str(exc)
