@@ -30,7 +30,6 @@ import os
 import random
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -72,31 +71,6 @@ def postgres_schema() -> tuple[str, callable] | None:
 
     sep = "&" if "?" in base else "?"
     return f"{base}{sep}options={quote(f'-csearch_path={schema}')}", drop
-
-
-def start_replicas(db_url: str, n: int, workdir: Path) -> list:
-    from tests.browser.conftest import AppServer
-
-    servers = [AppServer(db_url, workdir / f"replica{i}") for i in range(n)]
-    errors: list[BaseException] = []
-
-    def start(s) -> None:
-        s.workdir.mkdir(parents=True)
-        try:
-            s.start()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        for s in servers:
-            s.stop()
-        raise errors[0]
-    return servers
 
 
 async def run(url: str, tokens: dict[str, str], args, sticky: bool) -> tuple[list, dict]:
@@ -156,6 +130,8 @@ def main() -> int:
         upgrade_schema(engine)
         world = make_respondents(engine, args.n, name=f"Belasting {args.n}")
         if not args.url:
+            from tests.deploy.nginx import start_replicas
+
             servers = start_replicas(db_url, args.replicas, workdir)
             url = servers[0].url
             if args.replicas > 1:
@@ -201,13 +177,7 @@ def main() -> int:
                 + " by replica)"
             )
         if lb is not None:
-            import re
-
-            log = lb.access_log.read_text()
-            by = {
-                s.port: len(re.findall(rf"^/_stcore/stream \d+ 127\.0\.0\.1:{s.port}$", log, re.M))
-                for s in servers
-            }
+            by = lb.sessions_by_port([s.port for s in servers])
             print("websocket sessions by replica: " + ", ".join(f":{p} {n}" for p, n in by.items()))
         labels = {inv: label for label, inv in world.invitation_ids.items()}
         counts = store_counts(
