@@ -30,7 +30,6 @@ st.html(
     " [data-testid=stCaptionContainer] a {color: #0047ab !important; opacity: 1}</style>"
 )
 user = webapp.team_user()  # first: a kept login also brings back its language
-webapp.page_language()
 
 survey = st.Page(
     "views/survey.py",
@@ -111,5 +110,7 @@ else:
     if st.sidebar.button(t("Afmelden", "Log out"), icon=":material/logout:"):
         webapp.logout()
 webapp.sync_session_cookie()
+if page is not survey:  # the survey draws it at its end, in the language it settled (issue 23)
+    webapp.page_language()
 
 page.run()

@@ -148,10 +148,16 @@ def page_language(where: str = "app") -> None:
 
 
 def oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets.toml at all
-        return False
+    # Once per session: without a secrets.toml, Streamlit looks for the files again on every
+    # access, several times a rerun (issue 23). A new session sees a changed file.
+    known = st.session_state.get("_ktm_oidc")
+    if known is None:
+        try:
+            known = "auth" in st.secrets
+        except Exception:  # no secrets.toml at all
+            known = False
+        st.session_state["_ktm_oidc"] = known
+    return known
 
 
 def _secrets_section() -> dict | None:
