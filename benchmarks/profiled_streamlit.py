@@ -1,4 +1,4 @@
-"""`streamlit run` with every script run profiled (cProfile) and timed in CPU (thread time):
+"""`streamlit run` with every script run profiled (cProfile, in thread CPU time) and timed:
 used by bench_rerun.py --profile to say where a respondent's rerun spends its time.
 
     python benchmarks/profiled_streamlit.py OUT.prof run app.py [streamlit options]
@@ -27,7 +27,9 @@ def install() -> None:
     original = script_runner.ScriptRunner._run_script
 
     def profiled(self, rerun_data):
-        prof = cProfile.Profile()
+        # CPU time of this thread: on a busy machine wall time charges GIL waits and other
+        # processes' turns to whatever function happened to be running.
+        prof = cProfile.Profile(time.thread_time)
         c0 = time.thread_time()
         prof.enable()
         try:
