@@ -52,7 +52,7 @@ def export(rev: str, into: Path) -> Path:
     return into
 
 
-async def batch(url: str, tokens: list[tuple[str, str]]) -> list:
+async def batch(url: str, tokens: list[tuple[str, str]], per_change: bool = False) -> list:
     """The respondents one after the other, while one more tab stays open on the landing page:
     Streamlit forgets its compiled scripts whenever no session is left (a server in use always
     has one), which would charge a compile to every respondent here."""
@@ -62,7 +62,9 @@ async def batch(url: str, tokens: list[tuple[str, str]]) -> list:
     async with Respondent(url, "", marker="keeper") as keeper:
         await keeper.rerun()
         for i, (label, token) in enumerate(tokens):
-            outcomes.append(await respond(url, f"t={token}", label, seed=i))
+            outcomes.append(
+                await respond(url, f"t={token}", label, seed=i, per_change=per_change)
+            )
     return outcomes
 
 
@@ -86,6 +88,11 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=8, help="respondents per round and variant")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--profile", type=Path, help="profile the script runs into this folder")
+    ap.add_argument(
+        "--per-change",
+        action="store_true",
+        help="a run per answer, as a browser (default: one run with all of a page's answers)",
+    )
     args = ap.parse_args()
 
     from store.db import create, upgrade_schema
@@ -118,7 +125,8 @@ def main() -> int:
                 dump_profile(s, args.profile / f"{name}.prof", args.profile / f"{name}.warm.prof")
         load0 = os.getloadavg()[0]
         print(
-            f"{args.n} respondents x {args.rounds} rounds per variant, one at a time, no pauses; "
+            f"{args.n} respondents x {args.rounds} rounds per variant, one at a time, no pauses, "
+            f"{'a run per answer' if args.per_change else 'one run per page of answers'}; "
             f"before = {args.base}, after = this checkout; SQLite; load average {load0:.1f} "
             f"({os.cpu_count()} cores)\n"
         )
@@ -128,7 +136,7 @@ def main() -> int:
                 tokens = worlds[name][1 + r * args.n : 1 + (r + 1) * args.n]
                 pid = server.proc.pid
                 c0, t0 = cpu_seconds(pid), time.perf_counter()
-                outcomes = asyncio.run(batch(server.url, tokens))
+                outcomes = asyncio.run(batch(server.url, tokens, args.per_change))
                 cpu, wall = cpu_seconds(pid) - c0, time.perf_counter() - t0
                 failed = [o.error for o in outcomes if not o.completed]
                 assert not failed, f"{name}: {failed[:3]}"

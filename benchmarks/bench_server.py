@@ -87,7 +87,14 @@ async def run(url: str, tokens: dict[str, str], args, sticky: bool) -> tuple[lis
     async def one(i: int, label: str, token: str):
         await asyncio.sleep(starts[i])
         return await respond(
-            url, f"t={token}", label, think=think, on_step=on_step, seed=i, sticky=sticky
+            url,
+            f"t={token}",
+            label,
+            think=think,
+            on_step=on_step,
+            seed=i,
+            sticky=sticky,
+            per_change=args.per_change,
         )
 
     outcomes = await asyncio.gather(
@@ -105,6 +112,11 @@ def main() -> int:
     ap.add_argument("--url", help="a running server or load balancer instead")
     ap.add_argument("--db-url", help="with --url: that server's database")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--per-change",
+        action="store_true",
+        help="a run per answer, as a browser (default: one run with all of a page's answers)",
+    )
     args = ap.parse_args()
     if args.url and not args.db_url:
         ap.error("--url needs --db-url (the invitations are made in that database)")

@@ -184,8 +184,12 @@ async def respond(
     seed: int = 0,
     max_pages: int = 30,
     sticky: bool = False,
+    per_change: bool = False,
 ) -> Outcome:
-    """One respondent from link to the thank-you page; steps are "open" and "page"."""
+    """One respondent from link to the thank-you page; steps are "open" and "page".
+
+    `per_change`: rerun after every answer, as a browser does (each widget change is a run),
+    instead of once with all the answers of the page."""
     out = Outcome(label)
 
     def record(step: str, t0: float) -> None:
@@ -204,11 +208,15 @@ async def respond(
                 if r.run.exception:
                     raise GaveUp(f"the page raised: {r.run.exception}")
                 button = r.answer_page()
+                sent: set[str] = set()
                 # Answers can reveal items (skip logic): like a browser, rerun on the change
                 # and answer what appeared, then click.
                 for _ in range(3):
                     shown = set(r.states)
-                    await r.rerun()
+                    if per_change:
+                        await _one_change_at_a_time(r, sent)
+                    else:
+                        await r.rerun()
                     button = r.answer_page()
                     if set(r.states) <= shown:
                         break
@@ -230,6 +238,19 @@ async def respond(
     except OSError as exc:
         out.error = f"{type(exc).__name__}: {exc}"
     return out
+
+
+async def _one_change_at_a_time(r: Respondent, sent: set[str]) -> None:
+    """Send the page's new answers one by one, a run each, as a browser's widgets do."""
+    full = dict(r.states)
+    r.states = {k: v for k, v in full.items() if k in sent}
+    for k, v in full.items():
+        if k not in sent:
+            r.states[k] = v
+            sent.add(k)
+            await r.rerun()
+    if not full:  # nothing to answer: the one rerun a page gets otherwise
+        await r.rerun()
 
 
 def route_cookie(base_url: str) -> str | None:
