@@ -48,10 +48,12 @@ def engine() -> Engine:
 
 
 def lang() -> str:
-    if "lang" not in st.session_state:
+    # One lookup, not two: t() asks for every text, some twenty times a rerun (issue 23).
+    current = st.session_state.get("lang")
+    if current is None:
         requested = st.query_params.get("lang", "nl")
-        st.session_state["lang"] = requested if requested in LANGS else "nl"
-    return st.session_state["lang"]
+        current = st.session_state["lang"] = requested if requested in LANGS else "nl"
+    return current
 
 
 def t(nl: str, en: str) -> str:
