@@ -56,6 +56,9 @@ def test_a_page_that_cannot_be_served_in_time_says_a_moment_please(
           d => window.__dialogs.push(d.textContent))).observe(document.body,
           {childList: true, subtree: true}); }"""
     )
+    # The whole first page is drawn (its button comes last) before the server is frozen.
+    page.get_by_role("button", name=button).wait_for(timeout=90_000)
+    page.wait_for_timeout(500)
     heading = page.get_by_role("heading", level=2).first.inner_text()
     assert not page.locator("[data-ktm-busy]").count()
 
