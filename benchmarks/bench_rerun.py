@@ -45,9 +45,8 @@ DEFAULT_BASE = "b0adee2"  # issue 23's branch point: the survey page before part
 
 def export(rev: str, into: Path) -> Path:
     into.mkdir(parents=True)
-    archive = subprocess.run(  # noqa: S603
-        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True  # noqa: S607
-    ).stdout
+    command = ["git", "-C", str(ROOT), "archive", rev]
+    archive = subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)  # noqa: S603,S607
     return into
 
@@ -62,9 +61,7 @@ async def batch(url: str, tokens: list[tuple[str, str]], per_change: bool = Fals
     async with Respondent(url, "", marker="keeper") as keeper:
         await keeper.rerun()
         for i, (label, token) in enumerate(tokens):
-            outcomes.append(
-                await respond(url, f"t={token}", label, seed=i, per_change=per_change)
-            )
+            outcomes.append(await respond(url, f"t={token}", label, seed=i, per_change=per_change))
     return outcomes
 
 
@@ -114,9 +111,7 @@ def main() -> int:
                 args.profile.mkdir(parents=True, exist_ok=True)
                 prof = str((args.profile / f"{name}.prof").resolve())
                 launcher = (str(ROOT / "benchmarks" / "profiled_streamlit.py"), prof)
-            servers[name] = AppServer(
-                db_url, workdir / name, root=root, launcher=launcher
-            ).start()
+            servers[name] = AppServer(db_url, workdir / name, root=root, launcher=launcher).start()
             # The first respondent imports the pages and fills the caches: not counted.
             warm = asyncio.run(batch(servers[name].url, worlds[name][:1]))
             assert warm[0].completed, warm[0].error
@@ -161,7 +156,9 @@ def main() -> int:
             for name, s in servers.items():
                 dump_profile(s, args.profile / f"{name}.prof")
                 print(f"\n--- {name}: script runs, by cumulative time ---")
-                pstats.Stats(str(args.profile / f"{name}.prof")).sort_stats("cumulative").print_stats(35)
+                pstats.Stats(str(args.profile / f"{name}.prof")).sort_stats(
+                    "cumulative"
+                ).print_stats(35)
         return 0
     finally:
         for s in servers.values():
