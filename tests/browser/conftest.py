@@ -131,7 +131,6 @@ class AppServer:
     root: Path = ROOT
     launcher: tuple[str, ...] = ("-m", "streamlit")
     options: tuple[str, ...] = ()
-    env: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -151,7 +150,6 @@ class AppServer:
             "KTM_PUBLIC_URL": self.url,
             "KTM_TEAM_PASSWORD_HASH": hash_password(TEAM_PASSWORD),
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-            **self.env,
         }
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(  # noqa: S603
