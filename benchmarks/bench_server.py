@@ -30,7 +30,6 @@ import os
 import random
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -74,31 +73,6 @@ def postgres_schema() -> tuple[str, callable] | None:
     return f"{base}{sep}options={quote(f'-csearch_path={schema}')}", drop
 
 
-def start_replicas(db_url: str, n: int, workdir: Path) -> list:
-    from tests.browser.conftest import AppServer
-
-    servers = [AppServer(db_url, workdir / f"replica{i}") for i in range(n)]
-    errors: list[BaseException] = []
-
-    def start(s) -> None:
-        s.workdir.mkdir(parents=True)
-        try:
-            s.start()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        for s in servers:
-            s.stop()
-        raise errors[0]
-    return servers
-
-
 async def run(url: str, tokens: dict[str, str], args, sticky: bool) -> tuple[list, dict]:
     steps: dict[str, list[float]] = {"open": [], "page": []}
     rng = random.Random(args.seed)
@@ -113,7 +87,14 @@ async def run(url: str, tokens: dict[str, str], args, sticky: bool) -> tuple[lis
     async def one(i: int, label: str, token: str):
         await asyncio.sleep(starts[i])
         return await respond(
-            url, f"t={token}", label, think=think, on_step=on_step, seed=i, sticky=sticky
+            url,
+            f"t={token}",
+            label,
+            think=think,
+            on_step=on_step,
+            seed=i,
+            sticky=sticky,
+            per_change=args.per_change,
         )
 
     outcomes = await asyncio.gather(
@@ -131,6 +112,11 @@ def main() -> int:
     ap.add_argument("--url", help="a running server or load balancer instead")
     ap.add_argument("--db-url", help="with --url: that server's database")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--per-change",
+        action="store_true",
+        help="a run per answer, as a browser (default: one run with all of a page's answers)",
+    )
     args = ap.parse_args()
     if args.url and not args.db_url:
         ap.error("--url needs --db-url (the invitations are made in that database)")
@@ -156,6 +142,8 @@ def main() -> int:
         upgrade_schema(engine)
         world = make_respondents(engine, args.n, name=f"Belasting {args.n}")
         if not args.url:
+            from tests.deploy.nginx import start_replicas
+
             servers = start_replicas(db_url, args.replicas, workdir)
             url = servers[0].url
             if args.replicas > 1:
@@ -201,13 +189,7 @@ def main() -> int:
                 + " by replica)"
             )
         if lb is not None:
-            import re
-
-            log = lb.access_log.read_text()
-            by = {
-                s.port: len(re.findall(rf"^/_stcore/stream \d+ 127\.0\.0\.1:{s.port}$", log, re.M))
-                for s in servers
-            }
+            by = lb.sessions_by_port([s.port for s in servers])
             print("websocket sessions by replica: " + ", ".join(f":{p} {n}" for p, n in by.items()))
         labels = {inv: label for label, inv in world.invitation_ids.items()}
         counts = store_counts(

@@ -11,6 +11,7 @@ sampling, report) never read the environment for the tool's settings.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,7 +139,20 @@ def _roles(env: Mapping[str, str]) -> dict[str, frozenset[str]]:
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from `environ` (default: os.environ)."""
-    env = os.environ if environ is None else environ
+    if environ is None:
+        # Read afresh on every call, but made once per distinct environment: every rerun of
+        # a page asks several times (path resolution, organisation), issue 23.
+        ours = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("KTM_")))
+        return _settings_of(ours, os.getcwd())
+    return _read(environ)
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_of(ours: tuple[tuple[str, str], ...], cwd: str) -> Settings:
+    return _read(dict(ours))  # cwd: a relative KTM_DATA_DIR resolves against it
+
+
+def _read(env: Mapping[str, str]) -> Settings:
     data = Path(env.get("KTM_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
     return Settings(
         data_dir=data,

@@ -29,7 +29,9 @@ COOKIE_CHECKED = "team_cookie_checked"
 COOKIE_WRITTEN = "team_cookie_written"  # the value last given to the browser
 
 
-@st.cache_resource(show_spinner=False)
+# The spinner shows only while the engine is made (the first run of a process): a
+# `with st.spinner` around every call started a timer thread on every rerun (issue 23).
+@st.cache_resource(show_spinner="Databank voorbereiden… / Preparing the database…")
 def _engine(url: str) -> Engine:
     from store.db import get_engine
 
@@ -38,18 +40,19 @@ def _engine(url: str) -> Engine:
 
 def engine() -> Engine:
     """The app's engine, its schema upgraded (an empty database stays empty)."""
-    with st.spinner("Databank voorbereiden… / Preparing the database…"):
-        return _engine(database_url())
+    return _engine(database_url())
 
 
 # --- language -------------------------------------------------------------------------------
 
 
 def lang() -> str:
-    if "lang" not in st.session_state:
+    # One lookup, not two: t() asks for every text, some twenty times a rerun (issue 23).
+    current = st.session_state.get("lang")
+    if current is None:
         requested = st.query_params.get("lang", "nl")
-        st.session_state["lang"] = requested if requested in LANGS else "nl"
-    return st.session_state["lang"]
+        current = st.session_state["lang"] = requested if requested in LANGS else "nl"
+    return current
 
 
 def t(nl: str, en: str) -> str:
@@ -173,10 +176,16 @@ def page_language(where: str = "app") -> None:
 
 
 def oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets.toml at all
-        return False
+    # Once per session: without a secrets.toml, Streamlit looks for the files again on every
+    # access, several times a rerun (issue 23). A new session sees a changed file.
+    known = st.session_state.get("_ktm_oidc")
+    if known is None:
+        try:
+            known = "auth" in st.secrets
+        except Exception:  # no secrets.toml at all
+            known = False
+        st.session_state["_ktm_oidc"] = known
+    return known
 
 
 def _secrets_section() -> dict | None:
@@ -711,16 +720,37 @@ _OFFLINE_TEXT = {
         "(the page keeps trying) or reload it; if that fails, open your link again later."
     ),
 }
+# While a script run takes longer than this, the page says "a moment please" (issue 23.4).
+BUSY_AFTER_MS = 2500
+_BUSY_TEXT = {
+    "nl": {
+        "title": "Even geduld",
+        "body": (
+            "Het is nu erg druk. Uw pagina wordt klaargemaakt: houd dit venster open en klik "
+            "niet opnieuw. Wat u al bewaarde, is niet verloren."
+        ),
+    },
+    "en": {
+        "title": "A moment please",
+        "body": (
+            "It is very busy right now. Your page is being prepared: please keep this window "
+            "open and do not click again. What you saved is not lost."
+        ),
+    },
+}
 # Streamlit's own dialog speaks to developers ("Is Streamlit still running? ... streamlit run
 # yourscript.py") and cannot be configured (streamlit/streamlit#12661). A script installed once
 # per browser tab watches for it and shows our words instead; it keeps running while the
-# server is down, as the page does.
+# server is down, as the page does. The same script says "a moment please" in the page's
+# language (<html lang>, see page_language) while a run of the page takes long: an overloaded
+# server that has not started the run yet shows nothing at all, so respondents click again
+# or leave.
 _OFFLINE_SCRIPT = """<script>
 (function () {
   const w = window.parent, d = w.document;
   if (w.__ktmOffline) return;
   w.__ktmOffline = true;
-  const T = %(text)s;
+  const T = %(text)s, BUSY = %(busy)s, BUSY_AFTER = %(busy_after)d;
   const theirs = ["Connection error", "Is Streamlit still running", "streamlit run",
                   "Streamlit server is not responding"];
   function ours(dialog) {
@@ -741,16 +771,85 @@ _OFFLINE_SCRIPT = """<script>
   function scan() { d.querySelectorAll("[role=dialog]").forEach(ours); }
   new MutationObserver(scan).observe(d.body, {childList: true, subtree: true});
   scan();
+
+  // A run is pending from the moment the tab asks for one (BackMsg rerun_script, field 11) or
+  // the server starts one (ForwardMsg new_session, 4) until the server says it finished
+  // (script_finished, 6). The frontend shows nothing while an overloaded server has not even
+  // started the run; the socket's own messages tell. Only the top-level protobuf fields are
+  // read (which ones are present), nothing of their content.
+  function fields(data) {
+    // The socket's buffers belong to the page's window, not this frame's: no instanceof.
+    const whole = Object.prototype.toString.call(data) === "[object ArrayBuffer]";
+    const b = whole ? new Uint8Array(data) : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    const out = new Set();
+    if (!b) return out;
+    let i = 0;
+    const varint = () => {
+      let r = 0, s = 1, c;
+      do { c = b[i++]; r += (c & 127) * s; s *= 128; } while (c & 128 && i < b.length);
+      return r;
+    };
+    while (i < b.length) {
+      const key = varint(), wt = key %% 8;
+      out.add(Math.floor(key / 8));
+      if (wt === 0) varint(); else if (wt === 1) i += 8; else if (wt === 5) i += 4;
+      else if (wt === 2) i += varint(); else break;
+    }
+    return out;
+  }
+  let pending = null, box = null;
+  function received(ev) {
+    const f = fields(ev.data);
+    if (f.has(6)) pending = null; else if (f.has(4)) pending = pending || Date.now();
+  }
+  const WS = w.WebSocket, send = WS.prototype.send;
+  WS.prototype.send = function (data) {
+    if (!this.__ktmWatched) {
+      this.__ktmWatched = true;
+      this.addEventListener("message", received);
+      this.addEventListener("close", () => { pending = null; });
+    }
+    try { if (fields(data).has(11)) pending = pending || Date.now(); } catch (e) { /* keep */ }
+    return send.apply(this, arguments);
+  };
+  function busy() {
+    if (pending === null || Date.now() - pending < BUSY_AFTER) {
+      if (box) { box.remove(); box = null; }
+      return;
+    }
+    if (box) return;
+    const lang = d.documentElement.lang === "en" ? "en" : "nl";
+    box = d.createElement("div");
+    box.setAttribute("data-ktm-busy", lang);
+    box.setAttribute("role", "status");
+    box.lang = lang;
+    box.style.cssText = "position:fixed;top:4rem;left:50%%;transform:translateX(-50%%);" +
+      "z-index:1000100;max-width:34rem;padding:1rem 1.25rem;border-radius:0.5rem;" +
+      "background:#e8f0fe;color:#1a1a1a;border:1px solid #0055cc;" +
+      "box-shadow:0 2px 8px rgba(0,0,0,.2);font-family:inherit;line-height:1.5";
+    const h = d.createElement("strong"); h.textContent = BUSY[lang].title;
+    const p = d.createElement("p"); p.textContent = BUSY[lang].body; p.style.margin = "0.25rem 0 0";
+    box.append(h, p);
+    d.body.appendChild(box);
+  }
+  w.setInterval(busy, 250);
 })();
 </script>"""
 
 
 def offline_dialog() -> None:
-    """Install (once per tab) the replacement of Streamlit's connection-error dialog."""
+    """Install (once per tab) the replacement of Streamlit's connection-error dialog and the
+    "a moment please" notice of a slow page."""
     import json
 
     st.iframe(
-        _OFFLINE_SCRIPT % {"text": json.dumps(_OFFLINE_TEXT)},
+        _OFFLINE_SCRIPT
+        % {
+            "text": json.dumps(_OFFLINE_TEXT),
+            "busy": json.dumps(_BUSY_TEXT),
+            "busy_after": BUSY_AFTER_MS,
+        },
         height=1,
         tab_index=-1,
         alt=t("Melding bij verbroken verbinding", "Notice when the connection is lost"),

@@ -575,15 +575,17 @@ def start_or_resume(
 _questionnaires: dict[str, Any] = {}
 
 
-def questionnaire_for(conn: Connection, qhash: str):
-    """The validated Questionnaire a response answers (cached by hash: a version never changes)."""
+def questionnaire_for(conn: Engine | Connection, qhash: str):
+    """The validated Questionnaire a response answers (cached by hash: a version never changes,
+    so a cached one needs no connection: the survey page asks on every rerun)."""
     q = _questionnaires.get(qhash)
     if q is None:
-        definition = conn.execute(
-            select(questionnaire_versions.c.definition).where(
-                questionnaire_versions.c.hash == qhash
-            )
-        ).scalar_one_or_none()
+        with reading(conn) as c:
+            definition = c.execute(
+                select(questionnaire_versions.c.definition).where(
+                    questionnaire_versions.c.hash == qhash
+                )
+            ).scalar_one_or_none()
         if definition is None:
             raise ResponseError(
                 f"Onbekende vragenlijstversie {qhash[:12]}.",

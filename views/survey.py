@@ -15,7 +15,7 @@ import streamlit as st
 from ktm import config, webapp
 from ktm.webapp import t
 from store import responses as R
-from store.db import connection_lost, reading, retry_once
+from store.db import connection_lost, retry_once
 from survey import flow, form
 
 STATE = "survey"
@@ -300,8 +300,7 @@ def thank_you(q, state: dict, response: dict) -> None:
 def survey(state: dict) -> None:
     lang = webapp.lang()
     response = current_response(state)
-    with reading(engine) as conn:
-        q = R.questionnaire_for(conn, response["questionnaire_hash"])
+    q = R.questionnaire_for(engine, response["questionnaire_hash"])
     if response["status"] == "complete":
         if state["completed_here"]:
             thank_you(q, state, response)

@@ -127,6 +127,11 @@ class AppServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     env: dict = field(default_factory=dict)  # more of the server's environment (KTM_...)
+    # The checkout to run (benchmarks run an older commit beside this one), what starts
+    # Streamlit (a profiling launcher instead of `-m streamlit`), and further options.
+    root: Path = ROOT
+    launcher: tuple[str, ...] = ("-m", "streamlit")
+    options: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -152,8 +157,7 @@ class AppServer:
         self.proc = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
-                "-m",
-                "streamlit",
+                *self.launcher,
                 "run",
                 "app.py",
                 "--server.port",
@@ -166,8 +170,9 @@ class AppServer:
                 "none",
                 "--global.developmentMode",
                 "false",
+                *self.options,
             ],  # fmt: skip
-            cwd=ROOT,
+            cwd=self.root,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,5 +1,5 @@
-"""Debian's nginx running deploy/ktm.nginx.conf on this machine, in front of given ports (used by
-tests/deploy and benchmarks/bench_server.py)."""
+"""Debian's nginx running deploy/ktm.nginx.conf on this machine, in front of given ports, and the
+app replicas behind it: what tests/deploy and benchmarks/bench_server.py share."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -51,6 +52,14 @@ class Nginx:
     def access_log(self) -> Path:
         return self.workdir / "access.log"
 
+    def sessions_by_port(self, ports: list[int]) -> dict[int, int]:
+        """Websocket sessions each upstream held (nginx logs a websocket when it closes)."""
+        log = self.access_log.read_text()
+        return {
+            p: len(re.findall(rf"^/_stcore/stream \d+ 127\.0\.0\.1:{p}$", log, flags=re.M))
+            for p in ports
+        }
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -94,3 +103,30 @@ def start_nginx(binary: str, ports: list[int], workdir: Path) -> Nginx:
             time.sleep(0.1)
     proc.terminate()
     raise RuntimeError(f"nginx did not answer: {(workdir / 'error.log').read_text()[-2000:]}")
+
+
+def start_replicas(db_url: str, n: int, workdir: Path, **server_options) -> list:
+    """`n` app processes (tests/browser/conftest.AppServer) on one database, started side by
+    side (each takes seconds), in workdir/r0, r1, ...; all stopped again if one fails."""
+    from tests.browser.conftest import AppServer
+
+    servers = [AppServer(db_url, workdir / f"r{i}", **server_options) for i in range(n)]
+    errors: list[BaseException] = []
+
+    def start(server: AppServer) -> None:
+        server.workdir.mkdir(parents=True)
+        try:
+            server.start()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for s in servers:
+            s.stop()
+        raise errors[0]
+    return servers

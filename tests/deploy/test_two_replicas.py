@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import threading
 import time
 
 import pytest
 
-from tests.browser.conftest import AppServer
-from tests.deploy.nginx import Nginx, nginx_binary, start_nginx
+from tests.deploy.nginx import Nginx, nginx_binary, start_nginx, start_replicas
 from tests.reliability.respondents import make_respondents
 from tests.reliability.st_client import respond, route_cookie, store_counts
 
@@ -53,23 +50,8 @@ def test_two_replicas_behind_nginx_serve_every_respondent(
     monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", "one secret for every replica")
     monkeypatch.setenv("KTM_CLIENT_KEY_SECRET", "one client key secret for every replica")
     monkeypatch.setenv("KTM_TRUSTED_PROXY", "1")
-    replicas = [AppServer(postgres_url, tmp_path / f"r{i}") for i in range(2)]
-    errors: list[BaseException] = []
-
-    def start(server: AppServer) -> None:
-        server.workdir.mkdir()
-        try:
-            server.start()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(s,)) for s in replicas]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    replicas = start_replicas(postgres_url, 2, tmp_path)
     try:
-        assert not errors, errors
         lb = nginx([s.port for s in replicas])
         url = lb.url
         assert (route_cookie(url) or "").startswith("ktm_route="), "nginx sets the route cookie"
@@ -95,12 +77,8 @@ def test_two_replicas_behind_nginx_serve_every_respondent(
         }  # fmt: skip
         # nginx logs a websocket when it closes: both replicas held respondents' sessions.
         time.sleep(0.5)
-        log = lb.access_log.read_text()
-        served = {
-            port: len(re.findall(rf"^/_stcore/stream \d+ 127\.0\.0\.1:{port}$", log, flags=re.M))
-            for port in (s.port for s in replicas)
-        }
-        assert sum(served.values()) == N, log[-2000:]
+        served = lb.sessions_by_port([s.port for s in replicas])
+        assert sum(served.values()) == N, lb.access_log.read_text()[-2000:]
         assert all(served.values()), served
     finally:
         for s in replicas:

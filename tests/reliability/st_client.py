@@ -61,6 +61,7 @@ class Respondent:
         self.page_hash = ""
         self.states: dict[str, WidgetState] = {}
         self.run = Run()
+        self.script_runs = 0  # runs the server made for this tab (each st.rerun() one more)
 
     async def __aenter__(self):
         self.ws = await websockets.connect(
@@ -68,6 +69,10 @@ class Respondent:
             subprotocols=["streamlit"],
             max_size=2**25,
             open_timeout=STEP_TIMEOUT_S,
+            # Like a browser, which never pings: the server's pings keep the socket alive.
+            # (The library's default, a ping every 20 s that must be answered within 20 s,
+            # is what dropped 198 of 200 sockets in the review's run: issue 23.)
+            ping_interval=None,
             additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         return self
@@ -100,6 +105,7 @@ class Respondent:
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
             if kind == "new_session":
+                self.script_runs += 1
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash
                 self.run = Run()  # a st.rerun() starts the page over
             elif kind == "page_info_changed":
@@ -165,6 +171,7 @@ class Outcome:
     completed: bool = False
     error: str | None = None
     pages: int = 0
+    script_runs: int = 0
 
 
 async def respond(
@@ -177,8 +184,12 @@ async def respond(
     seed: int = 0,
     max_pages: int = 30,
     sticky: bool = False,
+    per_change: bool = False,
 ) -> Outcome:
-    """One respondent from link to the thank-you page; steps are "open" and "page"."""
+    """One respondent from link to the thank-you page; steps are "open" and "page".
+
+    `per_change`: rerun after every answer, as a browser does (each widget change is a run),
+    instead of once with all the answers of the page."""
     out = Outcome(label)
 
     def record(step: str, t0: float) -> None:
@@ -197,11 +208,15 @@ async def respond(
                 if r.run.exception:
                     raise GaveUp(f"the page raised: {r.run.exception}")
                 button = r.answer_page()
+                sent: set[str] = set()
                 # Answers can reveal items (skip logic): like a browser, rerun on the change
                 # and answer what appeared, then click.
                 for _ in range(3):
                     shown = set(r.states)
-                    await r.rerun()
+                    if per_change:
+                        await _one_change_at_a_time(r, sent)
+                    else:
+                        await r.rerun()
                     button = r.answer_page()
                     if set(r.states) <= shown:
                         break
@@ -216,12 +231,26 @@ async def respond(
                 stuck = stuck + 1 if r.title() == before and not r.done() else 0
                 if stuck >= 3 or out.pages > max_pages:
                     raise GaveUp(f"stuck on {before!r}: {r.run.texts}")
+            out.script_runs = r.script_runs
         out.completed = True
     except GaveUp as exc:
         out.error = str(exc)
     except OSError as exc:
         out.error = f"{type(exc).__name__}: {exc}"
     return out
+
+
+async def _one_change_at_a_time(r: Respondent, sent: set[str]) -> None:
+    """Send the page's new answers one by one, a run each, as a browser's widgets do."""
+    full = dict(r.states)
+    r.states = {k: v for k, v in full.items() if k in sent}
+    for k, v in full.items():
+        if k not in sent:
+            r.states[k] = v
+            sent.add(k)
+            await r.rerun()
+    if not full:  # nothing to answer: the one rerun a page gets otherwise
+        await r.rerun()
 
 
 def route_cookie(base_url: str) -> str | None:
