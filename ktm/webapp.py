@@ -32,7 +32,7 @@ COOKIE_WRITTEN = "team_cookie_written"  # the value last given to the browser
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     return get_engine(url)  # upgrades the schema on first use; never seeds the demo world
 
@@ -330,7 +330,8 @@ def require_team() -> str:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def list_waves(url: str) -> list[dict]:
-    from store.db import get_engine, reading
+    from ktm.database import get_engine
+    from store.db import reading
     from store.waves import list_waves as _list
 
     with reading(get_engine(url)) as conn:

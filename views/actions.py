@@ -27,8 +27,8 @@ FLASH = "actions_flash"
 @st.cache_data(ttl=600, show_spinner=False, max_entries=10)
 def _ranked_points(url: str, wave_id: int, fingerprint: tuple) -> list[dict]:
     """The wave's improvement points, ranked (empty when the analysis cannot rank them)."""
+    from ktm.database import get_engine
     from ktm.services.results import analyse
-    from store.db import get_engine
 
     try:
         _data, analysis = analyse(get_engine(url), wave_id)
@@ -44,8 +44,8 @@ def _ranked_points(url: str, wave_id: int, fingerprint: tuple) -> list[dict]:
 @st.cache_data(ttl=600, show_spinner=False, max_entries=10)
 def _dimensions(url: str, wave_id: int) -> dict[str, tuple[str, str]]:
     """Every aspect (dimension) of the wave's questionnaire: {dimension: (label nl, en)}."""
+    from ktm.database import get_engine
     from ktm.services.results import questionnaire_of
-    from store.db import get_engine
     from store.waves import get_wave
 
     with reading(get_engine(url)) as conn:

@@ -175,7 +175,7 @@ def _fields(args, current: dict | None = None) -> dict:
 
 
 def _engine(args):
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     return get_engine(database_url_of(args))
 
