@@ -79,12 +79,8 @@ from scipy import stats
 from analysis import scores as sc
 from analysis.notes import note
 
-QUADRANTS: dict[str, tuple[str, str]] = {
-    "priority": ("Prioriteit: verbeteren", "Priority: improve"),
-    "strength": ("Sterkte: behouden", "Strength: keep up"),
-    "low_priority": ("Lage prioriteit", "Low priority"),
-    "overkill": ("Mogelijke overinvestering", "Possible overkill"),
-}
+#: The codes of the quadrants (their labels: report.labels).
+QUADRANTS = ("priority", "strength", "low_priority", "overkill")
 
 #: Words (start of a word, case-insensitive) that tie an open answer to an aspect of the
 #: e-loket questionnaire (data/questionnaire/eloket.yaml). Pass ``keywords=`` for others.
@@ -120,8 +116,6 @@ DRIVER_COLUMNS = [
     "performance_ci_high",
     "n",
     "quadrant",
-    "quadrant_nl",
-    "quadrant_en",
 ]
 
 
@@ -465,8 +459,6 @@ def _assign_quadrants(table: pd.DataFrame) -> pd.DataFrame:
         else:
             quad.append("low_priority" if perf < mean_perf else "overkill")
     t["quadrant"] = pd.Series(quad, index=t.index, dtype=object)
-    t["quadrant_nl"] = pd.Series([QUADRANTS[q][0] if q else None for q in quad], dtype=object)
-    t["quadrant_en"] = pd.Series([QUADRANTS[q][1] if q else None for q in quad], dtype=object)
     t.attrs["mean_importance"] = float(mean_imp)
     t.attrs["mean_performance"] = float(mean_perf)
     return t

@@ -50,11 +50,8 @@ from scipy import stats
 from analysis import scores as sc
 from analysis.notes import note
 
-CHANGE_LABELS: dict[str, tuple[str, str]] = {
-    "improvement": ("significante verbetering", "significant improvement"),
-    "decline": ("significante daling", "significant decline"),
-    "none": ("geen significante verandering", "no significant change"),
-}
+#: The codes of a change between two waves (their labels: report.labels).
+CHANGES = ("improvement", "decline", "none")
 
 TREND_COLUMNS = [
     "score_id",
@@ -77,8 +74,6 @@ TREND_COLUMNS = [
     "ci_low",
     "ci_high",
     "change",
-    "change_nl",
-    "change_en",
     "std_prev_estimate",
     "std_prev_se",
     "std_last_estimate",
@@ -91,8 +86,6 @@ TREND_COLUMNS = [
     "std_ci_low",
     "std_ci_high",
     "std_change",
-    "std_change_nl",
-    "std_change_en",
     "note",
     "comparable",
     "not_compared",
@@ -121,11 +114,11 @@ def difference_test(
     """Test last - prev for two independent design-based estimates ``(estimate, se, df)``.
 
     Returns difference, se, df (Welch-Satterthwaite), t, p (two-sided), ci_low, ci_high and
-    the change code (``improvement``, ``decline``, ``none``) with its Dutch and English label.
+    the change code (``improvement``, ``decline``, ``none``; its words: report.labels).
     """
     (m1, s1, d1), (m2, s2, d2) = prev, last
     out = dict.fromkeys(["difference", "se", "df", "t", "p", "ci_low", "ci_high"], math.nan)
-    out.update(change=None, change_nl=None, change_en=None)
+    out.update(change=None)
     if not all(np.isfinite(v) for v in (m1, s1, m2, s2)):
         return out
     d = m2 - m1
@@ -148,8 +141,6 @@ def difference_test(
         ci_low=d - q * se,
         ci_high=d + q * se,
         change=code,
-        change_nl=CHANGE_LABELS[code][0],
-        change_en=CHANGE_LABELS[code][1],
     )
     return out
 

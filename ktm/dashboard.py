@@ -27,7 +27,7 @@ from ktm import webapp
 from ktm.config import database_url, organisation
 from ktm.webapp import t
 from report import format as F
-from report import wording
+from report import labels, wording
 from store import schema
 from store.db import reading
 
@@ -284,7 +284,7 @@ def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
         "suppressed": False,
         "comparable": True,
         "prev_estimate": float(before["estimate"]),
-        **test,
+        **labels.worded(test),
     }
 
 
@@ -306,8 +306,8 @@ def improvement_points(
     else:
         ip = rank(a.drivers, text_columns=[], k=a.settings.k, group_cols=[a.settings.strata])
     k = a.settings.k
-    points = wording.with_languages(ip.points, "evidence")
-    drivers = a.drivers.table.copy()
+    points = labels.worded(wording.with_languages(ip.points, "evidence"))
+    drivers = labels.worded(a.drivers.table)
     small = points["n"] < k
     for c in (
         "performance",
@@ -383,7 +383,10 @@ def r_indicator(url: str, wave_id: int, fp: tuple) -> dict | None:
 def weighting(url: str, wave_id: int, fp: tuple) -> dict:
     a = _analysis(url, wave_id, fp)[1]
     notes = list(a.weighting.notes) if a.weighting is not None else []
-    return {"steps": a.weighting_steps, "notes": [wording.both(n) for n in notes + list(a.notes)]}
+    return {
+        "steps": labels.worded(a.weighting_steps),
+        "notes": [wording.both(n) for n in notes + list(a.notes)],
+    }
 
 
 # --- scores ---------------------------------------------------------------------------------
@@ -443,7 +446,7 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
     )
     k = a.settings.k
     small = (table["prev_n"] < k) | (table["last_n"] < k)
-    return prev, wording.with_languages(table[~small].reset_index(drop=True), "note")
+    return prev, labels.worded(wording.with_languages(table[~small].reset_index(drop=True), "note"))
 
 
 TREND_KINDS = ("overall_0_100", "dimension")

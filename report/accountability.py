@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from report import format as fmt
-from report import wording
+from report import labels, wording
 from report.organisation import Organisation
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
@@ -295,7 +295,7 @@ def figures_of(result: Any) -> dict[str, Any] | None:
         "r_indicator": None if ri is None else float(ri.R),
         "representativeness": rep_rows,
         "improvement_points": (
-            _records(wording.with_languages(points.points, "evidence"))
+            _records(labels.worded(wording.with_languages(points.points, "evidence")))
             if points is not None
             else []
         ),
@@ -317,7 +317,7 @@ def comparison_of(
     rows = trend_table[trend_table["kind"] == kind]
     if rows.empty:
         return None
-    out = dict(rows.iloc[0])
+    out = labels.worded(dict(rows.iloc[0]))
     out["prev_name"] = previous_wave.get("name")
     out["prev_fieldwork_start"] = previous_wave.get("fieldwork_start")
     out["prev_fieldwork_end"] = previous_wave.get("fieldwork_end")

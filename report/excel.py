@@ -62,7 +62,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from analysis.disclosure import SUPPRESSED, filter_open_answers
-from report import accountability, wording
+from report import accountability, labels, wording
 from report import format as fmt
 from report.comparability import not_compared
 from report.organisation import Organisation
@@ -641,7 +641,7 @@ def trend_table(trend: pd.DataFrame | None, k: int) -> pd.DataFrame:
     """The trend table with the figures of a score hidden when either wave has < k values."""
     if trend is None or len(trend) == 0:
         return pd.DataFrame(columns=list(TREND_HEADERS))
-    t = wording.with_languages(trend, "note")
+    t = labels.worded(wording.with_languages(trend, "note"))
     records = t.to_dict("records")
     t["not_compared_nl"] = [not_compared(r, "nl") for r in records]
     t["not_compared_en"] = [not_compared(r, "en") for r in records]
@@ -1077,7 +1077,7 @@ def _verbeterpunten(sh: _Sheet, book: WorkbookInput) -> None:
         sh.text("Geen sleutelanalyse: te weinig volledige antwoorden.")
         sh.text("No key-driver analysis: too few complete responses.")
     else:
-        pts = wording.with_languages(ip.points, "evidence")
+        pts = labels.worded(wording.with_languages(ip.points, "evidence"))
         pts = pts[[c for c in POINT_HEADERS if c in pts.columns]]
         sh.table(pts, "Verbeterpunten", POINT_HEADERS, POINT_FORMATS, freeze=True, max_width=45)
     sh.skip()
@@ -1220,7 +1220,7 @@ WEIGHT_FORMATS = {
 def _gewichten(sh: _Sheet, book: WorkbookInput) -> None:
     res = book.result
     sh.text("Weging / Weighting", title=True)
-    steps = res.weighting_steps
+    steps = labels.worded(res.weighting_steps)
     if steps is None or len(steps) == 0:
         sh.text("Geen weging (geen steekproef of geen volledige antwoorden uit de steekproef).")
         sh.text("No weighting (no sample, or no complete responses from the sample).")

@@ -17,6 +17,7 @@ from ktm.config import database_url, settings
 from ktm.services import feedback as F
 from ktm.webapp import t
 from report import format as fmt
+from report import labels
 from store import actions as A
 from store.db import reading
 from store.schema import ACTION_STATUSES
@@ -38,7 +39,7 @@ def _ranked_points(url: str, wave_id: int, fingerprint: tuple) -> list[dict]:
     if ranked is None:
         return []
     cols = ["rank", "dimension", "label_nl", "label_en", "quadrant_nl", "quadrant_en"]
-    return ranked.points[cols].to_dict("records")
+    return labels.worded(ranked.points)[cols].to_dict("records")
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=10)

@@ -1,0 +1,119 @@
+"""The short labels of the analysis' codes, in Dutch (nl-BE) and English.
+
+The analysis returns codes (a weighting step, a quadrant, a change, a judgement of alpha, the
+total row of a response table); this module holds what a person reads for them:
+
+    label("quadrant", "priority", "en")     "Priority: improve"
+    worded(table)                           the table with quadrant_nl/_en, change_nl/_en, ...
+                                            inserted after their code columns
+
+``worded`` is applied where an analysis table leaves for a page, a workbook or a text (the
+dashboard's reads, report.excel, report.accountability, ktm.services.feedback), as
+``report.wording.with_languages`` is for the notes. An unknown code reads as itself; a missing
+code as None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+#: kind -> code -> (Dutch, English)
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    # analysis.weighting: the steps of the weighting
+    "weighting_step": {
+        "design": ("Designgewichten (steekproef)", "Design weights (sample)"),
+        "nonresponse": ("Correctie voor non-respons", "Nonresponse adjustment"),
+        "raking": ("Raking naar kadermarges", "Raking to frame margins"),
+        "trimming": ("Trimmen van gewichten", "Weight trimming"),
+    },
+    # analysis.drivers: the quadrants of the importance-performance analysis
+    "quadrant": {
+        "priority": ("Prioriteit: verbeteren", "Priority: improve"),
+        "strength": ("Sterkte: behouden", "Strength: keep up"),
+        "low_priority": ("Lage prioriteit", "Low priority"),
+        "overkill": ("Mogelijke overinvestering", "Possible overkill"),
+    },
+    # analysis.trend: the change between two waves
+    "change": {
+        "improvement": ("significante verbetering", "significant improvement"),
+        "decline": ("significante daling", "significant decline"),
+        "none": ("geen significante verandering", "no significant change"),
+    },
+    # analysis.reliability: George & Mallery's (2003) judgement of Cronbach's alpha
+    "alpha": {
+        "excellent": ("uitstekend", "excellent"),
+        "good": ("goed", "good"),
+        "acceptable": ("aanvaardbaar", "acceptable"),
+        "questionable": ("twijfelachtig", "questionable"),
+        "poor": ("zwak", "poor"),
+        "unacceptable": ("onaanvaardbaar", "unacceptable"),
+    },
+    # analysis.reliability: the scales that are not one dimension or instrument
+    "scale": {
+        "battery:driver": ("Alle aspecten samen", "All aspects together"),
+    },
+    # analysis.response.OVERALL: the all-strata row of a response table
+    "stratum": {
+        "__total__": ("Totaal / Total", "Totaal / Total"),
+    },
+    # analysis.disclosure.LEFT_OUT: a quasi-identifier left out of the published data
+    "disclosure_cell": {
+        "__left_out__": ("(weggelaten / left out)", "(weggelaten / left out)"),
+    },
+}
+
+#: code column -> (kind of its labels, stem of the label columns: <stem>_nl, <stem>_en)
+CODE_COLUMNS: dict[str, tuple[str, str]] = {
+    "step": ("weighting_step", "label"),
+    "quadrant": ("quadrant", "quadrant"),
+    "change": ("change", "change"),
+    "std_change": ("change", "std_change"),
+    "judgement": ("alpha", "judgement"),
+}
+
+
+def _missing(code: Any) -> bool:
+    return code is None or (isinstance(code, float) and code != code)
+
+
+def label(kind: str, code: Any, lang: str = "nl") -> str | None:
+    """The label of a code in a language; an unknown code as itself, a missing one as None."""
+    if _missing(code):
+        return None
+    names = LABELS[kind].get(str(code))
+    if names is None:
+        return code
+    return names[1 if lang == "en" else 0]
+
+
+def worded(table: Any) -> Any:
+    """A copy of an analysis table (DataFrame) or row (mapping) with the label columns of its
+    code columns (:data:`CODE_COLUMNS`) inserted after them; columns already there are kept."""
+    if table is None:
+        return None
+    if isinstance(table, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in table.items():
+            out[key] = value
+            if key in CODE_COLUMNS:
+                kind, stem = CODE_COLUMNS[key]
+                for lang in ("nl", "en"):
+                    out.setdefault(f"{stem}_{lang}", label(kind, value, lang))
+        return out
+    t = table.copy()
+    for col, (kind, stem) in CODE_COLUMNS.items():
+        if col not in t.columns or f"{stem}_nl" in t.columns:
+            continue
+        at = t.columns.get_loc(col) + 1
+        for i, lang in enumerate(("nl", "en")):
+            values = [label(kind, c, lang) for c in t[col]]
+            t.insert(at + i, f"{stem}_{lang}", pd.Series(values, index=t.index, dtype=object))
+    return t
+
+
+def column(values: pd.Series, kind: str, lang: str = "nl") -> pd.Series:
+    """A column of codes as their labels (an unknown code as itself)."""
+    return values.map(lambda c: label(kind, c, lang) if not _missing(c) else c)
