@@ -329,7 +329,8 @@ PROFESSION_GROUPS = {
     "tandarts_specialist": "tandarts",
     "ziekenhuisapotheker": "ziekenhuisapotheker",
 }
-LEFT_OUT = "(weggelaten / left out)"
+#: Code of a value left out of the coarsened data (its words: report.labels).
+LEFT_OUT = "__left_out__"
 
 
 def _combination_sizes(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:

@@ -119,8 +119,8 @@ RATE_NAMES: tuple[str, ...] = (
     "CON3",
 )
 
-#: Label of the all-strata row in the tables below.
-OVERALL = "Totaal / Total"
+#: Code of the all-strata row in the tables below (its words: report.labels, kind "stratum").
+OVERALL = "__total__"
 
 
 # --------------------------------------------------------------------------- AAPOR rates

@@ -338,7 +338,7 @@ def improvement_points(
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def response_table(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
-    return _analysis(url, wave_id, fp)[1].response
+    return labels.worded(_analysis(url, wave_id, fp)[1].response)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

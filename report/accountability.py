@@ -276,7 +276,7 @@ def figures_of(result: Any) -> dict[str, Any] | None:
         return None if result is None else dict(result)
     kinds = ("overall_0_100", "overall", "top2", *DIGITAL_KINDS)
     scores = _overall_rows(result, kinds)
-    response = result.response
+    response = labels.worded(result.response)
     resp_rows = _records(response)
     overall_resp = resp_rows[-1] if resp_rows else None
     rep = result.representativeness

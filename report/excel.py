@@ -714,6 +714,7 @@ def publication_data_table(result: Any, k: int, results: pd.DataFrame) -> pd.Dat
     if "source" in hidden and (hidden["source"] != _SOURCE["invited"]).any():
         never_alone.add("mode")
     out, _steps = coarsen_microdata(data, PUBLICATION_QUASI, k, never_alone=sorted(never_alone))
+    out = labels.left_out(out)
     if len(out):
         keys = sorted(range(len(out)), key=lambda i: tuple(str(v) for v in out.iloc[i]))
         out = out.iloc[keys].reset_index(drop=True)
@@ -1132,7 +1133,7 @@ REPRESENTATIVENESS_HEADERS = {
 def _respons(sh: _Sheet, book: WorkbookInput) -> None:
     res = book.result
     sh.text("Respons (AAPOR Standard Definitions)", title=True)
-    table = res.response
+    table = labels.worded(res.response)
     if table is None or len(table) == 0:
         sh.text("Geen steekproef: geen responsgraad. / No sample: no response rate.")
     else:

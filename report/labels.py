@@ -65,6 +65,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+#: column -> kind of the codes among its values that worded() replaces by their words (the
+#: same in both languages: the tables hold one language-neutral text there)
+CODE_VALUES: dict[str, str] = {"stratum": "stratum"}
+
 #: code column -> (kind of its labels, stem of the label columns: <stem>_nl, <stem>_en)
 CODE_COLUMNS: dict[str, tuple[str, str]] = {
     "step": ("weighting_step", "label"),
@@ -98,12 +102,17 @@ def worded(table: Any) -> Any:
         out: dict[str, Any] = {}
         for key, value in table.items():
             out[key] = value
+            if key in CODE_VALUES and value in LABELS[CODE_VALUES[key]]:
+                out[key] = LABELS[CODE_VALUES[key]][value][0]
             if key in CODE_COLUMNS:
                 kind, stem = CODE_COLUMNS[key]
                 for lang in ("nl", "en"):
                     out.setdefault(f"{stem}_{lang}", label(kind, value, lang))
         return out
     t = table.copy()
+    for col, kind in CODE_VALUES.items():
+        if col in t.columns and t[col].isin(list(LABELS[kind])).any():
+            t[col] = t[col].astype(object).map(lambda v, k=kind: LABELS[k].get(v, (v,))[0])
     for col, (kind, stem) in CODE_COLUMNS.items():
         if col not in t.columns or f"{stem}_nl" in t.columns:
             continue
@@ -112,6 +121,19 @@ def worded(table: Any) -> Any:
             values = [label(kind, c, lang) for c in t[col]]
             t.insert(at + i, f"{stem}_{lang}", pd.Series(values, index=t.index, dtype=object))
     return t
+
+
+def left_out(table: pd.DataFrame) -> pd.DataFrame:
+    """The coarsened microdata (analysis.disclosure.coarsen_microdata) with the values left out
+    written as such."""
+    code = "__left_out__"
+    words = LABELS["disclosure_cell"][code][0]
+    out = table.copy()
+    for col in out.columns:
+        hit = out[col].astype(object) == code
+        if hit.any():
+            out[col] = out[col].astype(object).where(~hit, words)
+    return out
 
 
 def column(values: pd.Series, kind: str, lang: str = "nl") -> pd.Series:

@@ -89,3 +89,16 @@ def test_weighting_steps_and_alpha_judgements_worded():
     assert labels.label("alpha", reliability.judgement(float("nan"))) is None
     assert labels.label("scale", "battery:driver", "en") == "All aspects together"
     assert labels.label("quadrant", "something_new") == "something_new"  # shown as it is
+
+
+def test_the_total_row_and_left_out_values_worded():
+    from analysis.disclosure import LEFT_OUT
+    from analysis.response import OVERALL
+
+    table = pd.DataFrame({"stratum": ["arts", OVERALL], "rate": [0.5, 0.4]})
+    assert labels.worded(table)["stratum"].tolist() == ["arts", "Totaal / Total"]
+    assert labels.worded({"stratum": OVERALL})["stratum"] == "Totaal / Total"
+    data = pd.DataFrame({"language": [LEFT_OUT, LEFT_OUT], "score": [1, 2]})
+    shown = labels.left_out(data)
+    assert shown["language"].tolist() == ["(weggelaten / left out)"] * 2
+    assert shown["score"].dtype == data["score"].dtype  # the other columns untouched
