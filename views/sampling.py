@@ -340,13 +340,13 @@ with tab_design:
                     t(
                         f"Designeffect van de allocatie (Kish, uit de geplande gewichten "
                         f"N_h/n_h): {D.fmt(sized.deff_allocation, 2)}. Zonder dat effect zouden "
-                        f"{sized.without.invitations} uitnodigingen volstaan; met "
-                        f"{size.invitations} is de verwachte foutenmarge "
+                        f"{num(sized.without.invitations)} uitnodigingen volstaan; met "
+                        f"{num(size.invitations)} is de verwachte foutenmarge "
                         f"±{D.pct(sized.expected_moe, 1)} (doel ±{D.pct(moe, 1)}).",
                         f"Design effect of the allocation (Kish, from the planned weights "
                         f"N_h/n_h): {D.fmt(sized.deff_allocation, 2)}. Without it "
-                        f"{sized.without.invitations} invitations would do; with "
-                        f"{size.invitations} the expected margin of error is "
+                        f"{num(sized.without.invitations)} invitations would do; with "
+                        f"{num(size.invitations)} the expected margin of error is "
                         f"±{D.pct(sized.expected_moe, 1)} (target ±{D.pct(moe, 1)}).",
                     )
                 )

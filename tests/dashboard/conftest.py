@@ -115,6 +115,16 @@ def chart_data(at) -> list:
     return out
 
 
+def chart_labels(at) -> list[str]:
+    """The category labels the page's charts print (ktm.charts writes each above its row,
+    wrapped over lines: joined again here), in the order drawn."""
+    out = []
+    for df in chart_data(at):
+        if "label_text" in df:
+            out += [" ".join(str(v).split()) for v in df["label_text"] if isinstance(v, str)]
+    return out
+
+
 def live_caches_expire() -> None:
     """What LIVE_TTL seconds do to the live caches (fingerprint, live counts), without waiting
     on the clock: the pages run in this process (AppTest), so they see the cleared caches."""

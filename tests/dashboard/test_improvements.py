@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from store import schema
-from tests.dashboard.conftest import chart_data, live_caches_expire, open_page, texts
+from tests.dashboard.conftest import chart_labels, live_caches_expire, open_page, texts
 
 
 def _ranked(at):
@@ -17,8 +17,9 @@ def test_improvement_points_chart_ranking_and_open_answers(team_app):
     # The demo makes processing time and follow-up the weak, important aspects.
     assert set(ranked["Aspect"][:2]) == {"Doorlooptijd", "Opvolging"}
     assert set(ranked["Kwadrant"][:2]) == {"Prioriteit: verbeteren"}
-    drawn = next(df for df in chart_data(at) if "importance_pct" in df)
-    assert set(drawn["label"]) == set(ranked["Aspect"])
+    # Each bar is labelled "<aspect> — <quadrant>", in the ranking's order.
+    drawn = [label.split(" — ")[0] for label in chart_labels(at)]
+    assert drawn == list(ranked["Aspect"])
     assert at.expander[0].label.startswith("1. ")
     assert "minstens 5 respondenten" in texts(at)
     first_answers = [d.value for d in at.expander[0].dataframe]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from analysis.disclosure import SUPPRESSED
@@ -30,7 +32,8 @@ def test_results_by_aspect_and_item_with_intervals_and_the_weighting_switch(team
     low, score, high = (float(row[c].replace(",", ".")) for c in ("95%-BI van", "Score", "tot"))
     assert low < score < high
     bars = charts(at)
-    assert any("errorbar" in str(spec) for spec in bars)  # CIs drawn as error bars
+    # The 95% interval drawn as a whisker (ktm.charts: a rule from "low" to "high").
+    assert any('"x2": {"field": "high"' in json.dumps(spec) for spec in bars)
 
     effect = _table(at, "Score").set_index("Score")
     assert effect.loc["Algemene tevredenheid (0-100)", "Gewogen"] == weighted
@@ -70,7 +73,15 @@ def test_small_strata_are_suppressed_in_the_breakdowns(team_app_rw, dash_env):
         assert list(by.loc[small]) == [SUPPRESSED] * 4
     assert by.loc["Huisarts in opleiding", "n"] == "112"
     assert "x = niet gepubliceerd" in texts(at)
-    # Nothing hidden is drawn: the chart holds only the published groups.
-    drawn = [v for df in chart_data(at) if "label" in df for v in df["label"]]
-    assert "Huisarts in opleiding" in drawn
-    assert "Ziekenhuisapotheker in opleiding" not in drawn
+    # Nothing hidden is drawn: a suppressed group keeps its label and the marker, without a bar
+    # (issue 18: the reader sees the group exists and why it has no figure).
+    rows = {
+        " ".join(str(r["label_text"]).split()): r
+        for df in chart_data(at)
+        if "label_text" in df
+        for r in df.to_dict("records")
+    }
+    assert rows["Huisarts in opleiding"]["value"] > 0
+    small = rows["Ziekenhuisapotheker in opleiding"]
+    assert small["value_text"] == SUPPRESSED
+    assert small["value"] is None or small["value"] != small["value"]  # None or NaN: no bar

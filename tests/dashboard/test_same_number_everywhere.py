@@ -94,9 +94,12 @@ def test_the_fieldwork_end_reads_the_same_on_the_page_in_the_answers_workbook_an
     answer_1 = [r for r in wb["Verantwoording"].iter_rows(values_only=True) if r[0] == "1"][0]
     assert nl in answer_1[2] and en in answer_1[4]
 
+    from report.organisation import Organisation
+
     mail = invitation_message(
-        "A1", "a@example.org", "t" * 43, "https://x.example", end, dates=fmt.date
-    )
+        "A1", "a@example.org", "t" * 43, "https://x.example", end,
+        names=Organisation().names(), dates=fmt.date,
+    )  # fmt: skip
     assert f"tot en met {nl}" in mail.text or nl in mail.text
     assert en in mail.text
     invites = pd.DataFrame(

@@ -32,12 +32,16 @@ def test_every_sheet_is_set_up_for_a4_fit_to_width_with_headers_and_page_numbers
 
 
 def test_the_verantwoording_rows_are_tall_enough_for_their_wrapped_answers(wb):
+    from openpyxl.utils import get_column_letter, range_boundaries
+
     ws = wb["Verantwoording"]
-    header = [c.value for c in ws[3]]
+    # The table's own header row (it starts under the title and the export profile's lines).
+    _, top, _, _ = range_boundaries(ws.tables["Verantwoording"].ref)
+    header = [c.value for c in ws[top]]
     answer = header.index("Antwoord") + 1
-    width = ws.column_dimensions["C"].width
+    width = ws.column_dimensions[get_column_letter(answer)].width
     checked = 0
-    for r in range(4, ws.max_row + 1):
+    for r in range(top + 1, ws.max_row + 1):
         text = ws.cell(r, answer).value
         if not text:
             continue

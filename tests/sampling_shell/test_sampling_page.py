@@ -153,16 +153,22 @@ def test_the_size_from_a_margin_of_error_shows_the_allocations_design_effect(pag
     _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
     at.number_input(key="minimum").set_value(8).run()
     at.radio(key="size_mode").set_value("moe").run()
-    at.number_input(key="moe").set_value(0.1).run()
-    at.number_input(key="rr").set_value(0.5).run()
+    # Both inputs read in percent (issue 18: "10 %", not "0.10").
+    at.number_input(key="moe").set_value(10.0).run()
+    at.number_input(key="rr").set_value(50.0).run()
     assert not at.exception, at.exception
     sized = size_for_allocation(PROFESSIONS, 0.1, minimum=8, response_rate=0.5)
     assert sized.size.invitations > sized.without.invitations
-    assert any(f"{sized.size.invitations} uitnodigingen" in i.value for i in at.info)
+    from report.format import integer
+
+    # Counts read as a person reads them (report.format: "1.234" in Dutch), in both places.
+    assert any(f"{integer(sized.size.invitations)} uitnodigingen" in i.value for i in at.info), [
+        i.value for i in at.info
+    ]
     deff = f"{sized.deff_allocation:.2f}".replace(".", ",")
     caption = next(c.value for c in at.caption if "Designeffect van de allocatie" in c.value)
     assert f"N_h/n_h): {deff}." in caption
-    assert f"zouden {sized.without.invitations} uitnodigingen volstaan" in caption
+    assert f"zouden {integer(sized.without.invitations)} uitnodigingen volstaan" in caption
     at.button(key="draw").click().run()
     assert not at.exception, at.exception
     shown = [c.value for c in at.caption if "Designeffect van de allocatie (Kish):" in c.value]

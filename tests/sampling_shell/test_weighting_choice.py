@@ -124,7 +124,8 @@ def test_verantwoording_and_public_page_name_the_margins(sqlite_url, tmp_path):
     W.save(engine, wave_id, W.WeightingChoice(margins=("profession", "university")))
     data, a = results.analyse(engine, wave_id)
     rows = {r["number"]: r for r in accountability.answer_rows(data.wave, a)}
-    assert "raking naar de kadermarges (profession, university)" in rows["4c"]["answer_nl"]
+    # Labels, not codes, where a person reads (issue 18).
+    assert "raking naar de kadermarges (beroep, universiteit)" in rows["4c"]["answer_nl"]
     assert "raking to the frame margins (profession, university)" in rows["4c"]["answer_en"]
     public = public_results(engine, wave_id)
     assert public["margins"] == ["profession", "university"]
