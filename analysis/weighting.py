@@ -3,7 +3,8 @@ optional trimming, with a diagnostics table per step for the Excel file.
 
     result = weight_wave(sample, margins=frame_margins(frame, ["profession", "language"]))
     result.design       # Design of the respondents: final weights, strata, fpc -> estimates
-    result.steps        # one row per step: sum, min, max, n_eff, Kish deff, largest change, ...
+    result.steps        # one row per step (code: STEPS; its label: report.labels): sum, min,
+                        # max, n_eff, Kish deff, largest change, ...
     result.classes      # nonresponse adjustment classes after collapsing
     result.notes        # what was done: analysis.notes.Note codes (report.wording words them)
 

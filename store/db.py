@@ -2,7 +2,8 @@
 
 SQLite (the default, a file) is opened with WAL so readers never block the writer, a busy
 timeout so concurrent writers wait instead of failing, and foreign keys enforced. The same code
-runs on PostgreSQL: only the URL changes.
+runs on PostgreSQL: only the URL changes. The store reads no environment: the pool size comes
+in as a parameter (the tool's engines: ktm.database, from $KTM_DB_POOL_SIZE).
 """
 
 from __future__ import annotations
