@@ -64,8 +64,9 @@ SCORE_TABLE_COLUMNS = [
     "ci_high",
     "df",
     "n",
-    "label_nl",
-    "label_en",
+    "subject_nl",
+    "subject_en",
+    "scale",
     "grade",
 ]
 
@@ -346,8 +347,11 @@ def _dim_label(dim: str, lang: str, labels: Mapping[str, Any] | None) -> str:
 @dataclass(frozen=True)
 class RespondentScores:
     """Per-respondent values of every score (``values``, one column per score_id, aligned with
-    the data) and what each score is (``meta``: score_id, kind, dimension, item, label_nl,
-    label_en, proportion)."""
+    the data) and what each score is (``meta``: score_id, kind, dimension, item, subject_nl,
+    subject_en, scale, proportion). The subject is the questionnaire's label of the item or
+    dimension scored (None for a score of its own: overall, CES, UMUX-Lite, SUS), ``scale`` the
+    range of a score on the item's own scale ("1-5"); a score's label (report.labels) is
+    written from its kind, subject and scale."""
 
     values: pd.DataFrame
     meta: pd.DataFrame
@@ -381,11 +385,25 @@ def respondent_scores(
     values_df = pd.DataFrame(acc.values, index=data.index)
     meta_df = pd.DataFrame(
         acc.meta,
-        columns=["score_id", "kind", "dimension", "item", "label_nl", "label_en", "proportion"],
+        columns=META_COLUMNS,
     )
     # An item can appear once as overall-top2 and never again; guard against duplicates.
     meta_df = meta_df.drop_duplicates("score_id").reset_index(drop=True)
     return RespondentScores(values_df, meta_df)
+
+
+#: What respondent_scores says of each score (its label: report.labels, from kind, subject and
+#: scale).
+META_COLUMNS = [
+    "score_id",
+    "kind",
+    "dimension",
+    "item",
+    "subject_nl",
+    "subject_en",
+    "scale",
+    "proportion",
+]
 
 
 class _Scores:
@@ -395,7 +413,10 @@ class _Scores:
         self.values: dict[str, pd.Series] = {}
         self.meta: list[dict[str, Any]] = []
 
-    def add(self, score_id, kind, series, dimension=None, item=None, nl="", en="") -> None:
+    def add(
+        self, score_id, kind, series, dimension=None, item=None, nl=None, en=None, scale=None
+    ) -> None:
+        """``nl``, ``en``: the subject's questionnaire label; ``scale``: its own range."""
         self.values[score_id] = series.astype(float)
         self.meta.append(
             {
@@ -403,8 +424,9 @@ class _Scores:
                 "kind": kind,
                 "dimension": dimension,
                 "item": item,
-                "label_nl": nl,
-                "label_en": en,
+                "subject_nl": nl,
+                "subject_en": en,
+                "scale": scale,
                 "proportion": kind in PROPORTION_KINDS,
             }
         )
@@ -423,8 +445,7 @@ def _overall_scores(acc: _Scores, data: pd.DataFrame, overall: list[Any]) -> Non
             raw,
             c.dimension,
             c.name,
-            f"Algemene tevredenheid ({rng})",
-            f"Overall satisfaction ({rng})",
+            scale=rng,
         )
         acc.add(
             f"overall_0_100:{c.name}",
@@ -432,8 +453,6 @@ def _overall_scores(acc: _Scores, data: pd.DataFrame, overall: list[Any]) -> Non
             to_0_100(raw, lo, hi, bool(c.reverse)),
             c.dimension,
             c.name,
-            "Algemene tevredenheid (0-100)",
-            "Overall satisfaction (0-100)",
         )
         acc.add(
             f"top2:{c.name}",
@@ -441,8 +460,8 @@ def _overall_scores(acc: _Scores, data: pd.DataFrame, overall: list[Any]) -> Non
             top2_box(raw, lo, hi, bool(c.reverse)),
             c.dimension,
             c.name,
-            f"Top-2-box: {_label(c, 'nl')}",
-            f"Top-2-box: {_label(c, 'en')}",
+            _label(c, "nl"),
+            _label(c, "en"),
         )
 
 
@@ -458,8 +477,8 @@ def _aspect_scores(acc: _Scores, data: pd.DataFrame, aspects: list[Any], dimensi
             score,
             c.dimension,
             c.name,
-            f"{_label(c, 'nl')} (0-100)",
-            f"{_label(c, 'en')} (0-100)",
+            _label(c, "nl"),
+            _label(c, "en"),
         )
         acc.add(
             f"top2:{c.name}",
@@ -467,8 +486,8 @@ def _aspect_scores(acc: _Scores, data: pd.DataFrame, aspects: list[Any], dimensi
             top2_box(raw, c.scale_min, c.scale_max, bool(c.reverse)),
             c.dimension,
             c.name,
-            f"Top-2-box: {_label(c, 'nl')}",
-            f"Top-2-box: {_label(c, 'en')}",
+            _label(c, "nl"),
+            _label(c, "en"),
         )
         if c.dimension:
             dims.setdefault(c.dimension, []).append(f"item:{c.name}")
@@ -479,8 +498,8 @@ def _aspect_scores(acc: _Scores, data: pd.DataFrame, aspects: list[Any], dimensi
             pd.concat([acc.values[i] for i in ids], axis=1).mean(axis=1, skipna=True),
             dim,
             None,
-            f"{_dim_label(dim, 'nl', dimension_labels)} (0-100)",
-            f"{_dim_label(dim, 'en', dimension_labels)} (0-100)",
+            _dim_label(dim, "nl", dimension_labels),
+            _dim_label(dim, "en", dimension_labels),
         )
 
 
@@ -496,8 +515,6 @@ def _effort_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None:
             raw,
             c.dimension,
             c.name,
-            "Customer Effort Score (gemiddelde 1-7)",
-            "Customer Effort Score (mean 1-7)",
         )
         acc.add(
             f"ces_share_5_7:{c.name}",
@@ -505,8 +522,6 @@ def _effort_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None:
             ces_share_high(raw),
             c.dimension,
             c.name,
-            "Customer Effort Score: aandeel 5-7 (gemakkelijk)",
-            "Customer Effort Score: share 5-7 (easy)",
         )
 
 
@@ -523,8 +538,6 @@ def _usability_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None
             u,
             None,
             item_id,
-            "UMUX-Lite (0-100)",
-            "UMUX-Lite (0-100)",
         )
         acc.add(
             f"umux_sus_eq:{item_id}",
@@ -532,8 +545,6 @@ def _usability_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None
             umux_lite_sus_equivalent(u),
             None,
             item_id,
-            "UMUX-Lite als SUS-equivalent (0,65 × UMUX-Lite + 22,9)",
-            "UMUX-Lite as SUS equivalent (0.65 × UMUX-Lite + 22.9)",
         )
 
     for item_id, block in _blocks(cols, "sus").items():
@@ -544,8 +555,6 @@ def _usability_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None
             sus_score(data[[c.name for c in block]]),
             None,
             item_id,
-            "System Usability Scale (SUS, 0-100)",
-            "System Usability Scale (SUS, 0-100)",
         )
 
 
@@ -731,7 +740,8 @@ def score_table(
 
     One row per score (and per group of each `by` column, after the overall row, which has
     ``group_var`` and ``group`` None): ``score_id, kind, dimension, item, group_var, group,
-    estimate, se, ci_low, ci_high, df, n, label_nl, label_en, grade``. ``n`` counts the
+    estimate, se, ci_low, ci_high, df, n, subject_nl, subject_en, scale, grade`` (the label:
+    report.labels.worded). ``n`` counts the
     respondents with a value; ``grade`` is the Sauro-Lewis grade of a SUS (or SUS-equivalent)
     estimate. Proportions (top-2-box, CES 5-7) are shares 0-1 with logit intervals; the rest
     are means with t intervals on the design's degrees of freedom.
@@ -774,8 +784,9 @@ def score_table(
                         "ci_high": high,
                         "df": e.df,
                         "n": int(e.n),
-                        "label_nl": m.label_nl,
-                        "label_en": m.label_en,
+                        "subject_nl": m.subject_nl,
+                        "subject_en": m.subject_en,
+                        "scale": m.scale,
                         "grade": grade,
                     }
                 )

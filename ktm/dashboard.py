@@ -399,7 +399,7 @@ def scores(url: str, wave_id: int, fp: tuple, weighted: bool = True) -> pd.DataF
 
     a = _analysis(url, wave_id, fp)[1]
     table = a.scores if weighted else a.scores_unweighted
-    return disclosed(table, a.settings.k)
+    return labels.worded(disclosed(table, a.settings.k))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -410,13 +410,15 @@ def scores_by_mode(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
     a = _analysis(url, wave_id, fp)[1]
     table = a.scores_by_mode
     if table.empty:
-        return table
-    return pd.concat(
-        [
-            disclosed(part.drop(columns="mode"), a.settings.k).assign(mode=m)
-            for m, part in table.groupby("mode", sort=False)
-        ],
-        ignore_index=True,
+        return labels.worded(table)
+    return labels.worded(
+        pd.concat(
+            [
+                disclosed(part.drop(columns="mode"), a.settings.k).assign(mode=m)
+                for m, part in table.groupby("mode", sort=False)
+            ],
+            ignore_index=True,
+        )
     )
 
 
@@ -475,7 +477,7 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
         design = a.analysed
         if design is None:
             continue
-        table = a.headline_scores(TREND_KINDS)
+        table = labels.worded(a.headline_scores(TREND_KINDS))
         table = table[table["n"] >= a.settings.k].copy()
         if table.empty:
             continue

@@ -248,6 +248,7 @@ def _overall_rows(result, kinds: Sequence[str]) -> dict[str, dict]:
         table = result.headline_scores(tuple(kinds))
     if table is None or len(table) == 0:
         return {}
+    table = labels.worded(table)
     overall = table[table["group_var"].isna()] if "group_var" in table else table
     rows = overall.to_dict("records")
     out: dict[str, dict] = {}

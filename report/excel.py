@@ -587,7 +587,7 @@ def results_table(result: Any, k: int) -> pd.DataFrame:
             parts.append(t)
     if not parts:
         return pd.DataFrame(columns=["source", *SCORE_HEADERS])
-    out = pd.concat(parts, ignore_index=True)
+    out = labels.worded(pd.concat(parts, ignore_index=True))
     cols = [c for c in SCORE_HEADERS if c in out.columns]
     out = out[cols].copy()
     out["group"] = out["group"].astype(object).where(out["group_var"].notna(), "Totaal / Total")

@@ -4,8 +4,11 @@ The analysis returns codes (a weighting step, a quadrant, a change, a judgement 
 total row of a response table); this module holds what a person reads for them:
 
     label("quadrant", "priority", "en")     "Priority: improve"
+    score_label("item", "Doorlooptijd", None)  "Doorlooptijd (0-100)"
     worded(table)                           the table with quadrant_nl/_en, change_nl/_en, ...
-                                            inserted after their code columns
+                                            inserted after their code columns, and a score
+                                            table's label_nl/_en in place of its subject_nl,
+                                            subject_en and scale
 
 ``worded`` is applied where an analysis table leaves for a page, a workbook or a text (the
 dashboard's reads, report.excel, report.accountability, ktm.services.feedback), as
@@ -65,6 +68,37 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+#: score kind -> (Dutch, English) label of a score (analysis.scores), with the questionnaire's
+#: label of what is scored as {subject} and the item's own range as {scale}
+SCORES: dict[str, tuple[str, str]] = {
+    "overall": ("Algemene tevredenheid ({scale})", "Overall satisfaction ({scale})"),
+    "overall_0_100": ("Algemene tevredenheid (0-100)", "Overall satisfaction (0-100)"),
+    "top2": ("Top-2-box: {subject}", "Top-2-box: {subject}"),
+    "item": ("{subject} (0-100)", "{subject} (0-100)"),
+    "dimension": ("{subject} (0-100)", "{subject} (0-100)"),
+    "ces_mean": ("Customer Effort Score (gemiddelde 1-7)", "Customer Effort Score (mean 1-7)"),
+    "ces_share_5_7": (
+        "Customer Effort Score: aandeel 5-7 (gemakkelijk)",
+        "Customer Effort Score: share 5-7 (easy)",
+    ),
+    "umux_lite": ("UMUX-Lite (0-100)", "UMUX-Lite (0-100)"),
+    "umux_sus_eq": (
+        "UMUX-Lite als SUS-equivalent (0,65 × UMUX-Lite + 22,9)",
+        "UMUX-Lite as SUS equivalent (0.65 × UMUX-Lite + 22.9)",
+    ),
+    "sus": ("System Usability Scale (SUS, 0-100)", "System Usability Scale (SUS, 0-100)"),
+}
+#: The columns of a score table that its label is written from (they give way to it).
+SCORE_PARTS = ("subject_nl", "subject_en", "scale")
+
+
+def score_label(kind: str, subject: Any, scale: Any, lang: str = "nl") -> str:
+    """The label of a score: ``score_label("item", "Doorlooptijd", None)`` is
+    "Doorlooptijd (0-100)"."""
+    nl, en = SCORES[kind]
+    return (en if lang == "en" else nl).format(subject=subject, scale=scale)
+
+
 #: column -> kind of the codes among its values that worded() replaces by their words (the
 #: same in both languages: the tables hold one language-neutral text there)
 CODE_VALUES: dict[str, str] = {"stratum": "stratum"}
@@ -98,9 +132,19 @@ def worded(table: Any) -> Any:
     code columns (:data:`CODE_COLUMNS`) inserted after them; columns already there are kept."""
     if table is None:
         return None
+    if isinstance(table, pd.Series):
+        return pd.Series(worded(table.to_dict()), name=table.name)
     if isinstance(table, Mapping):
         out: dict[str, Any] = {}
         for key, value in table.items():
+            if key == "subject_nl" and "kind" in table:
+                for lang in ("nl", "en"):
+                    subject = table.get(f"subject_{lang}")
+                    out[f"label_{lang}"] = score_label(
+                        table["kind"], subject, table.get("scale"), lang
+                    )
+            if key in SCORE_PARTS and "kind" in table:
+                continue
             out[key] = value
             if key in CODE_VALUES and value in LABELS[CODE_VALUES[key]]:
                 out[key] = LABELS[CODE_VALUES[key]][value][0]
@@ -110,6 +154,17 @@ def worded(table: Any) -> Any:
                     out.setdefault(f"{stem}_{lang}", label(kind, value, lang))
         return out
     t = table.copy()
+    if "subject_nl" in t.columns and "kind" in t.columns:
+        at = t.columns.get_loc("subject_nl")
+        for i, lang in enumerate(("nl", "en")):
+            values = [
+                score_label(k, subject, scale, lang)
+                for k, subject, scale in zip(
+                    t["kind"], t[f"subject_{lang}"], t["scale"], strict=True
+                )
+            ]
+            t.insert(at + i, f"label_{lang}", pd.Series(values, index=t.index, dtype=object))
+        t = t.drop(columns=list(SCORE_PARTS))
     for col, kind in CODE_VALUES.items():
         if col in t.columns and t[col].isin(list(LABELS[kind])).any():
             t[col] = t[col].astype(object).map(lambda v, k=kind: LABELS[k].get(v, (v,))[0])

@@ -102,3 +102,30 @@ def test_the_total_row_and_left_out_values_worded():
     shown = labels.left_out(data)
     assert shown["language"].tolist() == ["(weggelaten / left out)"] * 2
     assert shown["score"].dtype == data["score"].dtype  # the other columns untouched
+
+
+def test_every_score_kind_has_its_label_and_a_score_table_reads_as_before():
+    from analysis.scores import META_COLUMNS, SCORE_KINDS
+
+    assert set(labels.SCORES) == set(SCORE_KINDS)
+    assert labels.score_label("overall", None, "1-5") == "Algemene tevredenheid (1-5)"
+    assert labels.score_label("top2", "Hulp", None, "en") == "Top-2-box: Hulp"
+    meta = pd.DataFrame(
+        [["item:a", "item", "toegang", "a", "Aanmelden", "Logging in", None, False]],
+        columns=META_COLUMNS,
+    )
+    w = labels.worded(meta)
+    assert list(w.columns) == [
+        "score_id",
+        "kind",
+        "dimension",
+        "item",
+        "label_nl",
+        "label_en",
+        "proportion",
+    ]
+    assert (
+        w.loc[0, "label_nl"] == "Aanmelden (0-100)" and w.loc[0, "label_en"] == "Logging in (0-100)"
+    )
+    row = labels.worded(meta.iloc[0])  # one row (a Series) as well
+    assert row["label_en"] == "Logging in (0-100)" and "subject_nl" not in row
