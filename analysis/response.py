@@ -517,6 +517,58 @@ def _weighted_sd(values: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return mean, math.sqrt(var)
 
 
+def _design_matrix(sample: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    """The propensity model's matrix: a constant, categorical covariates one-hot coded with
+    the first level (sorted) as reference, numeric ones linearly."""
+    parts = [pd.Series(1.0, index=sample.index, name="const")]
+    for col in covariates:
+        s = sample[col]
+        if _is_categorical(s):
+            labels = s.astype(str)
+            for level in sorted(pd.unique(labels))[1:]:
+                parts.append((labels == level).astype(float).rename(f"{col}[{level}]"))
+        else:
+            parts.append(s.astype(float).rename(col))
+    X = pd.concat(parts, axis=1)
+    return X
+
+
+def _partial_indicators(sample, covariates, w, rho, rho_mean, total) -> pd.DataFrame:
+    """The unconditional partial R-indicators: one row per variable, one per category."""
+    rows = []
+    for col in covariates:
+        s = sample[col]
+        groups = (
+            s.astype(str) if _is_categorical(s) else pd.qcut(s, 5, duplicates="drop").astype(str)
+        )
+        frame = pd.DataFrame({"g": groups.to_numpy(), "w": w, "wr": w * rho})
+        agg = frame.groupby("g", sort=True).agg(w=("w", "sum"), wr=("wr", "sum"))
+        share = agg["w"] / total
+        mean_h = agg["wr"] / agg["w"]
+        signed = np.sqrt(share) * (mean_h - rho_mean)
+        rows.append(
+            {
+                "variable": col,
+                "category": None,
+                "share": 1.0,
+                "rho_mean": rho_mean,
+                "Pu": float(np.sqrt(np.sum(share * (mean_h - rho_mean) ** 2))),
+            }
+        )
+        if _is_categorical(s):
+            for level in agg.index:
+                rows.append(
+                    {
+                        "variable": col,
+                        "category": level,
+                        "share": float(share[level]),
+                        "rho_mean": float(mean_h[level]),
+                        "Pu": float(signed[level]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["variable", "category", "share", "rho_mean", "Pu"])
+
+
 def r_indicator(
     sample: pd.DataFrame,
     responded: str,
@@ -567,16 +619,7 @@ def r_indicator(
     else:
         w = np.ones(len(sample))
 
-    parts = [pd.Series(1.0, index=sample.index, name="const")]
-    for col in covariates:
-        s = sample[col]
-        if _is_categorical(s):
-            labels = s.astype(str)
-            for level in sorted(pd.unique(labels))[1:]:
-                parts.append((labels == level).astype(float).rename(f"{col}[{level}]"))
-        else:
-            parts.append(s.astype(float).rename(col))
-    X = pd.concat(parts, axis=1)
+    X = _design_matrix(sample, covariates)
 
     with warnings.catch_warnings():
         # A category where everybody (or nobody) responded separates perfectly: the fitted
@@ -591,38 +634,7 @@ def r_indicator(
     max_bias = (1.0 - R) / (2.0 * rho_mean) if rho_mean > 0 else math.nan
 
     total = w.sum()
-    rows = []
-    for col in covariates:
-        s = sample[col]
-        groups = (
-            s.astype(str) if _is_categorical(s) else pd.qcut(s, 5, duplicates="drop").astype(str)
-        )
-        frame = pd.DataFrame({"g": groups.to_numpy(), "w": w, "wr": w * rho})
-        agg = frame.groupby("g", sort=True).agg(w=("w", "sum"), wr=("wr", "sum"))
-        share = agg["w"] / total
-        mean_h = agg["wr"] / agg["w"]
-        signed = np.sqrt(share) * (mean_h - rho_mean)
-        rows.append(
-            {
-                "variable": col,
-                "category": None,
-                "share": 1.0,
-                "rho_mean": rho_mean,
-                "Pu": float(np.sqrt(np.sum(share * (mean_h - rho_mean) ** 2))),
-            }
-        )
-        if _is_categorical(s):
-            for level in agg.index:
-                rows.append(
-                    {
-                        "variable": col,
-                        "category": level,
-                        "share": float(share[level]),
-                        "rho_mean": float(mean_h[level]),
-                        "Pu": float(signed[level]),
-                    }
-                )
-    partial = pd.DataFrame(rows, columns=["variable", "category", "share", "rho_mean", "Pu"])
+    partial = _partial_indicators(sample, covariates, w, rho, rho_mean, total)
     return RIndicator(
         R=float(R),
         S=float(S),
