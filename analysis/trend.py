@@ -336,6 +336,25 @@ def comparability(columns_prev: Any, columns_last: Any) -> pd.DataFrame:
     )
 
 
+def _standardized_change(designs, values, group, ref, alpha, level, notes) -> dict[str, Any]:
+    """The std_ columns of a trend row: both waves standardized to ``ref`` by ``group`` and
+    their difference tested; a group without values in a wave adds a note to ``notes``."""
+    (prev, last), (v1, v2) = designs, values
+    s1, miss1 = _standardized(prev, v1, group, ref)
+    s2, miss2 = _standardized(last, v2, group, ref)
+    for wave, miss in (("previous", miss1), ("last", miss2)):
+        if miss:
+            notes.append(note("not_standardized", wave=wave, groups=[str(g) for g in miss]))
+    std = difference_test((s1.estimate, s1.se, s1.df), (s2.estimate, s2.se, s2.df), alpha, level)
+    return {
+        "std_prev_estimate": s1.estimate,
+        "std_prev_se": s1.se,
+        "std_last_estimate": s2.estimate,
+        "std_last_se": s2.se,
+        **{f"std_{k}": v for k, v in std.items()},
+    }
+
+
 def compare_waves(
     prev: Any,
     last: Any,
@@ -418,20 +437,9 @@ def compare_waves(
             **crude,
         }
         if ref is not None and verdict["comparable"]:
-            s1, miss1 = _standardized(prev, rs_prev.values[m.score_id], by_standardize, ref)
-            s2, miss2 = _standardized(last, rs_last.values[m.score_id], by_standardize, ref)
-            for wave, miss in (("previous", miss1), ("last", miss2)):
-                if miss:
-                    notes.append(note("not_standardized", wave=wave, groups=[str(g) for g in miss]))
-            std = difference_test(
-                (s1.estimate, s1.se, s1.df), (s2.estimate, s2.se, s2.df), alpha, level
-            )
+            values = (rs_prev.values[m.score_id], rs_last.values[m.score_id])
             row.update(
-                std_prev_estimate=s1.estimate,
-                std_prev_se=s1.se,
-                std_last_estimate=s2.estimate,
-                std_last_se=s2.se,
-                **{f"std_{k}": v for k, v in std.items()},
+                _standardized_change((prev, last), values, by_standardize, ref, alpha, level, notes)
             )
         if e1["n"] == 0 or e2["n"] == 0:
             notes.append(note("no_answers"))
