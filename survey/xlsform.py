@@ -944,10 +944,20 @@ def _points(name: str, na: bool, langs: list[str]) -> list[tuple[str, dict[str, 
 
 def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]:
     """The survey, choices and settings sheets of `q` as rows (header first)."""
+    rows, lists = _survey_sheet(q)
+    return rows, _choices_sheet(q, lists), _settings_sheet(q)
+
+
+def _tr(langs, base: str) -> list[str]:
+    return [f"{base}::{language_header(lg)}" for lg in langs]
+
+
+def _survey_sheet(q: Questionnaire) -> tuple[list[list], dict[str, tuple[str, bool]]]:
+    """The survey sheet's rows, and the choice lists its scales need (name -> scale, n.v.t.)."""
     langs = q.languages
 
     def tr(base: str) -> list[str]:
-        return [f"{base}::{language_header(lg)}" for lg in langs]
+        return _tr(langs, base)
 
     cols = [
         "type",
@@ -976,25 +986,7 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
         return {f"{base}::{language_header(lg)}": t[lg] for lg in t if lg in langs}
 
     def common(it: Item) -> dict[str, Any]:
-        return {
-            "name": it.id,
-            **texts("label", it.label),
-            **texts("hint", it.hint),
-            "required": "yes" if it.required else None,
-            **texts("required_message", it.required_message),
-            "relevant": it.relevant,
-            "constraint": it.constraint,
-            **texts("constraint_message", it.constraint_message),
-            "appearance": it.appearance,
-            "default": it.default,
-            "read_only": "yes" if it.read_only else None,
-            "calculation": it.calculation,
-            "choice_filter": it.choice_filter,
-            "role": it.role if it.role != "other" else None,
-            "dimension": it.dimension,
-            "na": "yes" if it.na else None,
-            "max_length": it.max_length,
-        }
+        return _common_values(it, texts)
 
     for name, kind in q.metadata.items():
         put({"type": kind, "name": name})
@@ -1022,60 +1014,94 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
             if it.other_of:
                 continue  # written as the or_other of its select
             values = common(it)
-            if it.type == "group":
-                put({**values, "type": "begin group", "role": None})
-                stack.append(it.id)
-            elif it.composite:
-                scale = _scale_of(it.type)
-                lists[scale_list(scale, False)] = (scale, False)
-                put(
-                    {
-                        **values,
-                        "type": "begin group",
-                        "scale": it.type,
-                        "appearance": _BLOCK_APPEARANCE,
-                    }
-                )
-                for key, stmt in zip(it.answer_keys(), it.statement_texts(), strict=True):
-                    put(
-                        {
-                            "type": f"select_one {scale_list(scale, False)}",
-                            "name": key,
-                            **texts("label", stmt),
-                            "required": "yes" if it.required else None,
-                            "appearance": _SCALE_APPEARANCE,
-                        }
-                    )
-                put({"type": "end group", "name": it.id})
-            elif it.type in ("scale5", "rating10", "ces", "yesno"):
-                scale = it.scale if it.type == "scale5" else it.type
-                name = _list_for(scale, it.na)
-                lists[name] = (_scale_of(scale), it.na and scale != "yesno")
-                put(
-                    {
-                        **values,
-                        "type": f"select_one {name}",
-                        "scale": scale,
-                        "appearance": it.appearance
-                        or (_SCALE_APPEARANCE if it.type in ("scale5", "ces") else None),
-                    }
-                )
-            elif it.type in ("select_one", "select_multiple"):
-                other = " or_other" if it.or_other else ""
-                put({**values, "type": f"{it.type} {it.choices}{other}"})
-            else:
-                put({**values, "type": it.type})
+            _put_item(it, values, put, texts, lists, stack)
         while stack:
             put({"type": "end group", "name": stack.pop()})
         put({"type": "end group", "name": sec.id})
+    return rows, lists
 
+
+def _common_values(it: Item, texts) -> dict[str, Any]:
+    """The survey sheet's columns that every kind of item fills the same way."""
+    return {
+        "name": it.id,
+        **texts("label", it.label),
+        **texts("hint", it.hint),
+        "required": "yes" if it.required else None,
+        **texts("required_message", it.required_message),
+        "relevant": it.relevant,
+        "constraint": it.constraint,
+        **texts("constraint_message", it.constraint_message),
+        "appearance": it.appearance,
+        "default": it.default,
+        "read_only": "yes" if it.read_only else None,
+        "calculation": it.calculation,
+        "choice_filter": it.choice_filter,
+        "role": it.role if it.role != "other" else None,
+        "dimension": it.dimension,
+        "na": "yes" if it.na else None,
+        "max_length": it.max_length,
+    }
+
+
+def _put_item(it: Item, values, put, texts, lists, stack: list[str]) -> None:
+    """An item's row(s) by its type: a group opens, a composite block writes one row per
+    statement, a scale or select names its choice list."""
+    if it.type == "group":
+        put({**values, "type": "begin group", "role": None})
+        stack.append(it.id)
+    elif it.composite:
+        scale = _scale_of(it.type)
+        lists[scale_list(scale, False)] = (scale, False)
+        put(
+            {
+                **values,
+                "type": "begin group",
+                "scale": it.type,
+                "appearance": _BLOCK_APPEARANCE,
+            }
+        )
+        for key, stmt in zip(it.answer_keys(), it.statement_texts(), strict=True):
+            put(
+                {
+                    "type": f"select_one {scale_list(scale, False)}",
+                    "name": key,
+                    **texts("label", stmt),
+                    "required": "yes" if it.required else None,
+                    "appearance": _SCALE_APPEARANCE,
+                }
+            )
+        put({"type": "end group", "name": it.id})
+    elif it.type in ("scale5", "rating10", "ces", "yesno"):
+        scale = it.scale if it.type == "scale5" else it.type
+        name = _list_for(scale, it.na)
+        lists[name] = (_scale_of(scale), it.na and scale != "yesno")
+        put(
+            {
+                **values,
+                "type": f"select_one {name}",
+                "scale": scale,
+                "appearance": it.appearance
+                or (_SCALE_APPEARANCE if it.type in ("scale5", "ces") else None),
+            }
+        )
+    elif it.type in ("select_one", "select_multiple"):
+        other = " or_other" if it.or_other else ""
+        put({**values, "type": f"{it.type} {it.choices}{other}"})
+    else:
+        put({**values, "type": it.type})
+
+
+def _choices_sheet(q: Questionnaire, lists: dict[str, tuple[str, bool]]) -> list[list]:
+    """The choices sheet: the questionnaire's own lists, then those of the scales."""
+    langs = q.languages
     extra_cols: list[str] = []
     for opts in q.choices.values():
         for ch in opts:
             for k in ch.extra:
                 if k not in extra_cols:
                     extra_cols.append(k)
-    choice_rows: list[list] = [["list_name", "name", *tr("label"), *extra_cols]]
+    choice_rows: list[list] = [["list_name", "name", *_tr(langs, "label"), *extra_cols]]
     for list_name, opts in q.choices.items():
         for ch in opts:
             choice_rows.append(
@@ -1089,6 +1115,12 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
     for list_name, (scale, na) in lists.items():
         for code, label in _points(scale, na, langs):
             choice_rows.append([list_name, code, *(label.get(lg) for lg in langs)])
+    return choice_rows
+
+
+def _settings_sheet(q: Questionnaire) -> list[list]:
+    """The settings sheet: the form's id, version, languages and texts."""
+    langs = q.languages
     settings = [
         [
             "form_id",
@@ -1096,9 +1128,9 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
             "form_title",
             "default_language",
             "languages",
-            *tr("questionnaire_title"),
-            *tr("intro"),
-            *tr("closing"),
+            *_tr(langs, "questionnaire_title"),
+            *_tr(langs, "intro"),
+            *_tr(langs, "closing"),
         ],
         [
             q.id,
@@ -1111,7 +1143,7 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
             *(q.closing.get(lg) for lg in langs),
         ],
     ]
-    return rows, choice_rows, settings
+    return settings
 
 
 def save_xlsform(q: Questionnaire, path: str | Path) -> None:
