@@ -282,37 +282,9 @@ class _Reader:
 
     # -- the whole form ------------------------------------------------------------------
 
-    def read(self) -> Questionnaire:
-        from pyxform.errors import PyXFormError
-        from pyxform.xls2json import workbook_to_json
-        from pyxform.xls2json_backends import DefinitionData, get_xlsform
-
-        try:
-            data = get_xlsform(str(self.path))
-        except (PyXFormError, OSError, ValueError, KeyError) as exc:
-            self.fail(f"not a readable .xlsx workbook: {exc}")
-        names = [n.lower() for n in data.sheet_names or []]
-        if "survey" not in names:
-            self.fail(
-                f"no sheet 'survey' (sheets: {', '.join(data.sheet_names or [])})", field="survey"
-            )
-        self.languages_seen: dict[str, None] = {}
-        settings_rows, settings_head = self.canonical_sheet(
-            "settings", data.settings, data.settings_header
-        )
-        survey_rows, survey_head = self.canonical_sheet("survey", data.survey, data.survey_header)
-        choice_rows, choice_head = self.canonical_sheet(
-            "choices", data.choices, data.choices_header
-        )
-        settings = dict(settings_rows[0]) if settings_rows else {}
-        languages, default_code = self.languages(settings, survey_rows)
-        self.default_code = default_code
-
-        survey_rows = self.prescan(survey_rows)
-        survey_head = [
-            {k: None for d in survey_head for k in d} | {k: None for r in survey_rows for k in r}
-        ]
-        # Lists for rows in this tool's older dialect (type scale5, ...), for pyxform only.
+    def add_scale_lists(self, choice_rows: list[dict], languages) -> None:
+        """The choice lists of rows in this tool's older dialect (type scale5, ...), for
+        pyxform only."""
         present = {r.get("list_name") for r in choice_rows}
         for scale, na in sorted(self.needs_lists):
             name = scale_list(scale, na)
@@ -326,34 +298,11 @@ class _Reader:
                         **{f"label::{language_header(lg)}": t for lg, t in label.items()},
                     }
                 )
-        choice_head = [
-            {k: None for d in choice_head for k in d} | {k: None for r in choice_rows for k in r}
-        ]
-        for k, r in enumerate(choice_rows, start=2):
-            ln, nm = r.get("list_name"), r.get("name")
-            if ln and nm is not None:
-                self.locations.setdefault(("choice", ln, str(nm)), ("choices", k))
-            if ln:
-                self.locations.setdefault(("list", ln), ("choices", k))
-        if data.external_choices:
-            self.issue(
-                "external_choices",
-                None,
-                "external_choices",
-                "the sheet external_choices is not supported: " + _EXTERNAL,
-            )
-        # Our own settings columns are not pyxform's: read them here, keep them from it.
-        own_settings = {
-            k: settings.pop(k)
-            for k in list(settings)
-            if k == "languages"
-            or k.split("::")[0] in ("title", "questionnaire_title", "intro", "closing")
-        }
-        default_language = settings.get("default_language")
-        if default_language:
-            settings["default_language"] = language_header(default_code)
-        # A select naming a list that does not exist is reported by our validation (with the
-        # other problems); pyxform gets a stand-in list so that it reads the rest.
+
+    def stand_in_lists(self, survey_rows: list[dict], choice_rows: list[dict]) -> bool:
+        """Whether stand-in lists were added: a select naming a list that does not exist is
+        reported by our validation (with the other problems); pyxform gets a stand-in list
+        so that it reads the rest."""
         lists = {r.get("list_name") for r in choice_rows}
         self.stand_ins = set()
         for r in survey_rows:
@@ -366,12 +315,18 @@ class _Reader:
                 self.stand_ins.add(parts[1])
                 lists.add(parts[1])
                 choice_rows.append({"list_name": parts[1], "name": "x", "label": "x"})
-        if self.stand_ins:
-            choice_head = [choice_head[0] | {"label": None}]
+        return bool(self.stand_ins)
+
+    def pyxform_form(self, data, survey_rows, survey_head, choice_rows, choice_head, settings):
+        """pyxform's reading of the sheets, or None. pyxform stops at its first problem: note
+        it, set the row aside and read again, so that every problem is listed at once."""
+        from pyxform.errors import PyXFormError
+        from pyxform.xls2json import workbook_to_json
+        from pyxform.xls2json_backends import DefinitionData
+
         form = None
+        default_code = self.default_code
         header_problem = any(e.row == 1 for e in self.issues)
-        # pyxform stops at its first problem: note it, set the row aside and read again,
-        # so that every problem is listed at once.
         for _attempt in range(25):
             if header_problem:
                 break
@@ -403,6 +358,67 @@ class _Reader:
                 if str(bad.get("type") or "").startswith(("begin", "end")):
                     break  # without it the groups no longer match: stop here
                 rows[row - 2] = {}
+        return form
+
+    def read(self) -> Questionnaire:
+        from pyxform.errors import PyXFormError
+        from pyxform.xls2json_backends import get_xlsform
+
+        try:
+            data = get_xlsform(str(self.path))
+        except (PyXFormError, OSError, ValueError, KeyError) as exc:
+            self.fail(f"not a readable .xlsx workbook: {exc}")
+        names = [n.lower() for n in data.sheet_names or []]
+        if "survey" not in names:
+            self.fail(
+                f"no sheet 'survey' (sheets: {', '.join(data.sheet_names or [])})", field="survey"
+            )
+        self.languages_seen: dict[str, None] = {}
+        settings_rows, settings_head = self.canonical_sheet(
+            "settings", data.settings, data.settings_header
+        )
+        survey_rows, survey_head = self.canonical_sheet("survey", data.survey, data.survey_header)
+        choice_rows, choice_head = self.canonical_sheet(
+            "choices", data.choices, data.choices_header
+        )
+        settings = dict(settings_rows[0]) if settings_rows else {}
+        languages, default_code = self.languages(settings, survey_rows)
+        self.default_code = default_code
+
+        survey_rows = self.prescan(survey_rows)
+        survey_head = [
+            {k: None for d in survey_head for k in d} | {k: None for r in survey_rows for k in r}
+        ]
+        self.add_scale_lists(choice_rows, languages)
+        choice_head = [
+            {k: None for d in choice_head for k in d} | {k: None for r in choice_rows for k in r}
+        ]
+        for k, r in enumerate(choice_rows, start=2):
+            ln, nm = r.get("list_name"), r.get("name")
+            if ln and nm is not None:
+                self.locations.setdefault(("choice", ln, str(nm)), ("choices", k))
+            if ln:
+                self.locations.setdefault(("list", ln), ("choices", k))
+        if data.external_choices:
+            self.issue(
+                "external_choices",
+                None,
+                "external_choices",
+                "the sheet external_choices is not supported: " + _EXTERNAL,
+            )
+        # Our own settings columns are not pyxform's: read them here, keep them from it.
+        own_settings = {
+            k: settings.pop(k)
+            for k in list(settings)
+            if k == "languages"
+            or k.split("::")[0] in ("title", "questionnaire_title", "intro", "closing")
+        }
+        default_language = settings.get("default_language")
+        if default_language:
+            settings["default_language"] = language_header(default_code)
+        if self.stand_in_lists(survey_rows, choice_rows):
+            choice_head = [choice_head[0] | {"label": None}]
+        form = self.pyxform_form(data, survey_rows, survey_head, choice_rows, choice_head, settings)
         if form is None:
             raise QuestionnaireError(self.issues, self.source)
         raw = self.to_raw(form, settings, own_settings, languages)
