@@ -18,18 +18,22 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "ktm" / "assets" / "favicon.png"),
     layout="wide",
 )
+# First, before any text is chosen (t() fixes the language on its first call): a kept login
+# also brings back its language.
+user = webapp.team_user()
 webapp.engine()
 webapp.protect_downloads()
 webapp.offline_dialog()
 # A disabled uploader greys its label to 2.5:1 (WCAG 1.4.3 asks 4.5:1): the label stays
 # readable, the greyed drop zone and button still say it is disabled.
-# Links in captions keep the link colour at full strength (faded, 3:1 only).
+# Links in captions keep the link colour at full strength: a caption fades by its opacity
+# (0.6), which a link inside cannot undo (3.2:1), so a caption with a link is grey instead.
 st.html(
     "<style>[data-testid=stFileUploader] [data-testid=stWidgetLabel] p"
     " {color: #4d4d4d !important}"
+    " [data-testid=stCaptionContainer]:has(a) {opacity: 1; color: #666666}"
     " [data-testid=stCaptionContainer] a {color: #0047ab !important; opacity: 1}</style>"
 )
-user = webapp.team_user()  # first: a kept login also brings back its language
 webapp.page_language()
 
 survey = st.Page(

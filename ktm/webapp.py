@@ -94,6 +94,8 @@ _STREAMLIT_NL = {
     "No results": "Geen resultaten",
 }
 
+_STREAMLIT_EN = {nl: en for en, nl in reversed(_STREAMLIT_NL.items())}  # first English wins
+
 _PAGE_SCRIPT = """<script>
 (() => {
   const doc = window.parent ? window.parent.document : document;
@@ -134,7 +136,9 @@ def page_language(where: str = "app") -> None:
     again at its end, and the last one wins."""
     import json
 
-    words = _STREAMLIT_NL if lang() == "nl" else {}
+    # In English the replaced texts go back: a placeholder the Dutch run rewrote stays in the
+    # page after a switch to English (Streamlit does not redraw an unchanged widget).
+    words = _STREAMLIT_NL if lang() == "nl" else _STREAMLIT_EN
     st.html('<style>[class*="st-key-ktm_page_language"]{display:none}</style>')
     with st.container(key=f"ktm_page_language_{where}"):
         st.html(

@@ -157,7 +157,7 @@ WORDINGS: dict[str, dict[str, Wording]] = {
     "margins_auto": {
         "nl": lambda a: (
             f"Raking naar de kadervariabelen waarop de respons onevenwichtig is "
-            f"(chikwadraattoets van de responsgraad, p < 0,05): {_list(a['margins'])}."
+            f"(chikwadraattoets van de responsgraad, p < 0,05): {_names(a['margins'], 'nl')}."
             if a["margins"]
             else "Geen raking: de respons is op geen enkele kadervariabele onevenwichtig "
             "(chikwadraattoets van de responsgraad, p < 0,05); de gewichten zijn "
@@ -165,7 +165,7 @@ WORDINGS: dict[str, dict[str, Wording]] = {
         ),
         "en": lambda a: (
             f"Raked to the frame variables the response is unbalanced on (chi-square test "
-            f"of the response rate, p < 0.05): {_list(a['margins'])}."
+            f"of the response rate, p < 0.05): {_names(a['margins'], 'en')}."
             if a["margins"]
             else "No raking: the response is unbalanced on no frame variable (chi-square test "
             "of the response rate, p < 0.05); the weights are design weights with the "
@@ -174,11 +174,11 @@ WORDINGS: dict[str, dict[str, Wording]] = {
     },
     "stratum_margin_only": {
         "nl": lambda a: (
-            f"Geen raking naar enkel {a['margin']}: na de non-responscorrectie per stratum "
+            f"Geen raking naar enkel {_names([a['margin']], 'nl')}: na de non-responscorrectie per stratum "
             "verandert die stap niets."
         ),
         "en": lambda a: (
-            f"No raking to {a['margin']} alone: after the nonresponse adjustment per stratum "
+            f"No raking to {_names([a['margin']], 'en')} alone: after the nonresponse adjustment per stratum "
             "that step changes nothing."
         ),
     },

@@ -81,7 +81,7 @@ else:
             "Zwart streepje: de minimale responsgraad; een oranje balk ligt eronder. Of ook het "
             "minimum aantal volledige antwoorden gehaald is, staat in de tabel.",
             "Black tick: the minimum response rate; an orange bar is below it. Whether the "
-            "minimum number of completes is met as well is in the table.",
+            "minimum number of completes is reached as well is in the table.",
         )
     )
     shown = pd.DataFrame(

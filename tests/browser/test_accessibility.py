@@ -131,6 +131,9 @@ def _next(page) -> None:
 def test_every_survey_page_and_its_validation_messages(survey_world, page, audit):
     """The open link asks every section, the profile too: each item type is on some page."""
     page.goto(f"{survey_world.url}/?wave={survey_world.open_wave_id}")
+    # Wait for the form itself: the page sets <html lang> before the form is drawn (issue 18),
+    # so the language check alone would audit an empty page.
+    page.get_by_role("button", name=NEXT).wait_for(timeout=90_000)
     audit(page, "page 1", "nl")
     seen = [_header(page)]
     for _ in range(15):
