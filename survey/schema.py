@@ -895,9 +895,8 @@ def _raw_items(raw_section: dict) -> list:
     return items if isinstance(items, list) else []
 
 
-def _check_semantics(
-    c, languages, head, choices, sections, section_paths, item_paths, raw_sections
-):
+def _check_head(c, head, languages, choices) -> None:
+    """The questionnaire's own texts and metadata, and every choice's label."""
     if head is not None:
         _check_texts(c, ("title",), head.title, languages, True)
         _check_texts(c, ("intro",), head.intro, languages, False)
@@ -914,8 +913,10 @@ def _check_semantics(
         for k, ch in enumerate(opts):
             _check_texts(c, ("choices", list_name, k, "label"), ch.label, languages, True)
 
-    # Where every answer key appears in the raw file, so that a reference to an earlier item
-    # that failed to parse (already reported) is not reported again as unknown or later.
+
+def _raw_positions(raw_sections) -> dict[str, tuple[int, int]]:
+    """(section, item) of every answer key in the raw file, so that a reference to an earlier
+    item that failed to parse (already reported) is not reported again as unknown or later."""
     raw_pos: dict[str, tuple[int, int]] = {}
     for i, rs in enumerate(raw_sections):
         if isinstance(rs, dict):
@@ -925,9 +926,12 @@ def _check_semantics(
                     n = COMPOSITE_SIZE.get(t) if isinstance(t, str) else None
                     for key in [f"{ri['id']}_{k}" for k in range(1, n + 1)] if n else [ri["id"]]:
                         raw_pos.setdefault(key, (i, j))
+    return raw_pos
 
-    # Duplicate ids, on the raw file so that items that failed to parse still count. Like
-    # XLSForm, sections, items and the answers of a block share one name space.
+
+def _check_duplicate_ids(c, raw_sections) -> None:
+    """Duplicate ids, on the raw file so that items that failed to parse still count. Like
+    XLSForm, sections, items and the answers of a block share one name space."""
     seen_names: dict[str, str] = {}
     for i, rs in enumerate(raw_sections):
         if not isinstance(rs, dict):
@@ -945,6 +949,15 @@ def _check_semantics(
                     _claim(
                         c, seen_names, name, ("sections", i, "items", j, "id"), f"item '{ri['id']}'"
                     )
+
+
+def _check_semantics(
+    c, languages, head, choices, sections, section_paths, item_paths, raw_sections
+):
+    _check_head(c, head, languages, choices)
+
+    raw_pos = _raw_positions(raw_sections)
+    _check_duplicate_ids(c, raw_sections)
 
     defined: dict[str, Item] = {}  # answer key -> item, in order
     composite_ids: dict[str, Item] = {}
