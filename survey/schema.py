@@ -772,6 +772,32 @@ def build_questionnaire(
         if len(set(languages)) != len(languages):
             c.add(("languages",), "a language is listed twice")
 
+    choices = _parse_choices(c, raw)
+
+    raw_sections, sections, section_paths, item_paths = _parse_sections(c, raw, languages)
+
+    _check_semantics(c, languages, head, choices, sections, section_paths, item_paths, raw_sections)
+    if c.issues:
+        issues = c.issues
+        if all(e.line is not None or e.row is not None for e in issues):
+            # In file order; XLSForm sheets in their usual order.
+            sheets = {"survey": 0, "choices": 1, "settings": 2}
+            issues = sorted(
+                issues, key=lambda e: (sheets.get(e.sheet or "", 3), e.line or e.row or 0)
+            )
+        raise QuestionnaireError(issues, source)
+    assert head is not None
+    return Questionnaire.model_validate(
+        {
+            **head.model_dump(exclude={"sections", "choices"}),
+            "choices": choices,
+            "sections": sections,
+        }
+    )
+
+
+def _parse_choices(c: _Collector, raw: dict) -> dict[str, list[Choice]]:
+    """The choice lists, option by option (a bad option is reported, the others kept)."""
     choices: dict[str, list[Choice]] = {}
     raw_choices = raw.get("choices") or {}
     if not isinstance(raw_choices, dict):
@@ -797,7 +823,13 @@ def build_questionnaire(
             seen.add(ch.code)
             parsed.append(ch)
         choices[str(list_name)] = parsed
+    return choices
 
+
+def _parse_sections(c: _Collector, raw: dict, languages: list[str]):
+    """(raw sections, sections, their paths, their items' paths), item by item, so that one
+    bad item does not hide the problems of the others; an or_other select gets its text
+    question."""
     raw_sections = raw.get("sections")
     sections: list[Section] = []
     section_paths: list[Path] = []
@@ -841,25 +873,7 @@ def build_questionnaire(
             sections.append(sec)
             section_paths.append(("sections", i))
             item_paths.append(paths)
-
-    _check_semantics(c, languages, head, choices, sections, section_paths, item_paths, raw_sections)
-    if c.issues:
-        issues = c.issues
-        if all(e.line is not None or e.row is not None for e in issues):
-            # In file order; XLSForm sheets in their usual order.
-            sheets = {"survey": 0, "choices": 1, "settings": 2}
-            issues = sorted(
-                issues, key=lambda e: (sheets.get(e.sheet or "", 3), e.line or e.row or 0)
-            )
-        raise QuestionnaireError(issues, source)
-    assert head is not None
-    return Questionnaire.model_validate(
-        {
-            **head.model_dump(exclude={"sections", "choices"}),
-            "choices": choices,
-            "sections": sections,
-        }
-    )
+    return raw_sections, sections, section_paths, item_paths
 
 
 def other_item(item: Item, languages: list[str]) -> Item:
