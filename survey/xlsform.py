@@ -613,27 +613,7 @@ class _Reader:
             "version": str(form.get("version") or settings.get("version") or "1"),
             "languages": languages,
         }
-        title = {
-            lg: str(v)
-            for k, v in own.items()
-            if k.startswith(("title::", "questionnaire_title::"))
-            for lg in [language_code(k.split("::", 1)[1])]
-            if lg
-        }
-        form_title = settings.get("form_title") or form.get("title") or raw["id"]
-        for lg in languages:
-            title.setdefault(lg, str(form_title))
-        raw["title"] = title
-        for key in ("intro", "closing"):
-            t = {
-                language_code(k.split("::", 1)[1]): str(v)
-                for k, v in own.items()
-                if k.startswith(key + "::")
-            }
-            if t:
-                raw[key] = t
-        for key in ("id", "version", "title", "languages", "intro", "closing"):
-            self.locations[(key,)] = ("settings", 2)
+        title = self.raw_texts(raw, form, settings, own, languages)
         metadata: dict[str, str] = {}
         choices = form.get("choices") or {}
         generated = {
@@ -692,6 +672,41 @@ class _Reader:
             sec.pop("_run", None)
         if metadata:
             raw["metadata"] = metadata
+        raw_choices = self.raw_choices(choices, generated, used_by_others)
+        if raw_choices:
+            raw["choices"] = raw_choices
+        raw["sections"] = sections
+        return raw
+
+    def raw_texts(self, raw: dict, form: dict, settings: dict, own: dict, languages) -> dict:
+        """The title (returned), intro and closing per language into ``raw``, from the
+        settings sheet's own columns (the form's title where a language has none)."""
+        title = {
+            lg: str(v)
+            for k, v in own.items()
+            if k.startswith(("title::", "questionnaire_title::"))
+            for lg in [language_code(k.split("::", 1)[1])]
+            if lg
+        }
+        form_title = settings.get("form_title") or form.get("title") or raw["id"]
+        for lg in languages:
+            title.setdefault(lg, str(form_title))
+        raw["title"] = title
+        for key in ("intro", "closing"):
+            t = {
+                language_code(k.split("::", 1)[1]): str(v)
+                for k, v in own.items()
+                if k.startswith(key + "::")
+            }
+            if t:
+                raw[key] = t
+        for key in ("id", "version", "title", "languages", "intro", "closing"):
+            self.locations[(key,)] = ("settings", 2)
+        return title
+
+    def raw_choices(self, choices: dict, generated: set[str], used_by_others: set[str]) -> dict:
+        """The choice lists in the raw definition: not the stand-ins, and not the lists
+        generated for the scales unless a select of its own uses one."""
         raw_choices: dict[str, list] = {}
         for list_name, opts in choices.items():
             if list_name in self.stand_ins or (
@@ -721,10 +736,7 @@ class _Reader:
                 ("list", list_name), ("choices", None)
             )
             raw_choices[list_name] = entries
-        if raw_choices:
-            raw["choices"] = raw_choices
-        raw["sections"] = sections
-        return raw
+        return raw_choices
 
     def add_children(self, sec, children, group, metadata, used, si):
         for child in children:
