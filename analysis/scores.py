@@ -392,18 +392,11 @@ def respondent_scores(
     return RespondentScores(values_df, meta_df)
 
 
-#: What respondent_scores says of each score (its label: report.labels, from kind, subject and
+#: What a score is, in every table of scores (its label: report.labels, from kind, subject and
 #: scale).
-META_COLUMNS = [
-    "score_id",
-    "kind",
-    "dimension",
-    "item",
-    "subject_nl",
-    "subject_en",
-    "scale",
-    "proportion",
-]
+SCORE_IDENTITY = ["score_id", "kind", "dimension", "item", "subject_nl", "subject_en", "scale"]
+#: What respondent_scores says of each score.
+META_COLUMNS = [*SCORE_IDENTITY, "proportion"]
 
 
 class _Scores:

@@ -54,13 +54,7 @@ from analysis.notes import note
 CHANGES = ("improvement", "decline", "none")
 
 TREND_COLUMNS = [
-    "score_id",
-    "kind",
-    "dimension",
-    "item",
-    "subject_nl",
-    "subject_en",
-    "scale",
+    *sc.SCORE_IDENTITY,
     "prev_estimate",
     "prev_se",
     "prev_n",
