@@ -93,6 +93,26 @@ def group_label(var: str | None, value: Any) -> str:
     return str(value)
 
 
+def named_aspects(table: pd.DataFrame) -> pd.DataFrame:
+    """The aspects by their names in both languages (report.format), where the analysis only
+    had the questionnaire's code ("doorlooptijd" became "Doorlooptijd" on the English page);
+    a score's " (0-100)" stays."""
+    if table is None or "dimension" not in table or "label_en" not in table or table.empty:
+        return table
+    out = table.copy()
+    is_aspect = out["kind"] == "dimension" if "kind" in out else pd.Series(True, out.index)
+    for col, lang in (("label_nl", "nl"), ("label_en", "en")):
+        if col not in out:
+            continue
+        out[col] = [
+            F.label("dimension", dim, lang) + (" (0-100)" if str(old).endswith(" (0-100)") else "")
+            if aspect and isinstance(dim, str) and F.label("dimension", dim, lang) != dim
+            else old
+            for dim, old, aspect in zip(out["dimension"], out[col], is_aspect, strict=True)
+        ]
+    return out
+
+
 def label_col() -> str:
     return "label_en" if webapp.lang() == "en" else "label_nl"
 
@@ -306,8 +326,8 @@ def improvement_points(
     else:
         ip = rank(a.drivers, text_columns=[], k=a.settings.k, group_cols=[a.settings.strata])
     k = a.settings.k
-    points = labels.worded(wording.with_languages(ip.points, "evidence"))
-    drivers = labels.worded(a.drivers.table)
+    points = named_aspects(labels.worded(wording.with_languages(ip.points, "evidence")))
+    drivers = named_aspects(labels.worded(a.drivers.table))
     small = points["n"] < k
     for c in (
         "performance",
@@ -399,7 +419,7 @@ def scores(url: str, wave_id: int, fp: tuple, weighted: bool = True) -> pd.DataF
 
     a = _analysis(url, wave_id, fp)[1]
     table = a.scores if weighted else a.scores_unweighted
-    return labels.worded(disclosed(table, a.settings.k))
+    return named_aspects(labels.worded(disclosed(table, a.settings.k)))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -448,7 +468,9 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
     )
     k = a.settings.k
     small = (table["prev_n"] < k) | (table["last_n"] < k)
-    return prev, labels.worded(wording.with_languages(table[~small].reset_index(drop=True), "note"))
+    return prev, named_aspects(
+        labels.worded(wording.with_languages(table[~small].reset_index(drop=True), "note"))
+    )
 
 
 TREND_KINDS = ("overall_0_100", "dimension")
@@ -498,7 +520,7 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
         parts.append(table)
     if not parts:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+    return named_aspects(pd.concat(parts, ignore_index=True))
 
 
 # --- formatting -----------------------------------------------------------------------------

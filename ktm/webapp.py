@@ -92,6 +92,8 @@ _STREAMLIT_NL = {
     "DD/MM/YYYY": "DD/MM/JJJJ",
     "Choose an option": "Kies een optie",
     "No results": "Geen resultaten",
+    "Show password": "Wachtwoord tonen",  # the password field's eye (its aria-label)
+    "Hide password": "Wachtwoord verbergen",
 }
 
 _STREAMLIT_EN = {nl: en for en, nl in reversed(_STREAMLIT_NL.items())}  # first English wins
@@ -119,12 +121,33 @@ _PAGE_SCRIPT = """<script>
       const t = swap(input.placeholder);
       if (t !== input.placeholder) input.placeholder = t;
     });
+    root.querySelectorAll('[data-testid="stTextInput"] button[aria-label]').forEach((b) => {
+      const t = swap(b.getAttribute('aria-label'));
+      if (t !== b.getAttribute('aria-label')) { b.setAttribute('aria-label', t); b.title = t; }
+    });
   };
   fix(doc);
   if (doc.__ktmObserver) doc.__ktmObserver.disconnect();
   const observer = new MutationObserver(() => fix(doc));
-  observer.observe(doc.body, { childList: true, subtree: true });
+  // Attributes too: the password eye says "Show"/"Hide password" anew on every press.
+  observer.observe(doc.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label'],
+  });
   doc.__ktmObserver = observer;
+  // On a phone the sidebar lies over the page: close it once a page is chosen in our own
+  // links (Streamlit's own navigation did that; ours are page links).
+  if (!doc.__ktmNavClose) {
+    doc.__ktmNavClose = true;
+    doc.addEventListener('click', (event) => {
+      const link = event.target.closest && event.target.closest(
+        '[class*="st-key-team_navigation"] a');
+      if (!link || doc.defaultView.innerWidth > 768) return;
+      setTimeout(() => {
+        const close = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
+        if (close) close.click();
+      }, 50);
+    }, true);
+  }
 })();
 </script>"""
 

@@ -268,6 +268,28 @@ _VARIABLES = {
     "mode": ("manier van antwoorden", "mode"),
     "eloket_use_12m": ("gebruik e-loket (12 maanden)", "e-loket use (12 months)"),
 }
+# The aspects (dimensions) of the e-loket questionnaire: the questionnaire names them by code.
+_DIMENSIONS = {
+    "aanmelden": ("Aanmelden", "Logging in"),
+    "communicatie": ("Communicatie", "Communication"),
+    "documenten": ("Documenten", "Documents"),
+    "doorlooptijd": ("Doorlooptijd", "Processing time"),
+    "erkenningsaanvraag": ("Erkenningsaanvraag", "Application for recognition"),
+    "formulieren": ("Formulieren", "Forms"),
+    "gebruik": ("Gebruik", "Use"),
+    "gebruiksgemak": ("Gebruiksgemak", "Ease of use"),
+    "globaal": ("Globaal", "Overall"),
+    "hulp": ("Hulp", "Help"),
+    "informatie": ("Informatie", "Information"),
+    "inspanning": ("Inspanning", "Effort"),
+    "opvolging": ("Opvolging", "Follow-up"),
+    "stageplan": ("Stageplan", "Training plan"),
+    "stagerapport": ("Stagerapport", "Training report"),
+    "terugkoppeling": ("Terugkoppeling", "Feedback"),
+    "verbetering": ("Verbetering", "Improvement"),
+    "vergelijking": ("Vergelijking", "Comparison"),
+    "wijziging_stageplan": ("Wijziging stageplan", "Change of training plan"),
+}
 _LANGUAGES = {"nl": ("Nederlands", "Dutch"), "en": ("Engels", "English")}
 _DISPOSITIONS = {
     "not_invited": ("nog niet uitgenodigd", "not yet invited"),
@@ -284,7 +306,7 @@ _DISPOSITIONS = {
 def label(kind: str, code: Any, lang: str = "nl") -> str:
     """The name of a code: ``label("profession", "tandarts_specialist")`` is
     "Tandarts-specialist in opleiding"; kinds: profession, allocation, variable, language,
-    disposition."""
+    disposition, dimension."""
     if is_missing(code):
         return MISSING
     i = 1 if lang == "en" else 0
@@ -298,6 +320,7 @@ def label(kind: str, code: Any, lang: str = "nl") -> str:
         "variable": _VARIABLES,
         "language": _LANGUAGES,
         "disposition": _DISPOSITIONS,
+        "dimension": _DIMENSIONS,
     }[kind]
     names = table.get(str(code))
     return names[i] if names else str(code)

@@ -66,6 +66,8 @@ def _typed_facts() -> list[str]:
     from ktm.demo import COMMON_FACTS
 
     return sorted((v for v in COMMON_FACTS.values() if isinstance(v, str)), key=len, reverse=True)
+
+
 NAV = ".st-key-team_navigation"  # app.py: the sidebar's links to the team pages
 VIEWPORTS = {"desk": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
