@@ -1,7 +1,10 @@
 """Design-based analysis: the survey design object, weighting, response, scores and trend.
 
-Plain data in, plain data out: no Streamlit, no database. Names are resolved lazily so that
-`import analysis` stays cheap (statsmodels loads only when a verb needs it).
+Plain data in, plain data out: no Streamlit, no database. Numbers and codes out, no words:
+what a person reads for a code (a weighting step, a quadrant, a change, a note) is in
+``report.labels`` and ``report.wording`` (tests/analysis/test_no_words.py checks the string
+literals here). Names are resolved lazily so that `import analysis` stays cheap (statsmodels
+loads only when a verb needs it).
 """
 
 from __future__ import annotations

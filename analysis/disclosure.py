@@ -329,7 +329,8 @@ PROFESSION_GROUPS = {
     "tandarts_specialist": "tandarts",
     "ziekenhuisapotheker": "ziekenhuisapotheker",
 }
-LEFT_OUT = "(weggelaten / left out)"
+#: Code of a value left out of the coarsened data (its words: report.labels).
+LEFT_OUT = "__left_out__"
 
 
 def _combination_sizes(df: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
@@ -363,7 +364,8 @@ def coarsen_microdata(
     tandarts, ziekenhuisapotheker); training year left out; profession left out; mode left out. A variable in
     ``never_alone`` (one with a suppressed cell in the published tables, whose rows would give
     that cell away) is left out from the start. Returns the table and the steps taken as
-    (column, what was done); when even no quasi-identifier leaves ``k`` rows, no row remains.
+    (column, code of what was done: ``suppressed_cell``, ``left_out``, ``grouped``, or ("*",
+    ``fewer_than_k``)); when even no quasi-identifier leaves ``k`` rows, no row remains.
     """
     k = _check_k(k)
     out = df.copy()
@@ -376,7 +378,7 @@ def coarsen_microdata(
         steps.append((col, why))
 
     for col in [c for c in quasi if c in never_alone]:
-        leave_out(col, "suppressed cell")
+        leave_out(col, "suppressed_cell")
     plan = [
         ("response_language", None),
         ("language", None),
@@ -393,7 +395,7 @@ def coarsen_microdata(
         if col not in quasi:
             continue
         if mapping is None:
-            leave_out(col, "left out")
+            leave_out(col, "left_out")
         else:
             out[col] = (
                 out[col].astype(object).map(lambda v, m=mapping: _coarse(v, m)).astype(object)
@@ -401,5 +403,5 @@ def coarsen_microdata(
             steps.append((col, "grouped"))
     if len(out) and _combination_sizes(out, quasi).min() < k:
         out = out.iloc[0:0]
-        steps.append(("*", "fewer than k rows"))
+        steps.append(("*", "fewer_than_k"))
     return out.reset_index(drop=True), steps

@@ -79,12 +79,8 @@ from scipy import stats
 from analysis import scores as sc
 from analysis.notes import note
 
-QUADRANTS: dict[str, tuple[str, str]] = {
-    "priority": ("Prioriteit: verbeteren", "Priority: improve"),
-    "strength": ("Sterkte: behouden", "Strength: keep up"),
-    "low_priority": ("Lage prioriteit", "Low priority"),
-    "overkill": ("Mogelijke overinvestering", "Possible overkill"),
-}
+#: The codes of the quadrants (their labels: report.labels).
+QUADRANTS = ("priority", "strength", "low_priority", "overkill")
 
 #: Words (start of a word, case-insensitive) that tie an open answer to an aspect of the
 #: e-loket questionnaire (data/questionnaire/eloket.yaml). Pass ``keywords=`` for others.
@@ -120,8 +116,6 @@ DRIVER_COLUMNS = [
     "performance_ci_high",
     "n",
     "quadrant",
-    "quadrant_nl",
-    "quadrant_en",
 ]
 
 
@@ -329,6 +323,78 @@ def key_drivers(
         raise ValueError(f"max_missing_share must lie in 0..1, got {max_missing_share!r}")
 
     w = np.asarray(design.weights, dtype=float)
+    has_y, n_overall, coverage, included, excluded = _coverage(
+        dims_all, dims, y, w, max_missing_share
+    )
+    X = dims_all[included].to_numpy(dtype=float)
+    complete = has_y & ~np.isnan(X).any(axis=1)
+    n_complete = int(complete.sum())
+    p = len(included)
+    if n_complete < p + 2:
+        raise ValueError(
+            f"only {n_complete} respondents have an overall score and every aspect score; "
+            f"the model with {p} aspects needs at least {p + 2}"
+        )
+    yc, Xc, wc = y[complete], X[complete], w[complete]
+    coef, se, tval, pval, df_resid = _design_regression(sm, design, y, yc, Xc, wc, complete)
+
+    cov = weighted_cov(np.column_stack([yc, Xc]), wc)
+    imp, r2 = lmg(cov)
+    rep_shares, rep_perf, share_ci = _share_intervals(
+        design, y, X, w, complete, replicates, seed, level
+    )
+    sd = np.sqrt(np.diag(cov))
+    beta = coef[1:] * sd[1:] / sd[0]
+
+    fitted = {"coef": coef, "se": se, "t": tval, "p": pval, "beta": beta, "importance": imp}
+    rows = _driver_rows(
+        design, dims_all, dims, coverage, included, fitted, r2, share_ci, level, dimension_labels
+    )
+    table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
+    table = _assign_quadrants(table)
+    open_cols = tuple(
+        c.name for c in cols if c.role == "open" and c.kind == "text" and c.name in data.columns
+    )
+    return DriverAnalysis(
+        table=table,
+        r2=r2,
+        n_complete=n_complete,
+        n_overall=n_overall,
+        df=df_resid,
+        intercept=float(coef[0]),
+        intercept_se=float(se[0]),
+        overall_column=overall.name,
+        excluded=excluded,
+        dimension_scores=dims_all[dims],
+        data=data,
+        weights=w,
+        open_columns=open_cols,
+        level=level,
+        replicate_shares=rep_shares,
+        replicate_performance=rep_perf,
+        replicates=int(replicates) if rep_shares is not None else 0,
+        seed=int(seed),
+    )
+
+
+def _share_intervals(design, y, X, w, complete, replicates, seed, level):
+    """(replicate shares, replicate performance, interval of each LMG share) from the
+    bootstrap within strata; no replicates: (None, None, NaN intervals)."""
+    rep_shares = rep_perf = None
+    share_ci = np.full((2, X.shape[1]), np.nan)
+    if replicates and hasattr(design, "bootstrap_weights"):
+        has_w = w != 0
+        Xw = np.where(has_w[:, None], X, np.nan)  # performance over the design's rows only
+        rep_shares, rep_perf = bootstrap_lmg(design, y, Xw, complete, replicates, seed)
+        a = (1 - level) / 2
+        if np.isfinite(rep_shares).any():
+            share_ci = np.nanquantile(rep_shares, [a, 1 - a], axis=0)
+    return rep_shares, rep_perf, share_ci
+
+
+def _coverage(dims_all, dims, y, w, max_missing_share):
+    """Which aspects enter the model: (has an overall score, how many, each aspect's share
+    answered among them, the aspects included, the excluded ones with their reason)."""
     has_y = ~np.isnan(y) & (w != 0)
     n_overall = int(has_y.sum())
     X_all = dims_all[dims].to_numpy(dtype=float)
@@ -353,16 +419,13 @@ def key_drivers(
             "every aspect is missing for too many respondents to fit the driver model; "
             "raise max_missing_share or choose the drivers"
         )
-    X = dims_all[included].to_numpy(dtype=float)
-    complete = has_y & ~np.isnan(X).any(axis=1)
-    n_complete = int(complete.sum())
-    p = len(included)
-    if n_complete < p + 2:
-        raise ValueError(
-            f"only {n_complete} respondents have an overall score and every aspect score; "
-            f"the model with {p} aspects needs at least {p + 2}"
-        )
-    yc, Xc, wc = y[complete], X[complete], w[complete]
+    return has_y, n_overall, coverage, included, excluded
+
+
+def _design_regression(sm, design, y, yc, Xc, wc, complete):
+    """WLS of the overall score on the aspects over the complete cases, with svyglm's
+    design-based standard errors: (coef, se, t, p, residual df)."""
+    p = Xc.shape[1]
     design_matrix = sm.add_constant(Xc, has_constant="add")
     fit = sm.WLS(yc, design_matrix, weights=wc).fit()
     coef = np.asarray(fit.params, dtype=float)
@@ -374,26 +437,21 @@ def key_drivers(
     infl[complete] = (design_matrix * (wc * resid)[:, None]) @ xtwx_inv
     V = np.atleast_2d(design.linearized_variance(infl, rows=complete))
     se = np.sqrt(np.clip(np.diag(V), 0.0, None))
+    n_complete = int(complete.sum())
     strata_df = float(design.subset(complete).df) if hasattr(design, "subset") else n_complete - 1
     df_resid = strata_df + 1 - (p + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = coef / se
     pval = 2 * stats.t.sf(np.abs(tval), df_resid) if df_resid > 0 else np.full(p + 1, np.nan)
+    return coef, se, tval, pval, df_resid
 
-    cov = weighted_cov(np.column_stack([yc, Xc]), wc)
-    imp, r2 = lmg(cov)
-    rep_shares = rep_perf = None
-    share_ci = np.full((2, p), np.nan)
-    if replicates and hasattr(design, "bootstrap_weights"):
-        has_w = w != 0
-        Xw = np.where(has_w[:, None], X, np.nan)  # performance over the design's rows only
-        rep_shares, rep_perf = bootstrap_lmg(design, y, Xw, complete, replicates, seed)
-        a = (1 - level) / 2
-        if np.isfinite(rep_shares).any():
-            share_ci = np.nanquantile(rep_shares, [a, 1 - a], axis=0)
-    sd = np.sqrt(np.diag(cov))
-    beta = coef[1:] * sd[1:] / sd[0]
 
+def _driver_rows(design, dims_all, dims, coverage, included, fitted, r2, share_ci, level, labels):
+    """One row per aspect: its performance (design mean on 0-100, interval) and, for the
+    aspects in the model, its coefficient, standardised beta and LMG importance."""
+    coef, se, tval, pval = fitted["coef"], fitted["se"], fitted["t"], fitted["p"]
+    beta, imp = fitted["beta"], fitted["importance"]
+    dimension_labels = labels
     rows = []
     for d, cv in zip(dims, coverage, strict=True):
         est = sc.design_mean(design, dims_all[d]).iloc[0]
@@ -424,31 +482,7 @@ def key_drivers(
                 importance_share_ci_high=share_ci[1, j],
             )
         rows.append(row)
-    table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
-    table = _assign_quadrants(table)
-    open_cols = tuple(
-        c.name for c in cols if c.role == "open" and c.kind == "text" and c.name in data.columns
-    )
-    return DriverAnalysis(
-        table=table,
-        r2=r2,
-        n_complete=n_complete,
-        n_overall=n_overall,
-        df=df_resid,
-        intercept=float(coef[0]),
-        intercept_se=float(se[0]),
-        overall_column=overall.name,
-        excluded=excluded,
-        dimension_scores=dims_all[dims],
-        data=data,
-        weights=w,
-        open_columns=open_cols,
-        level=level,
-        replicate_shares=rep_shares,
-        replicate_performance=rep_perf,
-        replicates=int(replicates) if rep_shares is not None else 0,
-        seed=int(seed),
-    )
+    return rows
 
 
 def _assign_quadrants(table: pd.DataFrame) -> pd.DataFrame:
@@ -465,8 +499,6 @@ def _assign_quadrants(table: pd.DataFrame) -> pd.DataFrame:
         else:
             quad.append("low_priority" if perf < mean_perf else "overkill")
     t["quadrant"] = pd.Series(quad, index=t.index, dtype=object)
-    t["quadrant_nl"] = pd.Series([QUADRANTS[q][0] if q else None for q in quad], dtype=object)
-    t["quadrant_en"] = pd.Series([QUADRANTS[q][1] if q else None for q in quad], dtype=object)
     t.attrs["mean_importance"] = float(mean_imp)
     t.attrs["mean_performance"] = float(mean_perf)
     return t

@@ -34,14 +34,15 @@ import pandas as pd
 
 from analysis import scores as sc
 
-# George & Mallery (2003), SPSS for Windows step by step, rule of thumb for alpha.
-ALPHA_LABELS: tuple[tuple[float, str, str], ...] = (
-    (0.9, "uitstekend", "excellent"),
-    (0.8, "goed", "good"),
-    (0.7, "aanvaardbaar", "acceptable"),
-    (0.6, "twijfelachtig", "questionable"),
-    (0.5, "zwak", "poor"),
-    (-math.inf, "onaanvaardbaar", "unacceptable"),
+# George & Mallery (2003), SPSS for Windows step by step, rule of thumb for alpha: the lower
+# bound of each judgement (its words: report.labels, kind "alpha").
+ALPHA_JUDGEMENTS: tuple[tuple[float, str], ...] = (
+    (0.9, "excellent"),
+    (0.8, "good"),
+    (0.7, "acceptable"),
+    (0.6, "questionable"),
+    (0.5, "poor"),
+    (-math.inf, "unacceptable"),
 )
 
 MIN_RESPONDENTS = 3
@@ -57,8 +58,7 @@ SCALE_COLUMNS = [
     "alpha",
     "ci_low",
     "ci_high",
-    "judgement_nl",
-    "judgement_en",
+    "judgement",
 ]
 ITEM_COLUMNS = [
     "scale_id",
@@ -150,14 +150,15 @@ def alpha_if_deleted(items: pd.DataFrame) -> pd.Series:
     )
 
 
-def judgement(alpha: float) -> tuple[str | None, str | None]:
-    """Dutch and English verbal judgement of alpha (George & Mallery, 2003)."""
+def judgement(alpha: float) -> str | None:
+    """The judgement of alpha (George & Mallery, 2003) as a code: excellent, good,
+    acceptable, questionable, poor or unacceptable; None for a missing alpha."""
     if alpha is None or not np.isfinite(alpha):
-        return (None, None)
-    for bound, nl, en in ALPHA_LABELS:
+        return None
+    for bound, code in ALPHA_JUDGEMENTS:
         if alpha >= bound:
-            return (nl, en)
-    return (None, None)  # pragma: no cover
+            return code
+    return None  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,8 @@ def _scales(cols: list[Any]) -> list[tuple[str, str, str | None, str, str, list[
                 "battery:driver",
                 "battery",
                 None,
-                "Alle aspecten samen",
-                "All aspects together",
+                None,  # no questionnaire label: report.labels, kind "scale"
+                None,
                 drivers,
             )
         )
@@ -224,7 +225,6 @@ def reliability_table(
             nl = sc._dim_label(dim, "nl", dimension_labels)
             en = sc._dim_label(dim, "en", dimension_labels)
         a = cronbach_alpha(items, level)
-        j_nl, j_en = judgement(a.alpha)
         scale_rows.append(
             {
                 "scale_id": scale_id,
@@ -237,8 +237,7 @@ def reliability_table(
                 "alpha": a.alpha,
                 "ci_low": a.ci_low,
                 "ci_high": a.ci_high,
-                "judgement_nl": j_nl,
-                "judgement_en": j_en,
+                "judgement": judgement(a.alpha),
             }
         )
         complete = _complete(items)

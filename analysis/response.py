@@ -92,6 +92,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,8 +120,8 @@ RATE_NAMES: tuple[str, ...] = (
     "CON3",
 )
 
-#: Label of the all-strata row in the tables below.
-OVERALL = "Totaal / Total"
+#: Code of the all-strata row in the tables below (its words: report.labels, kind "stratum").
+OVERALL = "__total__"
 
 
 # --------------------------------------------------------------------------- AAPOR rates
@@ -338,6 +339,64 @@ def _rate_shortfall(counts: Mapping[str, int], rate: str, minimum: float) -> int
     return hi
 
 
+RESPONSE_TABLE_COLUMNS = [
+    "stratum",
+    *AAPOR_CODES,
+    *RATE_NAMES,
+    "rate",
+    "minimum_rate",
+    "meets_rate",
+    "completes",
+    "minimum_completes",
+    "meets_completes",
+    "meets",
+    "shortfall",
+    "reachable",
+    "attainable",
+    "respondents",
+    "population",
+    "moe",
+]
+
+
+def _stratum_fields(c, label, x_rate, pop, respondents, minimum_completes) -> dict[str, Any]:
+    """A stratum's minimum completes, shortfall, population and margin of error."""
+    need_completes = max(int(minimum_completes) - int(c["I"]), 0)
+    big_n = pop[label] if pop is not None else None
+    return {
+        "minimum_completes": int(minimum_completes),
+        "meets_completes": bool(c["I"] >= minimum_completes),
+        "shortfall": pd.NA if x_rate is None else max(x_rate, need_completes),
+        "population": big_n if big_n is not None else pd.NA,
+        "moe": margin_of_error(respondents, big_n),
+    }
+
+
+def _overall_fields(strata_recs, x_rate, pop, respondents) -> dict[str, Any]:
+    """The overall row's completes check, shortfall (max of its own and the strata's
+    together), population and margin of error (stratified, with fpc, when sizes are known)."""
+    need = sum(0 if pd.isna(r["shortfall"]) else r["shortfall"] for r in strata_recs)
+    unknown = any(pd.isna(r["shortfall"]) for r in strata_recs)
+    out: dict[str, Any] = {
+        "minimum_completes": pd.NA,
+        "meets_completes": all(r["meets_completes"] for r in strata_recs),
+        "shortfall": pd.NA if (x_rate is None or unknown) else max(x_rate, need),
+    }
+    if pop is None:
+        return {**out, "population": pd.NA, "moe": margin_of_error(respondents)}
+    total = sum(pop.values())
+    var = 0.0
+    for r in strata_recs:
+        n_h, big_n = r["respondents"], pop[r["stratum"]]
+        if n_h == 0:
+            var = math.nan
+            break
+        fpc = 0.0 if n_h >= big_n else (big_n - n_h) / (big_n - 1)
+        var += (big_n / total) ** 2 * 0.25 / n_h * fpc
+    moe = _Z95 * math.sqrt(var) if not math.isnan(var) else math.nan
+    return {**out, "population": total, "moe": moe}
+
+
 def response_table(
     invitations_df: pd.DataFrame,
     strata: str,
@@ -412,60 +471,16 @@ def response_table(
         rec["respondents"] = respondents
         rec["reachable"] = int(reach.sum() if is_overall else reach.get(label, 0))
         x_rate = _rate_shortfall(c, rate, minimum)
-        if is_overall:
-            rec["minimum_completes"] = pd.NA
-            strata_recs = records  # the strata come first
-            rec["meets_completes"] = all(r["meets_completes"] for r in strata_recs)
-            need = sum(0 if pd.isna(r["shortfall"]) else r["shortfall"] for r in strata_recs)
-            unknown = any(pd.isna(r["shortfall"]) for r in strata_recs)
-            shortfall = pd.NA if (x_rate is None or unknown) else max(x_rate, need)
-            if pop is not None:
-                total = sum(pop.values())
-                var = 0.0
-                for r in strata_recs:
-                    n_h, big_n = r["respondents"], pop[r["stratum"]]
-                    if n_h == 0:
-                        var = math.nan
-                        break
-                    fpc = 0.0 if n_h >= big_n else (big_n - n_h) / (big_n - 1)
-                    var += (big_n / total) ** 2 * 0.25 / n_h * fpc
-                rec["population"] = total
-                rec["moe"] = _Z95 * math.sqrt(var) if not math.isnan(var) else math.nan
-            else:
-                rec["population"] = pd.NA
-                rec["moe"] = margin_of_error(respondents)
+        if is_overall:  # the strata come first: they are the records so far
+            rec.update(_overall_fields(records, x_rate, pop, respondents))
         else:
-            rec["minimum_completes"] = int(minimum_completes)
-            rec["meets_completes"] = bool(c["I"] >= minimum_completes)
-            need_completes = max(int(minimum_completes) - int(c["I"]), 0)
-            shortfall = pd.NA if x_rate is None else max(x_rate, need_completes)
-            big_n = pop[label] if pop is not None else None
-            rec["population"] = big_n if big_n is not None else pd.NA
-            rec["moe"] = margin_of_error(respondents, big_n)
-        rec["shortfall"] = shortfall
+            rec.update(_stratum_fields(c, label, x_rate, pop, respondents, minimum_completes))
+        shortfall = rec["shortfall"]
         rec["meets"] = bool(rec["meets_rate"] and rec["meets_completes"])
         rec["attainable"] = bool(not pd.isna(shortfall) and shortfall <= rec["reachable"])
         records.append(rec)
 
-    columns = [
-        "stratum",
-        *AAPOR_CODES,
-        *RATE_NAMES,
-        "rate",
-        "minimum_rate",
-        "meets_rate",
-        "completes",
-        "minimum_completes",
-        "meets_completes",
-        "meets",
-        "shortfall",
-        "reachable",
-        "attainable",
-        "respondents",
-        "population",
-        "moe",
-    ]
-    out = pd.DataFrame.from_records(records, columns=columns)
+    out = pd.DataFrame.from_records(records, columns=RESPONSE_TABLE_COLUMNS)
     for col in ("shortfall", "minimum_completes", "population"):
         out[col] = out[col].astype("Int64")
     out.attrs["rate"] = rate
@@ -500,6 +515,58 @@ def _weighted_sd(values: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     mean = float(np.sum(w * values) / total)
     var = float(np.sum(w * (values - mean) ** 2) / (total - 1)) if total > 1 else math.nan
     return mean, math.sqrt(var)
+
+
+def _design_matrix(sample: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    """The propensity model's matrix: a constant, categorical covariates one-hot coded with
+    the first level (sorted) as reference, numeric ones linearly."""
+    parts = [pd.Series(1.0, index=sample.index, name="const")]
+    for col in covariates:
+        s = sample[col]
+        if _is_categorical(s):
+            labels = s.astype(str)
+            for level in sorted(pd.unique(labels))[1:]:
+                parts.append((labels == level).astype(float).rename(f"{col}[{level}]"))
+        else:
+            parts.append(s.astype(float).rename(col))
+    X = pd.concat(parts, axis=1)
+    return X
+
+
+def _partial_indicators(sample, covariates, w, rho, rho_mean, total) -> pd.DataFrame:
+    """The unconditional partial R-indicators: one row per variable, one per category."""
+    rows = []
+    for col in covariates:
+        s = sample[col]
+        groups = (
+            s.astype(str) if _is_categorical(s) else pd.qcut(s, 5, duplicates="drop").astype(str)
+        )
+        frame = pd.DataFrame({"g": groups.to_numpy(), "w": w, "wr": w * rho})
+        agg = frame.groupby("g", sort=True).agg(w=("w", "sum"), wr=("wr", "sum"))
+        share = agg["w"] / total
+        mean_h = agg["wr"] / agg["w"]
+        signed = np.sqrt(share) * (mean_h - rho_mean)
+        rows.append(
+            {
+                "variable": col,
+                "category": None,
+                "share": 1.0,
+                "rho_mean": rho_mean,
+                "Pu": float(np.sqrt(np.sum(share * (mean_h - rho_mean) ** 2))),
+            }
+        )
+        if _is_categorical(s):
+            for level in agg.index:
+                rows.append(
+                    {
+                        "variable": col,
+                        "category": level,
+                        "share": float(share[level]),
+                        "rho_mean": float(mean_h[level]),
+                        "Pu": float(signed[level]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["variable", "category", "share", "rho_mean", "Pu"])
 
 
 def r_indicator(
@@ -552,16 +619,7 @@ def r_indicator(
     else:
         w = np.ones(len(sample))
 
-    parts = [pd.Series(1.0, index=sample.index, name="const")]
-    for col in covariates:
-        s = sample[col]
-        if _is_categorical(s):
-            labels = s.astype(str)
-            for level in sorted(pd.unique(labels))[1:]:
-                parts.append((labels == level).astype(float).rename(f"{col}[{level}]"))
-        else:
-            parts.append(s.astype(float).rename(col))
-    X = pd.concat(parts, axis=1)
+    X = _design_matrix(sample, covariates)
 
     with warnings.catch_warnings():
         # A category where everybody (or nobody) responded separates perfectly: the fitted
@@ -576,38 +634,7 @@ def r_indicator(
     max_bias = (1.0 - R) / (2.0 * rho_mean) if rho_mean > 0 else math.nan
 
     total = w.sum()
-    rows = []
-    for col in covariates:
-        s = sample[col]
-        groups = (
-            s.astype(str) if _is_categorical(s) else pd.qcut(s, 5, duplicates="drop").astype(str)
-        )
-        frame = pd.DataFrame({"g": groups.to_numpy(), "w": w, "wr": w * rho})
-        agg = frame.groupby("g", sort=True).agg(w=("w", "sum"), wr=("wr", "sum"))
-        share = agg["w"] / total
-        mean_h = agg["wr"] / agg["w"]
-        signed = np.sqrt(share) * (mean_h - rho_mean)
-        rows.append(
-            {
-                "variable": col,
-                "category": None,
-                "share": 1.0,
-                "rho_mean": rho_mean,
-                "Pu": float(np.sqrt(np.sum(share * (mean_h - rho_mean) ** 2))),
-            }
-        )
-        if _is_categorical(s):
-            for level in agg.index:
-                rows.append(
-                    {
-                        "variable": col,
-                        "category": level,
-                        "share": float(share[level]),
-                        "rho_mean": float(mean_h[level]),
-                        "Pu": float(signed[level]),
-                    }
-                )
-    partial = pd.DataFrame(rows, columns=["variable", "category", "share", "rho_mean", "Pu"])
+    partial = _partial_indicators(sample, covariates, w, rho, rho_mean, total)
     return RIndicator(
         R=float(R),
         S=float(S),

@@ -64,8 +64,9 @@ SCORE_TABLE_COLUMNS = [
     "ci_high",
     "df",
     "n",
-    "label_nl",
-    "label_en",
+    "subject_nl",
+    "subject_en",
+    "scale",
     "grade",
 ]
 
@@ -346,8 +347,11 @@ def _dim_label(dim: str, lang: str, labels: Mapping[str, Any] | None) -> str:
 @dataclass(frozen=True)
 class RespondentScores:
     """Per-respondent values of every score (``values``, one column per score_id, aligned with
-    the data) and what each score is (``meta``: score_id, kind, dimension, item, label_nl,
-    label_en, proportion)."""
+    the data) and what each score is (``meta``: score_id, kind, dimension, item, subject_nl,
+    subject_en, scale, proportion). The subject is the questionnaire's label of the item or
+    dimension scored (None for a score of its own: overall, CES, UMUX-Lite, SUS), ``scale`` the
+    range of a score on the item's own scale ("1-5"); a score's label (report.labels) is
+    written from its kind, subject and scale."""
 
     values: pd.DataFrame
     meta: pd.DataFrame
@@ -370,162 +374,181 @@ def respondent_scores(
     ``umux_sus_eq:<item>``, ``sus:<item>``.
     """
     cols = _columns(columns)
-    values: dict[str, pd.Series] = {}
-    meta: list[dict[str, Any]] = []
+    overall = [c for c in cols if _is_overall(c)]
+    aspects = [c for c in cols if _is_aspect_item(c)]
+    _require(data, [c.name for c in overall + aspects], "scores")
+    acc = _Scores()
+    _overall_scores(acc, data, overall)
+    _aspect_scores(acc, data, aspects, dimension_labels)
+    _effort_scores(acc, data, cols)
+    _usability_scores(acc, data, cols)
+    values_df = pd.DataFrame(acc.values, index=data.index)
+    meta_df = pd.DataFrame(
+        acc.meta,
+        columns=META_COLUMNS,
+    )
+    # An item can appear once as overall-top2 and never again; guard against duplicates.
+    meta_df = meta_df.drop_duplicates("score_id").reset_index(drop=True)
+    return RespondentScores(values_df, meta_df)
 
-    def add(score_id, kind, series, dimension=None, item=None, nl="", en=""):
-        values[score_id] = series.astype(float)
-        meta.append(
+
+#: What a score is, in every table of scores (its label: report.labels, from kind, subject and
+#: scale).
+SCORE_IDENTITY = ["score_id", "kind", "dimension", "item", "subject_nl", "subject_en", "scale"]
+#: What respondent_scores says of each score.
+META_COLUMNS = [*SCORE_IDENTITY, "proportion"]
+
+
+class _Scores:
+    """The scores found so far: values per score_id and what each score is."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, pd.Series] = {}
+        self.meta: list[dict[str, Any]] = []
+
+    def add(
+        self, score_id, kind, series, dimension=None, item=None, nl=None, en=None, scale=None
+    ) -> None:
+        """``nl``, ``en``: the subject's questionnaire label; ``scale``: its own range."""
+        self.values[score_id] = series.astype(float)
+        self.meta.append(
             {
                 "score_id": score_id,
                 "kind": kind,
                 "dimension": dimension,
                 "item": item,
-                "label_nl": nl,
-                "label_en": en,
+                "subject_nl": nl,
+                "subject_en": en,
+                "scale": scale,
                 "proportion": kind in PROPORTION_KINDS,
             }
         )
 
-    overall = [c for c in cols if _is_overall(c)]
-    aspects = [c for c in cols if _is_aspect_item(c)]
-    _require(data, [c.name for c in overall + aspects], "scores")
 
+def _overall_scores(acc: _Scores, data: pd.DataFrame, overall: list[Any]) -> None:
+    """The overall item on its own scale, on 0-100 and as a top-2-box share."""
     for c in overall:
         raw = _numeric(data[c.name], c.name)
         _check_range(raw, c.scale_min, c.scale_max, c.name)
         lo, hi = c.scale_min, c.scale_max
         rng = f"{lo:g}-{hi:g}"
-        add(
+        acc.add(
             f"overall:{c.name}",
             "overall",
             raw,
             c.dimension,
             c.name,
-            f"Algemene tevredenheid ({rng})",
-            f"Overall satisfaction ({rng})",
+            scale=rng,
         )
-        add(
+        acc.add(
             f"overall_0_100:{c.name}",
             "overall_0_100",
             to_0_100(raw, lo, hi, bool(c.reverse)),
             c.dimension,
             c.name,
-            "Algemene tevredenheid (0-100)",
-            "Overall satisfaction (0-100)",
         )
-        add(
+        acc.add(
             f"top2:{c.name}",
             "top2",
             top2_box(raw, lo, hi, bool(c.reverse)),
             c.dimension,
             c.name,
-            f"Top-2-box: {_label(c, 'nl')}",
-            f"Top-2-box: {_label(c, 'en')}",
+            _label(c, "nl"),
+            _label(c, "en"),
         )
 
+
+def _aspect_scores(acc: _Scores, data: pd.DataFrame, aspects: list[Any], dimension_labels) -> None:
+    """Every aspect item on 0-100 and as a top-2-box share, and each dimension's mean."""
     dims: dict[str, list[str]] = {}
     for c in aspects:
         raw = _numeric(data[c.name], c.name)
         score = to_0_100(raw, c.scale_min, c.scale_max, bool(c.reverse))
-        add(
+        acc.add(
             f"item:{c.name}",
             "item",
             score,
             c.dimension,
             c.name,
-            f"{_label(c, 'nl')} (0-100)",
-            f"{_label(c, 'en')} (0-100)",
+            _label(c, "nl"),
+            _label(c, "en"),
         )
-        add(
+        acc.add(
             f"top2:{c.name}",
             "top2",
             top2_box(raw, c.scale_min, c.scale_max, bool(c.reverse)),
             c.dimension,
             c.name,
-            f"Top-2-box: {_label(c, 'nl')}",
-            f"Top-2-box: {_label(c, 'en')}",
+            _label(c, "nl"),
+            _label(c, "en"),
         )
         if c.dimension:
             dims.setdefault(c.dimension, []).append(f"item:{c.name}")
     for dim, ids in dims.items():
-        add(
+        acc.add(
             f"dimension:{dim}",
             "dimension",
-            pd.concat([values[i] for i in ids], axis=1).mean(axis=1, skipna=True),
+            pd.concat([acc.values[i] for i in ids], axis=1).mean(axis=1, skipna=True),
             dim,
             None,
-            f"{_dim_label(dim, 'nl', dimension_labels)} (0-100)",
-            f"{_dim_label(dim, 'en', dimension_labels)} (0-100)",
+            _dim_label(dim, "nl", dimension_labels),
+            _dim_label(dim, "en", dimension_labels),
         )
 
+
+def _effort_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None:
+    """The Customer Effort Score: its mean and the share 5-7."""
     for c in (c for c in cols if _is_ces(c)):
         _require(data, [c.name], "Customer Effort Score")
         raw = _numeric(data[c.name], c.name)
         _check_range(raw, 1, 7, c.name)
-        add(
+        acc.add(
             f"ces_mean:{c.name}",
             "ces_mean",
             raw,
             c.dimension,
             c.name,
-            "Customer Effort Score (gemiddelde 1-7)",
-            "Customer Effort Score (mean 1-7)",
         )
-        add(
+        acc.add(
             f"ces_share_5_7:{c.name}",
             "ces_share_5_7",
             ces_share_high(raw),
             c.dimension,
             c.name,
-            "Customer Effort Score: aandeel 5-7 (gemakkelijk)",
-            "Customer Effort Score: share 5-7 (easy)",
         )
 
+
+def _usability_scores(acc: _Scores, data: pd.DataFrame, cols: list[Any]) -> None:
+    """UMUX-Lite (and its SUS equivalent) and SUS, per instrument."""
     for item_id, block in _blocks(cols, "umux_lite").items():
         _require(data, [c.name for c in block], "UMUX-Lite")
         if len(block) != 2:
             raise ValueError(f"UMUX-Lite item {item_id!r} needs 2 columns, has {len(block)}")
         u = umux_lite_score(data[block[0].name], data[block[1].name])
-        add(
+        acc.add(
             f"umux_lite:{item_id}",
             "umux_lite",
             u,
             None,
             item_id,
-            "UMUX-Lite (0-100)",
-            "UMUX-Lite (0-100)",
         )
-        add(
+        acc.add(
             f"umux_sus_eq:{item_id}",
             "umux_sus_eq",
             umux_lite_sus_equivalent(u),
             None,
             item_id,
-            "UMUX-Lite als SUS-equivalent (0,65 × UMUX-Lite + 22,9)",
-            "UMUX-Lite as SUS equivalent (0.65 × UMUX-Lite + 22.9)",
         )
 
     for item_id, block in _blocks(cols, "sus").items():
         _require(data, [c.name for c in block], "SUS")
-        add(
+        acc.add(
             f"sus:{item_id}",
             "sus",
             sus_score(data[[c.name for c in block]]),
             None,
             item_id,
-            "System Usability Scale (SUS, 0-100)",
-            "System Usability Scale (SUS, 0-100)",
         )
-
-    values_df = pd.DataFrame(values, index=data.index)
-    meta_df = pd.DataFrame(
-        meta,
-        columns=["score_id", "kind", "dimension", "item", "label_nl", "label_en", "proportion"],
-    )
-    # An item can appear once as overall-top2 and never again; guard against duplicates.
-    meta_df = meta_df.drop_duplicates("score_id").reset_index(drop=True)
-    return RespondentScores(values_df, meta_df)
 
 
 def _blocks(cols: Sequence[Any], item_type: str) -> dict[str, list[Any]]:
@@ -710,7 +733,8 @@ def score_table(
 
     One row per score (and per group of each `by` column, after the overall row, which has
     ``group_var`` and ``group`` None): ``score_id, kind, dimension, item, group_var, group,
-    estimate, se, ci_low, ci_high, df, n, label_nl, label_en, grade``. ``n`` counts the
+    estimate, se, ci_low, ci_high, df, n, subject_nl, subject_en, scale, grade`` (the label:
+    report.labels.worded). ``n`` counts the
     respondents with a value; ``grade`` is the Sauro-Lewis grade of a SUS (or SUS-equivalent)
     estimate. Proportions (top-2-box, CES 5-7) are shares 0-1 with logit intervals; the rest
     are means with t intervals on the design's degrees of freedom.
@@ -753,8 +777,9 @@ def score_table(
                         "ci_high": high,
                         "df": e.df,
                         "n": int(e.n),
-                        "label_nl": m.label_nl,
-                        "label_en": m.label_en,
+                        "subject_nl": m.subject_nl,
+                        "subject_en": m.subject_en,
+                        "scale": m.scale,
                         "grade": grade,
                     }
                 )

@@ -50,19 +50,11 @@ from scipy import stats
 from analysis import scores as sc
 from analysis.notes import note
 
-CHANGE_LABELS: dict[str, tuple[str, str]] = {
-    "improvement": ("significante verbetering", "significant improvement"),
-    "decline": ("significante daling", "significant decline"),
-    "none": ("geen significante verandering", "no significant change"),
-}
+#: The codes of a change between two waves (their labels: report.labels).
+CHANGES = ("improvement", "decline", "none")
 
 TREND_COLUMNS = [
-    "score_id",
-    "kind",
-    "dimension",
-    "item",
-    "label_nl",
-    "label_en",
+    *sc.SCORE_IDENTITY,
     "prev_estimate",
     "prev_se",
     "prev_n",
@@ -77,8 +69,6 @@ TREND_COLUMNS = [
     "ci_low",
     "ci_high",
     "change",
-    "change_nl",
-    "change_en",
     "std_prev_estimate",
     "std_prev_se",
     "std_last_estimate",
@@ -91,8 +81,6 @@ TREND_COLUMNS = [
     "std_ci_low",
     "std_ci_high",
     "std_change",
-    "std_change_nl",
-    "std_change_en",
     "note",
     "comparable",
     "not_compared",
@@ -121,11 +109,11 @@ def difference_test(
     """Test last - prev for two independent design-based estimates ``(estimate, se, df)``.
 
     Returns difference, se, df (Welch-Satterthwaite), t, p (two-sided), ci_low, ci_high and
-    the change code (``improvement``, ``decline``, ``none``) with its Dutch and English label.
+    the change code (``improvement``, ``decline``, ``none``; its words: report.labels).
     """
     (m1, s1, d1), (m2, s2, d2) = prev, last
     out = dict.fromkeys(["difference", "se", "df", "t", "p", "ci_low", "ci_high"], math.nan)
-    out.update(change=None, change_nl=None, change_en=None)
+    out.update(change=None)
     if not all(np.isfinite(v) for v in (m1, s1, m2, s2)):
         return out
     d = m2 - m1
@@ -148,8 +136,6 @@ def difference_test(
         ci_low=d - q * se,
         ci_high=d + q * se,
         change=code,
-        change_nl=CHANGE_LABELS[code][0],
-        change_en=CHANGE_LABELS[code][1],
     )
     return out
 
@@ -344,6 +330,25 @@ def comparability(columns_prev: Any, columns_last: Any) -> pd.DataFrame:
     )
 
 
+def _standardized_change(designs, values, group, ref, alpha, level, notes) -> dict[str, Any]:
+    """The std_ columns of a trend row: both waves standardized to ``ref`` by ``group`` and
+    their difference tested; a group without values in a wave adds a note to ``notes``."""
+    (prev, last), (v1, v2) = designs, values
+    s1, miss1 = _standardized(prev, v1, group, ref)
+    s2, miss2 = _standardized(last, v2, group, ref)
+    for wave, miss in (("previous", miss1), ("last", miss2)):
+        if miss:
+            notes.append(note("not_standardized", wave=wave, groups=[str(g) for g in miss]))
+    std = difference_test((s1.estimate, s1.se, s1.df), (s2.estimate, s2.se, s2.df), alpha, level)
+    return {
+        "std_prev_estimate": s1.estimate,
+        "std_prev_se": s1.se,
+        "std_last_estimate": s2.estimate,
+        "std_last_se": s2.se,
+        **{f"std_{k}": v for k, v in std.items()},
+    }
+
+
 def compare_waves(
     prev: Any,
     last: Any,
@@ -414,8 +419,9 @@ def compare_waves(
             "kind": m.kind,
             "dimension": m.dimension,
             "item": m.item,
-            "label_nl": m.label_nl,
-            "label_en": m.label_en,
+            "subject_nl": m.subject_nl,
+            "subject_en": m.subject_en,
+            "scale": m.scale,
             "prev_estimate": e1["estimate"],
             "prev_se": e1["se"],
             "prev_n": int(e1["n"]),
@@ -425,20 +431,9 @@ def compare_waves(
             **crude,
         }
         if ref is not None and verdict["comparable"]:
-            s1, miss1 = _standardized(prev, rs_prev.values[m.score_id], by_standardize, ref)
-            s2, miss2 = _standardized(last, rs_last.values[m.score_id], by_standardize, ref)
-            for wave, miss in (("previous", miss1), ("last", miss2)):
-                if miss:
-                    notes.append(note("not_standardized", wave=wave, groups=[str(g) for g in miss]))
-            std = difference_test(
-                (s1.estimate, s1.se, s1.df), (s2.estimate, s2.se, s2.df), alpha, level
-            )
+            values = (rs_prev.values[m.score_id], rs_last.values[m.score_id])
             row.update(
-                std_prev_estimate=s1.estimate,
-                std_prev_se=s1.se,
-                std_last_estimate=s2.estimate,
-                std_last_se=s2.se,
-                **{f"std_{k}": v for k, v in std.items()},
+                _standardized_change((prev, last), values, by_standardize, ref, alpha, level, notes)
             )
         if e1["n"] == 0 or e2["n"] == 0:
             notes.append(note("no_answers"))

@@ -3,7 +3,8 @@ optional trimming, with a diagnostics table per step for the Excel file.
 
     result = weight_wave(sample, margins=frame_margins(frame, ["profession", "language"]))
     result.design       # Design of the respondents: final weights, strata, fpc -> estimates
-    result.steps        # one row per step: sum, min, max, n_eff, Kish deff, largest change, ...
+    result.steps        # one row per step (code: STEPS; its label: report.labels): sum, min,
+                        # max, n_eff, Kish deff, largest change, ...
     result.classes      # nonresponse adjustment classes after collapsing
     result.notes        # what was done: analysis.notes.Note codes (report.wording words them)
 
@@ -41,12 +42,8 @@ from analysis.notes import Note, note
 
 __all__ = ["WeightingResult", "frame_margins", "weight_wave"]
 
-STEP_LABELS = {
-    "design": ("Designgewichten (steekproef)", "Design weights (sample)"),
-    "nonresponse": ("Correctie voor non-respons", "Nonresponse adjustment"),
-    "raking": ("Raking naar kadermarges", "Raking to frame margins"),
-    "trimming": ("Trimmen van gewichten", "Weight trimming"),
-}
+#: The codes of the steps, in the order they run (their labels: report.labels).
+STEPS = ("design", "nonresponse", "raking", "trimming")
 
 
 @dataclass(frozen=True)
@@ -90,13 +87,10 @@ def _bool_column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _summary(step: str, w: np.ndarray, prev: np.ndarray | None, **extra: Any) -> dict[str, Any]:
-    nl, en = STEP_LABELS[step]
     n = int(np.count_nonzero(w))
     s, s2 = float(w.sum()), float(np.dot(w, w))
     row = {
         "step": step,
-        "label_nl": nl,
-        "label_en": en,
         "n": n,
         "sum_weights": s,
         "min_weight": float(w[w > 0].min()),

@@ -31,7 +31,7 @@ def database_url_of(args: argparse.Namespace) -> str:
 
 def engine_and_wave(args: argparse.Namespace):
     """The engine and the wave named by --wave (an id, `open` or `latest`), or a CommandError."""
-    from store.db import get_engine
+    from ktm.database import get_engine
     from store.waves import StoreError, resolve_wave
 
     engine = get_engine(database_url_of(args))

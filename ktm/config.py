@@ -21,6 +21,12 @@ from report.organisation import Organisation
 
 DEFAULT_DATA_DIR = "var"
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
+POOL_SIZE_ENV = "KTM_DB_POOL_SIZE"
+RETENTION_ENV = "KTM_RETENTION_DAYS"
+# The same defaults as the store's own (store.db.DEFAULT_POOL_SIZE,
+# store.privacy.DEFAULT_RETENTION_DAYS), written here so reading the settings imports no store.
+DEFAULT_POOL_SIZE = 5
+DEFAULT_RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,25 @@ class Settings:
     role_claim: str | None = None  # KTM_ROLE_CLAIM: the identity token's claim naming roles
     role_claim_values: Mapping[str, str] = field(default_factory=dict)  # KTM_ROLE_CLAIM_VALUES
     roles: Mapping[str, frozenset[str]] = field(default_factory=dict)  # KTM_ROLES_FILE
+    # KTM_DB_POOL_SIZE and KTM_RETENTION_DAYS as given, checked where they are used (the
+    # properties below), so a bad retention period stops `ktm retention`, not every command.
+    db_pool_size_text: str = ""
+    retention_days_text: str = ""
 
     @property
     def smtp_configured(self) -> bool:
         """Whether a mail server is set at all (KTM_SMTP_HOST)."""
         return bool(self.smtp.get("KTM_SMTP_HOST"))
+
+    @property
+    def db_pool_size(self) -> int:
+        """KTM_DB_POOL_SIZE: connections kept open per process (ValueError when not a count)."""
+        return _pool_size(self.db_pool_size_text)
+
+    @property
+    def retention_days(self) -> int:
+        """KTM_RETENTION_DAYS: days after fieldwork ends (ValueError when not a count)."""
+        return _retention_days(self.retention_days_text)
 
 
 def _organisation(env: Mapping[str, str]) -> Organisation:
@@ -135,6 +155,29 @@ def _roles(env: Mapping[str, str]) -> dict[str, frozenset[str]]:
             )
         table[str(role)] = frozenset(map(str, perms))
     return table
+def _pool_size(raw: str) -> int:
+    """Connections each app process keeps open (as many again at a peak); see store.db."""
+    try:
+        size = int(raw) if raw.strip() else DEFAULT_POOL_SIZE
+    except ValueError:
+        raise ValueError(
+            f"{POOL_SIZE_ENV}={raw!r}: geef een geheel getal (bv. 5) / give a whole number (e.g. 5)"
+        ) from None
+    if size < 1:
+        raise ValueError(f"{POOL_SIZE_ENV}={raw!r}: minstens 1 / at least 1")
+    return size
+
+
+def _retention_days(raw: str) -> int:
+    """The retention period in days after fieldwork ends (see store.privacy)."""
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    if not raw.isdigit():
+        raise ValueError(
+            f"{RETENTION_ENV}={raw!r} is geen geheel aantal dagen / is not a whole number of days"
+        )
+    return int(raw)
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -169,6 +212,8 @@ def _read(env: Mapping[str, str]) -> Settings:
         role_claim=(env.get("KTM_ROLE_CLAIM") or "").strip() or None,
         role_claim_values=_claim_values(env),
         roles=_roles(env),
+        db_pool_size_text=env.get(POOL_SIZE_ENV) or "",
+        retention_days_text=env.get(RETENTION_ENV) or "",
     )
 
 

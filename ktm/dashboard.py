@@ -27,7 +27,7 @@ from ktm import webapp
 from ktm.config import database_url, organisation
 from ktm.webapp import t
 from report import format as F
-from report import wording
+from report import labels, wording
 from store import schema
 from store.db import reading
 
@@ -305,7 +305,7 @@ def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
         "suppressed": False,
         "comparable": True,
         "prev_estimate": float(before["estimate"]),
-        **test,
+        **labels.worded(test),
     }
 
 
@@ -327,8 +327,8 @@ def improvement_points(
     else:
         ip = rank(a.drivers, text_columns=[], k=a.settings.k, group_cols=[a.settings.strata])
     k = a.settings.k
-    points = named_aspects(wording.with_languages(ip.points, "evidence"))
-    drivers = named_aspects(a.drivers.table.copy())
+    points = named_aspects(labels.worded(wording.with_languages(ip.points, "evidence")))
+    drivers = named_aspects(labels.worded(a.drivers.table))
     small = points["n"] < k
     for c in (
         "performance",
@@ -359,7 +359,7 @@ def improvement_points(
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def response_table(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
-    return _analysis(url, wave_id, fp)[1].response
+    return labels.worded(_analysis(url, wave_id, fp)[1].response)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -404,7 +404,10 @@ def r_indicator(url: str, wave_id: int, fp: tuple) -> dict | None:
 def weighting(url: str, wave_id: int, fp: tuple) -> dict:
     a = _analysis(url, wave_id, fp)[1]
     notes = list(a.weighting.notes) if a.weighting is not None else []
-    return {"steps": a.weighting_steps, "notes": [wording.both(n) for n in notes + list(a.notes)]}
+    return {
+        "steps": labels.worded(a.weighting_steps),
+        "notes": [wording.both(n) for n in notes + list(a.notes)],
+    }
 
 
 # --- scores ---------------------------------------------------------------------------------
@@ -417,7 +420,7 @@ def scores(url: str, wave_id: int, fp: tuple, weighted: bool = True) -> pd.DataF
 
     a = _analysis(url, wave_id, fp)[1]
     table = a.scores if weighted else a.scores_unweighted
-    return named_aspects(disclosed(table, a.settings.k))
+    return named_aspects(labels.worded(disclosed(table, a.settings.k)))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -428,13 +431,15 @@ def scores_by_mode(url: str, wave_id: int, fp: tuple) -> pd.DataFrame:
     a = _analysis(url, wave_id, fp)[1]
     table = a.scores_by_mode
     if table.empty:
-        return table
-    return pd.concat(
-        [
-            disclosed(part.drop(columns="mode"), a.settings.k).assign(mode=m)
-            for m, part in table.groupby("mode", sort=False)
-        ],
-        ignore_index=True,
+        return labels.worded(table)
+    return labels.worded(
+        pd.concat(
+            [
+                disclosed(part.drop(columns="mode"), a.settings.k).assign(mode=m)
+                for m, part in table.groupby("mode", sort=False)
+            ],
+            ignore_index=True,
+        )
     )
 
 
@@ -464,7 +469,9 @@ def trend_table(url: str, wave_id: int, fp: tuple) -> tuple[dict, pd.DataFrame] 
     )
     k = a.settings.k
     small = (table["prev_n"] < k) | (table["last_n"] < k)
-    return prev, named_aspects(wording.with_languages(table[~small].reset_index(drop=True), "note"))
+    return prev, named_aspects(
+        labels.worded(wording.with_languages(table[~small].reset_index(drop=True), "note"))
+    )
 
 
 TREND_KINDS = ("overall_0_100", "dimension")
@@ -502,7 +509,7 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
         design = a.analysed
         if design is None:
             continue
-        table = a.headline_scores(TREND_KINDS)
+        table = labels.worded(a.headline_scores(TREND_KINDS))
         table = table[table["n"] >= a.settings.k].copy()
         if table.empty:
             continue

@@ -336,6 +336,71 @@ def _partial(answers: dict) -> tuple[dict, dict]:
     }
 
 
+def _disposition(rng, wave: dict, strata: dict, k: int):
+    """(disposition, moment) of one invitation: a response by the propensity of its
+    profession and training year, arrived when the fieldwork of wave ``k`` got that far."""
+    done = FIELDWORK_DONE[k]
+    squeeze = CALENDAR_DONE[k] / done  # arrival share -> share of the fieldwork calendar
+    logit = (
+        RESPONSE_LOGIT.get(strata["profession"], -0.5)
+        + RESPONSE_YEAR_SLOPE * (int(strata["training_year"]) - 1)
+        + 0.15 * k
+    )
+    p_respond = 1 / (1 + np.exp(-logit))
+    u = rng.random()
+    arrival = rng.beta(1.2, 3.0)
+    arrived = arrival <= done
+    when = _fieldwork_moment(wave, min(arrival * squeeze, CALENDAR_DONE[k]))
+    if u < p_respond and arrived:
+        status = "complete" if rng.random() < 0.9 else "partial"
+    elif u < p_respond:
+        status = "opened"
+    else:
+        status = str(
+            rng.choice(["invited", "opened", "opted_out", "bounced"], p=[0.86, 0.07, 0.04, 0.03])
+        )
+    return status, when
+
+
+def _open_link_responses(rng, wave: dict, k: int, qhash: str, done: float, squeeze: float):
+    """The open link's complete answers, spread over the part of the fieldwork done."""
+    responses = []
+    n_open = {0: 70, 1: 90, 2: 25}[k]
+    professions = list(RESPONSE_LOGIT)
+    for _ in range(n_open):
+        when = _fieldwork_moment(wave, rng.random() * done * squeeze)
+        prof = str(rng.choice(professions, p=[0.3, 0.5, 0.1, 0.05, 0.05]))
+        uni = str(rng.choice(list(_UNIVERSITY_CODES)))
+        strata = {
+            "profession": prof,
+            "training_year": int(rng.integers(1, 4)),
+            "university": uni,
+            "university_code": _UNIVERSITY_CODES[uni],
+        }
+        answers = _answers(rng, strata, k, "open")
+        strata.pop("university_code")
+        responses.append(
+            {
+                "wave_id": wave["id"],
+                "invitation_id": None,
+                "mode": "open",
+                "status": "complete",
+                "questionnaire_hash": qhash,
+                "language": "nl",
+                "stratum": prof,
+                "strata": {**strata, "university": answers["universiteit"]},
+                "design_weight": None,
+                "answers": answers,
+                "progress": {"page": 6, "done": []},
+                "revision": 6,
+                "started_at": when,
+                "updated_at": when,
+                "completed_at": when,
+            }
+        )
+    return responses
+
+
 def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]:
     """Dispositions and responses for the wave's invitations, plus some open-link answers."""
     rows = conn.execute(
@@ -353,26 +418,7 @@ def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]
     squeeze = CALENDAR_DONE[k] / done  # arrival share -> share of the fieldwork calendar
     inv_updates, responses = [], []
     for inv_id, stratum, strata, weight in rows:
-        logit = (
-            RESPONSE_LOGIT.get(strata["profession"], -0.5)
-            + RESPONSE_YEAR_SLOPE * (int(strata["training_year"]) - 1)
-            + 0.15 * k
-        )
-        p_respond = 1 / (1 + np.exp(-logit))
-        u = rng.random()
-        arrival = rng.beta(1.2, 3.0)
-        arrived = arrival <= done
-        when = _fieldwork_moment(wave, min(arrival * squeeze, CALENDAR_DONE[k]))
-        if u < p_respond and arrived:
-            status = "complete" if rng.random() < 0.9 else "partial"
-        elif u < p_respond:
-            status = "opened"
-        else:
-            status = str(
-                rng.choice(
-                    ["invited", "opened", "opted_out", "bounced"], p=[0.86, 0.07, 0.04, 0.03]
-                )
-            )
+        status, when = _disposition(rng, wave, strata, k)
         inv_updates.append(
             {
                 "inv_id": inv_id,
@@ -416,39 +462,7 @@ def _simulate_wave(conn, rng, wave: dict, k: int, qhash: str) -> tuple[int, int]
                     "completed_at": when if status == "complete" else None,
                 }
             )
-    n_open = {0: 70, 1: 90, 2: 25}[k]
-    professions = list(RESPONSE_LOGIT)
-    for _ in range(n_open):
-        when = _fieldwork_moment(wave, rng.random() * done * squeeze)
-        prof = str(rng.choice(professions, p=[0.3, 0.5, 0.1, 0.05, 0.05]))
-        uni = str(rng.choice(list(_UNIVERSITY_CODES)))
-        strata = {
-            "profession": prof,
-            "training_year": int(rng.integers(1, 4)),
-            "university": uni,
-            "university_code": _UNIVERSITY_CODES[uni],
-        }
-        answers = _answers(rng, strata, k, "open")
-        strata.pop("university_code")
-        responses.append(
-            {
-                "wave_id": wave["id"],
-                "invitation_id": None,
-                "mode": "open",
-                "status": "complete",
-                "questionnaire_hash": qhash,
-                "language": "nl",
-                "stratum": prof,
-                "strata": {**strata, "university": answers["universiteit"]},
-                "design_weight": None,
-                "answers": answers,
-                "progress": {"page": 6, "done": []},
-                "revision": 6,
-                "started_at": when,
-                "updated_at": when,
-                "completed_at": when,
-            }
-        )
+    responses += _open_link_responses(rng, wave, k, qhash, done, squeeze)
     if inv_updates:
         stmt = (
             update(schema.invitations)

@@ -33,7 +33,7 @@ COOKIE_WRITTEN = "team_cookie_written"  # the value last given to the browser
 # `with st.spinner` around every call started a timer thread on every rerun (issue 23).
 @st.cache_resource(show_spinner="Databank voorbereiden… / Preparing the database…")
 def _engine(url: str) -> Engine:
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     return get_engine(url)  # upgrades the schema on first use; never seeds the demo world
 
@@ -515,7 +515,8 @@ def require_page(page: str) -> str:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def list_waves(url: str) -> list[dict]:
-    from store.db import get_engine, reading
+    from ktm.database import get_engine
+    from store.db import reading
     from store.waves import list_waves as _list
 
     with reading(get_engine(url)) as conn:

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from report import format as fmt
-from report import wording
+from report import labels, wording
 from report.organisation import Organisation
 
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
@@ -248,6 +248,7 @@ def _overall_rows(result, kinds: Sequence[str]) -> dict[str, dict]:
         table = result.headline_scores(tuple(kinds))
     if table is None or len(table) == 0:
         return {}
+    table = labels.worded(table)
     overall = table[table["group_var"].isna()] if "group_var" in table else table
     rows = overall.to_dict("records")
     out: dict[str, dict] = {}
@@ -276,7 +277,7 @@ def figures_of(result: Any) -> dict[str, Any] | None:
         return None if result is None else dict(result)
     kinds = ("overall_0_100", "overall", "top2", *DIGITAL_KINDS)
     scores = _overall_rows(result, kinds)
-    response = result.response
+    response = labels.worded(result.response)
     resp_rows = _records(response)
     overall_resp = resp_rows[-1] if resp_rows else None
     rep = result.representativeness
@@ -295,7 +296,7 @@ def figures_of(result: Any) -> dict[str, Any] | None:
         "r_indicator": None if ri is None else float(ri.R),
         "representativeness": rep_rows,
         "improvement_points": (
-            _records(wording.with_languages(points.points, "evidence"))
+            _records(labels.worded(wording.with_languages(points.points, "evidence")))
             if points is not None
             else []
         ),
@@ -317,7 +318,7 @@ def comparison_of(
     rows = trend_table[trend_table["kind"] == kind]
     if rows.empty:
         return None
-    out = dict(rows.iloc[0])
+    out = labels.worded(dict(rows.iloc[0]))
     out["prev_name"] = previous_wave.get("name")
     out["prev_fieldwork_start"] = previous_wave.get("fieldwork_start")
     out["prev_fieldwork_end"] = previous_wave.get("fieldwork_end")

@@ -62,7 +62,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from analysis.disclosure import SUPPRESSED, filter_open_answers
-from report import accountability, wording
+from report import accountability, labels, wording
 from report import format as fmt
 from report.comparability import not_compared
 from report.organisation import Organisation
@@ -590,7 +590,7 @@ def results_table(result: Any, k: int) -> pd.DataFrame:
             parts.append(t)
     if not parts:
         return pd.DataFrame(columns=list(SCORE_HEADERS))
-    out = pd.concat(parts, ignore_index=True)
+    out = labels.worded(pd.concat(parts, ignore_index=True))
     cols = [c for c in SCORE_HEADERS if c in out.columns]
     out = out[cols].copy()
     out["group"] = out["group"].astype(object).where(out["group_var"].notna(), "Totaal / Total")
@@ -644,7 +644,7 @@ def trend_table(trend: pd.DataFrame | None, k: int) -> pd.DataFrame:
     """The trend table with the figures of a score hidden when either wave has < k values."""
     if trend is None or len(trend) == 0:
         return pd.DataFrame(columns=list(TREND_HEADERS))
-    t = wording.with_languages(trend, "note")
+    t = labels.worded(wording.with_languages(trend, "note"))
     records = t.to_dict("records")
     t["not_compared_nl"] = [not_compared(r, "nl") for r in records]
     t["not_compared_en"] = [not_compared(r, "en") for r in records]
@@ -717,6 +717,7 @@ def publication_data_table(result: Any, k: int, results: pd.DataFrame) -> pd.Dat
     if "source" in hidden and (hidden["source"] != _SOURCE["invited"]).any():
         never_alone.add("mode")
     out, _steps = coarsen_microdata(data, PUBLICATION_QUASI, k, never_alone=sorted(never_alone))
+    out = labels.left_out(out)
     if len(out):
         keys = sorted(range(len(out)), key=lambda i: tuple(str(v) for v in out.iloc[i]))
         out = out.iloc[keys].reset_index(drop=True)
@@ -1086,7 +1087,7 @@ def _verbeterpunten(sh: _Sheet, book: WorkbookInput) -> None:
         sh.text("Geen sleutelanalyse: te weinig volledige antwoorden.")
         sh.text("No key-driver analysis: too few complete responses.")
     else:
-        pts = wording.with_languages(ip.points, "evidence")
+        pts = labels.worded(wording.with_languages(ip.points, "evidence"))
         pts = pts[[c for c in POINT_HEADERS if c in pts.columns]]
         sh.table(pts, "Verbeterpunten", POINT_HEADERS, POINT_FORMATS, freeze=True, max_width=45)
     sh.skip()
@@ -1141,7 +1142,7 @@ REPRESENTATIVENESS_HEADERS = {
 def _respons(sh: _Sheet, book: WorkbookInput) -> None:
     res = book.result
     sh.text("Respons (AAPOR Standard Definitions)", title=True)
-    table = res.response
+    table = labels.worded(res.response)
     if table is None or len(table) == 0:
         sh.text("Geen steekproef: geen responsgraad. / No sample: no response rate.")
     else:
@@ -1229,7 +1230,7 @@ WEIGHT_FORMATS = {
 def _gewichten(sh: _Sheet, book: WorkbookInput) -> None:
     res = book.result
     sh.text("Weging / Weighting", title=True)
-    steps = res.weighting_steps
+    steps = labels.worded(res.weighting_steps)
     if steps is None or len(steps) == 0:
         sh.text("Geen weging (geen steekproef of geen volledige antwoorden uit de steekproef).")
         sh.text("No weighting (no sample, or no complete responses from the sample).")

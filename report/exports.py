@@ -125,6 +125,40 @@ def _coded(values: pd.Series, order: Sequence[str], labels: Mapping[str, str]) -
     return numeric.astype("float64"), {number[c]: labels.get(c) or c for c in codes}, number
 
 
+def _with_design_columns(data: pd.DataFrame, population, nonresponse_weights) -> pd.DataFrame:
+    """The Data sheet's table with N_h (before the design weight) and the weight after the
+    nonresponse adjustment (before the final weight), where they are given."""
+    if population is not None and "stratum" in data:
+        data.insert(
+            data.columns.get_loc("design_weight") if "design_weight" in data else len(data.columns),
+            "N_h",
+            data["stratum"].map(lambda h: population.get(h, np.nan)).astype("float64"),
+        )
+    if nonresponse_weights is not None and "weight" in data and "response_id" in data:
+        data.insert(
+            data.columns.get_loc("weight"),
+            "weight_nr",
+            data["response_id"].map(nonresponse_weights).astype("float64"),
+        )
+    return data
+
+
+def _item_values(item, s: pd.Series, lang: str):
+    """(values, value labels, code -> number or None) of an answer column: a scale, rating
+    or multi as numbers with every point labelled, another item's codes numbered."""
+    choices = [(str(c), _text(lab, lang)) for c, lab in (item.choices or [])]
+    if item.kind not in ("scale", "rating", "multi"):
+        return _coded(s, [c for c, _ in choices], dict(choices))
+    s = pd.to_numeric(s, errors="coerce").astype("float64")
+    codes = {int(c) if c.lstrip("-").isdigit() else c: lab for c, lab in choices}
+    if item.kind in ("scale", "rating") and item.scale_min is not None:
+        # Every point labelled: the ends from the questionnaire, the others by number.
+        for v in range(int(item.scale_min), int(item.scale_max) + 1):
+            codes.setdefault(v, str(v))
+        codes = dict(sorted(codes.items()))
+    return s, codes, None
+
+
 def microdata(
     book: excel.WorkbookInput,
     lang: str = "nl",
@@ -146,19 +180,7 @@ def microdata(
     # The rows of the book's profile: in the publication profile coarsened, without response
     # number, stratum and weights (report.excel.publication_data_table), so every format
     # discloses exactly what the workbook's Data sheet does.
-    data = excel.profile_data_table(book)
-    if population is not None and "stratum" in data:
-        data.insert(
-            data.columns.get_loc("design_weight") if "design_weight" in data else len(data.columns),
-            "N_h",
-            data["stratum"].map(lambda h: population.get(h, np.nan)).astype("float64"),
-        )
-    if nonresponse_weights is not None and "weight" in data and "response_id" in data:
-        data.insert(
-            data.columns.get_loc("weight"),
-            "weight_nr",
-            data["response_id"].map(nonresponse_weights).astype("float64"),
-        )
+    data = _with_design_columns(excel.profile_data_table(book), population, nonresponse_weights)
     columns = {c.name: c for c in book.columns}
     names = safe_names(list(data.columns))
     idx = 0 if lang == "nl" else 1
@@ -193,17 +215,7 @@ def microdata(
         else:
             var_labels[name] = _text(item.label, lang)
             kind = item.kind
-            choices = [(str(c), _text(lab, lang)) for c, lab in (item.choices or [])]
-            if kind in ("scale", "rating", "multi"):
-                s = pd.to_numeric(s, errors="coerce").astype("float64")
-                codes = {int(c) if c.lstrip("-").isdigit() else c: lab for c, lab in choices}
-                if kind in ("scale", "rating") and item.scale_min is not None:
-                    # Every point labelled: the ends from the questionnaire, the others by number.
-                    for v in range(int(item.scale_min), int(item.scale_max) + 1):
-                        codes.setdefault(v, str(v))
-                    codes = dict(sorted(codes.items()))
-            else:
-                s, codes, mapping = _coded(s, [c for c, _ in choices], dict(choices))
+            s, codes, mapping = _item_values(item, s, lang)
             if item.na and na_mask is not None and col in na_mask.columns and "response_id" in data:
                 mask = data["response_id"].map(na_mask[col]).fillna(False).astype(bool)
                 na[name] = mask.to_numpy()

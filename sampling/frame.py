@@ -534,12 +534,28 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
     """
     problems: list[Problem] = []
     headers = list(df.attrs.get("headers") or [str(c) for c in df.columns])
-    labels = [str(c) for c in df.columns]
     alias = _alias_index()
+    canon_of, first_label_of = _header_mapping(df, headers, alias, problems)
+    problems += _missing_columns(headers, first_label_of, alias)
+    rows = filled_rows(df, problems)
+    cols = _Columns(df, rows, canon_of, first_label_of, problems)
+    out = _checked_columns(cols)
+    cols.length_problems()
+    problems += _screening_problems(df, rows, canon_of)
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)
+        raise FrameError(problems, source)
+    return _result(cols, out)
 
-    # Header -> canonical mapping.
+
+def _header_mapping(
+    df: pd.DataFrame, headers: list[str], alias: dict[str, str], problems: list[Problem]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(column label -> canonical name, canonical name -> its header in the file), with a
+    problem for a blank header over data, a column named twice and a reserved name."""
     canon_of: dict[str, str] = {}  # label -> canonical
     first_label_of: dict[str, str] = {}  # canonical -> label
+    labels = [str(c) for c in df.columns]
     for j, (label, header) in enumerate(zip(labels, headers, strict=False)):
         column_has_data = any(not _is_blank(v) for v in df.iloc[:, j])
         if not header:
@@ -577,7 +593,14 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
             continue
         canon_of[label] = canonical
         first_label_of[canonical] = header
+    return canon_of, first_label_of
 
+
+def _missing_columns(
+    headers: list[str], first_label_of: dict[str, str], alias: dict[str, str]
+) -> list[Problem]:
+    """A problem for every required column the file lacks, with the nearest headers."""
+    problems = []
     present_headers = [h for h in headers if h]
     for required in REQUIRED_COLUMNS:
         if required in first_label_of:
@@ -590,87 +613,110 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
             if alias.get(normalise_header(h), h.strip()) not in known
         }
         problems.append(missing_column(required, candidates, normalised))
+    return problems
 
-    rows = filled_rows(df, problems)
-    label_of = {c: lab for lab, c in canon_of.items()}
-    out: dict[str, list[Any]] = {}
 
-    def cells(canonical: str) -> list[tuple[int, Any]]:
-        col = df[label_of[canonical]].tolist()
-        return [(i, col[i]) for i in rows]
+class _Columns:
+    """The frame's recognised columns over its filled rows, and the problems found in them."""
 
-    def missing(i: int, canonical: str) -> None:
-        problems.append(
-            Problem(i + 2, first_label_of[canonical], "waarde ontbreekt (missing value)")
-        )
+    def __init__(self, df, rows, canon_of, first_label_of, problems: list[Problem]):
+        self.df, self.rows, self.canon_of = df, rows, canon_of
+        self.first_label_of, self.problems = first_label_of, problems
+        self.label_of = {c: lab for lab, c in canon_of.items()}
 
-    def unique_check(canonical: str, values: list[tuple[int, str | None]], what: str) -> None:
+    def cells(self, canonical: str) -> list[tuple[int, Any]]:
+        col = self.df[self.label_of[canonical]].tolist()
+        return [(i, col[i]) for i in self.rows]
+
+    def problem(self, i: int, canonical: str, what: str) -> None:
+        self.problems.append(Problem(i + 2, self.first_label_of[canonical], what))
+
+    def missing(self, i: int, canonical: str) -> None:
+        self.problem(i, canonical, "waarde ontbreekt (missing value)")
+
+    def unique_check(self, canonical: str, values: list[tuple[int, str | None]], what: str):
         first_row: dict[str, int] = {}
         for i, v in values:
             if v is None:
                 continue
             key = v.casefold()
             if key in first_row:
-                problems.append(
-                    Problem(
-                        i + 2,
-                        first_label_of[canonical],
-                        f"{what} '{v}' komt al voor op rij {first_row[key]} "
-                        f"(duplicate, also on row {first_row[key]})",
-                    )
+                self.problem(
+                    i,
+                    canonical,
+                    f"{what} '{v}' komt al voor op rij {first_row[key]} "
+                    f"(duplicate, also on row {first_row[key]})",
                 )
             else:
                 first_row[key] = i + 2
 
-    if "unit_id" in label_of:
-        ids: list[tuple[int, str | None]] = []
-        for i, v in cells("unit_id"):
+    def coded(self, canonical: str, convert, complaint) -> list[Any]:
+        """The column's values through `convert` (None = not valid: `complaint(value)`)."""
+        values: list[Any] = []
+        for i, v in self.cells(canonical):
             if _is_blank(v):
-                missing(i, "unit_id")
+                self.missing(i, canonical)
+                values.append(None)
+                continue
+            code = convert(v)
+            if code is None:
+                self.problem(i, canonical, complaint(v))
+            values.append(code)
+        return values
+
+    def unit_ids(self) -> list[str | None]:
+        ids: list[tuple[int, str | None]] = []
+        for i, v in self.cells("unit_id"):
+            if _is_blank(v):
+                self.missing(i, "unit_id")
                 ids.append((i, None))
             else:
                 ids.append((i, _text(v)))
-        unique_check("unit_id", ids, "id")
-        out["unit_id"] = [v for _, v in ids]
+        self.unique_check("unit_id", ids, "id")
+        return [v for _, v in ids]
 
-    if "email" in label_of:
+    def emails(self) -> list[str | None]:
         emails: list[tuple[int, str | None]] = []
-        for i, v in cells("email"):
+        for i, v in self.cells("email"):
             if _is_blank(v):
-                missing(i, "email")
+                self.missing(i, "email")
                 emails.append((i, None))
                 continue
             text = _text(v)
             if text.lower().startswith("mailto:"):
                 text = text[7:]
             if not email_ok(text):
-                problems.append(
-                    Problem(
-                        i + 2,
-                        first_label_of["email"],
-                        f"ongeldig e-mailadres '{text}' (invalid e-mail address)",
-                    )
-                )
+                self.problem(i, "email", f"ongeldig e-mailadres '{text}' (invalid e-mail address)")
             emails.append((i, text))
-        unique_check("email", emails, "e-mailadres")
-        out["email"] = [v for _, v in emails]
+        self.unique_check("email", emails, "e-mailadres")
+        return [v for _, v in emails]
 
-    def coded(canonical: str, convert, complaint) -> list[Any]:
-        """The column's values through `convert` (None = not valid: `complaint(value)`)."""
-        values: list[Any] = []
-        for i, v in cells(canonical):
-            if _is_blank(v):
-                missing(i, canonical)
-                values.append(None)
+    def length_problems(self) -> None:
+        """The store keeps these in columns of a fixed size; say so here, not as a database
+        error."""
+        for canonical, limit in MAX_LENGTH.items():
+            if canonical not in self.label_of:
                 continue
-            code = convert(v)
-            if code is None:
-                problems.append(Problem(i + 2, first_label_of[canonical], complaint(v)))
-            values.append(code)
-        return values
+            for i, v in self.cells(canonical):
+                if not _is_blank(v) and len(_text(v)) > limit:
+                    self.problem(
+                        i,
+                        canonical,
+                        f"waarde van {len(_text(v))} tekens; maximaal {limit} "
+                        f"(value too long: at most {limit} characters)",
+                    )
 
-    if "profession" in label_of:
-        out["profession"] = coded(
+
+def _checked_columns(cols: _Columns) -> dict[str, list[Any]]:
+    """The required columns' values, checked (unit id, e-mail, profession, training year,
+    university, language); the problems go to ``cols.problems``."""
+    out: dict[str, list[Any]] = {}
+    if "unit_id" in cols.label_of:
+        out["unit_id"] = cols.unit_ids()
+    if "email" in cols.label_of:
+        out["email"] = cols.emails()
+    if "profession" in cols.label_of:
+        out["profession"] = cols.coded(
             "profession",
             canonical_profession,
             lambda v: (
@@ -678,15 +724,14 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
                 f"(known codes): {', '.join(PROFESSION_CODES)}"
             ),
         )
-
-    if "training_year" in label_of:
+    if "training_year" in cols.label_of:
         lo, hi = TRAINING_YEAR_RANGE
 
         def year_in_range(v: Any) -> int | None:
             year = _training_year(v)
             return year if year is not None and lo <= year <= hi else None
 
-        out["training_year"] = coded(
+        out["training_year"] = cols.coded(
             "training_year",
             year_in_range,
             lambda v: (
@@ -694,12 +739,10 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
                 f"(training year must be a whole number {lo}-{hi})"
             ),
         )
-
-    if "university" in label_of:
-        out["university"] = coded("university", _text, lambda v: "")
-
-    if "language" in label_of:
-        out["language"] = coded(
+    if "university" in cols.label_of:
+        out["university"] = cols.coded("university", _text, lambda v: "")
+    if "language" in cols.label_of:
+        out["language"] = cols.coded(
             "language",
             canonical_language,
             lambda v: (
@@ -707,27 +750,12 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
                 f"{', '.join(LANGUAGES)}"
             ),
         )
+    return out
 
-    # The store keeps these in columns of a fixed size; say so here, not as a database error.
-    for canonical, limit in MAX_LENGTH.items():
-        if canonical not in label_of:
-            continue
-        for i, v in cells(canonical):
-            if not _is_blank(v) and len(_text(v)) > limit:
-                problems.append(
-                    Problem(
-                        i + 2,
-                        first_label_of[canonical],
-                        f"waarde van {len(_text(v))} tekens; maximaal {limit} "
-                        f"(value too long: at most {limit} characters)",
-                    )
-                )
 
-    problems += _screening_problems(df, rows, canon_of)
-    if problems:
-        problems.sort(key=lambda p: p.row or 0)
-        raise FrameError(problems, source)
-
+def _result(cols: _Columns, out: dict[str, list[Any]]) -> pd.DataFrame:
+    """The canonical frame: the required columns, the name columns, the auxiliary ones."""
+    df, rows = cols.df, cols.rows
     result = pd.DataFrame(
         {
             "unit_id": pd.Series(out["unit_id"], dtype="str"),
@@ -739,12 +767,12 @@ def validate_frame(df: pd.DataFrame, source: str = "frame.xlsx") -> pd.DataFrame
         }
     )
     for name_col in NAME_COLUMNS:
-        if name_col in label_of:
-            col = df[label_of[name_col]].tolist()
+        if name_col in cols.label_of:
+            col = df[cols.label_of[name_col]].tolist()
             result[name_col] = pd.Series(
                 [None if _is_blank(col[i]) else _text(col[i]) for i in rows], dtype="str"
             )
-    for label, canonical in canon_of.items():
+    for label, canonical in cols.canon_of.items():
         if canonical in REQUIRED_COLUMNS or canonical in NAME_COLUMNS:
             continue
         col = df[label].tolist()

@@ -2,12 +2,12 @@
 
 SQLite (the default, a file) is opened with WAL so readers never block the writer, a busy
 timeout so concurrent writers wait instead of failing, and foreign keys enforced. The same code
-runs on PostgreSQL: only the URL changes.
+runs on PostgreSQL: only the URL changes. The store reads no environment: the pool size comes
+in as a parameter (the tool's engines: ktm.database, from $KTM_DB_POOL_SIZE).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -53,30 +53,23 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-POOL_SIZE_ENV = "KTM_DB_POOL_SIZE"
 DEFAULT_POOL_SIZE = 5
 
 
-def _pool_sizes() -> dict[str, int]:
-    """Connections per app process: $KTM_DB_POOL_SIZE kept open (default 5), as many again
-    for a peak. Few on purpose: one Python process runs one thread at a time, and on a small
-    machine more connections only share the same cores (bench_load, 200 respondents clicking
-    within 2 s on PostgreSQL, eight runs: save p95 58-167 ms with 30 connections, 41-108 ms
-    with 10)."""
-    raw = os.environ.get(POOL_SIZE_ENV, "")
-    try:
-        size = int(raw) if raw.strip() else DEFAULT_POOL_SIZE
-    except ValueError:
-        raise ValueError(
-            f"{POOL_SIZE_ENV}={raw!r}: geef een geheel getal (bv. 5) / give a whole number (e.g. 5)"
-        ) from None
-    if size < 1:
-        raise ValueError(f"{POOL_SIZE_ENV}={raw!r}: minstens 1 / at least 1")
+def _pool_sizes(size: int) -> dict[str, int]:
+    """Connections per app process: ``size`` kept open (the tool passes $KTM_DB_POOL_SIZE,
+    default 5, from ktm.config), as many again for a peak. Few on purpose: one Python process
+    runs one thread at a time, and on a small machine more connections only share the same
+    cores (bench_load, 200 respondents clicking within 2 s on PostgreSQL, eight runs: save p95
+    58-167 ms with 30 connections, 41-108 ms with 10)."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"pool_size must be a whole number of at least 1, got {size!r}")
     return {"pool_size": size, "max_overflow": size}
 
 
-def create(url: str, *, writer_lock: bool = True) -> Engine:
-    """A new engine for `url` (no caching), with the SQLite settings applied.
+def create(url: str, *, writer_lock: bool = True, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """A new engine for `url` (no caching), with the SQLite settings applied, keeping
+    `pool_size` connections open (see _pool_sizes).
 
     `writer_lock=False` leaves SQLite's writers to its busy timeout alone (see _one_writer);
     the load benchmark compares the two."""
@@ -88,7 +81,7 @@ def create(url: str, *, writer_lock: bool = True) -> Engine:
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             hide_parameters=True,
-            **_pool_sizes(),
+            **_pool_sizes(pool_size),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
 
@@ -104,15 +97,16 @@ def create(url: str, *, writer_lock: bool = True) -> Engine:
         url = str(parsed.set(drivername="postgresql+psycopg"))
     # hide_parameters: an error (and its log line) never carries the bound values, which may
     # be e-mail addresses and names (issue 19.6).
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **_pool_sizes())
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **_pool_sizes(pool_size))
 
 
-def get_engine(url: str, upgrade: bool = True) -> Engine:
-    """The process-wide engine for `url`, upgraded to the latest schema on first use."""
+def get_engine(url: str, upgrade: bool = True, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """The process-wide engine for `url`, upgraded to the latest schema on first use (the
+    first call's `pool_size` holds for the process)."""
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _engines[url] = create(url)
+            engine = _engines[url] = create(url, pool_size=pool_size)
         if upgrade and url not in _upgraded:
             upgrade_schema(engine)
             _upgraded.add(url)

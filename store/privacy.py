@@ -14,8 +14,9 @@ What anonymising a wave does, in one transaction (all or nothing), irreversibly:
 - `waves.anonymised_at` is set; a second call changes nothing.
 
 Retention: a closed wave is due for anonymisation at `waves.retention_until` when set, else
-`fieldwork_end` + KTM_RETENTION_DAYS days (default 365). `ktm retention` lists the waves past
-it and `ktm retention --apply` anonymises them.
+`fieldwork_end` + `days` days, which the caller passes (the tool: $KTM_RETENTION_DAYS from
+ktm.config, default 365). `ktm retention` lists the waves past it and `ktm retention --apply`
+anonymises them.
 
 After anonymisation, :func:`sample_frame` rebuilds the invited sample (one row per invited unit:
 stratum, design weight, disposition, response_id for respondents) from the counts and the
@@ -26,7 +27,6 @@ as before.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +47,6 @@ from store.schema import (
     waves,
 )
 
-RETENTION_ENV = "KTM_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 365
 NO_STRATUM = ""  # disposition_counts.stratum for invitations without one (post-contact)
 # Frame columns that name a person; dropped from the auxiliary variables on anonymisation.
@@ -90,19 +89,6 @@ class AnonymisationReport:
 # --- retention ---------------------------------------------------------------------------------
 
 
-def retention_days(environ: Mapping[str, str] | None = None) -> int:
-    """The retention period in days after fieldwork ends ($KTM_RETENTION_DAYS, default 365)."""
-    env = os.environ if environ is None else environ
-    raw = str(env.get(RETENTION_ENV, "") or "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    if not raw.isdigit():
-        raise PrivacyError(
-            f"{RETENTION_ENV}={raw!r} is geen geheel aantal dagen / is not a whole number of days"
-        )
-    return int(raw)
-
-
 def _date(value: Any) -> dt.date | None:
     if value is None:
         return None
@@ -121,7 +107,7 @@ def retention_deadline(wave: Mapping[str, Any], days: int | None = None) -> dt.d
     end = _date(wave.get("fieldwork_end"))
     if end is None:
         return None
-    return end + dt.timedelta(days=retention_days() if days is None else days)
+    return end + dt.timedelta(days=DEFAULT_RETENTION_DAYS if days is None else days)
 
 
 def retention_status(
@@ -132,7 +118,7 @@ def retention_status(
     Keys: id, name, status, fieldwork_end, retention_until (the deadline), anonymised_at, due.
     """
     today = today or utcnow().date()
-    days = retention_days() if days is None else days
+    days = DEFAULT_RETENTION_DAYS if days is None else days
     rows = conn.execute(select(waves).order_by(waves.c.id)).mappings().all()
     out = []
     for w in rows:

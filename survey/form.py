@@ -248,6 +248,95 @@ def _initial(item: Item, answers: Mapping[str, Any]) -> Any:
     return item.default
 
 
+def _number_answer(item: Item, label: str, current, disabled: bool, key: str) -> dict:
+    """An integer or decimal item's widget and its answer ({} while empty)."""
+    out: dict[str, Any] = {}
+    number = data._as_number(current) if current not in (None, "") else None
+    value = st.number_input(
+        label,
+        value=(int(number) if item.type == "integer" else number) if number is not None else None,
+        step=1 if item.type == "integer" else None,
+        format="%d" if item.type == "integer" else "%g",
+        disabled=disabled,
+        key=key,
+    )
+    if value is not None:
+        out[item.id] = int(value) if item.type == "integer" else float(value)
+    return out
+
+
+def _date_answer(item: Item, label: str, current, disabled: bool, key: str) -> dict:
+    """A date item's widget (dd/mm/yyyy) and its answer as an ISO date ({} while empty)."""
+    out: dict[str, Any] = {}
+    import datetime as dt
+
+    iso = data._as_date(current) if current not in (None, "") else None
+    value = st.date_input(
+        label,
+        value=dt.date.fromisoformat(iso) if iso else None,
+        min_value=dt.date(1900, 1, 1),
+        max_value=dt.date(2100, 12, 31),
+        format="DD/MM/YYYY",
+        disabled=disabled,
+        key=key,
+    )
+    if value is not None:
+        out[item.id] = value.isoformat()
+    return out
+
+
+def _choice_answer(item: Item, options, label: str, current, disabled, key, lang) -> dict:
+    """A select's widget (radio, selectbox, checkboxes or multiselect by its appearance)
+    over the ``options`` its choice_filter allows, and its answer ({} while empty)."""
+    out: dict[str, Any] = {}
+    codes = [c for c, _ in options]
+    labels = {c: _text(lbl, lang) for c, lbl in options}
+    minimal = (item.appearance or "").split()[:1] == ["minimal"]
+    if item.type == "select_one":
+        if minimal:
+            choice = st.selectbox(
+                label,
+                codes,
+                index=codes.index(current) if current in codes else None,
+                format_func=lambda c: labels[c],
+                disabled=disabled,
+                key=key,
+            )
+        else:
+            choice = st.radio(
+                label,
+                codes,
+                index=codes.index(current) if current in codes else None,
+                format_func=lambda c: labels[c],
+                horizontal="likert" in (item.appearance or ""),
+                disabled=disabled,
+                key=key,
+            )
+        if choice is not None:
+            out[item.id] = choice
+    else:
+        chosen = current.split() if isinstance(current, str) else list(current or [])
+        if minimal:
+            ticked = st.multiselect(
+                label,
+                codes,
+                default=[c for c in chosen if c in codes],
+                format_func=lambda c: labels[c],
+                disabled=disabled,
+                key=key,
+            )
+        else:
+            st.markdown(label)
+            ticked = [
+                c
+                for c in codes
+                if st.checkbox(labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}")
+            ]
+        if ticked:
+            out[item.id] = list(ticked)
+    return out
+
+
 def _render_xlsform_item(
     q: Questionnaire,
     item: Item,
@@ -274,87 +363,15 @@ def _render_xlsform_item(
             st.caption(hint)
         return out
     if item.type in ("integer", "decimal"):
-        number = data._as_number(current) if current not in (None, "") else None
-        value = st.number_input(
-            label,
-            value=(int(number) if item.type == "integer" else number)
-            if number is not None
-            else None,
-            step=1 if item.type == "integer" else None,
-            format="%d" if item.type == "integer" else "%g",
-            disabled=disabled,
-            key=key,
-        )
-        if value is not None:
-            out[item.id] = int(value) if item.type == "integer" else float(value)
+        out.update(_number_answer(item, label, current, disabled, key))
     elif item.type == "date":
-        import datetime as dt
-
-        iso = data._as_date(current) if current not in (None, "") else None
-        value = st.date_input(
-            label,
-            value=dt.date.fromisoformat(iso) if iso else None,
-            min_value=dt.date(1900, 1, 1),
-            max_value=dt.date(2100, 12, 31),
-            format="DD/MM/YYYY",
-            disabled=disabled,
-            key=key,
-        )
-        if value is not None:
-            out[item.id] = value.isoformat()
+        out.update(_date_answer(item, label, current, disabled, key))
     elif item.type == "acknowledge":
         if st.checkbox(label, value=current == ACKNOWLEDGED, disabled=disabled, key=key):
             out[item.id] = ACKNOWLEDGED
     elif item.type in ("select_one", "select_multiple"):
-        # The options a choice_filter allows given the answers so far.
         options = q.choice_options(item, data.effective_answers(q, dict(live or answers)))
-        codes = [c for c, _ in options]
-        labels = {c: _text(lbl, lang) for c, lbl in options}
-        minimal = (item.appearance or "").split()[:1] == ["minimal"]
-        if item.type == "select_one":
-            if minimal:
-                choice = st.selectbox(
-                    label,
-                    codes,
-                    index=codes.index(current) if current in codes else None,
-                    format_func=lambda c: labels[c],
-                    disabled=disabled,
-                    key=key,
-                )
-            else:
-                choice = st.radio(
-                    label,
-                    codes,
-                    index=codes.index(current) if current in codes else None,
-                    format_func=lambda c: labels[c],
-                    horizontal="likert" in (item.appearance or ""),
-                    disabled=disabled,
-                    key=key,
-                )
-            if choice is not None:
-                out[item.id] = choice
-        else:
-            chosen = current.split() if isinstance(current, str) else list(current or [])
-            if minimal:
-                ticked = st.multiselect(
-                    label,
-                    codes,
-                    default=[c for c in chosen if c in codes],
-                    format_func=lambda c: labels[c],
-                    disabled=disabled,
-                    key=key,
-                )
-            else:
-                st.markdown(label)
-                ticked = [
-                    c
-                    for c in codes
-                    if st.checkbox(
-                        labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}"
-                    )
-                ]
-            if ticked:
-                out[item.id] = list(ticked)
+        out.update(_choice_answer(item, options, label, current, disabled, key, lang))
     if hint and item.type not in ("note", "group"):
         st.caption(hint)
     return out

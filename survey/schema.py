@@ -772,6 +772,32 @@ def build_questionnaire(
         if len(set(languages)) != len(languages):
             c.add(("languages",), "a language is listed twice")
 
+    choices = _parse_choices(c, raw)
+
+    raw_sections, sections, section_paths, item_paths = _parse_sections(c, raw, languages)
+
+    _check_semantics(c, languages, head, choices, sections, section_paths, item_paths, raw_sections)
+    if c.issues:
+        issues = c.issues
+        if all(e.line is not None or e.row is not None for e in issues):
+            # In file order; XLSForm sheets in their usual order.
+            sheets = {"survey": 0, "choices": 1, "settings": 2}
+            issues = sorted(
+                issues, key=lambda e: (sheets.get(e.sheet or "", 3), e.line or e.row or 0)
+            )
+        raise QuestionnaireError(issues, source)
+    assert head is not None
+    return Questionnaire.model_validate(
+        {
+            **head.model_dump(exclude={"sections", "choices"}),
+            "choices": choices,
+            "sections": sections,
+        }
+    )
+
+
+def _parse_choices(c: _Collector, raw: dict) -> dict[str, list[Choice]]:
+    """The choice lists, option by option (a bad option is reported, the others kept)."""
     choices: dict[str, list[Choice]] = {}
     raw_choices = raw.get("choices") or {}
     if not isinstance(raw_choices, dict):
@@ -797,7 +823,13 @@ def build_questionnaire(
             seen.add(ch.code)
             parsed.append(ch)
         choices[str(list_name)] = parsed
+    return choices
 
+
+def _parse_sections(c: _Collector, raw: dict, languages: list[str]):
+    """(raw sections, sections, their paths, their items' paths), item by item, so that one
+    bad item does not hide the problems of the others; an or_other select gets its text
+    question."""
     raw_sections = raw.get("sections")
     sections: list[Section] = []
     section_paths: list[Path] = []
@@ -841,25 +873,7 @@ def build_questionnaire(
             sections.append(sec)
             section_paths.append(("sections", i))
             item_paths.append(paths)
-
-    _check_semantics(c, languages, head, choices, sections, section_paths, item_paths, raw_sections)
-    if c.issues:
-        issues = c.issues
-        if all(e.line is not None or e.row is not None for e in issues):
-            # In file order; XLSForm sheets in their usual order.
-            sheets = {"survey": 0, "choices": 1, "settings": 2}
-            issues = sorted(
-                issues, key=lambda e: (sheets.get(e.sheet or "", 3), e.line or e.row or 0)
-            )
-        raise QuestionnaireError(issues, source)
-    assert head is not None
-    return Questionnaire.model_validate(
-        {
-            **head.model_dump(exclude={"sections", "choices"}),
-            "choices": choices,
-            "sections": sections,
-        }
-    )
+    return raw_sections, sections, section_paths, item_paths
 
 
 def other_item(item: Item, languages: list[str]) -> Item:
@@ -895,9 +909,8 @@ def _raw_items(raw_section: dict) -> list:
     return items if isinstance(items, list) else []
 
 
-def _check_semantics(
-    c, languages, head, choices, sections, section_paths, item_paths, raw_sections
-):
+def _check_head(c, head, languages, choices) -> None:
+    """The questionnaire's own texts and metadata, and every choice's label."""
     if head is not None:
         _check_texts(c, ("title",), head.title, languages, True)
         _check_texts(c, ("intro",), head.intro, languages, False)
@@ -914,8 +927,10 @@ def _check_semantics(
         for k, ch in enumerate(opts):
             _check_texts(c, ("choices", list_name, k, "label"), ch.label, languages, True)
 
-    # Where every answer key appears in the raw file, so that a reference to an earlier item
-    # that failed to parse (already reported) is not reported again as unknown or later.
+
+def _raw_positions(raw_sections) -> dict[str, tuple[int, int]]:
+    """(section, item) of every answer key in the raw file, so that a reference to an earlier
+    item that failed to parse (already reported) is not reported again as unknown or later."""
     raw_pos: dict[str, tuple[int, int]] = {}
     for i, rs in enumerate(raw_sections):
         if isinstance(rs, dict):
@@ -925,9 +940,12 @@ def _check_semantics(
                     n = COMPOSITE_SIZE.get(t) if isinstance(t, str) else None
                     for key in [f"{ri['id']}_{k}" for k in range(1, n + 1)] if n else [ri["id"]]:
                         raw_pos.setdefault(key, (i, j))
+    return raw_pos
 
-    # Duplicate ids, on the raw file so that items that failed to parse still count. Like
-    # XLSForm, sections, items and the answers of a block share one name space.
+
+def _check_duplicate_ids(c, raw_sections) -> None:
+    """Duplicate ids, on the raw file so that items that failed to parse still count. Like
+    XLSForm, sections, items and the answers of a block share one name space."""
     seen_names: dict[str, str] = {}
     for i, rs in enumerate(raw_sections):
         if not isinstance(rs, dict):
@@ -945,6 +963,15 @@ def _check_semantics(
                     _claim(
                         c, seen_names, name, ("sections", i, "items", j, "id"), f"item '{ri['id']}'"
                     )
+
+
+def _check_semantics(
+    c, languages, head, choices, sections, section_paths, item_paths, raw_sections
+):
+    _check_head(c, head, languages, choices)
+
+    raw_pos = _raw_positions(raw_sections)
+    _check_duplicate_ids(c, raw_sections)
 
     defined: dict[str, Item] = {}  # answer key -> item, in order
     composite_ids: dict[str, Item] = {}

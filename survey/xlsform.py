@@ -282,37 +282,9 @@ class _Reader:
 
     # -- the whole form ------------------------------------------------------------------
 
-    def read(self) -> Questionnaire:
-        from pyxform.errors import PyXFormError
-        from pyxform.xls2json import workbook_to_json
-        from pyxform.xls2json_backends import DefinitionData, get_xlsform
-
-        try:
-            data = get_xlsform(str(self.path))
-        except (PyXFormError, OSError, ValueError, KeyError) as exc:
-            self.fail(f"not a readable .xlsx workbook: {exc}")
-        names = [n.lower() for n in data.sheet_names or []]
-        if "survey" not in names:
-            self.fail(
-                f"no sheet 'survey' (sheets: {', '.join(data.sheet_names or [])})", field="survey"
-            )
-        self.languages_seen: dict[str, None] = {}
-        settings_rows, settings_head = self.canonical_sheet(
-            "settings", data.settings, data.settings_header
-        )
-        survey_rows, survey_head = self.canonical_sheet("survey", data.survey, data.survey_header)
-        choice_rows, choice_head = self.canonical_sheet(
-            "choices", data.choices, data.choices_header
-        )
-        settings = dict(settings_rows[0]) if settings_rows else {}
-        languages, default_code = self.languages(settings, survey_rows)
-        self.default_code = default_code
-
-        survey_rows = self.prescan(survey_rows)
-        survey_head = [
-            {k: None for d in survey_head for k in d} | {k: None for r in survey_rows for k in r}
-        ]
-        # Lists for rows in this tool's older dialect (type scale5, ...), for pyxform only.
+    def add_scale_lists(self, choice_rows: list[dict], languages) -> None:
+        """The choice lists of rows in this tool's older dialect (type scale5, ...), for
+        pyxform only."""
         present = {r.get("list_name") for r in choice_rows}
         for scale, na in sorted(self.needs_lists):
             name = scale_list(scale, na)
@@ -326,34 +298,11 @@ class _Reader:
                         **{f"label::{language_header(lg)}": t for lg, t in label.items()},
                     }
                 )
-        choice_head = [
-            {k: None for d in choice_head for k in d} | {k: None for r in choice_rows for k in r}
-        ]
-        for k, r in enumerate(choice_rows, start=2):
-            ln, nm = r.get("list_name"), r.get("name")
-            if ln and nm is not None:
-                self.locations.setdefault(("choice", ln, str(nm)), ("choices", k))
-            if ln:
-                self.locations.setdefault(("list", ln), ("choices", k))
-        if data.external_choices:
-            self.issue(
-                "external_choices",
-                None,
-                "external_choices",
-                "the sheet external_choices is not supported: " + _EXTERNAL,
-            )
-        # Our own settings columns are not pyxform's: read them here, keep them from it.
-        own_settings = {
-            k: settings.pop(k)
-            for k in list(settings)
-            if k == "languages"
-            or k.split("::")[0] in ("title", "questionnaire_title", "intro", "closing")
-        }
-        default_language = settings.get("default_language")
-        if default_language:
-            settings["default_language"] = language_header(default_code)
-        # A select naming a list that does not exist is reported by our validation (with the
-        # other problems); pyxform gets a stand-in list so that it reads the rest.
+
+    def stand_in_lists(self, survey_rows: list[dict], choice_rows: list[dict]) -> bool:
+        """Whether stand-in lists were added: a select naming a list that does not exist is
+        reported by our validation (with the other problems); pyxform gets a stand-in list
+        so that it reads the rest."""
         lists = {r.get("list_name") for r in choice_rows}
         self.stand_ins = set()
         for r in survey_rows:
@@ -366,12 +315,18 @@ class _Reader:
                 self.stand_ins.add(parts[1])
                 lists.add(parts[1])
                 choice_rows.append({"list_name": parts[1], "name": "x", "label": "x"})
-        if self.stand_ins:
-            choice_head = [choice_head[0] | {"label": None}]
+        return bool(self.stand_ins)
+
+    def pyxform_form(self, data, survey_rows, survey_head, choice_rows, choice_head, settings):
+        """pyxform's reading of the sheets, or None. pyxform stops at its first problem: note
+        it, set the row aside and read again, so that every problem is listed at once."""
+        from pyxform.errors import PyXFormError
+        from pyxform.xls2json import workbook_to_json
+        from pyxform.xls2json_backends import DefinitionData
+
         form = None
+        default_code = self.default_code
         header_problem = any(e.row == 1 for e in self.issues)
-        # pyxform stops at its first problem: note it, set the row aside and read again,
-        # so that every problem is listed at once.
         for _attempt in range(25):
             if header_problem:
                 break
@@ -403,6 +358,67 @@ class _Reader:
                 if str(bad.get("type") or "").startswith(("begin", "end")):
                     break  # without it the groups no longer match: stop here
                 rows[row - 2] = {}
+        return form
+
+    def read(self) -> Questionnaire:
+        from pyxform.errors import PyXFormError
+        from pyxform.xls2json_backends import get_xlsform
+
+        try:
+            data = get_xlsform(str(self.path))
+        except (PyXFormError, OSError, ValueError, KeyError) as exc:
+            self.fail(f"not a readable .xlsx workbook: {exc}")
+        names = [n.lower() for n in data.sheet_names or []]
+        if "survey" not in names:
+            self.fail(
+                f"no sheet 'survey' (sheets: {', '.join(data.sheet_names or [])})", field="survey"
+            )
+        self.languages_seen: dict[str, None] = {}
+        settings_rows, settings_head = self.canonical_sheet(
+            "settings", data.settings, data.settings_header
+        )
+        survey_rows, survey_head = self.canonical_sheet("survey", data.survey, data.survey_header)
+        choice_rows, choice_head = self.canonical_sheet(
+            "choices", data.choices, data.choices_header
+        )
+        settings = dict(settings_rows[0]) if settings_rows else {}
+        languages, default_code = self.languages(settings, survey_rows)
+        self.default_code = default_code
+
+        survey_rows = self.prescan(survey_rows)
+        survey_head = [
+            {k: None for d in survey_head for k in d} | {k: None for r in survey_rows for k in r}
+        ]
+        self.add_scale_lists(choice_rows, languages)
+        choice_head = [
+            {k: None for d in choice_head for k in d} | {k: None for r in choice_rows for k in r}
+        ]
+        for k, r in enumerate(choice_rows, start=2):
+            ln, nm = r.get("list_name"), r.get("name")
+            if ln and nm is not None:
+                self.locations.setdefault(("choice", ln, str(nm)), ("choices", k))
+            if ln:
+                self.locations.setdefault(("list", ln), ("choices", k))
+        if data.external_choices:
+            self.issue(
+                "external_choices",
+                None,
+                "external_choices",
+                "the sheet external_choices is not supported: " + _EXTERNAL,
+            )
+        # Our own settings columns are not pyxform's: read them here, keep them from it.
+        own_settings = {
+            k: settings.pop(k)
+            for k in list(settings)
+            if k == "languages"
+            or k.split("::")[0] in ("title", "questionnaire_title", "intro", "closing")
+        }
+        default_language = settings.get("default_language")
+        if default_language:
+            settings["default_language"] = language_header(default_code)
+        if self.stand_in_lists(survey_rows, choice_rows):
+            choice_head = [choice_head[0] | {"label": None}]
+        form = self.pyxform_form(data, survey_rows, survey_head, choice_rows, choice_head, settings)
         if form is None:
             raise QuestionnaireError(self.issues, self.source)
         raw = self.to_raw(form, settings, own_settings, languages)
@@ -597,27 +613,7 @@ class _Reader:
             "version": str(form.get("version") or settings.get("version") or "1"),
             "languages": languages,
         }
-        title = {
-            lg: str(v)
-            for k, v in own.items()
-            if k.startswith(("title::", "questionnaire_title::"))
-            for lg in [language_code(k.split("::", 1)[1])]
-            if lg
-        }
-        form_title = settings.get("form_title") or form.get("title") or raw["id"]
-        for lg in languages:
-            title.setdefault(lg, str(form_title))
-        raw["title"] = title
-        for key in ("intro", "closing"):
-            t = {
-                language_code(k.split("::", 1)[1]): str(v)
-                for k, v in own.items()
-                if k.startswith(key + "::")
-            }
-            if t:
-                raw[key] = t
-        for key in ("id", "version", "title", "languages", "intro", "closing"):
-            self.locations[(key,)] = ("settings", 2)
+        title = self.raw_texts(raw, form, settings, own, languages)
         metadata: dict[str, str] = {}
         choices = form.get("choices") or {}
         generated = {
@@ -676,6 +672,41 @@ class _Reader:
             sec.pop("_run", None)
         if metadata:
             raw["metadata"] = metadata
+        raw_choices = self.raw_choices(choices, generated, used_by_others)
+        if raw_choices:
+            raw["choices"] = raw_choices
+        raw["sections"] = sections
+        return raw
+
+    def raw_texts(self, raw: dict, form: dict, settings: dict, own: dict, languages) -> dict:
+        """The title (returned), intro and closing per language into ``raw``, from the
+        settings sheet's own columns (the form's title where a language has none)."""
+        title = {
+            lg: str(v)
+            for k, v in own.items()
+            if k.startswith(("title::", "questionnaire_title::"))
+            for lg in [language_code(k.split("::", 1)[1])]
+            if lg
+        }
+        form_title = settings.get("form_title") or form.get("title") or raw["id"]
+        for lg in languages:
+            title.setdefault(lg, str(form_title))
+        raw["title"] = title
+        for key in ("intro", "closing"):
+            t = {
+                language_code(k.split("::", 1)[1]): str(v)
+                for k, v in own.items()
+                if k.startswith(key + "::")
+            }
+            if t:
+                raw[key] = t
+        for key in ("id", "version", "title", "languages", "intro", "closing"):
+            self.locations[(key,)] = ("settings", 2)
+        return title
+
+    def raw_choices(self, choices: dict, generated: set[str], used_by_others: set[str]) -> dict:
+        """The choice lists in the raw definition: not the stand-ins, and not the lists
+        generated for the scales unless a select of its own uses one."""
         raw_choices: dict[str, list] = {}
         for list_name, opts in choices.items():
             if list_name in self.stand_ins or (
@@ -705,10 +736,7 @@ class _Reader:
                 ("list", list_name), ("choices", None)
             )
             raw_choices[list_name] = entries
-        if raw_choices:
-            raw["choices"] = raw_choices
-        raw["sections"] = sections
-        return raw
+        return raw_choices
 
     def add_children(self, sec, children, group, metadata, used, si):
         for child in children:
@@ -944,10 +972,20 @@ def _points(name: str, na: bool, langs: list[str]) -> list[tuple[str, dict[str, 
 
 def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]:
     """The survey, choices and settings sheets of `q` as rows (header first)."""
+    rows, lists = _survey_sheet(q)
+    return rows, _choices_sheet(q, lists), _settings_sheet(q)
+
+
+def _tr(langs, base: str) -> list[str]:
+    return [f"{base}::{language_header(lg)}" for lg in langs]
+
+
+def _survey_sheet(q: Questionnaire) -> tuple[list[list], dict[str, tuple[str, bool]]]:
+    """The survey sheet's rows, and the choice lists its scales need (name -> scale, n.v.t.)."""
     langs = q.languages
 
     def tr(base: str) -> list[str]:
-        return [f"{base}::{language_header(lg)}" for lg in langs]
+        return _tr(langs, base)
 
     cols = [
         "type",
@@ -976,25 +1014,7 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
         return {f"{base}::{language_header(lg)}": t[lg] for lg in t if lg in langs}
 
     def common(it: Item) -> dict[str, Any]:
-        return {
-            "name": it.id,
-            **texts("label", it.label),
-            **texts("hint", it.hint),
-            "required": "yes" if it.required else None,
-            **texts("required_message", it.required_message),
-            "relevant": it.relevant,
-            "constraint": it.constraint,
-            **texts("constraint_message", it.constraint_message),
-            "appearance": it.appearance,
-            "default": it.default,
-            "read_only": "yes" if it.read_only else None,
-            "calculation": it.calculation,
-            "choice_filter": it.choice_filter,
-            "role": it.role if it.role != "other" else None,
-            "dimension": it.dimension,
-            "na": "yes" if it.na else None,
-            "max_length": it.max_length,
-        }
+        return _common_values(it, texts)
 
     for name, kind in q.metadata.items():
         put({"type": kind, "name": name})
@@ -1022,60 +1042,94 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
             if it.other_of:
                 continue  # written as the or_other of its select
             values = common(it)
-            if it.type == "group":
-                put({**values, "type": "begin group", "role": None})
-                stack.append(it.id)
-            elif it.composite:
-                scale = _scale_of(it.type)
-                lists[scale_list(scale, False)] = (scale, False)
-                put(
-                    {
-                        **values,
-                        "type": "begin group",
-                        "scale": it.type,
-                        "appearance": _BLOCK_APPEARANCE,
-                    }
-                )
-                for key, stmt in zip(it.answer_keys(), it.statement_texts(), strict=True):
-                    put(
-                        {
-                            "type": f"select_one {scale_list(scale, False)}",
-                            "name": key,
-                            **texts("label", stmt),
-                            "required": "yes" if it.required else None,
-                            "appearance": _SCALE_APPEARANCE,
-                        }
-                    )
-                put({"type": "end group", "name": it.id})
-            elif it.type in ("scale5", "rating10", "ces", "yesno"):
-                scale = it.scale if it.type == "scale5" else it.type
-                name = _list_for(scale, it.na)
-                lists[name] = (_scale_of(scale), it.na and scale != "yesno")
-                put(
-                    {
-                        **values,
-                        "type": f"select_one {name}",
-                        "scale": scale,
-                        "appearance": it.appearance
-                        or (_SCALE_APPEARANCE if it.type in ("scale5", "ces") else None),
-                    }
-                )
-            elif it.type in ("select_one", "select_multiple"):
-                other = " or_other" if it.or_other else ""
-                put({**values, "type": f"{it.type} {it.choices}{other}"})
-            else:
-                put({**values, "type": it.type})
+            _put_item(it, values, put, texts, lists, stack)
         while stack:
             put({"type": "end group", "name": stack.pop()})
         put({"type": "end group", "name": sec.id})
+    return rows, lists
 
+
+def _common_values(it: Item, texts) -> dict[str, Any]:
+    """The survey sheet's columns that every kind of item fills the same way."""
+    return {
+        "name": it.id,
+        **texts("label", it.label),
+        **texts("hint", it.hint),
+        "required": "yes" if it.required else None,
+        **texts("required_message", it.required_message),
+        "relevant": it.relevant,
+        "constraint": it.constraint,
+        **texts("constraint_message", it.constraint_message),
+        "appearance": it.appearance,
+        "default": it.default,
+        "read_only": "yes" if it.read_only else None,
+        "calculation": it.calculation,
+        "choice_filter": it.choice_filter,
+        "role": it.role if it.role != "other" else None,
+        "dimension": it.dimension,
+        "na": "yes" if it.na else None,
+        "max_length": it.max_length,
+    }
+
+
+def _put_item(it: Item, values, put, texts, lists, stack: list[str]) -> None:
+    """An item's row(s) by its type: a group opens, a composite block writes one row per
+    statement, a scale or select names its choice list."""
+    if it.type == "group":
+        put({**values, "type": "begin group", "role": None})
+        stack.append(it.id)
+    elif it.composite:
+        scale = _scale_of(it.type)
+        lists[scale_list(scale, False)] = (scale, False)
+        put(
+            {
+                **values,
+                "type": "begin group",
+                "scale": it.type,
+                "appearance": _BLOCK_APPEARANCE,
+            }
+        )
+        for key, stmt in zip(it.answer_keys(), it.statement_texts(), strict=True):
+            put(
+                {
+                    "type": f"select_one {scale_list(scale, False)}",
+                    "name": key,
+                    **texts("label", stmt),
+                    "required": "yes" if it.required else None,
+                    "appearance": _SCALE_APPEARANCE,
+                }
+            )
+        put({"type": "end group", "name": it.id})
+    elif it.type in ("scale5", "rating10", "ces", "yesno"):
+        scale = it.scale if it.type == "scale5" else it.type
+        name = _list_for(scale, it.na)
+        lists[name] = (_scale_of(scale), it.na and scale != "yesno")
+        put(
+            {
+                **values,
+                "type": f"select_one {name}",
+                "scale": scale,
+                "appearance": it.appearance
+                or (_SCALE_APPEARANCE if it.type in ("scale5", "ces") else None),
+            }
+        )
+    elif it.type in ("select_one", "select_multiple"):
+        other = " or_other" if it.or_other else ""
+        put({**values, "type": f"{it.type} {it.choices}{other}"})
+    else:
+        put({**values, "type": it.type})
+
+
+def _choices_sheet(q: Questionnaire, lists: dict[str, tuple[str, bool]]) -> list[list]:
+    """The choices sheet: the questionnaire's own lists, then those of the scales."""
+    langs = q.languages
     extra_cols: list[str] = []
     for opts in q.choices.values():
         for ch in opts:
             for k in ch.extra:
                 if k not in extra_cols:
                     extra_cols.append(k)
-    choice_rows: list[list] = [["list_name", "name", *tr("label"), *extra_cols]]
+    choice_rows: list[list] = [["list_name", "name", *_tr(langs, "label"), *extra_cols]]
     for list_name, opts in q.choices.items():
         for ch in opts:
             choice_rows.append(
@@ -1089,6 +1143,12 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
     for list_name, (scale, na) in lists.items():
         for code, label in _points(scale, na, langs):
             choice_rows.append([list_name, code, *(label.get(lg) for lg in langs)])
+    return choice_rows
+
+
+def _settings_sheet(q: Questionnaire) -> list[list]:
+    """The settings sheet: the form's id, version, languages and texts."""
+    langs = q.languages
     settings = [
         [
             "form_id",
@@ -1096,9 +1156,9 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
             "form_title",
             "default_language",
             "languages",
-            *tr("questionnaire_title"),
-            *tr("intro"),
-            *tr("closing"),
+            *_tr(langs, "questionnaire_title"),
+            *_tr(langs, "intro"),
+            *_tr(langs, "closing"),
         ],
         [
             q.id,
@@ -1111,7 +1171,7 @@ def workbook_rows(q: Questionnaire) -> tuple[list[list], list[list], list[list]]
             *(q.closing.get(lg) for lg in langs),
         ],
     ]
-    return rows, choice_rows, settings
+    return settings
 
 
 def save_xlsform(q: Questionnaire, path: str | Path) -> None:

@@ -43,3 +43,16 @@ def test_login_proxy_and_mail_settings():
     none = settings({})
     assert not none.trusted_proxies and not none.smtp_configured and none.team_password_hash is None
     assert none.database_url == f"sqlite:///{none.data_dir / 'ktm.sqlite3'}"
+
+
+def test_pool_size_and_retention_are_settings():
+    """The store takes these as parameters; ktm.config reads and checks them."""
+    none = settings({})
+    assert none.db_pool_size == 5 and none.retention_days == 365
+    s = settings({"KTM_DB_POOL_SIZE": " 3 ", "KTM_RETENTION_DAYS": "90"})
+    assert s.db_pool_size == 3 and s.retention_days == 90
+    for bad in ("vijf", "0", "2.5"):
+        with pytest.raises(ValueError, match="KTM_DB_POOL_SIZE"):
+            _ = settings({"KTM_DB_POOL_SIZE": bad}).db_pool_size
+    with pytest.raises(ValueError, match="KTM_RETENTION_DAYS='een jaar' is geen geheel aantal"):
+        _ = settings({"KTM_RETENTION_DAYS": "een jaar"}).retention_days

@@ -17,6 +17,7 @@ from ktm.config import database_url, settings
 from ktm.services import feedback as F
 from ktm.webapp import t
 from report import format as fmt
+from report import labels
 from store import actions as A
 from store.db import reading
 from store.schema import ACTION_STATUSES
@@ -27,8 +28,8 @@ FLASH = "actions_flash"
 @st.cache_data(ttl=600, show_spinner=False, max_entries=10)
 def _ranked_points(url: str, wave_id: int, fingerprint: tuple) -> list[dict]:
     """The wave's improvement points, ranked (empty when the analysis cannot rank them)."""
+    from ktm.database import get_engine
     from ktm.services.results import analyse
-    from store.db import get_engine
 
     try:
         _data, analysis = analyse(get_engine(url), wave_id)
@@ -38,14 +39,14 @@ def _ranked_points(url: str, wave_id: int, fingerprint: tuple) -> list[dict]:
     if ranked is None:
         return []
     cols = ["rank", "dimension", "label_nl", "label_en", "quadrant_nl", "quadrant_en"]
-    return ranked.points[cols].to_dict("records")
+    return labels.worded(ranked.points)[cols].to_dict("records")
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=10)
 def _dimensions(url: str, wave_id: int) -> dict[str, tuple[str, str]]:
     """Every aspect (dimension) of the wave's questionnaire: {dimension: (label nl, en)}."""
+    from ktm.database import get_engine
     from ktm.services.results import questionnaire_of
-    from store.db import get_engine
     from store.waves import get_wave
 
     with reading(get_engine(url)) as conn:

@@ -27,7 +27,7 @@ STATUS_ICONS = {
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=20)
 def _results(url: str, wave_id: int, published_at: str, fingerprint: tuple) -> dict:
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     return F.public_results(get_engine(url), wave_id)
 

@@ -70,6 +70,13 @@ def _pct_in(label: str, value: float | None, key: str) -> float | None:
     return None if v is None else v / 100
 
 
+def _text(widget, form: tuple, name: str, nl: str, en: str, key: str | None = None) -> None:
+    """One text widget of the facts form (st.text_input, st.text_area or a column's) for the
+    fact ``name``; ``form`` is the part's (facts, prefix, fields). Empty when not set."""
+    c, prefix, fields = form
+    fields[name] = widget(t(nl, en), c.get(name) or "", key=f"{prefix}_{key or name}")
+
+
 def _identity_part(c: dict, prefix: str, fields: dict) -> None:
     """Name, fieldwork dates, objectives, frequency, population (questions 1, 2, 4a)."""
     fields["name"] = st.text_input(t("Naam", "Name"), c.get("name", ""), key=f"{prefix}_name")
@@ -86,19 +93,10 @@ def _identity_part(c: dict, prefix: str, fields: dict) -> None:
         format=fmt.DATE_INPUT_FORMAT,
         key=f"{prefix}_end",
     )
-    fields["objectives"] = st.text_area(
-        t("Doelstellingen (vraag 4a)", "Objectives (question 4a)"),
-        c.get("objectives") or "",
-        key=f"{prefix}_objectives",
-    )
-    fields["frequency"] = st.text_input(
-        t("Frequentie (vraag 2)", "Frequency (question 2)"),
-        c.get("frequency") or "",
-        key=f"{prefix}_frequency",
-    )
-    fields["population"] = st.text_area(
-        t("Populatie", "Population"), c.get("population") or "", key=f"{prefix}_population"
-    )
+    form = (c, prefix, fields)
+    _text(st.text_area, form, "objectives", "Doelstellingen (vraag 4a)", "Objectives (question 4a)")
+    _text(st.text_input, form, "frequency", "Frequentie (vraag 2)", "Frequency (question 2)")
+    _text(st.text_area, form, "population", "Populatie", "Population")
 
 
 def _design_part(c: dict, prefix: str, fields: dict) -> None:
@@ -111,11 +109,8 @@ def _design_part(c: dict, prefix: str, fields: dict) -> None:
         format_func=lambda d: D.tr(DESIGNS[d]),
         key=f"{prefix}_design",
     )
-    fields["mode"] = c2.text_input(
-        t("Wijze van bevragen (vraag 5)", "Mode (question 5)"),
-        c.get("mode") or "",
-        key=f"{prefix}_mode",
-    )
+    mode = ("Wijze van bevragen (vraag 5)", "Mode (question 5)")
+    _text(c2.text_input, (c, prefix, fields), "mode", *mode)
     fields["post_contact"] = st.checkbox(
         t(
             "Korte bevraging na elk contact (open link, vraag 4f)",
@@ -179,16 +174,11 @@ def _execution_part(c: dict, prefix: str, fields: dict) -> None:
         format="%.0f",
         key=f"{prefix}_cost",
     )
-    fields["execution_rationale"] = st.text_area(
-        t("Waarom zo uitgevoerd", "Why carried out this way"),
-        c.get("execution_rationale") or "",
-        key=f"{prefix}_exec_why",
-    )
-    fields["aspects_rationale"] = st.text_area(
-        t("Hoe de aspecten gekozen zijn (vraag 4g)", "How the aspects were chosen (4g)"),
-        c.get("aspects_rationale") or "",
-        key=f"{prefix}_aspects",
-    )
+    form = (c, prefix, fields)
+    why = ("Waarom zo uitgevoerd", "Why carried out this way")
+    _text(st.text_area, form, "execution_rationale", *why, key="exec_why")
+    how = ("Hoe de aspecten gekozen zijn (vraag 4g)", "How the aspects were chosen (4g)")
+    _text(st.text_area, form, "aspects_rationale", *how, key="aspects")
 
 
 def _methods_part(c: dict, prefix: str) -> tuple[str, pd.DataFrame]:
@@ -238,19 +228,14 @@ def _other_methods(methods_text: str, complaints_df: pd.DataFrame) -> dict:
 
 def _follow_up_part(c: dict, prefix: str, fields: dict) -> None:
     """Feedback to respondents and the next measurement (questions 10, 11)."""
-    fields["communication"] = st.text_area(
-        t(
-            "Terugkoppeling aan de respondenten (vraag 10)",
-            "Feedback to respondents (question 10)",
-        ),
-        c.get("communication") or "",
-        key=f"{prefix}_communication",
+    form = (c, prefix, fields)
+    told = (
+        "Terugkoppeling aan de respondenten (vraag 10)",
+        "Feedback to respondents (question 10)",
     )
-    fields["next_wave_planned"] = st.text_input(
-        t("Volgende meting gepland (vraag 11)", "Next wave planned (question 11)"),
-        c.get("next_wave_planned") or "",
-        key=f"{prefix}_next",
-    )
+    _text(st.text_area, form, "communication", *told)
+    next_ = ("Volgende meting gepland (vraag 11)", "Next wave planned (question 11)")
+    _text(st.text_input, form, "next_wave_planned", *next_, key="next")
 
 
 def _questionnaire_part(c: dict, prefix: str, fields: dict) -> None:

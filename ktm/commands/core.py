@@ -54,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_db_upgrade(args) -> int:
-    from store.db import current_revision, get_engine
+    from ktm.database import get_engine
+    from store.db import current_revision
 
     engine = get_engine(database_url_of(args))
     print(f"Schema up to date (revision {current_revision(engine)}) on {engine.url!r}")
@@ -62,8 +63,8 @@ def cmd_db_upgrade(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from ktm.database import get_engine
     from ktm.demo import DemoError, build_demo, remove_demo
-    from store.db import get_engine
 
     engine = get_engine(database_url_of(args))
     if args.remove:
@@ -107,7 +108,7 @@ def cmd_team_password(args) -> int:
 
 def cmd_serve(args) -> int:
     from ktm import auth
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     url = database_url_of(args)
     engine = get_engine(url)

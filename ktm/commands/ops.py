@@ -296,7 +296,7 @@ def _anonymised_waves(url: str) -> dict[int, str]:
     missing, new or unreadable). Never creates a database file."""
     from sqlalchemy import select
 
-    from store.db import create
+    from ktm.database import create
     from store.schema import waves
 
     path = _sqlite_path(url)
@@ -324,8 +324,9 @@ def _reanonymise(url: str, wanted: dict[int, str]) -> list[str]:
     from sqlalchemy import select, update
 
     from ktm import ledger
+    from ktm.database import get_engine
     from store import privacy
-    from store.db import get_engine, transaction
+    from store.db import transaction
     from store.schema import waves
 
     engine = get_engine(url)  # an older backup is brought to the current schema
@@ -429,18 +430,19 @@ def cmd_anonymise(args) -> int:
 
 
 def cmd_retention(args) -> int:
+    from ktm import config
+    from ktm.database import get_engine
     from store import privacy
-    from store.db import get_engine
 
     engine = get_engine(database_url_of(args))
     try:
-        days = privacy.retention_days()
-    except privacy.PrivacyError as exc:
+        days = config.settings().retention_days
+    except ValueError as exc:
         raise CommandError(str(exc)) from exc
     with engine.connect() as conn:
         status = privacy.retention_status(conn, today=args.today, days=days)
     print(
-        f"Bewaartermijn / retention: {days} dagen na het einde van het veldwerk ({privacy.RETENTION_ENV})"
+        f"Bewaartermijn / retention: {days} dagen na het einde van het veldwerk ({config.RETENTION_ENV})"
     )
     for w in status:
         if w["anonymised_at"] is not None:

@@ -163,7 +163,7 @@ def _print(args) -> int:
 
 
 def _engine(args):
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     return get_engine(database_url_of(args))
 

@@ -175,7 +175,7 @@ def _fields(args, current: dict | None = None) -> dict:
 
 
 def _engine(args):
-    from store.db import get_engine
+    from ktm.database import get_engine
 
     return get_engine(database_url_of(args))
 
@@ -343,38 +343,42 @@ def _confirm(args, what_nl: str, what_en: str) -> None:
         raise CommandError(f"{what_nl}: bevestig met --yes / {what_en}: confirm with --yes", code=2)
 
 
-def cmd_close(args) -> int:
+# What a change of the waves service does, said before --yes confirms it ({id}: the wave's id).
+_CONFIRM = {
+    "close_wave": (
+        "Afsluiten weigert nieuwe webantwoorden voor bevraging {id}",
+        "closing refuses new web answers for wave {id}",
+    ),
+    "delete_wave": (
+        "Verwijderen wist bevraging {id} met haar kader en steekproef",
+        "deleting removes wave {id} with its frame and sample",
+    ),
+}
+
+
+def _confirmed(args, change: str):
+    """(wave id, result) of the waves service's ``change`` (close_wave, delete_wave) on
+    --wave, once --yes confirms it; a refusal as a CommandError."""
     from ktm.services import waves as svc
 
     engine = _engine(args)
     wave_id = _wave_id(engine, args.wave)
-    _confirm(
-        args,
-        f"Afsluiten weigert nieuwe webantwoorden voor bevraging {wave_id}",
-        f"closing refuses new web answers for wave {wave_id}",
-    )
+    what_nl, what_en = _CONFIRM[change]
+    _confirm(args, what_nl.format(id=wave_id), what_en.format(id=wave_id))
     try:
-        wave = svc.close_wave(engine, wave_id)
+        return wave_id, getattr(svc, change)(engine, wave_id)
     except svc.WaveRefused as exc:
         raise _refused(exc) from exc
+
+
+def cmd_close(args) -> int:
+    _id, wave = _confirmed(args, "close_wave")
     print(f"'{wave['name']}' is afgesloten / is closed")
     return 0
 
 
 def cmd_delete(args) -> int:
-    from ktm.services import waves as svc
-
-    engine = _engine(args)
-    wave_id = _wave_id(engine, args.wave)
-    _confirm(
-        args,
-        f"Verwijderen wist bevraging {wave_id} met haar kader en steekproef",
-        f"deleting removes wave {wave_id} with its frame and sample",
-    )
-    try:
-        counts = svc.delete_wave(engine, wave_id)
-    except svc.WaveRefused as exc:
-        raise _refused(exc) from exc
+    wave_id, counts = _confirmed(args, "delete_wave")
     detail = ", ".join(f"{t}: {n}" for t, n in counts.items() if n)
     print(f"Bevraging {wave_id} verwijderd / wave {wave_id} deleted ({detail})")
     return 0

@@ -25,6 +25,7 @@ from ktm import roles
 from ktm.config import organisation, public_base_url
 from ktm.services import audit
 from report import format as fmt
+from report import labels
 from sampling.mailer import SENT, MailerError, OutgoingMessage, SmtpConfig, send_messages
 from store import actions as A
 from store.db import reading, transaction
@@ -307,8 +308,8 @@ def public_results(engine: Engine, wave_id: int) -> dict:
                     "label_nl": p.label_nl,
                     "label_en": p.label_en,
                     "priority": p.quadrant == "priority",
-                    "quadrant_nl": p.quadrant_nl,
-                    "quadrant_en": p.quadrant_en,
+                    "quadrant_nl": labels.label("quadrant", p.quadrant, "nl"),
+                    "quadrant_en": labels.label("quadrant", p.quadrant, "en"),
                     "score": _number(p.performance) if shown else None,
                     "ci_low": _number(p.performance_ci_low) if shown else None,
                     "ci_high": _number(p.performance_ci_high) if shown else None,

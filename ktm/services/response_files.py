@@ -182,21 +182,9 @@ def _problems_of(errors: dict, row: int, partial: bool, multi_cols: dict) -> lis
     return out
 
 
-def parse_rows(q, table: pd.DataFrame, mode: str) -> tuple[list, list[Problem]]:
-    """Validated ImportRows of a table in the Data layout, and every problem."""
+def _header_problems(headers: list[str], known: set[str], answer_cols) -> list[Problem]:
+    """Unknown and blank headers, and the answer columns the file lacks."""
     problems: list[Problem] = []
-    headers = [str(h) for h in table.attrs.get("headers", list(table.columns))]
-    columns = q.columns()
-    # Computed columns (metadata start/end/today, calculations) may be in the file (an
-    # export has them) but are never read: the tool computes them.
-    computed = {c.name for c in columns if c.kind in COMPUTED_KINDS}
-    answer_cols = {c.name: c for c in columns if c.kind not in ("text", *COMPUTED_KINDS)}
-    text_cols = {c.name: c for c in columns if c.kind == "text"}
-    multi_first = {}
-    for c in columns:
-        if c.kind == "multi":
-            multi_first.setdefault(c.item_id, c.name)
-    known = {*DATA_META, *answer_cols, *text_cols, *computed, "unit_id"}
     for j, h in enumerate(headers):
         if h and h not in known:
             problems.append(
@@ -213,6 +201,122 @@ def parse_rows(q, table: pd.DataFrame, mode: str) -> tuple[list, list[Problem]]:
     missing = [n for n in answer_cols if n not in headers]
     for name in missing:
         problems.append(Problem(1, name, "kolom ontbreekt (column missing) in het bestand"))
+    return problems
+
+
+def _row_facts(get, q, mode: str, excel_row: int):
+    """(status, language, mode, unit id, problems) of one row: its own columns checked
+    against the questionnaire and the import's mode."""
+    row_problems: list[Problem] = []
+    status = _text(get("status") or "complete").lower()
+    if status not in STATUSES:
+        row_problems.append(
+            Problem(excel_row, "status", f"{status!r}: verwacht complete of partial")
+        )
+    language = _text(get("response_language") or q.languages[0]).lower()
+    if language not in q.languages:
+        row_problems.append(
+            Problem(
+                excel_row,
+                "response_language",
+                f"{language!r}: de vragenlijst heeft de talen {', '.join(q.languages)}",
+            )
+        )
+    row_mode = mode
+    file_mode = get("mode")
+    if file_mode is not None:
+        file_mode = _text(file_mode)
+        if file_mode not in RESPONSE_MODES:
+            row_problems.append(
+                Problem(
+                    excel_row,
+                    "mode",
+                    f"{file_mode!r}: onbekende wijze; bekend: {', '.join(RESPONSE_MODES)}",
+                )
+            )
+        elif mode == FROM_FILE:
+            row_mode = file_mode
+        elif file_mode != mode:
+            row_problems.append(
+                Problem(
+                    excel_row,
+                    "mode",
+                    f"het bestand zegt {file_mode!r}, de inlezing {mode!r}: pas de kolom "
+                    f"aan of lees in met --mode {file_mode} (the file says {file_mode!r}, "
+                    f"the import {mode!r})",
+                )
+            )
+    elif mode == FROM_FILE:
+        row_problems.append(
+            Problem(excel_row, "mode", "leeg: geef de wijze in het bestand of met --mode")
+        )
+    unit = get("unit_id")
+    unit = None if unit is None else _text(unit)
+    if row_mode == "invited" and unit is None and not row_problems:
+        row_problems.append(
+            Problem(
+                excel_row,
+                "unit_id",
+                "wijze invited vraagt de unit_id van de persoon uit de steekproef; voor "
+                "formulieren van wie niet in de steekproef zit: --mode paper (mode invited "
+                "needs the sampled person's unit_id)",
+            )
+        )
+    return status, language, row_mode, unit, row_problems
+
+
+def _row_answers(get, cols, items, asked, stored_mode, excel_row, row_problems):
+    """The row's answers (and the items with a bad value: one problem per cell), for the
+    questions asked in ``stored_mode``; the problems go to ``row_problems``."""
+    answers: dict[str, Any] = {}
+    bad_items: set[str] = set()  # one problem per cell: no "required" after a bad value
+    for name, col in cols.items():
+        v = get(name)
+        item = items[col.item_id]
+        if v is None:
+            if col.kind in ("scale", "rating") and item.na and name in asked:
+                answers[name] = None  # empty is n.v.t. in the Data layout
+            continue
+        if col.item_id not in asked and name not in asked:
+            row_problems.append(
+                Problem(
+                    excel_row,
+                    name,
+                    f"deze vraag wordt niet gesteld bij wijze {stored_mode} (this question is "
+                    f"not asked in mode {stored_mode}); laat de cel leeg",
+                )
+            )
+            continue
+        value, problem = _cell(col, v)
+        if problem:
+            row_problems.append(Problem(excel_row, name, problem))
+            bad_items.add(col.item_id)
+            continue
+        if col.kind == "multi":
+            codes = answers.setdefault(col.item_id, [])
+            if value == 1:
+                codes.append(col.choice_code)
+        else:
+            answers[name] = value
+    return answers, bad_items
+
+
+def parse_rows(q, table: pd.DataFrame, mode: str) -> tuple[list, list[Problem]]:
+    """Validated ImportRows of a table in the Data layout, and every problem."""
+    problems: list[Problem] = []
+    headers = [str(h) for h in table.attrs.get("headers", list(table.columns))]
+    columns = q.columns()
+    # Computed columns (metadata start/end/today, calculations) may be in the file (an
+    # export has them) but are never read: the tool computes them.
+    computed = {c.name for c in columns if c.kind in COMPUTED_KINDS}
+    answer_cols = {c.name: c for c in columns if c.kind not in ("text", *COMPUTED_KINDS)}
+    text_cols = {c.name: c for c in columns if c.kind == "text"}
+    multi_first = {}
+    for c in columns:
+        if c.kind == "multi":
+            multi_first.setdefault(c.item_id, c.name)
+    known = {*DATA_META, *answer_cols, *text_cols, *computed, "unit_id"}
+    problems += _header_problems(headers, known, answer_cols)
     if problems:
         return [], problems
     label = dict(zip(headers, table.columns, strict=False))
@@ -237,94 +341,19 @@ def parse_rows(q, table: pd.DataFrame, mode: str) -> tuple[list, list[Problem]]:
             v = cells.get(label.get(name)) if name in label else None
             return None if _is_blank(v) else v
 
-        row_problems: list[Problem] = []
-        status = _text(get("status") or "complete").lower()
-        if status not in STATUSES:
-            row_problems.append(
-                Problem(excel_row, "status", f"{status!r}: verwacht complete of partial")
-            )
-        language = _text(get("response_language") or q.languages[0]).lower()
-        if language not in q.languages:
-            row_problems.append(
-                Problem(
-                    excel_row,
-                    "response_language",
-                    f"{language!r}: de vragenlijst heeft de talen {', '.join(q.languages)}",
-                )
-            )
-        row_mode = mode
-        file_mode = get("mode")
-        if file_mode is not None:
-            file_mode = _text(file_mode)
-            if file_mode not in RESPONSE_MODES:
-                row_problems.append(
-                    Problem(
-                        excel_row,
-                        "mode",
-                        f"{file_mode!r}: onbekende wijze; bekend: {', '.join(RESPONSE_MODES)}",
-                    )
-                )
-            elif mode == FROM_FILE:
-                row_mode = file_mode
-            elif file_mode != mode:
-                row_problems.append(
-                    Problem(
-                        excel_row,
-                        "mode",
-                        f"het bestand zegt {file_mode!r}, de inlezing {mode!r}: pas de kolom "
-                        f"aan of lees in met --mode {file_mode} (the file says {file_mode!r}, "
-                        f"the import {mode!r})",
-                    )
-                )
-        elif mode == FROM_FILE:
-            row_problems.append(
-                Problem(excel_row, "mode", "leeg: geef de wijze in het bestand of met --mode")
-            )
-        unit = get("unit_id")
-        unit = None if unit is None else _text(unit)
-        if row_mode == "invited" and unit is None and not row_problems:
-            row_problems.append(
-                Problem(
-                    excel_row,
-                    "unit_id",
-                    "wijze invited vraagt de unit_id van de persoon uit de steekproef; voor "
-                    "formulieren van wie niet in de steekproef zit: --mode paper (mode invited "
-                    "needs the sampled person's unit_id)",
-                )
-            )
+        status, language, row_mode, unit, row_problems = _row_facts(get, q, mode, excel_row)
         stored_mode = "invited" if unit is not None else row_mode
         if stored_mode not in asked:
             stored_mode = "paper"
-        answers: dict[str, Any] = {}
-        bad_items: set[str] = set()  # one problem per cell: no "required" after a bad value
-        for name, col in {**answer_cols, **text_cols}.items():
-            v = get(name)
-            item = items[col.item_id]
-            if v is None:
-                if col.kind in ("scale", "rating") and item.na and name in asked[stored_mode]:
-                    answers[name] = None  # empty is n.v.t. in the Data layout
-                continue
-            if col.item_id not in asked[stored_mode] and name not in asked[stored_mode]:
-                row_problems.append(
-                    Problem(
-                        excel_row,
-                        name,
-                        f"deze vraag wordt niet gesteld bij wijze {stored_mode} (this question is "
-                        f"not asked in mode {stored_mode}); laat de cel leeg",
-                    )
-                )
-                continue
-            value, problem = _cell(col, v)
-            if problem:
-                row_problems.append(Problem(excel_row, name, problem))
-                bad_items.add(col.item_id)
-                continue
-            if col.kind == "multi":
-                codes = answers.setdefault(col.item_id, [])
-                if value == 1:
-                    codes.append(col.choice_code)
-            else:
-                answers[name] = value
+        answers, bad_items = _row_answers(
+            get,
+            {**answer_cols, **text_cols},
+            items,
+            asked[stored_mode],
+            stored_mode,
+            excel_row,
+            row_problems,
+        )
         given = {k for k, v in answers.items() if v not in (None, [])}
         effective = effective_answers(q, answers)
         for key in sorted(given - set(effective)):

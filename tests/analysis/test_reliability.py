@@ -70,9 +70,9 @@ def test_alpha_degenerate_cases():
     assert math.isnan(rel.cronbach_alpha(pd.DataFrame({"a": [3, 3, 3], "b": [3, 3, 3]})).alpha)
     with pytest.raises(ValueError, match="two items"):
         rel.cronbach_alpha(HAND[["x1"]])
-    assert rel.judgement(0.85) == ("goed", "good")
-    assert rel.judgement(0.45) == ("onaanvaardbaar", "unacceptable")
-    assert rel.judgement(float("nan")) == (None, None)
+    assert rel.judgement(0.85) == "good"
+    assert rel.judgement(0.45) == "unacceptable"
+    assert rel.judgement(float("nan")) is None
 
 
 def test_reliability_table_reverses_sus_items_and_lists_scales():

@@ -11,6 +11,7 @@ import pytest
 
 from analysis import scores as sc
 from analysis.design import Design
+from report import labels
 from tests.analysis.columns import Col, overall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r_scores"
@@ -107,7 +108,7 @@ def test_intervals(table):
 
 
 def test_labels_grade_and_umux_equivalent(table):
-    overall = table[table["group_var"].isna()].set_index("score_id")
+    overall = labels.worded(table[table["group_var"].isna()]).set_index("score_id")
     assert overall.loc["overall_0_100:tevredenheid", "label_nl"] == "Algemene tevredenheid (0-100)"
     assert overall.loc["dimension:hulp", "label_en"] == "Hulp (0-100)"
     eq = overall.loc["umux_sus_eq:umux"]

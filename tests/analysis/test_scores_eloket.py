@@ -13,6 +13,7 @@ from analysis import reliability as rel
 from analysis import scores as sc
 from analysis import trend as tr
 from analysis.design import Design
+from report import labels
 from survey import data as survey_data
 from survey import loaders as survey_loaders
 
@@ -102,10 +103,11 @@ def test_scores_reliability_drivers_and_trend_on_the_eloket_questionnaire(questi
     assert (answered["ci_low"] <= answered["estimate"]).all()
     assert overall.loc["dimension:wijziging_stageplan", "n"] == 0  # nobody did that procedure
     assert np.isnan(overall.loc["dimension:wijziging_stageplan", "estimate"])
+    worded = labels.worded(overall)  # the scores' labels: report.labels
     assert (
-        overall.loc["item:informatie", "label_nl"] == "De informatie die u nodig had vinden (0-100)"
+        worded.loc["item:informatie", "label_nl"] == "De informatie die u nodig had vinden (0-100)"
     )
-    assert overall.loc["dimension:informatie", "label_nl"] == "Informatie (0-100)"
+    assert worded.loc["dimension:informatie", "label_nl"] == "Informatie (0-100)"
     per_prof = t[(t["group_var"] == "profession") & (t["score_id"] == "umux_lite:umux")]
     assert sorted(per_prof["group"]) == sorted(n_h)
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import scores as sc
+from report import labels
 from tests.analysis.columns import Col, overall
 
 
@@ -199,8 +200,10 @@ def test_respondent_scores_cover_every_kind():
     assert v["umux_lite:umux"].tolist() == pytest.approx([1100 / 12, 50.0])
     assert v["umux_sus_eq:umux"].tolist() == pytest.approx([0.65 * 1100 / 12 + 22.9, 55.4])
     assert v["sus:sus"].tolist() == [100.0, 50.0]
-    assert meta.loc["dimension:info", "label_nl"] == "Informatie (0-100)"
-    assert meta.loc["dimension:toegang", "label_en"] == "Toegang (0-100)"
+    assert meta.loc["dimension:info", "subject_nl"] == "Informatie"  # the questionnaire's
+    worded = labels.worded(meta)  # the score's label: report.labels
+    assert worded.loc["dimension:info", "label_nl"] == "Informatie (0-100)"
+    assert worded.loc["dimension:toegang", "label_en"] == "Toegang (0-100)"
     assert bool(meta.loc["top2:a1", "proportion"]) and not bool(meta.loc["item:a1", "proportion"])
     assert not any(i.endswith(("beroep", "opmerking")) for i in meta.index)
 

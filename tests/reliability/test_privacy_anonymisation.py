@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from ktm.config import RETENTION_ENV, settings
 from ktm.ledger import anonymise_and_record
 from store import privacy, schema
 from store import responses as R
@@ -130,7 +131,7 @@ def test_a_wave_in_fieldwork_is_not_anonymised(sqlite_url, status):
         privacy.anonymise_wave(engine, 999)
 
 
-def test_retention_period_from_environment_and_wave(sqlite_url, monkeypatch):
+def test_retention_period_from_settings_and_wave(sqlite_url):
     engine = get_engine(sqlite_url)
     old = make_world(engine, name="Oud")
     recent = make_world(engine, name="Recent")
@@ -151,24 +152,24 @@ def test_retention_period_from_environment_and_wave(sqlite_url, monkeypatch):
             .values(fieldwork_end=dt.date(2020, 1, 1))
         )
     today = dt.date(2026, 6, 1)
-    monkeypatch.delenv(privacy.RETENTION_ENV, raising=False)
-    assert privacy.retention_days() == 365
+    assert settings({}).retention_days == privacy.DEFAULT_RETENTION_DAYS == 365
     with engine.connect() as conn:
         status = {w["name"]: w for w in privacy.retention_status(conn, today=today)}
         assert status["Oud"]["retention_until"] == dt.date(2025, 1, 30)
         assert status["Vastgezet"]["retention_until"] == dt.date(2030, 1, 1)
         assert [w["name"] for w in privacy.due_waves(conn, today=today)] == ["Oud"]
-        monkeypatch.setenv(privacy.RETENTION_ENV, "90")
-        assert [w["name"] for w in privacy.due_waves(conn, today=today)] == ["Oud", "Recent"]
-    monkeypatch.setenv(privacy.RETENTION_ENV, "een jaar")
-    with pytest.raises(privacy.PrivacyError, match="KTM_RETENTION_DAYS"):
-        privacy.retention_days()
-    monkeypatch.setenv(privacy.RETENTION_ENV, "90")
-    reports = privacy.apply_retention(engine, today=today)
+        days = settings({RETENTION_ENV: "90"}).retention_days
+        assert [w["name"] for w in privacy.due_waves(conn, today=today, days=days)] == [
+            "Oud",
+            "Recent",
+        ]
+    with pytest.raises(ValueError, match="KTM_RETENTION_DAYS"):
+        _ = settings({RETENTION_ENV: "een jaar"}).retention_days
+    reports = privacy.apply_retention(engine, today=today, days=days)
     assert [r.wave_name for r in reports] == ["Oud", "Recent"]
     anonymised = {w["name"] for w in _rows(engine, schema.waves) if w["anonymised_at"]}
     assert anonymised == {"Oud", "Recent"}
-    assert privacy.apply_retention(engine, today=today) == []  # nothing left to do
+    assert privacy.apply_retention(engine, today=today, days=days) == []  # nothing left to do
 
 
 def test_response_rates_and_weighted_scores_survive_anonymisation(demo_url):

@@ -216,17 +216,25 @@ def test_sqlite_writers_of_one_process_take_turns_and_never_hang(sqlite_url, mon
 
 
 def test_the_connection_pool_size_is_set_by_the_environment(db_url, monkeypatch):
+    """$KTM_DB_POOL_SIZE reaches the engines through ktm.config; the store takes it as a
+    parameter and never reads the environment."""
+    from ktm import config, database
     from store import db
 
-    monkeypatch.setenv(db.POOL_SIZE_ENV, "3")
-    engine = db.create(db_url)
+    monkeypatch.setenv(config.POOL_SIZE_ENV, "3")
+    engine = database.create(db_url)
     assert engine.pool.size() == 3 and engine.pool._max_overflow == 3
     engine.dispose()
-    monkeypatch.delenv(db.POOL_SIZE_ENV)
-    engine = db.create(db_url)
+    engine = db.create(db_url)  # the store alone: its default, whatever the environment
+    assert engine.pool.size() == db.DEFAULT_POOL_SIZE == config.DEFAULT_POOL_SIZE
+    engine.dispose()
+    monkeypatch.delenv(config.POOL_SIZE_ENV)
+    engine = database.create(db_url)
     assert engine.pool.size() == db.DEFAULT_POOL_SIZE
     engine.dispose()
     for bad in ("vijf", "0", "2.5"):
-        monkeypatch.setenv(db.POOL_SIZE_ENV, bad)
-        with pytest.raises(ValueError, match=db.POOL_SIZE_ENV):
-            db.create(db_url)
+        monkeypatch.setenv(config.POOL_SIZE_ENV, bad)
+        with pytest.raises(ValueError, match=config.POOL_SIZE_ENV):
+            database.create(db_url)
+    with pytest.raises(ValueError, match="pool_size"):
+        db.create(db_url, pool_size=0)
