@@ -116,6 +116,7 @@ def _errors_out(p: argparse.ArgumentParser) -> None:
 def refused(exc, errors_out: Path | None) -> CommandError:
     """The CommandError of a refused file; with --errors-out every problem goes to the file."""
     from ktm.services.problems import write_problems
+    from sampling.frame import MAX_PRINTED_PROBLEMS
 
     message = str(exc)
     problems = getattr(exc, "problems", None)
@@ -123,6 +124,12 @@ def refused(exc, errors_out: Path | None) -> CommandError:
         write_problems(problems, errors_out)
         message += (
             f"\nAlle {len(problems)} problemen staan in / every problem is listed in {errors_out}"
+        )
+    elif problems and len(problems) > MAX_PRINTED_PROBLEMS:
+        # The printed list stops at MAX_PRINTED_PROBLEMS; say how to get the rest.
+        message += (
+            "\nDe volledige lijst: herhaal met --errors-out PROBLEMEN.csv "
+            "(the full list: run again with --errors-out PROBLEMS.csv)"
         )
     return CommandError(message)
 
@@ -254,6 +261,7 @@ def cmd_invitations_export(args) -> int:
     except _user_errors() as exc:
         raise CommandError(str(exc)) from exc
     what = "herinneringen / reminders" if result.reminder else "uitnodigingen / invitations"
+    _warn_local_links()
     print(
         f"{result.n} {what} geschreven naar / written to {result.path}. De links in dit bestand "
         "zijn nu de geldige; verstuur het met uw mail merge. / The links in this file are now "
@@ -262,10 +270,31 @@ def cmd_invitations_export(args) -> int:
     return 0
 
 
+def _warn_local_links() -> None:
+    """Personal links are built on KTM_PUBLIC_URL; left at its default they point at this
+    machine, and a mail merge would send links no respondent can open. Warn, don't refuse:
+    a trial run on one's own machine is legitimate."""
+    from urllib.parse import urlsplit
+
+    from ktm.config import settings
+
+    url = settings().public_url
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):
+        print(
+            f"Let op: de links wijzen naar {url}, dat is deze computer; respondenten kunnen ze "
+            "niet openen. Zet KTM_PUBLIC_URL op het adres van de app en maak het bestand "
+            f"opnieuw. / Warning: the links point at {url} (this computer); set KTM_PUBLIC_URL "
+            "to the app's address and export again.",
+            file=sys.stderr,
+        )
+
+
 def cmd_invitations_send(args) -> int:
     from ktm.services import sampling as svc
 
     engine, wave = engine_and_wave(args)
+    _warn_local_links()
     try:
         config = svc.smtp_config_from_env()
         last = [0]

@@ -59,6 +59,7 @@ def _lines(label: str, fig: dict) -> list[str]:
 
 def cmd_weighting(args) -> int:
     from ktm.services import weighting as svc
+    from report.format import p_text
 
     args.wave = args.wave or args.wave_id
     if not args.wave:
@@ -87,7 +88,15 @@ def cmd_weighting(args) -> int:
         print("Respons per kadervariabele / response balance (chi-square):")
         for r in test.itertuples(index=False):
             flag = "onevenwichtig / unbalanced" if r.unbalanced else "evenwichtig / balanced"
-            print(f"  {r.variable}: p = {_fmt(r.p, 4)} ({flag})")
+            if r.variable == view.get("strata") and r.unbalanced:
+                # The stratum is never a raking margin of its own: the nonresponse adjustment
+                # per stratum already corrects it. Say so, or "unbalanced" here contradicts the
+                # note below that no variable is.
+                flag += (
+                    "; stratum: al rechtgezet door de non-responscorrectie per stratum / "
+                    "already corrected by the nonresponse adjustment per stratum"
+                )
+            print(f"  {r.variable}: {p_text(r.p)} ({flag})")
     for line in [
         *_lines("Huidig / current", view["current"]),
         *_lines("Voorstel / proposed", view["proposed"]),
