@@ -280,7 +280,7 @@ def _warn_local_links() -> None:
 
     url = settings().public_url
     host = (urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):
+    if host in ("localhost", "127.0.0.1", "::1") or host.startswith("127."):
         print(
             f"Let op: de links wijzen naar {url}, dat is deze computer; respondenten kunnen ze "
             "niet openen. Zet KTM_PUBLIC_URL op het adres van de app en maak het bestand "
