@@ -228,7 +228,16 @@ def cmd_sample_draw(args) -> int:
         f"Steekproef getrokken / sample drawn: bevraging {wave['id']}, {result.method}, "
         f"n = {result.n}, seed {result.seed} (sample {result.sample_id})"
     )
-    print(result.table().to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    table = result.table()
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    if {"N_h", "n_h"} <= set(table.columns) and (table["n_h"] >= table["N_h"]).all():
+        # Asked for a margin of error the frame cannot give by sampling: say that everyone is
+        # invited, or the team reads n = N as a sample.
+        print(
+            "Volledige telling: de gevraagde precisie vraagt meer uitnodigingen dan het kader "
+            "telt, dus iedereen in het kader wordt uitgenodigd / census: the precision asked "
+            "for needs more invitations than the frame holds, so everyone is invited"
+        )
     params = result.parameters
     if params.get("deff_allocation") is not None:
         print(
@@ -236,8 +245,9 @@ def cmd_sample_draw(args) -> int:
             f"{params['deff_allocation']:.2f}; verwachte foutenmarge / expected margin of error: "
             f"{100 * params['expected_moe']:.1f}%"
             + (
-                f" (zonder designeffect / without it: {params['invitations_without_deff']} "
-                "uitnodigingen / invitations)"
+                f" (zonder het designeffect zouden {params['invitations_without_deff']} "
+                "uitnodigingen volstaan / without the design effect, "
+                f"{params['invitations_without_deff']} invitations would do)"
                 if "invitations_without_deff" in params
                 else ""
             )
