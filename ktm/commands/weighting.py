@@ -4,6 +4,7 @@ trimming bounds, and store the choice with --save (ktm.services.weighting)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ktm.cli import CommandError, command_group, engine_and_wave
 
@@ -109,6 +110,18 @@ def cmd_weighting(args) -> int:
     if args.save:
         svc.save(engine, wave["id"], choice)
         print(f"Bewaard bij bevraging {wave['id']} / stored with wave {wave['id']}")
+        if choice.margins and any(
+            getattr(n, "code", None) == "no_raking" for n in view["proposed"].get("notes", [])
+        ):
+            # Stored on purpose (respondents may still come), but the team must not believe the
+            # weights are raked now.
+            print(
+                "Let op: deze marges worden nu niet toegepast (zie de reden hierboven); zolang dat "
+                "zo blijft, zijn de gewichten designgewichten met non-responscorrectie. Kies andere "
+                "marges of --auto. / Warning: these margins are not applied now (reason above); "
+                "until they can be, the weights are design weights with nonresponse adjustment.",
+                file=sys.stderr,
+            )
     else:
         print("Niet bewaard (voeg --save toe) / not stored (add --save)")
     return 0
