@@ -109,9 +109,10 @@ def _validate(args) -> int:
     q = _load(args.file)
     n_items = len(q.items())
     print(
-        f"{args.file}: OK: questionnaire '{q.id}' version {q.version}, "
-        f"{len(q.sections)} sections, {n_items} items, {len(q.columns())} answer columns, "
-        f"languages {', '.join(q.languages)}\nhash {q.hash}"
+        f"{args.file}: OK: vragenlijst / questionnaire '{q.id}' versie / version {q.version}, "
+        f"{len(q.sections)} delen / sections, {n_items} vragen / items, {len(q.columns())} "
+        f"antwoordkolommen / answer columns, talen / languages {', '.join(q.languages)}"
+        f"\nhash {q.hash}"
     )
     return 0
 
@@ -231,10 +232,11 @@ def _list(args) -> int:
         )
         return 0
     print(
-        f"{'hash':<12}  {'vragenlijst:versie / questionnaire:version':<42} {'golven':>6}  opgeslagen"
+        f"{'hash':<12}  {'vragenlijst:versie / questionnaire:version':<42} "
+        f"{'golven / waves':>14}  opgeslagen / stored"
     )
     for v in versions:
         name = f"{v['questionnaire_id']}:{v['version']}" + ("  [demo]" if v["demo"] else "")
         when = f"{v['created_at']:%Y-%m-%d %H:%M}" if v["created_at"] else "-"
-        print(f"{v['hash'][:12]:<12}  {name:<42} {v['n_waves']:>6}  {when}")
+        print(f"{v['hash'][:12]:<12}  {name:<42} {v['n_waves']:>14}  {when}")
     return 0

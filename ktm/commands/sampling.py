@@ -116,6 +116,7 @@ def _errors_out(p: argparse.ArgumentParser) -> None:
 def refused(exc, errors_out: Path | None) -> CommandError:
     """The CommandError of a refused file; with --errors-out every problem goes to the file."""
     from ktm.services.problems import write_problems
+    from sampling.frame import MAX_PRINTED_PROBLEMS
 
     message = str(exc)
     problems = getattr(exc, "problems", None)
@@ -123,6 +124,12 @@ def refused(exc, errors_out: Path | None) -> CommandError:
         write_problems(problems, errors_out)
         message += (
             f"\nAlle {len(problems)} problemen staan in / every problem is listed in {errors_out}"
+        )
+    elif problems and len(problems) > MAX_PRINTED_PROBLEMS:
+        # The printed list stops at MAX_PRINTED_PROBLEMS; say how to get the rest.
+        message += (
+            "\nDe volledige lijst: herhaal met --errors-out PROBLEMEN.csv "
+            "(the full list: run again with --errors-out PROBLEMS.csv)"
         )
     return CommandError(message)
 
@@ -221,7 +228,16 @@ def cmd_sample_draw(args) -> int:
         f"Steekproef getrokken / sample drawn: bevraging {wave['id']}, {result.method}, "
         f"n = {result.n}, seed {result.seed} (sample {result.sample_id})"
     )
-    print(result.table().to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    table = result.table()
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    if {"N_h", "n_h"} <= set(table.columns) and (table["n_h"] >= table["N_h"]).all():
+        # Asked for a margin of error the frame cannot give by sampling: say that everyone is
+        # invited, or the team reads n = N as a sample.
+        print(
+            "Volledige telling: de gevraagde precisie vraagt meer uitnodigingen dan het kader "
+            "telt, dus iedereen in het kader wordt uitgenodigd / census: the precision asked "
+            "for needs more invitations than the frame holds, so everyone is invited"
+        )
     params = result.parameters
     if params.get("deff_allocation") is not None:
         print(
@@ -229,8 +245,9 @@ def cmd_sample_draw(args) -> int:
             f"{params['deff_allocation']:.2f}; verwachte foutenmarge / expected margin of error: "
             f"{100 * params['expected_moe']:.1f}%"
             + (
-                f" (zonder designeffect / without it: {params['invitations_without_deff']} "
-                "uitnodigingen / invitations)"
+                f" (zonder het designeffect zouden {params['invitations_without_deff']} "
+                "uitnodigingen volstaan / without the design effect, "
+                f"{params['invitations_without_deff']} invitations would do)"
                 if "invitations_without_deff" in params
                 else ""
             )
@@ -254,6 +271,7 @@ def cmd_invitations_export(args) -> int:
     except _user_errors() as exc:
         raise CommandError(str(exc)) from exc
     what = "herinneringen / reminders" if result.reminder else "uitnodigingen / invitations"
+    _warn_local_links()
     print(
         f"{result.n} {what} geschreven naar / written to {result.path}. De links in dit bestand "
         "zijn nu de geldige; verstuur het met uw mail merge. / The links in this file are now "
@@ -262,10 +280,31 @@ def cmd_invitations_export(args) -> int:
     return 0
 
 
+def _warn_local_links() -> None:
+    """Personal links are built on KTM_PUBLIC_URL; left at its default they point at this
+    machine, and a mail merge would send links no respondent can open. Warn, don't refuse:
+    a trial run on one's own machine is legitimate."""
+    from urllib.parse import urlsplit
+
+    from ktm.config import settings
+
+    url = settings().public_url
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1") or host.startswith("127."):
+        print(
+            f"Let op: de links wijzen naar {url}, dat is deze computer; respondenten kunnen ze "
+            "niet openen. Zet KTM_PUBLIC_URL op het adres van de app en maak het bestand "
+            f"opnieuw. / Warning: the links point at {url} (this computer); set KTM_PUBLIC_URL "
+            "to the app's address and export again.",
+            file=sys.stderr,
+        )
+
+
 def cmd_invitations_send(args) -> int:
     from ktm.services import sampling as svc
 
     engine, wave = engine_and_wave(args)
+    _warn_local_links()
     try:
         config = svc.smtp_config_from_env()
         last = [0]

@@ -300,6 +300,14 @@ def cmd_show(args) -> int:
         ("vragenlijst / questionnaire", "questionnaire_hash"),
         ("ontwerp / design", "design_type"),
         ("frequentie / frequency", "frequency"),
+        ("doelstellingen / objectives", "objectives"),
+        ("populatie / population", "population"),
+        ("wijze / mode", "mode"),
+        ("uitvoering / execution", "execution"),
+        ("kostprijs / cost (EUR)", "cost_eur"),
+        ("waarom zo / execution rationale", "execution_rationale"),
+        ("keuze aspecten / aspects rationale", "aspects_rationale"),
+        ("terugkoppeling / communication", "communication"),
         ("min. responsgraad / min. response rate", "min_response_rate"),
         ("min. per stratum", "min_response_rate_stratum"),
         ("min. volledig per stratum / min. completes", "min_completes_stratum"),
@@ -310,7 +318,17 @@ def cmd_show(args) -> int:
         v = w.get(key)
         if key.startswith("min_response") and v is not None:
             v = f"{100 * v:g}%"
-        print(f"  {label}: {'-' if v is None else v}")
+        elif key == "cost_eur" and v is not None:
+            v = f"{v:g}"
+        elif isinstance(v, bool):
+            v = "ja / yes" if v else "nee / no"  # never Python's True/False
+        print(f"  {label}: {'-' if v is None or v == '' else v}")
+    methods = w.get("other_methods") if isinstance(w.get("other_methods"), dict) else {}
+    for m in methods.get("methods") or []:
+        text = " | ".join(m[k] for k in ("nl", "en") if m.get(k)) if isinstance(m, dict) else m
+        print(f"  andere methode / other method: {text}")
+    for year, n in sorted((methods.get("complaints") or {}).items()):
+        print(f"  klachten / complaints {year}: {n}")
     print(
         f"  kader / frame: {s.frame_units} eenheden/units; steekproef / sample: "
         f"{s.sample_n if s.sample_n is not None else '-'}; uitnodigingen / invitations: "

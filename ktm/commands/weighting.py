@@ -4,6 +4,7 @@ trimming bounds, and store the choice with --save (ktm.services.weighting)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ktm.cli import CommandError, command_group, engine_and_wave
 
@@ -59,6 +60,7 @@ def _lines(label: str, fig: dict) -> list[str]:
 
 def cmd_weighting(args) -> int:
     from ktm.services import weighting as svc
+    from report.format import p_text
 
     args.wave = args.wave or args.wave_id
     if not args.wave:
@@ -87,7 +89,15 @@ def cmd_weighting(args) -> int:
         print("Respons per kadervariabele / response balance (chi-square):")
         for r in test.itertuples(index=False):
             flag = "onevenwichtig / unbalanced" if r.unbalanced else "evenwichtig / balanced"
-            print(f"  {r.variable}: p = {_fmt(r.p, 4)} ({flag})")
+            if r.variable == view.get("strata") and r.unbalanced:
+                # The stratum is never a raking margin of its own: the nonresponse adjustment
+                # per stratum already corrects it. Say so, or "unbalanced" here contradicts the
+                # note below that no variable is.
+                flag += (
+                    "; stratum: al rechtgezet door de non-responscorrectie per stratum / "
+                    "already corrected by the nonresponse adjustment per stratum"
+                )
+            print(f"  {r.variable}: {p_text(r.p)} ({flag})")
     for line in [
         *_lines("Huidig / current", view["current"]),
         *_lines("Voorstel / proposed", view["proposed"]),
@@ -100,6 +110,18 @@ def cmd_weighting(args) -> int:
     if args.save:
         svc.save(engine, wave["id"], choice)
         print(f"Bewaard bij bevraging {wave['id']} / stored with wave {wave['id']}")
+        if choice.margins and any(
+            getattr(n, "code", None) == "no_raking" for n in view["proposed"].get("notes", [])
+        ):
+            # Stored on purpose (respondents may still come), but the team must not believe the
+            # weights are raked now.
+            print(
+                "Let op: deze marges worden nu niet toegepast (zie de reden hierboven); zolang dat "
+                "zo blijft, zijn de gewichten designgewichten met non-responscorrectie. Kies andere "
+                "marges of --auto. / Warning: these margins are not applied now (reason above); "
+                "until they can be, the weights are design weights with nonresponse adjustment.",
+                file=sys.stderr,
+            )
     else:
         print("Niet bewaard (voeg --save toe) / not stored (add --save)")
     return 0

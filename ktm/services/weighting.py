@@ -126,7 +126,7 @@ def _figures(a: WaveAnalysis) -> dict[str, Any]:
 def preview(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict[str, Any]:
     """{"current": figures with the stored choice, "proposed": figures with `choice`,
     "unweighted_overall": the overall score with the design weights' respondents unweighted,
-    "test": the response-balance test per frame variable, "options": the usable variables}.
+    "test": the response-balance test per frame variable, "strata": the stratum variable, "options": the usable variables}.
     Nothing is stored."""
     data = _analysis(engine, wave_id)
     current = analyse_wave(data.inputs)
@@ -146,6 +146,7 @@ def preview(engine: Engine, wave_id: int, choice: WeightingChoice) -> dict[str, 
         "current_choice": WeightingChoice.from_json(data.wave.get("weighting")),
         "proposed": _figures(proposed),
         "test": current.margin_test,
+        "strata": current.settings.strata,
         "options": list(allowed),
     }
 

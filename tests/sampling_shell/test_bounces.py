@@ -157,8 +157,12 @@ def test_frame_import_errors_out_lists_every_problem(sqlite_url, tmp_path, capsy
     table.to_csv(path, index=False, sep=";")
     errors = tmp_path / "fouten.xlsx"
     args = ["--database", sqlite_url, "frame", "import", str(path), "--wave", str(wave_id)]
+    assert main(args) == 2  # without --errors-out: the message says how to get the rest
+    err = capsys.readouterr().err
+    assert "en nog 30" in err and "herhaal met --errors-out" in err and not errors.exists()
     assert main([*args, "--errors-out", str(errors)]) == 2
-    assert "en nog 30" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "en nog 30" in err and "herhaal met --errors-out" not in err
     listed = pd.read_excel(errors)
     assert len(listed) == 80 and set(listed["kolom / column"]) == {"opleidingsjaar"}
     assert sorted(listed["rij / row"]) == list(range(2, 82))
@@ -166,6 +170,29 @@ def test_frame_import_errors_out_lists_every_problem(sqlite_url, tmp_path, capsy
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(schema.frame_units)).scalar() == 0
         )
+
+
+@pytest.mark.parametrize(
+    ("public_url", "warned"),
+    [(None, True), ("http://127.0.0.1:8501", True), ("https://tevredenheid.zorg.example", False)],
+)
+def test_a_mail_merge_file_with_links_to_this_computer_is_warned_about(
+    sqlite_url, tmp_path, capsys, monkeypatch, public_url, warned
+):
+    """Left at its default, KTM_PUBLIC_URL makes links to localhost that no respondent can
+    open; the export says so (and still writes the file: a trial run is legitimate)."""
+    if public_url is None:
+        monkeypatch.delenv("KTM_PUBLIC_URL", raising=False)
+    else:
+        monkeypatch.setenv("KTM_PUBLIC_URL", public_url)
+    engine = get_engine(sqlite_url)
+    wave_id, _ = _invited_wave(engine, tmp_path, n=10)
+    out = tmp_path / "links.xlsx"
+    args = ["--database", sqlite_url, "invitations", "export", "--wave", str(wave_id)]
+    assert main([*args, "--reminder", "--out", str(out), "--deadline", "2030-01-31"]) == 0
+    err = capsys.readouterr().err
+    assert out.exists()
+    assert ("Zet KTM_PUBLIC_URL op het adres van de app" in err) is warned
 
 
 # --- the Steekproef page ----------------------------------------------------------------------

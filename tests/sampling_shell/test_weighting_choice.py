@@ -153,7 +153,7 @@ def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
     base = ["--database", sqlite_url, "wave", "weighting", "--wave", str(wave_id)]
     assert main(base) == 0
     out = capsys.readouterr().out
-    assert "university: p = 0.0000 (onevenwichtig / unbalanced)" in out
+    assert "university: p < 0,001 (onevenwichtig / unbalanced)" in out
     assert "Niet bewaard" in out and _stored(engine, wave_id) is None
     assert (
         main([*base, "--margins", "profession,university", "--trim-upper-ratio", "3", "--save"])
@@ -254,3 +254,66 @@ def test_automatic_again_after_closing_is_fixed_at_once_and_refused_once_anonymi
     with pytest.raises(W.WeightingError, match="geanonimiseerd"):
         W.save(engine, wave_id, W.WeightingChoice())
     assert _stored(engine, wave_id) == fixed
+
+
+def test_the_command_line_says_an_unbalanced_stratum_is_corrected_already(
+    sqlite_url, tmp_path, capsys
+):
+    """Response far higher in one profession (the stratum): the balance line must not say
+    "unbalanced" bare while the proposal says no variable is; it says the stratum is corrected
+    by the nonresponse adjustment per stratum."""
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    wave_id = _wave(engine, "Stratum")
+    frame = tmp_path / "stratum.xlsx"
+    frame_table().to_excel(frame, index=False)
+    svc.import_frame(engine, wave_id, frame)
+    svc.draw_sample(engine, wave_id, "profession", "proportional", n=240, seed=5)
+    mm = tmp_path / "stratum.csv"
+    svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
+    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    job = frame_table().set_index("id")["beroep"]
+    keen = job.value_counts().index[0]
+    rng = random.Random(3)
+    rows = [
+        _form(i, mode="invited", unit_id=u, tevredenheid=7, **PROFILE)
+        for i, u in enumerate(units)
+        if rng.random() < (0.9 if job[u] == keen else 0.15)
+    ]
+    rf.import_responses(engine, wave_id, _xlsx(rows), mode="file", filename="s.xlsx")
+    assert main(["--database", sqlite_url, "wave", "weighting", str(wave_id)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "profession:" in x)
+    assert line.startswith("  profession: p < 0,001 (onevenwichtig / unbalanced; stratum: al ")
+    assert "already corrected by the nonresponse adjustment per stratum" in line
+
+
+def test_saving_margins_that_cannot_be_applied_now_says_so(sqlite_url, tmp_path, capsys):
+    """Only KU Leuven answers: raking to university cannot run. The choice is stored (answers
+    may still come) and the command says the weights are not raked now; a choice that works
+    gets no such warning."""
+    from store.db import get_engine
+
+    engine = get_engine(sqlite_url)
+    wave_id = _wave(engine, "Onmogelijk")
+    frame = tmp_path / "onmogelijk.xlsx"
+    frame_table().to_excel(frame, index=False)
+    svc.import_frame(engine, wave_id, frame)
+    svc.draw_sample(engine, wave_id, "profession", "proportional", n=240, seed=5)
+    mm = tmp_path / "onmogelijk.csv"
+    svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
+    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    uni = frame_table().set_index("id")["universiteit"]
+    rows = [
+        _form(i, mode="invited", unit_id=u, tevredenheid=7, **PROFILE)
+        for i, u in enumerate(units)
+        if uni[u] == "KU Leuven"
+    ]
+    rf.import_responses(engine, wave_id, _xlsx(rows), mode="file", filename="o.xlsx")
+    base = ["--database", sqlite_url, "wave", "weighting", str(wave_id)]
+    assert main([*base, "--margins", "profession,university", "--save"]) == 0
+    err = capsys.readouterr().err
+    assert "Let op: deze marges worden nu niet toegepast" in err
+    assert _stored(engine, wave_id)["margins"] == ["profession", "university"]
+    assert main([*base, "--none", "--save"]) == 0
+    assert "Let op" not in capsys.readouterr().err

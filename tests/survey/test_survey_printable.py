@@ -126,7 +126,7 @@ def test_chromium_prints_it_to_pdf_on_several_pages(eloket, tmp_path):
 def test_cli_validate_ok(capsys):
     assert main(["questionnaire", "validate", str(ELOKET)]) == 0
     out = capsys.readouterr().out
-    assert "OK" in out and "28 answer columns" in out
+    assert "OK" in out and "28 antwoordkolommen / answer columns" in out
 
 
 def test_cli_validate_lists_every_error_and_fails(tmp_path, capsys):
