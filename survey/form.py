@@ -127,7 +127,26 @@ def scale_style() -> str:
     return "<style>" + "\n".join(rules) + "</style>"
 
 
-def _scale_radio(item: Item, label: str, answer_key: str, answers: Mapping, lang: str, key: str):
+def _hinted(label: str, hint: str | None) -> str:
+    """A question with a hint: the question and then its hint written above the options (a
+    hint under the options reads as belonging to the next question); the widget keeps the
+    question as its name for screen readers, without showing it a second time."""
+    if not hint:
+        return "visible"
+    st.markdown(label)
+    st.caption(hint)
+    return "collapsed"
+
+
+def _scale_radio(
+    item: Item,
+    label: str,
+    answer_key: str,
+    answers: Mapping,
+    lang: str,
+    key: str,
+    visibility: str = "visible",
+):
     options, labels = _point_options(item, lang)
     n = len(item.scale_points())
     safe = "".join(c if c.isalnum() else "_" for c in key)
@@ -140,6 +159,7 @@ def _scale_radio(item: Item, label: str, answer_key: str, answers: Mapping, lang
             format_func=lambda v: labels[v],
             horizontal=True,
             key=key,
+            label_visibility=visibility,
         )
     if choice is None:
         return False, None
@@ -169,9 +189,9 @@ def render_item(
     ):
         out = _render_xlsform_item(q, item, answers, lang, key, hint, live)
     elif item.type in ("scale5", "rating10", "ces"):
-        answered, value = _scale_radio(item, _label(item, lang), item.id, answers, lang, key)
-        if hint:
-            st.caption(hint)
+        label = _label(item, lang)
+        visibility = _hinted(label, hint)
+        answered, value = _scale_radio(item, label, item.id, answers, lang, key, visibility)
         if answered:
             out[item.id] = value
     elif item.type in ("umux_lite", "sus"):
@@ -194,6 +214,7 @@ def render_item(
         codes = [c for c, _ in options]
         labels = {c: _text(lbl, lang) for c, lbl in options}
         current = answers.get(item.id)
+        visibility = _hinted(_label(item, lang), hint)
         choice = st.radio(
             _label(item, lang),
             codes,
@@ -202,9 +223,8 @@ def render_item(
             horizontal=item.type == "yesno",
             help=None,
             key=key,
+            label_visibility=visibility,
         )
-        if hint:
-            st.caption(hint)
         if choice is not None:
             out[item.id] = choice
     elif item.type == "select_multiple":
@@ -220,15 +240,15 @@ def render_item(
         if ticked:
             out[item.id] = ticked
     elif item.type == "text":
+        visibility = _hinted(_label(item, lang), hint)
         value = st.text_area(
             _label(item, lang),
             value=str(_initial(item, answers) or ""),
             max_chars=item.text_max_length,
             disabled=item.read_only,
             key=key,
+            label_visibility=visibility,
         )
-        if hint:
-            st.caption(hint)
         if value and value.strip():
             out[item.id] = value
     if error and (failed is None or _same(item, out, failed)):
