@@ -96,6 +96,11 @@ _STREAMLIT_NL = {
     "No results": "Geen resultaten",
     "Show password": "Wachtwoord tonen",  # the password field's eye (its aria-label)
     "Hide password": "Wachtwoord verbergen",
+    "Collapse sidebar": "Zijbalk sluiten",  # the sidebar's buttons (their aria-labels)
+    "Expand sidebar": "Zijbalk openen",
+    # the instruction under a text input once something is typed
+    "Press Enter to submit form": "Druk op Enter om te verzenden",
+    "Press Enter to apply": "Druk op Enter om toe te passen",
 }
 
 _STREAMLIT_EN = {nl: en for en, nl in reversed(_STREAMLIT_NL.items())}  # first English wins
@@ -110,7 +115,8 @@ _PAGE_SCRIPT = """<script>
   const fix = (root) => {
     if (!keys.length) return;
     const zones = root.querySelectorAll(
-      '[data-testid="stFileUploaderDropzone"], [data-testid="stFileUploader"] button'
+      '[data-testid="stFileUploaderDropzone"], [data-testid="stFileUploader"] button,'
+      + ' [data-testid="InputInstructions"]'
     );
     zones.forEach((zone) => {
       const walker = doc.createTreeWalker(zone, NodeFilter.SHOW_TEXT);
@@ -123,7 +129,11 @@ _PAGE_SCRIPT = """<script>
       const t = swap(input.placeholder);
       if (t !== input.placeholder) input.placeholder = t;
     });
-    root.querySelectorAll('[data-testid="stTextInput"] button[aria-label]').forEach((b) => {
+    root.querySelectorAll(
+      '[data-testid="stTextInput"] button[aria-label], [data-testid="stSidebarCollapseButton"]'
+      + ' button[aria-label], [data-testid="stExpandSidebarButton"][aria-label],'
+      + ' [data-testid="stExpandSidebarButton"] button[aria-label]'
+    ).forEach((b) => {
       const t = swap(b.getAttribute('aria-label'));
       if (t !== b.getAttribute('aria-label')) { b.setAttribute('aria-label', t); b.title = t; }
     });
@@ -133,7 +143,8 @@ _PAGE_SCRIPT = """<script>
   const observer = new MutationObserver(() => fix(doc));
   // Attributes too: the password eye says "Show"/"Hide password" anew on every press.
   observer.observe(doc.body, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label'],
+    childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: ['aria-label', 'placeholder'],
   });
   doc.__ktmObserver = observer;
   // On a phone the sidebar lies over the page: close it once a page is chosen in our own
