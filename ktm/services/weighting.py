@@ -180,7 +180,10 @@ def fix_automatic(engine: Engine, wave_id: int) -> WeightingChoice | None:
     Called when a wave closes and before it is anonymised: anonymising keeps the invitations
     only as counts per stratum, so the balance test behind the automatic choice could no longer
     be made and the weights (and every weighted figure) would change."""
-    data = _analysis(engine, wave_id)
+    try:
+        data = _analysis(engine, wave_id)
+    except LookupError:  # no questionnaire, hence no answers: nothing to weight
+        return None
     stored = WeightingChoice.from_json(data.wave.get("weighting"))
     if stored.margins is not None or data.wave.get("anonymised_at"):
         return None
