@@ -127,7 +127,33 @@ def scale_style() -> str:
     return "<style>" + "\n".join(rules) + "</style>"
 
 
-def _scale_radio(item: Item, label: str, answer_key: str, answers: Mapping, lang: str, key: str):
+def _question_with_hint(item: Item, lang: str, hint: str | None) -> str:
+    """With a hint, the question and its hint stand above the options (the hint belongs to the
+    question, not under its last option): the widget's own label is then hidden, and still
+    names the group for screen readers."""
+    if not hint:
+        return "visible"
+    import html
+
+    # The size and weight of a widget's label, so this question reads like the others.
+    question = html.escape(_text(item.label, lang)) + (" *" if item.required else "")
+    st.markdown(
+        f'<p style="font-size: 0.875rem; font-weight: 600; margin: 0">{question}</p>',
+        unsafe_allow_html=True,
+    )
+    st.caption(hint)
+    return "collapsed"
+
+
+def _scale_radio(
+    item: Item,
+    label: str,
+    answer_key: str,
+    answers: Mapping,
+    lang: str,
+    key: str,
+    label_visibility: str = "visible",
+):
     options, labels = _point_options(item, lang)
     n = len(item.scale_points())
     safe = "".join(c if c.isalnum() else "_" for c in key)
@@ -140,6 +166,7 @@ def _scale_radio(item: Item, label: str, answer_key: str, answers: Mapping, lang
             format_func=lambda v: labels[v],
             horizontal=True,
             key=key,
+            label_visibility=label_visibility,
         )
     if choice is None:
         return False, None
@@ -169,9 +196,10 @@ def render_item(
     ):
         out = _render_xlsform_item(q, item, answers, lang, key, hint, live)
     elif item.type in ("scale5", "rating10", "ces"):
-        answered, value = _scale_radio(item, _label(item, lang), item.id, answers, lang, key)
-        if hint:
-            st.caption(hint)
+        shown = _question_with_hint(item, lang, hint)
+        answered, value = _scale_radio(
+            item, _label(item, lang), item.id, answers, lang, key, label_visibility=shown
+        )
         if answered:
             out[item.id] = value
     elif item.type in ("umux_lite", "sus"):
@@ -194,6 +222,7 @@ def render_item(
         codes = [c for c, _ in options]
         labels = {c: _text(lbl, lang) for c, lbl in options}
         current = answers.get(item.id)
+        shown = _question_with_hint(item, lang, hint)
         choice = st.radio(
             _label(item, lang),
             codes,
@@ -202,9 +231,8 @@ def render_item(
             horizontal=item.type == "yesno",
             help=None,
             key=key,
+            label_visibility=shown,
         )
-        if hint:
-            st.caption(hint)
         if choice is not None:
             out[item.id] = choice
     elif item.type == "select_multiple":
