@@ -369,6 +369,9 @@ def logout() -> None:
         st.stop()
     _forget_login()
     st.session_state.pop("team_cookie_cleared", None)
+    # The cookie that kept the language goes with the login: the address keeps it instead,
+    # so a reload of the login page is still in the language the team chose.
+    st.query_params["lang"] = lang()
     st.rerun()
 
 

@@ -127,13 +127,20 @@ def scale_style() -> str:
     return "<style>" + "\n".join(rules) + "</style>"
 
 
-def _hinted(label: str, hint: str | None) -> str:
-    """A question with a hint: the question and then its hint written above the options (a
-    hint under the options reads as belonging to the next question); the widget keeps the
-    question as its name for screen readers, without showing it a second time."""
+def _question_with_hint(item: Item, lang: str, hint: str | None) -> str:
+    """With a hint, the question and its hint stand above the options (the hint belongs to the
+    question, not under its last option): the widget's own label is then hidden, and still
+    names the group for screen readers."""
     if not hint:
         return "visible"
-    st.markdown(label)
+    import html
+
+    # The size and weight of a widget's label, so this question reads like the others.
+    question = html.escape(_text(item.label, lang)) + (" *" if item.required else "")
+    st.markdown(
+        f'<p style="font-size: 0.875rem; font-weight: 600; margin: 0">{question}</p>',
+        unsafe_allow_html=True,
+    )
     st.caption(hint)
     return "collapsed"
 
@@ -145,7 +152,7 @@ def _scale_radio(
     answers: Mapping,
     lang: str,
     key: str,
-    visibility: str = "visible",
+    label_visibility: str = "visible",
 ):
     options, labels = _point_options(item, lang)
     n = len(item.scale_points())
@@ -159,7 +166,7 @@ def _scale_radio(
             format_func=lambda v: labels[v],
             horizontal=True,
             key=key,
-            label_visibility=visibility,
+            label_visibility=label_visibility,
         )
     if choice is None:
         return False, None
@@ -189,9 +196,10 @@ def render_item(
     ):
         out = _render_xlsform_item(q, item, answers, lang, key, hint, live)
     elif item.type in ("scale5", "rating10", "ces"):
-        label = _label(item, lang)
-        visibility = _hinted(label, hint)
-        answered, value = _scale_radio(item, label, item.id, answers, lang, key, visibility)
+        shown = _question_with_hint(item, lang, hint)
+        answered, value = _scale_radio(
+            item, _label(item, lang), item.id, answers, lang, key, label_visibility=shown
+        )
         if answered:
             out[item.id] = value
     elif item.type in ("umux_lite", "sus"):
@@ -214,7 +222,7 @@ def render_item(
         codes = [c for c, _ in options]
         labels = {c: _text(lbl, lang) for c, lbl in options}
         current = answers.get(item.id)
-        visibility = _hinted(_label(item, lang), hint)
+        shown = _question_with_hint(item, lang, hint)
         choice = st.radio(
             _label(item, lang),
             codes,
@@ -223,7 +231,7 @@ def render_item(
             horizontal=item.type == "yesno",
             help=None,
             key=key,
-            label_visibility=visibility,
+            label_visibility=shown,
         )
         if choice is not None:
             out[item.id] = choice
@@ -240,15 +248,15 @@ def render_item(
         if ticked:
             out[item.id] = ticked
     elif item.type == "text":
-        visibility = _hinted(_label(item, lang), hint)
         value = st.text_area(
             _label(item, lang),
             value=str(_initial(item, answers) or ""),
             max_chars=item.text_max_length,
             disabled=item.read_only,
             key=key,
-            label_visibility=visibility,
         )
+        if hint:
+            st.caption(hint)
         if value and value.strip():
             out[item.id] = value
     if error and (failed is None or _same(item, out, failed)):
@@ -266,95 +274,6 @@ def _initial(item: Item, answers: Mapping[str, Any]) -> Any:
     if item.id in answers:
         return answers[item.id]
     return item.default
-
-
-def _number_answer(item: Item, label: str, current, disabled: bool, key: str) -> dict:
-    """An integer or decimal item's widget and its answer ({} while empty)."""
-    out: dict[str, Any] = {}
-    number = data._as_number(current) if current not in (None, "") else None
-    value = st.number_input(
-        label,
-        value=(int(number) if item.type == "integer" else number) if number is not None else None,
-        step=1 if item.type == "integer" else None,
-        format="%d" if item.type == "integer" else "%g",
-        disabled=disabled,
-        key=key,
-    )
-    if value is not None:
-        out[item.id] = int(value) if item.type == "integer" else float(value)
-    return out
-
-
-def _date_answer(item: Item, label: str, current, disabled: bool, key: str) -> dict:
-    """A date item's widget (dd/mm/yyyy) and its answer as an ISO date ({} while empty)."""
-    out: dict[str, Any] = {}
-    import datetime as dt
-
-    iso = data._as_date(current) if current not in (None, "") else None
-    value = st.date_input(
-        label,
-        value=dt.date.fromisoformat(iso) if iso else None,
-        min_value=dt.date(1900, 1, 1),
-        max_value=dt.date(2100, 12, 31),
-        format="DD/MM/YYYY",
-        disabled=disabled,
-        key=key,
-    )
-    if value is not None:
-        out[item.id] = value.isoformat()
-    return out
-
-
-def _choice_answer(item: Item, options, label: str, current, disabled, key, lang) -> dict:
-    """A select's widget (radio, selectbox, checkboxes or multiselect by its appearance)
-    over the ``options`` its choice_filter allows, and its answer ({} while empty)."""
-    out: dict[str, Any] = {}
-    codes = [c for c, _ in options]
-    labels = {c: _text(lbl, lang) for c, lbl in options}
-    minimal = (item.appearance or "").split()[:1] == ["minimal"]
-    if item.type == "select_one":
-        if minimal:
-            choice = st.selectbox(
-                label,
-                codes,
-                index=codes.index(current) if current in codes else None,
-                format_func=lambda c: labels[c],
-                disabled=disabled,
-                key=key,
-            )
-        else:
-            choice = st.radio(
-                label,
-                codes,
-                index=codes.index(current) if current in codes else None,
-                format_func=lambda c: labels[c],
-                horizontal="likert" in (item.appearance or ""),
-                disabled=disabled,
-                key=key,
-            )
-        if choice is not None:
-            out[item.id] = choice
-    else:
-        chosen = current.split() if isinstance(current, str) else list(current or [])
-        if minimal:
-            ticked = st.multiselect(
-                label,
-                codes,
-                default=[c for c in chosen if c in codes],
-                format_func=lambda c: labels[c],
-                disabled=disabled,
-                key=key,
-            )
-        else:
-            st.markdown(label)
-            ticked = [
-                c
-                for c in codes
-                if st.checkbox(labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}")
-            ]
-        if ticked:
-            out[item.id] = list(ticked)
-    return out
 
 
 def _render_xlsform_item(
@@ -383,15 +302,87 @@ def _render_xlsform_item(
             st.caption(hint)
         return out
     if item.type in ("integer", "decimal"):
-        out.update(_number_answer(item, label, current, disabled, key))
+        number = data._as_number(current) if current not in (None, "") else None
+        value = st.number_input(
+            label,
+            value=(int(number) if item.type == "integer" else number)
+            if number is not None
+            else None,
+            step=1 if item.type == "integer" else None,
+            format="%d" if item.type == "integer" else "%g",
+            disabled=disabled,
+            key=key,
+        )
+        if value is not None:
+            out[item.id] = int(value) if item.type == "integer" else float(value)
     elif item.type == "date":
-        out.update(_date_answer(item, label, current, disabled, key))
+        import datetime as dt
+
+        iso = data._as_date(current) if current not in (None, "") else None
+        value = st.date_input(
+            label,
+            value=dt.date.fromisoformat(iso) if iso else None,
+            min_value=dt.date(1900, 1, 1),
+            max_value=dt.date(2100, 12, 31),
+            format="DD/MM/YYYY",
+            disabled=disabled,
+            key=key,
+        )
+        if value is not None:
+            out[item.id] = value.isoformat()
     elif item.type == "acknowledge":
         if st.checkbox(label, value=current == ACKNOWLEDGED, disabled=disabled, key=key):
             out[item.id] = ACKNOWLEDGED
     elif item.type in ("select_one", "select_multiple"):
+        # The options a choice_filter allows given the answers so far.
         options = q.choice_options(item, data.effective_answers(q, dict(live or answers)))
-        out.update(_choice_answer(item, options, label, current, disabled, key, lang))
+        codes = [c for c, _ in options]
+        labels = {c: _text(lbl, lang) for c, lbl in options}
+        minimal = (item.appearance or "").split()[:1] == ["minimal"]
+        if item.type == "select_one":
+            if minimal:
+                choice = st.selectbox(
+                    label,
+                    codes,
+                    index=codes.index(current) if current in codes else None,
+                    format_func=lambda c: labels[c],
+                    disabled=disabled,
+                    key=key,
+                )
+            else:
+                choice = st.radio(
+                    label,
+                    codes,
+                    index=codes.index(current) if current in codes else None,
+                    format_func=lambda c: labels[c],
+                    horizontal="likert" in (item.appearance or ""),
+                    disabled=disabled,
+                    key=key,
+                )
+            if choice is not None:
+                out[item.id] = choice
+        else:
+            chosen = current.split() if isinstance(current, str) else list(current or [])
+            if minimal:
+                ticked = st.multiselect(
+                    label,
+                    codes,
+                    default=[c for c in chosen if c in codes],
+                    format_func=lambda c: labels[c],
+                    disabled=disabled,
+                    key=key,
+                )
+            else:
+                st.markdown(label)
+                ticked = [
+                    c
+                    for c in codes
+                    if st.checkbox(
+                        labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}"
+                    )
+                ]
+            if ticked:
+                out[item.id] = list(ticked)
     if hint and item.type not in ("note", "group"):
         st.caption(hint)
     return out
