@@ -258,16 +258,17 @@ def sync_session_cookie() -> None:
         return
     state = st.session_state
     user = state.get(TEAM_KEY)
+    # Written on every run until the browser is known to hold it (it sent it back): a script
+    # frame removed by the next rerun before it ran sets nothing, which happened under load
+    # right after the login's st.rerun() (no login across reloads, downloads refused).
     if user is not None and state.get(EXPIRES) is not None:
         wanted = (user, lang(), state[EXPIRES])
-        if state.get(COOKIE_WRITTEN) == wanted:
+        if state.get(COOKIE_WRITTEN) == wanted:  # what the browser sent at connection
             return
         value = auth.make_session(_secret(), *wanted)
         max_age = max(0, int(state[EXPIRES] - time.time()))
-        state[COOKIE_WRITTEN] = wanted
-    elif state.get(LOGGED_OUT) and not state.get("team_cookie_cleared"):
+    elif state.get(LOGGED_OUT):
         value, max_age = "", 0
-        state["team_cookie_cleared"] = True
     else:
         return
     cookie = json.dumps(
@@ -345,7 +346,7 @@ def login_form(target: str | None = None) -> None:
             return
         if ok:
             limiter.succeeded(client)
-            for key in (EXPIRED, LOGGED_OUT, "team_cookie_cleared"):
+            for key in (EXPIRED, LOGGED_OUT):
                 st.session_state.pop(key, None)
             st.session_state[TEAM_KEY] = "team"
             st.session_state[EXPIRES] = time.time() + 3600 * team_session_hours()
@@ -368,7 +369,6 @@ def logout() -> None:
         st.logout()
         st.stop()
     _forget_login()
-    st.session_state.pop("team_cookie_cleared", None)
     # The cookie that kept the language goes with the login: the address keeps it instead,
     # so a reload of the login page is still in the language the team chose.
     st.query_params["lang"] = lang()

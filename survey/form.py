@@ -248,15 +248,15 @@ def render_item(
         if ticked:
             out[item.id] = ticked
     elif item.type == "text":
+        shown = _question_with_hint(item, lang, hint)
         value = st.text_area(
             _label(item, lang),
             value=str(_initial(item, answers) or ""),
             max_chars=item.text_max_length,
             disabled=item.read_only,
             key=key,
+            label_visibility=shown,
         )
-        if hint:
-            st.caption(hint)
         if value and value.strip():
             out[item.id] = value
     if error and (failed is None or _same(item, out, failed)):
