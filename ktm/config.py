@@ -155,6 +155,8 @@ def _roles(env: Mapping[str, str]) -> dict[str, frozenset[str]]:
             )
         table[str(role)] = frozenset(map(str, perms))
     return table
+
+
 def _pool_size(raw: str) -> int:
     """Connections each app process keeps open (as many again at a peak); see store.db."""
     try:

@@ -86,7 +86,9 @@ if wave is not None:
             )
             webapp.download_button(
                 t("Data en codeboek als CSV (zip)", "Data and codebook as CSV (zip)"),
-                lambda csv_zip=csv_zip: hand_out(engine, csv_zip, wave["id"], "csv", profile, actor),
+                lambda csv_zip=csv_zip: hand_out(
+                    engine, csv_zip, wave["id"], "csv", profile, actor
+                ),
                 file_name=f"{stem}-csv.zip",
                 mime="application/zip",
                 key="download_csv",

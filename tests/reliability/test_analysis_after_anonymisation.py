@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ktm.services.results import analyse
-from store.db import get_engine
 from ktm.ledger import anonymise_and_record
+from ktm.services.results import analyse
 from ktm.services.weighting import WeightingChoice
+from store.db import get_engine
 from store.waves import get_wave
 
 
