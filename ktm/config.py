@@ -188,13 +188,25 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
         # Read afresh on every call, but made once per distinct environment: every rerun of
         # a page asks several times (path resolution, organisation), issue 23.
         ours = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("KTM_")))
-        return _settings_of(ours, os.getcwd())
+        return _settings_of(ours, os.getcwd(), _file_version(os.environ.get("KTM_ROLES_FILE")))
     return _read(environ)
 
 
+def _file_version(path: str | None) -> tuple | None:
+    """What changes when a settings file named by a variable is edited (KTM_ROLES_FILE)."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (path,)
+    return (path, st.st_mtime_ns, st.st_size)
+
+
 @functools.lru_cache(maxsize=16)
-def _settings_of(ours: tuple[tuple[str, str], ...], cwd: str) -> Settings:
-    return _read(dict(ours))  # cwd: a relative KTM_DATA_DIR resolves against it
+def _settings_of(ours: tuple[tuple[str, str], ...], cwd: str, files: tuple | None) -> Settings:
+    # cwd: a relative KTM_DATA_DIR resolves against it; files: an edited roles file is read anew
+    return _read(dict(ours))
 
 
 def _read(env: Mapping[str, str]) -> Settings:

@@ -408,7 +408,9 @@ def test_two_real_measurements_on_the_team_pages(tmp_path, start_app, browsers):
     weighting = [w.weighting if isinstance(w.weighting, dict) else json.loads(w.weighting)
                  for w in stored]  # fmt: skip
     assert weighting[0]["margins"] == [] and weighting[0]["trim"] == {"upper_ratio": 3.0}
-    assert weighting[1]["margins"] is None and weighting[1]["trim"] == {"upper_ratio": 4.0}
+    # "Automatisch", fixed when the wave closed (anonymising could not redo the choice)
+    assert weighting[1]["auto"] is True and isinstance(weighting[1]["margins"], list)
+    assert weighting[1]["trim"] == {"upper_ratio": 4.0}
     inv, resp = schema.invitations.c, schema.responses.c
     for wave_id in wave_ids:
         by_disposition = dict(
