@@ -228,19 +228,46 @@ with tab_design:
     if not snapshot:
         st.info(t("Lees eerst een kader in.", "Import a frame first."))
     else:
+        # Once a sample is drawn the form starts from the design it was drawn with (not the
+        # defaults, which a reader takes for the design used); once links went out it is fixed.
+        used = sample or {}
+        used_params = used.get("parameters") or {}
+        fixed = bool(issued)
+        if sample:
+            st.info(
+                t(
+                    "De velden tonen het ontwerp waarmee de huidige steekproef getrokken is"
+                    + (
+                        " (vast: er zijn al uitnodigingen uitgegeven)."
+                        if fixed
+                        else "; wijzig ze om opnieuw te trekken."
+                    ),
+                    "The fields show the design the current sample was drawn with"
+                    + (
+                        " (fixed: invitations have been issued)."
+                        if fixed
+                        else "; change them to draw again."
+                    ),
+                ),
+                icon=":material/lock:" if fixed else ":material/info:",
+            )
         c1, c2 = st.columns(2)
+        default_strata = used.get("strata_var") or "profession"
         strata = c1.selectbox(
             t("Stratificatievariabele", "Strata variable"),
             variables,
-            index=variables.index("profession") if "profession" in variables else 0,
+            index=variables.index(default_strata) if default_strata in variables else 0,
+            disabled=fixed,
             format_func=fmt.labeller("variable", LANG),
             key="strata",
         )
         method = c2.selectbox(
             t("Methode", "Method"),
             list(METHODS),
+            index=list(METHODS).index(used["method"]) if used.get("method") in METHODS else 0,
             format_func=fmt.labeller("allocation", LANG),
             key="method",
+            disabled=fixed,
         )
         pop = svc.population(engine, wave_id, strata)
         total = sum(pop.values())
@@ -251,8 +278,9 @@ with tab_design:
                     "Standaardafwijking S_h per stratum (stratum=waarde, gescheiden door komma's)",
                     "Standard deviation S_h per stratum (stratum=value, comma separated)",
                 ),
-                value=", ".join(f"{h}=1" for h in pop),
+                value=", ".join(f"{h}={(used_params.get('sd') or {}).get(h, 1):g}" for h in pop),
                 key="sd",
+                disabled=fixed,
             )
             try:
                 sd = {
@@ -262,11 +290,27 @@ with tab_design:
             except ValueError:
                 st.error(t("Schrijf S_h als stratum=getal.", "Write S_h as stratum=number."))
                 sd = None
-        power = st.slider("a (power)", 0.0, 1.0, 0.5, key="power") if method == "power" else 0.5
+        power = (
+            st.slider(
+                "a (power)",
+                0.0,
+                1.0,
+                float(used_params.get("power", 0.5)),
+                key="power",
+                disabled=fixed,
+            )
+            if method == "power"
+            else 0.5
+        )
 
         minimum = int(
             st.number_input(
-                t("Minimum per stratum", "Minimum per stratum"), 0, total, 0, key="minimum"
+                t("Minimum per stratum", "Minimum per stratum"),
+                0,
+                total,
+                min(int(used_params.get("minimum") or 0), total),
+                key="minimum",
+                disabled=fixed,
             )
         )
         moe = None
@@ -286,29 +330,41 @@ with tab_design:
                     "n": t("Aantal uitnodigingen", "Number of invitations"),
                     "moe": t("Uit een doelfoutenmarge", "From a target margin of error"),
                 }[m],
+                index=1 if used_params.get("target_moe") else 0,
                 horizontal=True,
                 key="size_mode",
+                disabled=fixed,
             )
             if size_mode == "n":
-                n = int(st.number_input("n", 1, total, min(400, total), key="n"))
+                n = int(
+                    st.number_input(
+                        "n", 1, total, min(int(used.get("n") or 400), total), key="n",
+                        disabled=fixed,
+                    )
+                )  # fmt: skip
             else:
                 c1, c2, c3 = st.columns(3)
                 # In percent, shown without decimals unless typed (Streamlit's number input
                 # writes a decimal point, whatever the language).
                 moe = c1.number_input(
                     t("Foutenmarge (%)", "Margin of error (%)"),
-                    0.5, 50.0, 5.0, 0.5, format="%g", key="moe",
+                    0.5, 50.0, float(100 * (used_params.get("target_moe") or 0.05)), 0.5,
+                    format="%g", key="moe", disabled=fixed,
                 ) / 100  # fmt: skip
                 confidence = c2.selectbox(
                     t("Betrouwbaarheid", "Confidence"),
                     [0.9, 0.95, 0.99],
-                    index=1,
+                    index=[0.9, 0.95, 0.99].index(used_params.get("confidence", 0.95))
+                    if used_params.get("confidence", 0.95) in (0.9, 0.95, 0.99)
+                    else 1,
+                    disabled=fixed,
                     format_func=partial(fmt.percent, decimals=0, lang=LANG),
                     key="conf",
                 )
                 rr = c3.number_input(
                     t("Verwachte respons (%)", "Expected response rate (%)"),
-                    5.0, 100.0, 40.0, 5.0, format="%g", key="rr",
+                    5.0, 100.0, float(100 * (used_params.get("response_rate") or 0.4)), 5.0,
+                    format="%g", key="rr", disabled=fixed,
                 ) / 100  # fmt: skip
                 try:
                     sized = svc.size_for_moe(
@@ -383,7 +439,7 @@ with tab_design:
 
         st.subheader(t("Trekken", "Draw"))
         if "seed" not in st.session_state:
-            st.session_state["seed"] = secrets.randbelow(1_000_000)
+            st.session_state["seed"] = used.get("seed", secrets.randbelow(1_000_000))
         seed = int(
             st.number_input(
                 t("Seed (bewaar hem: dezelfde seed geeft dezelfde steekproef)",

@@ -408,6 +408,8 @@ def lifecycle(wave: dict) -> None:
                 + "\n".join(f"- {t(nl, en)}" for nl, en in state.opening_problems),
                 icon=":material/checklist:",
             )
+        for nl, en in W.date_warnings(wave):
+            st.warning(t(nl, en), icon=":material/event:")
         if others_open:
             c1.caption(
                 t(
@@ -428,6 +430,8 @@ def lifecycle(wave: dict) -> None:
             else:
                 _changed(("Het veldwerk is geopend.", "Fieldwork is open."))
     if status == "open":
+        for nl, en in W.date_warnings(wave):
+            st.warning(t(nl, en), icon=":material/event:")
         _open_link(wave)
         st.caption(
             t(
@@ -593,6 +597,7 @@ def questionnaires_tab(wave: dict | None) -> None:
                     )
                 )
     versions = W.questionnaire_versions(engine)
+    any_demo = any(v["demo"] for v in versions)
     if versions:
         st.dataframe(
             pd.DataFrame(
@@ -602,16 +607,17 @@ def questionnaires_tab(wave: dict | None) -> None:
                         v["version"],
                         v["hash"][:12],
                         v["n_waves"],
-                        "demo" if v["demo"] else "",
+                        *(("demo" if v["demo"] else "",) if any_demo else ()),
                     )
                     for v in versions
                 ],  # fmt: skip
                 columns=[
                     t("Vragenlijst", "Questionnaire"),
                     t("Versie", "Version"),
-                    "hash",
+                    t("Kenmerk (hash)", "Fingerprint (hash)"),
                     t("Bevragingen", "Waves"),
-                    "",
+                    # a column for the demo mark only when a demo version is listed
+                    *((t("Demo", "Demo"),) if any_demo else ()),
                 ],  # fmt: skip
             ),
             hide_index=True,
@@ -687,23 +693,15 @@ with tab_new:
         value=True,
         key="w_copy",
     ):
-        template = {
-            k: v
-            for k, v in wave.items()
-            if k
-            not in (
-                "id",
-                "name",
-                "status",
-                "fieldwork_start",
-                "fieldwork_end",
-                "created_at",
-                "demo",
-                "anonymised_at",
-                "published_at",
-            )  # fmt: skip
-            and k in {c.name for c in schema.waves.columns}
-        }
+        template = W.copyable_facts(wave)
+        st.caption(
+            t(
+                "Niet overgenomen: naam, veldwerkdata, bewaartermijn en de volgende meting "
+                "(vraag 11): vul die hieronder in.",
+                "Not copied: name, fieldwork dates, retention date and the next wave "
+                "(question 11): fill them in below.",
+            )
+        )
     fields, submitted = facts_form(template, "new")
     if submitted:
         save(fields, None)

@@ -216,8 +216,43 @@ def cmd_create(args) -> int:
     except svc.WaveRefused as exc:
         raise _refused(exc) from exc
     print(f"Bevraging {wave_id} aangemaakt (ontwerp) / wave {wave_id} created (draft)")
+    if args.copy_from is not None:
+        _print_copied(svc, engine, args.copy_from, wave_id, fields)
     _print_next(svc.state(engine, wave_id))
     return 0
+
+
+def _print_copied(svc, engine, source_id: int, wave_id: int, given: dict) -> None:
+    """Which facts came from the source wave, so that the team checks them; question 11 is
+    never copied (it would name the new wave as its own next measurement)."""
+    copied = {
+        k: v
+        for k, v in svc.copyable_facts(svc.state(engine, source_id).wave).items()
+        if v not in (None, "", {}, []) and given.get(k) is None
+    }
+    labels = [label for label, key in SHOWN if key in copied]
+    print(f"Overgenomen van bevraging {source_id} / copied from wave {source_id}:")
+    for label in labels:
+        print(f"  - {label}")
+    if copied.get("other_methods"):
+        print("  - andere methoden en klachten / other methods and complaints")
+    weighting = copied.get("weighting")
+    if weighting:
+        margins = weighting.get("margins")
+        what = "automatisch / automatic" if margins is None else ", ".join(margins) or "geen / none"
+        trim = weighting.get("trim") or {}
+        trims = "".join(f"; {k} {v:g}" for k, v in sorted(trim.items()))
+        print(f"  - weging / weighting: raking {what}{trims} (ktm wave weighting {wave_id})")
+    print(
+        "Niet overgenomen / not copied: naam, veldwerkdata, bewaartermijn, volgende meting "
+        "(vraag 11) / name, fieldwork dates, retention date, next wave (question 11)"
+    )
+    if not given.get("next_wave_planned"):
+        print(
+            "Vul de volgende meting (vraag 11) in: ktm wave set "
+            f"{wave_id} --next-wave TEKST / fill in the next wave (question 11): "
+            f"ktm wave set {wave_id} --next-wave TEXT"
+        )
 
 
 def cmd_set(args) -> int:
@@ -285,6 +320,30 @@ def _print_next(s) -> None:
         print(f"Klaar om te openen / ready to open: ktm wave open {s.wave['id']}")
 
 
+# (label, field) as `wave show` and `wave create --copy-from` name a wave's facts
+SHOWN = (
+    ("begin veldwerk / fieldwork start", "fieldwork_start"),
+    ("einde veldwerk / fieldwork end", "fieldwork_end"),
+    ("vragenlijst / questionnaire", "questionnaire_hash"),
+    ("ontwerp / design", "design_type"),
+    ("frequentie / frequency", "frequency"),
+    ("doelstellingen / objectives", "objectives"),
+    ("populatie / population", "population"),
+    ("wijze / mode", "mode"),
+    ("uitvoering / execution", "execution"),
+    ("kostprijs / cost (EUR)", "cost_eur"),
+    ("waarom zo / execution rationale", "execution_rationale"),
+    ("keuze aspecten / aspects rationale", "aspects_rationale"),
+    ("terugkoppeling / communication", "communication"),
+    ("min. responsgraad / min. response rate", "min_response_rate"),
+    ("min. per stratum", "min_response_rate_stratum"),
+    ("min. volledig per stratum / min. completes", "min_completes_stratum"),
+    ("anonimiteitsdrempel / disclosure k", "disclosure_k"),
+    ("bevraging na contact / post-contact", "post_contact"),
+    ("volgende meting / next wave", "next_wave_planned"),
+)
+
+
 def cmd_show(args) -> int:
     from ktm.config import public_base_url
     from ktm.services import waves as svc
@@ -294,27 +353,7 @@ def cmd_show(args) -> int:
     w = s.wave
     print(f"Bevraging / wave {w['id']}: {w['name']}{'  [demo]' if w.get('demo') else ''}")
     print(f"  status: {STATUS.get(w['status'], w['status'])}")
-    for label, key in (
-        ("begin veldwerk / fieldwork start", "fieldwork_start"),
-        ("einde veldwerk / fieldwork end", "fieldwork_end"),
-        ("vragenlijst / questionnaire", "questionnaire_hash"),
-        ("ontwerp / design", "design_type"),
-        ("frequentie / frequency", "frequency"),
-        ("doelstellingen / objectives", "objectives"),
-        ("populatie / population", "population"),
-        ("wijze / mode", "mode"),
-        ("uitvoering / execution", "execution"),
-        ("kostprijs / cost (EUR)", "cost_eur"),
-        ("waarom zo / execution rationale", "execution_rationale"),
-        ("keuze aspecten / aspects rationale", "aspects_rationale"),
-        ("terugkoppeling / communication", "communication"),
-        ("min. responsgraad / min. response rate", "min_response_rate"),
-        ("min. per stratum", "min_response_rate_stratum"),
-        ("min. volledig per stratum / min. completes", "min_completes_stratum"),
-        ("anonimiteitsdrempel / disclosure k", "disclosure_k"),
-        ("bevraging na contact / post-contact", "post_contact"),
-        ("volgende meting / next wave", "next_wave_planned"),
-    ):
+    for label, key in SHOWN:
         v = w.get(key)
         if key.startswith("min_response") and v is not None:
             v = f"{100 * v:g}%"
@@ -349,6 +388,8 @@ def cmd_open(args) -> int:
         wave = svc.open_wave(engine, _wave_id(engine, args.wave))
     except svc.WaveRefused as exc:
         raise _refused(exc) from exc
+    for nl, en in svc.date_warnings(wave):
+        print(f"{nl}\n{en}")
     print(
         f"Het veldwerk van '{wave['name']}' is geopend; verstuur nu de links (ktm invitations "
         f"export|send --wave {wave['id']}) / fieldwork is open; now issue the links"

@@ -193,9 +193,52 @@ def _clean(fields: Mapping[str, Any]) -> dict:
     return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
 
 
+# Facts that describe the copied wave itself, never taken over by `copy_from` (nor by the page's
+# "copy the facts"): its name, its fieldwork dates, its retention date and question 11's next
+# measurement, which copied would make the new wave name itself as its own next measurement.
+NOT_COPIED = ("name", "fieldwork_start", "fieldwork_end", "retention_until", "next_wave_planned")
+
+
+def copyable_facts(source: Mapping[str, Any]) -> dict:
+    """The facts of wave `source` that a new wave takes over (the CLI and the page alike)."""
+    return {k: v for k, v in source.items() if k in FACT_FIELDS and k not in NOT_COPIED}
+
+
+def date_warnings(wave: Mapping[str, Any], today: dt.date | None = None) -> list[Text]:
+    """Why opening this wave today is early or late (not a refusal: a team may open early on
+    purpose to test, or late to catch up); empty when today lies within the fieldwork dates."""
+    from report.format import date
+
+    today = today or dt.date.today()
+    start, end = (
+        dt.date.fromisoformat(d) if isinstance(d, str) else d
+        for d in (wave.get("fieldwork_start"), wave.get("fieldwork_end"))
+    )
+    out: list[Text] = []
+    if start and start > today:
+        out.append(
+            (
+                f"Let op: het veldwerk begint pas op {date(start, 'nl')}; wie nu een link "
+                "krijgt, kan vandaag al antwoorden.",
+                f"Note: fieldwork only starts on {date(start, 'en')}; whoever gets a link now "
+                "can answer today.",
+            )
+        )
+    if end and end < today:
+        out.append(
+            (
+                f"Let op: het veldwerk eindigde al op {date(end, 'nl')}; pas de einddatum aan "
+                f"(ktm wave set {wave['id']} --end JJJJ-MM-DD) als het langer loopt.",
+                f"Note: fieldwork already ended on {date(end, 'en')}; change the end date "
+                f"(ktm wave set {wave['id']} --end YYYY-MM-DD) if it runs longer.",
+            )
+        )
+    return out
+
+
 def create(engine: Engine, fields: Mapping[str, Any], *, copy_from: int | None = None) -> int:
-    """A new wave in draft; `copy_from` takes over the fixed facts of another wave (not its
-    name, dates, status, questionnaire-independent history)."""
+    """A new wave in draft; `copy_from` takes over the fixed facts of another wave (not those
+    in NOT_COPIED, nor its status or history)."""
     roles.require("waves")
     fields = _clean(fields)
     with transaction(engine) as conn:
@@ -205,12 +248,7 @@ def create(engine: Engine, fields: Mapping[str, Any], *, copy_from: int | None =
                 source = get_wave(conn, copy_from)
             except StoreError as exc:
                 raise WaveRefused((str(exc), str(exc))) from exc
-            base = {
-                k: v
-                for k, v in source.items()
-                if k in FACT_FIELDS
-                and k not in ("name", "fieldwork_start", "fieldwork_end", "retention_until")
-            }
+            base = copyable_facts(source)
         merged = {**base, **{k: v for k, v in fields.items() if v is not None}}
         bad = fact_problems(conn, merged, None)
         if bad:

@@ -96,3 +96,34 @@ def test_a_draft_says_what_it_needs_and_cannot_open_yet(team_app_rw, dash_env):
     at.button(key="w_delete_yes").click().run()
     assert _wave(dash_env, "Meting 2027-2028") is None
     assert "De bevraging is verwijderd." in texts(at)
+
+
+def test_a_copied_wave_leaves_out_the_next_wave_and_says_so(team_app_rw, dash_env):
+    at = open_page(team_app_rw, "views/waves.py", "Meting 2026-2027")
+    assert _wave(dash_env, "Meting 2026-2027")["next_wave_planned"]  # the demo wave has one
+    assert at.checkbox(key="w_copy").value
+    assert at.text_input(key="new_next").value == ""  # never the old wave's next measurement
+    assert at.text_area(key="new_objectives").value.startswith("Meten hoe tevreden")
+    assert "de volgende meting (vraag 11): vul die hieronder in" in texts(at)
+
+
+def test_opening_early_is_said_on_the_page(team_app_rw, dash_env):
+    import datetime as dt
+
+    from report.format import date
+
+    start = dt.date.today() + dt.timedelta(days=30)
+    at = open_page(team_app_rw, "views/waves.py")
+    at.text_input(key="new_name").input("Meting vroeg")
+    at.date_input(key="new_start").set_value(start)
+    at.date_input(key="new_end").set_value(start + dt.timedelta(days=60))
+    at.button(key="FormSubmitter:new_form-Bewaren").click().run()
+    assert not at.error, [e.value for e in at.error]
+    warnings = " ".join(w.value for w in at.warning)
+    assert f"het veldwerk begint pas op {date(start, 'nl')}" in warnings
+
+
+def test_the_questionnaire_versions_table_has_a_header_for_every_column(team_app, shared_env):
+    at = open_page(team_app, "views/waves.py")
+    table = next(d.value for d in at.dataframe if "Vragenlijst" in d.value.columns)
+    assert list(table.columns) == ["Vragenlijst", "Versie", "Kenmerk (hash)", "Bevragingen", "Demo"]

@@ -209,3 +209,18 @@ def test_size_from_a_margin_of_error_and_post_contact_upload(page):
     lines = [x.value for x in at.text]
     assert any("2 post-contactuitnodigingen aangemaakt" in line for line in lines)
     assert counts(engine)["post_contact_log"] == 2
+
+
+def test_a_drawn_wave_shows_the_design_it_was_drawn_with(page):
+    at, engine, wave_id = page
+    _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
+    from ktm.services import sampling as svc
+
+    svc.draw_sample(engine, wave_id, "profession", "proportional", n=70, seed=77, minimum=5)
+    at = new_app().run()  # a later visit, not the session that uploaded the frame
+    login(at)
+    at.switch_page("views/sampling.py").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="n").value == 70  # not the form's default of 400
+    assert at.number_input(key="minimum").value == 5
+    assert any("ontwerp waarmee de huidige steekproef" in i.value for i in at.info)
