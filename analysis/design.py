@@ -102,7 +102,26 @@ _PROJECTION_SWEEPS = 10  # R's svyrecvar projects on raking margins 10 times
 
 
 class RakingError(ValueError):
-    """Weights cannot be calibrated to the given targets (names the variable and level)."""
+    """Weights cannot be calibrated to the given targets (names the variable and level).
+
+    The message is English for the developer; ``problem`` (a code), ``variable``, ``level``
+    and ``target`` say the same as data, so report.wording can say it to people.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problem: str | None = None,
+        variable: Any = None,
+        level: Any = None,
+        target: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.variable = variable
+        self.level = level.item() if isinstance(level, np.generic) else level
+        self.target = None if target is None else float(target)
 
 
 # --------------------------------------------------------------------------- results
@@ -875,19 +894,28 @@ class Design:
     def _target_codes(self, variable: str, targets: Mapping[Any, float], what: str):
         """Validate one margin; return (codes, levels, target array)."""
         if variable not in self._data.columns:
-            raise RakingError(f"{what} variable {variable!r} is not a column of the data")
+            raise RakingError(
+                f"{what} variable {variable!r} is not a column of the data",
+                problem="not_a_column",
+                variable=variable,
+            )
         if isinstance(targets, pd.Series):
             targets = targets.to_dict()
         if not isinstance(targets, Mapping) or not targets:
             raise RakingError(
-                f"{what} targets for {variable!r} must be a non-empty mapping level -> count"
+                f"{what} targets for {variable!r} must be a non-empty mapping level -> count",
+                problem="no_targets",
+                variable=variable,
             )
         levels = list(targets)
         t = np.array([float(targets[lvl]) for lvl in levels])
         for lvl, v in zip(levels, t, strict=True):
             if not np.isfinite(v) or v < 0:
                 raise RakingError(
-                    f"{what} target for {variable}={lvl!r} must be a count >= 0, got {v!r}"
+                    f"{what} target for {variable}={lvl!r} must be a count >= 0, got {v!r}",
+                    problem="bad_target",
+                    variable=variable,
+                    level=lvl,
                 )
         col = self._data[variable]
         codes, unknown = _codes_for(col, levels)
@@ -895,25 +923,38 @@ class Design:
             rows = list(self._data.index[codes == -1][:5])
             raise RakingError(
                 f"{what} variable {variable!r} is missing in {int((codes == -1).sum())} rows "
-                f"(e.g. {rows}); impute or drop them before weighting"
+                f"(e.g. {rows}); impute or drop them before weighting",
+                problem="missing_values",
+                variable=variable,
             )
         if unknown:
             k = int((col == unknown[0]).sum())
             raise RakingError(
                 f"level {variable}={unknown[0]!r} occurs in the data ({k} rows) but has no "
-                f"target; targets are given for {levels}"
+                f"target; targets are given for {levels}",
+                problem="level_without_target",
+                variable=variable,
+                level=unknown[0],
             )
         wsum = np.bincount(codes, self._w, minlength=len(levels))
         for k, lvl in enumerate(levels):
             if wsum[k] == 0 and t[k] > 0:
                 raise RakingError(
                     f"target level {variable}={lvl!r} (target {t[k]:g}) has no respondents; "
-                    "merge it with a neighbouring level or drop the target"
+                    "merge it with a neighbouring level or drop the target",
+                    problem="level_without_respondents",
+                    variable=variable,
+                    level=lvl,
+                    target=t[k],
                 )
             if wsum[k] > 0 and t[k] == 0:
                 raise RakingError(
                     f"level {variable}={lvl!r} has a target of 0 but "
-                    f"{int((codes == k).sum())} respondents; drop them or give a positive target"
+                    f"{int((codes == k).sum())} respondents; drop them or give a positive target",
+                    problem="zero_target_with_respondents",
+                    variable=variable,
+                    level=lvl,
+                    target=0.0,
                 )
         return codes, levels, t
 
@@ -961,7 +1002,9 @@ class Design:
             if abs(tot - totals[0]) > 1e-8 * max(abs(totals[0]), 1.0):
                 raise RakingError(
                     f"the raking targets disagree on the population total: {names[0]!r} sums to "
-                    f"{totals[0]:.10g} but {v!r} sums to {tot:.10g}"
+                    f"{totals[0]:.10g} but {v!r} sums to {tot:.10g}",
+                    problem="totals_disagree",
+                    variable=v,
                 )
         sizes = [len(lv) for _, lv, _ in checked]
         cell, cell_levels = _cells([c for c, _, _ in checked], sizes)
@@ -992,7 +1035,11 @@ class Design:
                 f"{v}={lvl!r} is {got:.6g} against a target of {t:.6g} "
                 f"({abs(got - t) / t:.2%} off). The targets may be infeasible for these "
                 "respondents (combinations of levels without respondents); merge sparse "
-                "levels, drop a margin, or allow more iterations"
+                "levels, drop a margin, or allow more iterations",
+                problem="not_converged",
+                variable=v,
+                level=lvl,
+                target=t,
             )
         neww = self._w * g[cell]
         step = _RakeStep(

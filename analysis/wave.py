@@ -245,7 +245,16 @@ class WaveAnalysis:
         except RakingError as exc:
             # Early in fieldwork a margin level (a profession) often has no respondent yet:
             # the margins cannot be met, so the weights stay design x nonresponse adjustment.
-            self.notes.append(note("no_raking", margins=list(margins), reason=str(exc)))
+            self.notes.append(
+                note(
+                    "no_raking",
+                    margins=list(margins),
+                    problem=exc.problem,
+                    variable=exc.variable,
+                    level=exc.level,
+                    target=exc.target,
+                )
+            )
             self.applied_margins = {}
             return weight_wave(self.sample, margins=None, trim=self.settings.trim)
 

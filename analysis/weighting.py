@@ -252,16 +252,21 @@ def _nonresponse_classes(
     final["collapsed"] = final["members"].map(len) > 1
     member_of = {m: k for k, ms in enumerate(final["members"]) for m in ms}
     factor = final["factor"].to_numpy()[cls.map(member_of).to_numpy()]
-    notes = [
-        note(
-            "class_merged",
-            merged=m["class"],
-            into=m["into"],
-            respondents=int(m["respondents"]),
-            minimum=min_respondents,
+    # One note for all merges: which classes were below the minimum before merging (with
+    # their respondents), out of how many, and how many classes are left.
+    notes = []
+    if merges:
+        small = table[table["respondents"] < min_respondents]
+        notes.append(
+            note(
+                "classes_merged",
+                small=[str(c) for c in small.index],
+                respondents=[int(r) for r in small["respondents"]],
+                classes=len(table),
+                left=len(final),
+                minimum=min_respondents,
+            )
         )
-        for m in merges
-    ]
     if final["respondents"].min() < min_respondents:
         notes.append(note("single_class_small", minimum=min_respondents))
     return final, factor, notes

@@ -19,16 +19,52 @@ def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
 
+#: A language code as the adjective of its text: "de Nederlandse tekst", "the Dutch text".
+_TEXTS: dict[str, tuple[str, str]] = {
+    "nl": ("Nederlandse", "Dutch"),
+    "en": ("Engelse", "English"),
+    "fr": ("Franse", "French"),
+    "de": ("Duitse", "German"),
+}
+
+
+def _codes(v: Any) -> list[str]:
+    return [] if _missing(v) else [p.strip() for p in str(v).split(",") if p.strip()]
+
+
+def _detail(row: Mapping[str, Any], lang: str) -> str:
+    """What changed, in words: how many questions (not their column ids; the score's label
+    already names a single question) and in which language's text."""
+    en = lang == "en"
+    items = _codes(row.get("changed_items"))
+    own = str(row.get("score_id") or "").partition(":")[2]
+    parts = []
+    if items and items != [own] and not (len(items) == 1 and not own):
+        k = len(items)
+        noun = ("question" if en else "vraag") if k == 1 else ("questions" if en else "vragen")
+        parts.append(f"{k} {noun}")
+    languages = _codes(row.get("changed_languages"))
+    if languages:
+        i = 1 if en else 0
+        names = [_TEXTS[c][i] if c in _TEXTS else c for c in languages]
+        if en:
+            head = ", ".join(names[:-1])
+            both = f"{head} and {names[-1]} texts" if head else f"{names[-1]} text"
+            parts.append(f"the {both}")
+        else:
+            parts.append(f"de {' en de '.join(names)} tekst")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def not_compared(row: Mapping[str, Any], lang: str = "nl") -> str | None:
-    """'vraagtekst gewijzigd in versie 2025.2 (tevredenheid; nl): niet vergeleken', or None for
-    a score that is compared."""
+    """'vraagtekst gewijzigd in versie 2025.2 (de Nederlandse tekst): niet vergeleken', or None
+    for a score that is compared."""
     reason = row.get("not_compared")
     if _missing(reason) or bool(row.get("comparable", True)):
         return None
     nl, en = REASONS.get(str(reason), (str(reason), str(reason)))
     version = row.get("changed_in")
-    what = [str(row[k]) for k in ("changed_items", "changed_languages") if not _missing(row.get(k))]
-    detail = f" ({'; '.join(what)})" if what else ""
+    detail = _detail(row, lang)
     if lang == "en":
         where = f" in version {version}" if not _missing(version) else ""
         return f"{en}{where}{detail}: not compared"

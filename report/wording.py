@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import disclosure
@@ -24,23 +25,150 @@ from report import format as fmt
 LANGS = ("nl", "en")
 
 
-def _bound(x: float | None) -> str:
-    return "-" if x is None else f"{x:.4g}"
+def _bound(x: float, lang: str) -> str:
+    """A weight bound to 4 significant digits, in the language's number format: 194,4; 3,5."""
+    x = float(x)
+    digits = 3 - int(np.floor(np.log10(abs(x)))) if x else 0
+    out = fmt.number(x, max(0, digits), lang)
+    sep = "," if lang != "en" else "."
+    if sep in out:
+        out = out.rstrip("0").rstrip(sep)
+    return out
 
 
 def _trimmed(a: Mapping[str, Any], lang: str) -> str:
-    bounds = f"[{_bound(a['lower'])}, {_bound(a['upper'])}]"
-    misfit = a["misfit"]
-    if lang == "nl":
-        tail = (
-            "." if misfit is None else f"; marges nu tot {fmt.percent(misfit, 2)} naast hun doel."
+    nl = lang != "en"
+    bounds = []
+    if a["lower"] is not None:
+        bounds.append(f"{'ondergrens' if nl else 'lower bound'} {_bound(a['lower'], lang)}")
+    if a["upper"] is not None:
+        bounds.append(f"{'bovengrens' if nl else 'upper bound'} {_bound(a['upper'], lang)}")
+    limits = f" ({'; '.join(bounds)})" if bounds else ""
+    changed, misfit = a["changed"], a["misfit"]
+    if nl:
+        head = (
+            f"Geen gewichten afgetopt{limits}"
+            if not changed
+            else f"{fmt.integer(changed)} {'gewicht' if changed == 1 else 'gewichten'} "
+            f"afgetopt{limits}"
         )
-        changed = fmt.integer(a["changed"])
-        return f"Gewichten getrimd tot {bounds}; {changed} gewichten gewijzigd{tail}"
-    tail = (
-        "." if misfit is None else f"; margins now up to {fmt.percent(misfit, 2, 'en')} off target."
+        tail = (
+            "."
+            if misfit is None or not changed
+            else f"; marges nu tot {fmt.percent(misfit, 2)} naast hun doel."
+        )
+        return head + tail
+    head = (
+        f"No weights trimmed{limits}"
+        if not changed
+        else f"{fmt.integer(changed, 'en')} {'weight' if changed == 1 else 'weights'} "
+        f"trimmed{limits}"
     )
-    return f"Weights trimmed to {bounds}; {fmt.integer(a['changed'], 'en')} weights changed{tail}"
+    tail = (
+        "."
+        if misfit is None or not changed
+        else f"; margins now up to {fmt.percent(misfit, 2, 'en')} off target."
+    )
+    return head + tail
+
+
+def _class_name(code: Any, lang: str) -> str:
+    """A response class by its name: a profession's label (the strata are professions), the
+    parts of a class of several columns ("a | b") each; another code as it is."""
+    return " | ".join(fmt.label("profession", part, lang) for part in str(code).split(" | "))
+
+
+def _classes_merged(a: Mapping[str, Any], lang: str) -> str:
+    nl = lang != "en"
+    small, counts = a["small"], a["respondents"]
+    professions = all(fmt.label("profession", c) != str(c) for c in small)
+    noun = (
+        ("beroepen" if nl else "professions") if professions else ("klassen" if nl else "classes")
+    )
+    k, n = fmt.integer(len(small), lang), fmt.integer(a["classes"], lang)
+    if all(c == 0 for c in counts):
+        names = ", ".join(_class_name(c, lang) for c in small)
+        head = (
+            f"Geen respondenten in {k} van de {n} {noun} ({names})"
+            if nl
+            else f"No respondents in {k} of the {n} {noun} ({names})"
+        )
+    else:
+        names = ", ".join(
+            f"{_class_name(c, lang)}: {fmt.integer(r, lang)}"
+            for c, r in zip(small, counts, strict=True)
+        )
+        m = fmt.integer(a["minimum"], lang)
+        head = (
+            f"Minder dan {m} respondenten in {k} van de {n} {noun} ({names})"
+            if nl
+            else f"Fewer than {m} respondents in {k} of the {n} {noun} ({names})"
+        )
+    if a["left"] == 1:
+        tail = (
+            f"de non-responscorrectie gebeurt over alle {noun} samen."
+            if nl
+            else f"the nonresponse adjustment is made over all {noun} together."
+        )
+    else:
+        tail = (
+            "voor de non-responscorrectie zijn ze samengevoegd met een naburige klasse."
+            if nl
+            else "for the nonresponse adjustment they were merged with a neighbouring class."
+        )
+    return f"{head}: {tail}"
+
+
+def _level_name(variable: Any, level: Any, lang: str) -> str:
+    if variable == "profession":
+        return fmt.label("profession", level, lang)
+    if variable == "language":
+        return fmt.label("language", level, lang)
+    return str(level)
+
+
+def _no_raking(a: Mapping[str, Any], lang: str) -> str:
+    nl = lang != "en"
+    margins = _names(a["margins"], lang)
+    problem, variable = a.get("problem"), a.get("variable")
+    var = fmt.label("variable", variable, lang) if variable is not None else ""
+    if problem == "level_without_respondents":
+        lvl = _level_name(variable, a["level"], lang)
+        target = fmt.number(a["target"], 0, lang)
+        why = (
+            f"{var} '{lvl}' (doel {target}) heeft nog geen respondenten; raking naar deze marges "
+            "wacht tot elk niveau respondenten heeft"
+            if nl
+            else f"{var} '{lvl}' (target {target}) has no respondents yet; raking to these "
+            "margins waits until every level has respondents"
+        )
+    elif problem == "not_converged":
+        why = (
+            "de marges zijn met deze respondenten niet samen te halen"
+            if nl
+            else "these respondents cannot meet the margins together"
+        )
+    elif problem == "totals_disagree":
+        why = (
+            "de marges tellen niet op tot hetzelfde populatietotaal"
+            if nl
+            else "the margins do not add up to the same population total"
+        )
+    else:
+        why = (
+            f"de marge {var or '?'} past niet bij de gegevens"
+            if nl
+            else f"the margin {var or '?'} does not fit the data"
+        )
+    if nl:
+        return (
+            f"Geen raking naar de kadermarges ({margins}): {why}. De gewichten zijn "
+            "designgewichten met non-responscorrectie."
+        )
+    return (
+        f"No raking to the frame margins ({margins}): {why}. The weights are design weights "
+        "with the nonresponse adjustment."
+    )
 
 
 def _evidence(a: Mapping[str, Any], lang: str) -> str:
@@ -88,15 +216,9 @@ WORDINGS: dict[str, dict[str, Wording]] = {
             f"{fmt.label('variable', a['column'], 'en')})."
         ),
     },
-    "class_merged": {
-        "nl": lambda a: (
-            f"Klasse {' + '.join(a['merged'])} had {a['respondents']} respondenten "
-            f"(< {a['minimum']}) en is samengevoegd met {' + '.join(a['into'])}."
-        ),
-        "en": lambda a: (
-            f"Class {' + '.join(a['merged'])} had {a['respondents']} respondents "
-            f"(< {a['minimum']}) and was merged with {' + '.join(a['into'])}."
-        ),
+    "classes_merged": {
+        "nl": lambda a: _classes_merged(a, "nl"),
+        "en": lambda a: _classes_merged(a, "en"),
     },
     "single_class_small": {
         "nl": lambda a: (
@@ -142,18 +264,7 @@ WORDINGS: dict[str, dict[str, Wording]] = {
         "nl": lambda a: "Nog geen volledige antwoorden uit de steekproef.",
         "en": lambda a: "No complete responses from the sample yet.",
     },
-    "no_raking": {
-        "nl": lambda a: (
-            f"Geen raking naar de kadermarges ({_names(a['margins'], 'nl')}): niet elk niveau heeft al "
-            f"respondenten ({a['reason']}). De gewichten zijn designgewichten met "
-            "non-responscorrectie."
-        ),
-        "en": lambda a: (
-            f"No raking to the frame margins ({_names(a['margins'], 'en')}): not every level has "
-            f"respondents yet ({a['reason']}). The weights are design weights with the "
-            "nonresponse adjustment."
-        ),
-    },
+    "no_raking": {"nl": lambda a: _no_raking(a, "nl"), "en": lambda a: _no_raking(a, "en")},
     "margins_auto": {
         "nl": lambda a: (
             f"Raking naar de kadervariabelen waarop de respons onevenwichtig is "

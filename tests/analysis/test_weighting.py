@@ -8,6 +8,7 @@ import pytest
 
 from analysis import RakingError
 from analysis.weighting import frame_margins, weight_wave
+from report import format as fmt
 from report import wording
 from sampling.demo import synthetic_frame
 from sampling.selection import population_counts, select
@@ -48,10 +49,12 @@ def test_small_class_is_collapsed_into_its_neighbour_and_reported(sample):
     res = weight_wave(s, min_respondents=5)
     merged = res.classes[res.classes["collapsed"]]
     assert len(merged) == 1 and h in merged["class"].iloc[0]
-    merges = [n for n in res.notes if n.code == "class_merged"]
-    assert len(merges) == 1 and h in merges[0].args["merged"]
-    assert merges[0].args["respondents"] == 2 and merges[0].args["minimum"] == 5
-    assert h in wording.text(merges[0], "en") and "merged" in wording.text(merges[0], "en")
+    merges = [n for n in res.notes if n.code == "classes_merged"]
+    assert len(merges) == 1 and merges[0].args["small"] == (h,)
+    assert merges[0].args["respondents"] == (2,) and merges[0].args["minimum"] == 5
+    assert merges[0].args["classes"] == sample["stratum"].nunique() == merges[0].args["left"] + 1
+    en = wording.text(merges[0], "en")
+    assert fmt.label("profession", h, "en") in en and h not in en and "merged" in en
     assert "samengevoegd" in wording.text(merges[0], "nl")
     # the merged class shares one factor: sum of design weights of the sampled units is kept
     members = merged["class"].iloc[0].split(" + ")

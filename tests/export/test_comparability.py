@@ -69,7 +69,7 @@ def test_comparability_codes_per_score():
     assert changed.loc[f"dimension:{hulp_dim}", "changed_items"] == "hulp_telefoon"
     assert changed.loc["item:hulp", "comparable"]
     assert not_compared(changed.loc["item:aanmelden"].to_dict(), "en") == (
-        "answer scale changed (aanmelden): not compared"
+        "answer scale changed: not compared"
     )
 
 
@@ -122,10 +122,10 @@ def test_the_reworded_overall_question_is_not_compared(two_waves):
     hulp = t.loc["item:hulp"]
     assert hulp["comparable"] and hulp["change"] == "improvement"
     assert not_compared(overall.to_dict(), "nl") == (
-        "vraagtekst gewijzigd in versie 2025.2 (tevredenheid; nl): niet vergeleken"
+        "vraagtekst gewijzigd in versie 2025.2 (de Nederlandse tekst): niet vergeleken"
     )
     assert not_compared(overall.to_dict(), "en") == (
-        "wording changed in version 2025.2 (tevredenheid; nl): not compared"
+        "wording changed in version 2025.2 (the Dutch text): not compared"
     )
 
 
@@ -175,7 +175,9 @@ def test_overzicht_and_trend_page_say_not_compared(two_waves, monkeypatch, tmp_p
     at.switch_page("views/overview.py").run()
     assert not at.exception, at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert "vraagtekst gewijzigd in versie 2025.2 (tevredenheid; nl): niet vergeleken" in captions
+    assert (
+        "vraagtekst gewijzigd in versie 2025.2 (de Nederlandse tekst): niet vergeleken" in captions
+    )
     assert "significante" not in " ".join(m.value for m in at.metric if m.delta)
 
     at.switch_page("views/trend.py").run()
@@ -258,7 +260,7 @@ def test_the_trend_chart_breaks_a_reworded_question_into_rows_per_version(
         old = "Algemene tevredenheid (0-100) (vóór versie 2025.2)"
         new = (
             "Algemene tevredenheid (0-100): vraagtekst gewijzigd in versie 2025.2 "
-            "(tevredenheid; nl): niet vergeleken"
+            "(de Nederlandse tekst): niet vergeleken"
         )
         assert by_row[old] == ["Meting 2021-2022", "Meting 2022-2023"], (kind, by_row)
         assert by_row[new] == ["Meting 2024-2025"], (kind, by_row)
