@@ -135,6 +135,13 @@ class WaveAnalysis:
                 for m in self.complete["mode"].unique()
             },
         }
+        # The sample's complete responses that came in on paper (a sampled person's paper
+        # form, linked to the invitation): counted apart for the accountability's question 5;
+        # they stay mode invited, so weights and rates do not change.
+        if "response_channel" in self.invited.columns:
+            n = int((self.invited["response_channel"] == "paper").sum())
+            if n:
+                self.counts["invited_paper"] = n
         self.has_sample = inputs.sample is not None and not inputs.sample.empty
         if not self.has_sample and not self.complete.empty:
             self.notes.append(note("no_sample"))

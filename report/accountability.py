@@ -733,13 +733,28 @@ def _q5(wave, f, c, actions, si, org):
     nl, en = _text(wave.get("mode"))
     counts = (f or {}).get("counts", {})
     by_mode = {k[len("complete_") :]: v for k, v in counts.items() if k.startswith("complete_")}
+    names = {
+        "invited": ("web (uitgenodigd)", "web (invited)"),
+        "open": ("web (open link)", "web (open link)"),
+        "post_contact": ("web (na contact)", "web (after a contact)"),
+        "paper": ("papier", "paper"),
+    }
+    # Sampled people's paper forms are the sample's responses (mode invited, weighted with
+    # it) but were answered on paper: counted here as paper (counts["invited_paper"]).
+    on_paper = counts.get("invited_paper") or 0
+    if on_paper and by_mode.get("invited"):
+        split: dict[str, int] = {}
+        for m, v in by_mode.items():
+            if m == "invited":
+                if v - on_paper:
+                    split["invited"] = v - on_paper
+                split["invited_paper"] = on_paper
+            else:
+                split[m] = v
+        by_mode = split
+        names["invited_paper"] = ("papier (uit de steekproef)", "paper (from the sample)")
+        names["paper"] = ("papier (buiten de steekproef)", "paper (outside the sample)")
     if by_mode:
-        names = {
-            "invited": ("web (uitgenodigd)", "web (invited)"),
-            "open": ("web (open link)", "web (open link)"),
-            "post_contact": ("web (na contact)", "web (after a contact)"),
-            "paper": ("papier", "paper"),
-        }
         nl = (
             _sentence(nl)
             + " Volledige antwoorden per wijze: "
@@ -753,7 +768,7 @@ def _q5(wave, f, c, actions, si, org):
             )
         )
         nl, en = nl + ".", en + "."
-    return nl, en, "waves.mode, responses.mode"
+    return nl, en, "waves.mode, responses.mode, responses.progress (channel)"
 
 
 def _q6(wave, f, c, actions, si, org):

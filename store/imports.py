@@ -125,7 +125,8 @@ def insert_rows(
 ) -> list[int]:
     """Insert every row (the caller's transaction); `linked`: Excel row -> its invitation.
     A linked row is the sampled person's response: mode invited, the invitation's strata and
-    design weight, and the invitation's disposition moves to complete/partial."""
+    design weight, and the invitation's disposition moves to complete/partial; the row's own
+    mode (paper) is kept as progress["channel"]."""
     from sampling.invitations import advance
 
     now = utcnow()
@@ -144,7 +145,14 @@ def insert_rows(
             "strata": strata,
             "design_weight": inv["design_weight"] if inv else None,
             "answers": r.answers,
-            "progress": {"page": None, "done": list(done_sections), "imported": True},
+            # How the response came in (the file's or the import's mode): a sampled person's
+            # paper form is the sample's response (mode invited) but was answered on paper.
+            "progress": {
+                "page": None,
+                "done": list(done_sections),
+                "imported": True,
+                "channel": r.mode,
+            },
             "revision": 1,
             "started_at": now,
             "updated_at": now,

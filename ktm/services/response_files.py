@@ -13,7 +13,8 @@ On import:
   (text) may be added as columns of their own (the Data sheet leaves them out); a column
   ``unit_id`` links a row to a sampled person's invitation (a paper form of someone in the
   sample: the response then counts in the sample, mode invited, and the invitation's
-  disposition follows); any other column is a problem;
+  disposition follows; how it came in, e.g. on paper, is kept apart, progress["channel"],
+  so the accountability's question 5 counts it as paper); any other column is a problem;
 - every row is validated against the questionnaire version as the web form is: ranges and
   codes, required questions (not for status partial), and the skip logic (an answer to a
   question that did not apply is a problem, not silently dropped). An empty cell of a
@@ -71,14 +72,39 @@ class ResponseImport:
     n_rows: int
     response_ids: tuple[int, ...]
     linked: int  # rows linked to a sampled person's invitation
-    by_mode: dict[str, int]
+    by_mode: dict[str, int]  # the stored mode: a linked row is the sample's (invited)
+    linked_paper: int = 0  # of the linked rows, those imported as paper forms
 
     def summary(self) -> str:
-        modes = ", ".join(f"{m} {n}" for m, n in sorted(self.by_mode.items()))
+        # A linked paper form is stored as the sample's response (mode invited): say so in
+        # words, not as "invited 6" after the user typed --mode paper.
+        unlinked = dict(self.by_mode)
+        unlinked["invited"] = unlinked.get("invited", 0) - self.linked
+        parts_nl, parts_en = [], []
+        if self.linked_paper:
+            n = self.linked_paper
+            parts_nl.append(
+                f"{n} papieren formulier{'en' if n != 1 else ''}, gekoppeld aan "
+                f"{'hun' if n != 1 else 'de'} uitnodiging: "
+                f"{'ze tellen' if n != 1 else 'het telt'} als respons van de steekproef"
+            )
+            parts_en.append(
+                f"{n} paper form{'s' if n != 1 else ''}, linked to "
+                f"{'their' if n != 1 else 'its'} invitation: counted as the sample's response"
+            )
+        if self.linked - self.linked_paper:
+            n = self.linked - self.linked_paper
+            parts_nl.append(
+                f"{n} gekoppeld aan een uitnodiging: respons van de steekproef (invited {n})"
+            )
+            parts_en.append(f"{n} linked to an invitation: the sample's response (invited {n})")
+        others = ", ".join(f"{m} {n}" for m, n in sorted(unlinked.items()) if n)
+        if others:
+            parts_nl.append(f"niet gekoppeld aan een uitnodiging: {others}")
+            parts_en.append(f"not linked to an invitation: {others}")
         return (
             f"{self.source_name}: {len(self.response_ids)} antwoorden ingelezen / responses "
-            f"imported ({modes}); gekoppeld aan een uitnodiging / linked to an invitation: "
-            f"{self.linked}"
+            f"imported. {'; '.join(parts_nl)}. / {'; '.join(parts_en)}."
         )
 
 
@@ -458,7 +484,8 @@ def import_responses(
     for r in rows:
         m = "invited" if r.row in linked else r.mode
         by_mode[m] = by_mode.get(m, 0) + 1
-    return ResponseImport(name, len(table), tuple(ids), len(linked), by_mode)
+    linked_paper = sum(1 for r in rows if r.row in linked and r.mode == "paper")
+    return ResponseImport(name, len(table), tuple(ids), len(linked), by_mode, linked_paper)
 
 
 def _duplicates(conn, wave_id: int, rows: list, linked: dict[int, dict]) -> list[Problem]:

@@ -66,13 +66,17 @@ def _responses(conn, wave_id: int, questionnaire: Questionnaire, qhash: str | No
             schema.responses.c.questionnaire_hash,
             schema.responses.c.started_at,
             schema.responses.c.completed_at,
+            # How an imported response came in (store.imports): a sampled person's paper form
+            # is mode invited (weighted with the sample) but was answered on paper.
+            schema.responses.c.progress["channel"].as_string(),
         )
         .where(schema.responses.c.wave_id == wave_id)
         .order_by(schema.responses.c.id)
     ).all()
     # Plain tuples, one column at a time: a Row's mapping access costs more than the data.
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 12
-    (rid, inv, mode, status, lang, stratum, strata, weight, answers, qhashes, start, done) = cols
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 13
+    (rid, inv, mode, status, lang, stratum, strata, weight, answers, qhashes, start, done,
+     channel) = cols  # fmt: skip
     meta = pd.DataFrame(
         {
             "response_id": list(rid),
@@ -85,6 +89,7 @@ def _responses(conn, wave_id: int, questionnaire: Questionnaire, qhash: str | No
             "started_at": pd.to_datetime(list(start), utc=True),
             "completed_at": pd.to_datetime(list(done), utc=True),
             "questionnaire_hash": list(qhashes),
+            "response_channel": [c or m for c, m in zip(channel, mode, strict=True)],
         }
     )
     strata = _decoded(strata)

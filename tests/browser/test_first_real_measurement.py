@@ -199,9 +199,9 @@ def import_answers(page, path: Path) -> None:
     settle(page)
     upload(page, path)
     page.get_by_role("button", name="Antwoorden inlezen").click()
-    expect(
-        page.get_by_text(re.compile(rf"{IMPORTED} antwoorden ingelezen .*invited {IMPORTED}"))
-    ).to_be_visible()
+    # Sampled people's forms: said as paper forms counted in the sample, not "invited 14".
+    linked = rf"{IMPORTED} antwoorden ingelezen .*{IMPORTED} papieren formulieren, gekoppeld"
+    expect(page.get_by_text(re.compile(linked))).to_be_visible()
     settle(page)
 
 

@@ -313,3 +313,59 @@ def test_numbers_dates_and_computed_columns_of_an_xlsform(engine):
     with pytest.raises(rf.ResponseFileError) as info:
         rf.import_responses(engine, wave_id, _xlsx(bad), filename="b.xlsx")
     assert {(p.row, p.column) for p in info.value.problems} == {(2, "age"), (3, "age")}
+
+
+def _linked_wave(engine, tmp_path, name: str, file_mode: str) -> tuple[int, rf.ResponseImport]:
+    """A drawn sample of 10 and 6 of them answering by file, linked by unit_id."""
+    wave_id = _wave(engine, name)
+    frame = tmp_path / f"kader_{wave_id}.xlsx"
+    frame_table().to_excel(frame, index=False)
+    svc.import_frame(engine, wave_id, frame)
+    svc.draw_sample(engine, wave_id, "profession", "proportional", n=10, seed=3)
+    mm = tmp_path / f"mm_{wave_id}.csv"
+    svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
+    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    profile = {"beroep": None, "opleidingsjaar": None, "universiteit": None}
+    rows = [_form(i, mode=file_mode, unit_id=units[i], **profile) for i in range(6)]
+    result = rf.import_responses(
+        engine, wave_id, _xlsx(rows), mode=file_mode, filename="papier.xlsx"
+    )
+    return wave_id, result
+
+
+def test_sampled_peoples_paper_forms_count_as_paper_and_weigh_as_the_sample(engine, tmp_path):
+    from ktm.services.results import analyse
+    from report import accountability
+
+    paper, imported = _linked_wave(engine, tmp_path, "Op papier", "paper")
+    web, _ = _linked_wave(engine, tmp_path, "Op het web", "invited")
+    summary = imported.summary()
+    assert "6 papieren formulieren, gekoppeld aan hun uitnodiging: ze tellen als respons van " \
+        "de steekproef" in summary  # fmt: skip
+    assert "invited 6" not in summary
+    assert imported.linked == imported.linked_paper == 6
+
+    def facts(wave_id):
+        data, result = analyse(engine, wave_id)
+        rows = {r["number"]: r for r in accountability.answer_rows(data.wave, result)}
+        weights = sorted(rf.export_table(engine, wave_id)["weight"].dropna().round(12))
+        figures = accountability.figures_of(result)
+        return rows["5"], figures, weights
+
+    q5_paper, fig_paper, w_paper = facts(paper)
+    q5_web, fig_web, w_web = facts(web)
+    assert "papier (uit de steekproef) 6" in q5_paper["answer_nl"]
+    assert "paper (from the sample) 6" in q5_paper["answer_en"]
+    assert "web (uitgenodigd)" not in q5_paper["answer_nl"]
+    assert "web (uitgenodigd) 6" in q5_web["answer_nl"] and "papier" not in q5_web["answer_nl"]
+    # The sample's response, weights and estimates are the same whichever way it came in.
+    assert len(w_paper) == 6 and w_paper == w_web
+    rate = fig_paper["rate_name"]
+    assert fig_paper["response"][rate] == fig_web["response"][rate] == pytest.approx(0.6)
+    pd.testing.assert_series_equal(pd.Series(fig_paper["response"]), pd.Series(fig_web["response"]))
+    overall = fig_paper["scores"]["overall_0_100"]["estimate"]
+    assert overall == fig_web["scores"]["overall_0_100"]["estimate"] and not pd.isna(overall)
+    for kind, row in fig_paper["scores"].items():
+        pd.testing.assert_series_equal(pd.Series(row), pd.Series(fig_web["scores"][kind]))
+    assert fig_paper["counts"]["complete_invited"] == fig_web["counts"]["complete_invited"] == 6
+    assert fig_paper["counts"]["invited_paper"] == 6 and "invited_paper" not in fig_web["counts"]
