@@ -318,6 +318,9 @@ def _legend() -> dict:
     return {"labelFontSize": 12, "titleFontSize": 12, "labelColor": INK, "titleColor": INK}
 
 
+LEGEND_ROW = 24
+
+
 def completes_over_time(
     data: pd.DataFrame,
     *,
@@ -325,46 +328,59 @@ def completes_over_time(
     y_title: str,
     colours: Mapping[str, str],
 ):
-    """Cumulative completes per day, one line per mode (`mode_label`), each named at its last
-    point (no legend); `colours` maps each label to its mode's colour (`MODE_COLOURS`)."""
+    """Cumulative completes per day, one line per mode (`mode_label`), with a point on each day
+    (one day alone is a point, a line needs two); `colours` maps each label to its mode's colour
+    (`MODE_COLOURS`). Each mode is named with its last count in a legend under the plot: a
+    label at the line's end ran over the y axis on a phone and over the other modes' labels."""
     data = data.copy()
     data["day"] = pd.to_datetime(data["day"])
-    last = data.sort_values("day").groupby("mode_label", as_index=False).tail(1).copy()
-    last["_end"] = [f"{m}: {c}" for m, c in zip(last["mode_label"], last["completes"], strict=True)]
+    last = data.sort_values("day").groupby("mode_label").tail(1)
+    final = dict(zip(last["mode_label"], last["completes"], strict=True))
     labels = list(dict.fromkeys(data["mode_label"]))
+    data["_series"] = [f"{m}: {final[m]}" for m in data["mode_label"]]
     colour = alt.Color(
-        "mode_label:N",
-        scale=alt.Scale(domain=labels, range=[colours.get(m, CONTEXT) for m in labels]),
-        legend=None,
+        "_series:N",
+        scale=alt.Scale(
+            domain=[f"{m}: {final[m]}" for m in labels],
+            range=[colours.get(m, CONTEXT) for m in labels],
+        ),
+        legend=alt.Legend(
+            title=None, orient="bottom", direction="vertical", labelLimit=0, **_legend()
+        ),
     )
+    first, end = data["day"].min(), data["day"].max()
+    if first == end:
+        # A time axis over a single instant has no width: one day either side.
+        first, end = first - pd.Timedelta(days=1), end + pd.Timedelta(days=1)
+    step = max(1, (end - first).days // 6)
     x = alt.X(
-        "day:T", title=x_title, axis=alt.Axis(format="%d/%m", labelAngle=0, tickCount=6, **AXIS)
+        "day:T",
+        title=x_title,
+        scale=alt.Scale(domain=[first.isoformat(), end.isoformat()]),
+        # Ticks on whole days, about six: a short fieldwork otherwise got each date twice (noon).
+        axis=alt.Axis(
+            format="%d/%m", labelAngle=0, tickCount={"interval": "day", "step": step}, **AXIS
+        ),
     )
     y_max = max(10, int(data["completes"].max() * 1.15))
     y = alt.Y(
         "completes:Q", title=y_title, scale=alt.Scale(domain=[0, y_max]), axis=alt.Axis(**AXIS)
     )
-    lines = (
-        alt.Chart(data)
-        .mark_line(interpolate="step-after", strokeWidth=2)
-        .encode(
-            x=x,
-            y=y,
-            color=colour,
-            description="mode_label:N",
-            tooltip=[
-                alt.Tooltip("day:T", title=x_title, format="%d/%m/%Y"),
-                alt.Tooltip("mode_label:N", title=" "),
-                alt.Tooltip("completes:Q", title=y_title),
-            ],
-        )
+    base = alt.Chart(data).encode(
+        x=x,
+        y=y,
+        color=colour,
+        description="_series:N",
+        tooltip=[
+            alt.Tooltip("day:T", title=x_title, format="%d/%m/%Y"),
+            alt.Tooltip("mode_label:N", title=" "),
+            alt.Tooltip("completes:Q", title=y_title),
+        ],
     )
-    ends = (
-        alt.Chart(last)
-        .mark_text(align="right", dy=-10, fontSize=12, fontWeight="bold")
-        .encode(x=x, y=y, text="_end:N", color=colour, description="_end:N")
-    )
-    return _svg((lines + ends).properties(height=300))
+    lines = base.mark_line(interpolate="step-after", strokeWidth=2)
+    points = base.mark_point(filled=True, size=50, opacity=1)
+    # The legend is inside the chart's height: room for it, so the plot keeps its 300 px.
+    return _svg((lines + points).properties(height=300 + LEGEND_ROW * len(labels)))
 
 
 def trend_rows(

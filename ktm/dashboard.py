@@ -45,6 +45,14 @@ MODE_LABELS = {
     ),
     "paper": ("Papier (buiten de steekproef, ongewogen)", "Paper (outside the sample, unweighted)"),
 }
+# The same modes where a count is shown (completes over time): a count is not weighted, so
+# "gewogen"/"ongewogen" would say something untrue or nothing.
+MODE_NAMES = {
+    "invited": ("Uitgenodigd (steekproef)", "Invited (sample)"),
+    "open": ("Open link", "Open link"),
+    "post_contact": ("Na contact (open link)", "After contact (open link)"),
+    "paper": ("Papier", "Paper"),
+}
 BREAKDOWN_LABELS = {
     "profession": ("Beroep", "Profession"),
     "training_year": ("Opleidingsjaar", "Training year"),
@@ -74,6 +82,11 @@ STATUS_LABELS = {
 
 def tr(pair: tuple[str, str]) -> str:
     return t(*pair)
+
+
+def mode_name(mode: str) -> str:
+    """A mode's name where its answers are counted, not estimated (MODE_NAMES)."""
+    return tr(MODE_NAMES.get(mode, (str(mode), str(mode))))
 
 
 def group_label(var: str | None, value: Any) -> str:

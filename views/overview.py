@@ -43,9 +43,11 @@ def live() -> None:
         delta = None
         if minimum is not None:
             gap = F.points(counts["rate"] - minimum, F.PERCENT_DECIMALS, lang())
+            # Short: a metric's delta is one line, cut with an ellipsis where the column ends,
+            # and the part that matters (which minimum) is at its end.
             delta = t(
-                f"{gap} procentpunt t.o.v. het minimum {D.pct(minimum, 0)}",
-                f"{gap} percentage points against the minimum {D.pct(minimum, 0)}",
+                f"{gap} pp t.o.v. minimum {D.pct(minimum, 0)}",
+                f"{gap} pp vs minimum {D.pct(minimum, 0)}",
             )
         c3.metric(
             t("Responsgraad (AAPOR RR2, steekproef)", "Response rate (AAPOR RR2, sample)"),

@@ -26,14 +26,14 @@ over_time = D.completes_over_time(*key)
 if over_time.empty:
     st.info(t("Nog geen volledige antwoorden.", "No complete responses yet."))
 else:
-    over_time["mode_label"] = [D.group_label("mode", m) for m in over_time["mode"]]
+    over_time["mode_label"] = [D.mode_name(m) for m in over_time["mode"]]
     st.altair_chart(
         charts.completes_over_time(
             over_time,
             x_title=t("Dag", "Day"),
             y_title=t("Volledig ingevuld (cumulatief)", "Completes (cumulative)"),
             colours={
-                D.group_label("mode", m): charts.MODE_COLOURS.get(m, charts.CONTEXT)
+                D.mode_name(m): charts.MODE_COLOURS.get(m, charts.CONTEXT)
                 for m in over_time["mode"].unique()
             },
         ),

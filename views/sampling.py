@@ -24,7 +24,7 @@ from ktm.webapp import lang, t
 from report import format as fmt
 from report import wording
 from sampling.allocation import METHODS, designs_side_by_side
-from sampling.frame import FrameError
+from sampling.frame import PROFESSION_CODES, FrameError
 from store import frames as store_frames
 from store import samples as store_samples
 from store.db import reading
@@ -52,6 +52,13 @@ LANG = lang()  # bound once: format_func callbacks may run outside the script (A
 def label(kind: str, code) -> str:
     """A code's name, capitalised, in the page's language (report.format)."""
     return fmt.capitalised(fmt.label(kind, code, LANG))
+
+
+def profession_order(codes) -> list:
+    """Professions in their fixed order (sampling.frame), not alphabetical by code, which
+    read as a jumble in English; any other stratum after them, by name."""
+    rank = {code: i for i, code in enumerate(PROFESSION_CODES)}
+    return sorted(codes, key=lambda c: (rank.get(c, len(rank)), str(c)))
 
 
 def num(x, decimals: int = 0) -> str:
@@ -213,6 +220,7 @@ with tab_frame:
     show_problems("frame_problems")
     if snapshot:
         counts = svc.population(engine, wave_id, "profession")
+        counts = {p: counts[p] for p in profession_order(counts)}
         st.dataframe(
             pd.DataFrame(
                 {
@@ -428,6 +436,8 @@ with tab_design:
         else:
 
             def shown(table: pd.DataFrame, cell) -> pd.DataFrame:
+                if strata == "profession":
+                    table = table.loc[profession_order(table.index)]
                 out = table.map(cell).rename(columns=lambda m: label("allocation", m))
                 return out.rename(index=lambda h: label(strata, h) if strata == "profession" else h)
 
@@ -553,7 +563,14 @@ with tab_design:
                                 2,
                             ),
                         }
-                        for h, N in sample["population"].items()
+                        for h, N in (
+                            {
+                                h: sample["population"][h]
+                                for h in profession_order(sample["population"])
+                            }
+                            if sample["strata_var"] == "profession"
+                            else sample["population"]
+                        ).items()
                     ]
                 ),
                 hide_index=True,

@@ -7,6 +7,7 @@ refuses stale tabs and makes completion idempotent; this page words its answers 
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -19,6 +20,23 @@ from store.db import connection_lost, retry_once
 from survey import flow, form
 
 STATE = "survey"
+# A phone breaks a line at a hyphen: "e-" and "loket" on two lines. A non-breaking hyphen
+# (U+2011) where the title is shown; the stored text keeps its plain hyphen.
+ELOKET = re.compile(r"\b([eE])-(loket)")
+# Streamlit's h1 is 2.75rem and its h2 2.25rem: on a phone the questionnaire title took four
+# lines and a section's title, under it, was larger than the title.
+NARROW_TITLE = (
+    "<style>@media (max-width: 640px) {"
+    "[data-testid=stHeading] h1 {font-size: 1.75rem !important; line-height: 1.25 !important}"
+    " [data-testid=stHeading] h2 {font-size: 1.375rem !important; line-height: 1.3 !important}"
+    "}</style>"
+)
+
+
+def shown_title(text: str) -> str:
+    return ELOKET.sub("\\1\u2011\\2", text)
+
+
 # How long a client over the guessing limit waits for each further unknown link.
 THROTTLED_DELAY_S = 2.0
 refusals = {
@@ -314,7 +332,8 @@ def survey(state: dict) -> None:
     here = flow.position(q, mode, draft, state["section"])
     section, index, count, last = here.section, here.index, len(here.sections), here.last
 
-    st.title(form._text(q.title, lang))
+    st.html(NARROW_TITLE)
+    st.title(shown_title(form._text(q.title, lang)))
     st.progress(
         here.fraction,
         text=t(f"Pagina {index + 1} van {count}", f"Page {index + 1} of {count}"),

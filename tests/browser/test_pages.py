@@ -317,10 +317,17 @@ def test_a_reload_keeps_the_team_logged_in_and_an_expired_login_says_so(survey_w
     v.page.get_by_label("Team password").fill(TEAM_PASSWORD)
     v.page.get_by_role("button", name="Log in").click()
     expect(v.page.get_by_role("heading", name="Trend", exact=True)).to_be_visible()
+    # The language chosen in the sidebar is kept by the cookie too: a typed URL after the
+    # switch is in that language (QA finding 12), once the rewritten cookie is there.
+    english_cookie = v.page.evaluate("() => document.cookie")
+    v.page.get_by_role("radiogroup", name="Taal / Language").get_by_text("Nederlands").click()
+    v.page.wait_for_function(f"() => document.cookie !== {json.dumps(english_cookie)}")
+    v.page.goto(f"{survey_world.url}/results")
+    expect(v.page.get_by_role("heading", name="Resultaten", exact=True)).to_be_visible()
     # Logging out takes the cookie away: a reload is logged out.
-    v.page.get_by_role("button", name="Log out").click()
-    expect(v.page.get_by_role("heading", name="Team login")).to_be_visible()
+    v.page.get_by_role("button", name="Afmelden").click()
+    expect(v.page.get_by_role("heading", name="Aanmelden voor het team")).to_be_visible()
     v.page.wait_for_function(f"() => !document.cookie.includes('{auth.SESSION_COOKIE}=ey')")
     v.page.reload()
-    expect(v.page.get_by_role("heading", name="Team login")).to_be_visible()
+    expect(v.page.get_by_role("heading", name="Aanmelden voor het team")).to_be_visible()
     assert v.foreign_requests(survey_world.url) == []

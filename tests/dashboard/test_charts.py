@@ -91,3 +91,23 @@ def test_colours_keep_three_to_one_contrast_on_white():
     colours |= set(charts._wave_shades(6)) | set(charts.QUADRANT_COLOURS.values())
     for c in colours:
         assert 1.05 / (luminance(c) + 0.05) >= 3.0, c
+
+
+def test_completes_over_time_on_a_single_day_draws_a_point_and_names_its_count():
+    # Every complete on one day: a step line needs two days, so only a point shows it.
+    data = pd.DataFrame(
+        {"day": ["2026-12-01"], "mode_label": ["Uitgenodigd (steekproef)"], "completes": [14]}
+    )
+    chart = charts.completes_over_time(
+        data, x_title="Dag", y_title="Volledig", colours={"Uitgenodigd (steekproef)": "#123456"}
+    )
+    spec = chart.to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert "point" in marks and "text" not in marks  # no end label to run over the y axis
+    encoding = spec["layer"][0]["encoding"]
+    x_domain = encoding["x"]["scale"]["domain"]
+    assert x_domain[0] < "2026-12-01" < x_domain[1]  # the day is inside the axis, not on its edge
+    colour = encoding["color"]
+    assert colour["legend"]["orient"] == "bottom"
+    assert colour["scale"]["domain"] == ["Uitgenodigd (steekproef): 14"]
+    assert colour["scale"]["range"] == ["#123456"]

@@ -41,7 +41,8 @@ def test_overview_shows_status_counts_score_change_and_points(team_app, shared_e
     assert metric(at, "Volledig ingevuld").value == str(counts["complete"])
     assert metric(at, "Gedeeltelijk ingevuld").value == str(counts["partial"])
     rate = metric(at, "Responsgraad")
-    assert rate.value.endswith("%") and "t.o.v. het minimum 30%" in rate.delta
+    assert rate.value.endswith("%") and rate.delta.endswith(" pp t.o.v. minimum 30%")
+    assert len(rate.delta) <= 30  # one line in a third of the page: nothing cut
     assert f"Open link (zelfselectie, ongewogen): {counts['open']}" in out
     score = metric(at, "Score op 100")
     assert "t.o.v. Meting 2025-2026" in score.delta
@@ -55,6 +56,7 @@ def test_overview_in_english(team_app, shared_env):
     at = open_page(team_app, "views/overview.py")
     assert metric(at, "Completes").value == str(open_wave_counts(shared_env)["complete"])
     assert "against Meting 2025-2026" in metric(at, "Score out of 100").delta
+    assert metric(at, "Response rate").delta.endswith(" pp vs minimum 30%")
 
 
 def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_env):

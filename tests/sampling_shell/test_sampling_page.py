@@ -89,11 +89,18 @@ def test_frame_design_draw_and_mail_merge_on_the_page(page):
     _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
     assert counts(engine)["frame_snapshots"] == 1 and counts(engine)["frame_units"] == N_FRAME
     assert any(f"{N_FRAME} eenheden" in s.value for s in at.success)
+    # Professions in their fixed order (sampling.frame), not alphabetical by code or name.
+    from sampling.frame import PROFESSION_CODES
+    from survey.schema import PROFESSIONS as NAMES
+
+    fixed = [NAMES[p]["nl"] for p in PROFESSION_CODES if p in PROFESSIONS]
+    assert list(_table_with(at, "Beroep")["Beroep"]) == fixed
 
     # Design: the comparison is there for the chosen budget, then a seeded draw.
     at.number_input(key="n").set_value(60).run()
     comparison = _table_with(at, "Proportioneel")
     assert "Totaal" in comparison.index and len(comparison.columns) >= 4
+    assert [h for h in comparison.index if h != "Totaal"] == fixed
     at.number_input(key="seed").set_value(4242).run()
     at.button(key="draw").click().run()
     assert not at.exception, at.exception
