@@ -310,6 +310,13 @@ def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def driver_shortfall(url: str, wave_id: int, fp: tuple) -> tuple[int, int] | None:
+    """(found, needed) respondents who rated every aspect, when too few for the key-driver
+    analysis (analysis.wave.WaveAnalysis.drivers_shortfall)."""
+    return _analysis(url, wave_id, fp)[1].drivers_shortfall
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def improvement_points(
     url: str, wave_id: int, fp: tuple, with_open_answers: bool = True
 ) -> dict | None:
