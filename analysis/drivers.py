@@ -274,6 +274,15 @@ class DriverAnalysis:
     seed: int = 0
 
 
+class TooFewComplete(ValueError):
+    """Too few complete cases for the driver model: ``found`` respondents have an overall
+    score and a score on every aspect (no n.v.t.), ``needed`` are needed."""
+
+    def __init__(self, found: int, needed: int, message: str):
+        super().__init__(message)
+        self.found, self.needed = found, needed
+
+
 def _driver_dimensions(cols: list[Any]) -> list[str]:
     return list(dict.fromkeys(c.dimension for c in sc.aspect_columns(cols) if c.role == "driver"))
 
@@ -331,9 +340,11 @@ def key_drivers(
     n_complete = int(complete.sum())
     p = len(included)
     if n_complete < p + 2:
-        raise ValueError(
+        raise TooFewComplete(
+            n_complete,
+            p + 2,
             f"only {n_complete} respondents have an overall score and every aspect score; "
-            f"the model with {p} aspects needs at least {p + 2}"
+            f"the model with {p} aspects needs at least {p + 2}",
         )
     yc, Xc, wc = y[complete], X[complete], w[complete]
     coef, se, tval, pval, df_resid = _design_regression(sm, design, y, yc, Xc, wc, complete)

@@ -87,6 +87,12 @@ TREND_COLUMNS = [
     "changed_items",
     "changed_languages",
     "changed_in",
+    "prev_df",
+    "prev_ci_low",
+    "prev_ci_high",
+    "last_df",
+    "last_ci_low",
+    "last_ci_high",
 ]
 
 #: Why a score is not compared between two questionnaire versions (codes; the words for
@@ -349,6 +355,13 @@ def _standardized_change(designs, values, group, ref, alpha, level, notes) -> di
     }
 
 
+def _own_interval(prefix: str, e: Any, m: Any, level: float) -> dict[str, float]:
+    low, high = sc.confidence_interval(
+        e["estimate"], e["se"], e["df"], level, bool(m.proportion), int(e["n"])
+    )
+    return {f"{prefix}_df": e["df"], f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
+
+
 def compare_waves(
     prev: Any,
     last: Any,
@@ -429,6 +442,11 @@ def compare_waves(
             "last_se": e2["se"],
             "last_n": int(e2["n"]),
             **crude,
+            # Each wave's own interval exactly as that wave's own score table gives it (t on
+            # the design df, logit for a share), so a wave reads the same on its Overzicht and
+            # in the trend of a later wave.
+            **_own_interval("prev", e1, m, level),
+            **_own_interval("last", e2, m, level),
         }
         if ref is not None and verdict["comparable"]:
             values = (rs_prev.values[m.score_id], rs_last.values[m.score_id])

@@ -384,6 +384,25 @@ class WaveAnalysis:
             return None
 
     @cached_property
+    def drivers_shortfall(self) -> tuple[int, int] | None:
+        """Why there is no key-driver analysis, as ``(found, needed)`` respondents who rated
+        every aspect of the model (an overall score and no n.v.t.); None when there is one
+        or when something else stops it."""
+        from analysis.drivers import TooFewComplete, key_drivers
+
+        if self.analysed is None or self.drivers is not None:
+            return None
+        minimum = 10 if self.analysed.n < 10 else 0  # the wave's own floor (drivers above)
+        try:
+            found = key_drivers(self.analysed, self.inputs.columns, replicates=0).n_complete
+            needed = minimum
+        except TooFewComplete as exc:
+            found, needed = exc.found, max(exc.needed, minimum)
+        except ValueError:
+            return None
+        return (found, needed) if found < needed else None
+
+    @cached_property
     def improvement_points(self):
         from analysis.drivers import improvement_points
 

@@ -323,6 +323,13 @@ def change_since_previous(url: str, wave_id: int, fp: tuple) -> dict | None:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def driver_shortfall(url: str, wave_id: int, fp: tuple) -> tuple[int, int] | None:
+    """(found, needed) respondents who rated every aspect, when too few for the key-driver
+    analysis (analysis.wave.WaveAnalysis.drivers_shortfall)."""
+    return _analysis(url, wave_id, fp)[1].drivers_shortfall
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def improvement_points(
     url: str, wave_id: int, fp: tuple, with_open_answers: bool = True
 ) -> dict | None:
@@ -531,10 +538,14 @@ def trend_series(url: str, upto_wave_id: int, fp: tuple) -> pd.DataFrame:
         if reference is not None and "profession" in design.data:
             for sid in table["score_id"]:
                 est, missing = _standardized(design, rs.values[sid], "profession", reference)
-                std[sid] = (math.nan, math.nan) if missing else (est.estimate, est.se)
-        q = sc._quantile(0.95, None)
-        table["std_estimate"] = [std.get(s, (math.nan,))[0] for s in table["score_id"]]
-        table["std_se"] = [std.get(s, (math.nan, math.nan))[1] for s in table["score_id"]]
+                std[sid] = (math.nan,) * 3 if missing else (est.estimate, est.se, est.df)
+        # t on the design df, as every other interval of a wave (not a normal quantile).
+        nan3 = (math.nan,) * 3
+        table["std_estimate"] = [std.get(s, nan3)[0] for s in table["score_id"]]
+        table["std_se"] = [std.get(s, nan3)[1] for s in table["score_id"]]
+        q = pd.Series(
+            [sc._quantile(0.95, std.get(s, nan3)[2]) for s in table["score_id"]], index=table.index
+        )
         table["std_ci_low"] = table["std_estimate"] - q * table["std_se"]
         table["std_ci_high"] = table["std_estimate"] + q * table["std_se"]
         table["wave_id"] = w["id"]

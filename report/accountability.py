@@ -893,15 +893,14 @@ def _q8a(wave, f, c, actions, si, org):
             "There is no earlier (closed) measurement to compare with.",
             "waves (previous closed wave)",
         )
+    # The previous wave's own interval (t on its design df), the one its own Overzicht and
+    # Verantwoording 7a show: one wave, one interval.
     prev = {
         "estimate": c.get("prev_estimate"),
         "n": c.get("prev_n"),
-        "ci_low": None,
-        "ci_high": None,
+        "ci_low": c.get("prev_ci_low"),
+        "ci_high": c.get("prev_ci_high"),
     }
-    se = c.get("prev_se")
-    if not _missing(se) and not _missing(prev["estimate"]):
-        prev["ci_low"], prev["ci_high"] = prev["estimate"] - 1.96 * se, prev["estimate"] + 1.96 * se
     nl = (
         f"De voorlaatste meting, '{c.get('prev_name')}', liep van "
         f"{_period(c.get('prev_fieldwork_start'), c.get('prev_fieldwork_end'), 'nl')}; algemene "

@@ -10,6 +10,7 @@ and the previous measurement, as a table and a chart.
 from __future__ import annotations
 
 import io
+import math
 
 from report import accountability
 from report import format as fmt
@@ -92,11 +93,10 @@ def _chart(book: WorkbookInput, lang: str) -> bytes | None:
     names, est, lo, hi = [], [], [], []
     comparison = accountability.comparison_of(book.previous_wave, book.trend)
     if comparison is not None:
-        e, se = comparison["prev_estimate"], comparison["prev_se"]
         names.append(str(comparison["prev_name"]))
-        est.append(e)
-        lo.append(e - 1.959963984540054 * se)
-        hi.append(e + 1.959963984540054 * se)
+        est.append(comparison["prev_estimate"])
+        lo.append(comparison.get("prev_ci_low", math.nan))  # that wave's own (t) interval
+        hi.append(comparison.get("prev_ci_high", math.nan))
     names.append(str(book.wave.get("name")))
     est.append(head["estimate"])
     lo.append(head["ci_low"])

@@ -20,12 +20,21 @@ except LookupError as exc:
     st.warning(str(exc))
     st.stop()
 if ip is None:
-    st.info(
-        t(
-            "Nog te weinig volledige antwoorden voor een sleutelanalyse (minstens 10).",
-            "Too few complete answers for a key-driver analysis yet (at least 10).",
+    # The analysis needs respondents who rated every aspect (complete cases without n.v.t.),
+    # not completed questionnaires: say so, with how many there are and how many it needs.
+    short = D.driver_shortfall(*key)
+    if short is not None:
+        found, needed = (D.fmt(v, 0) for v in short)
+        st.info(
+            t(
+                "Nog te weinig respondenten die elk aspect beoordeelden (zonder n.v.t.) voor een "
+                f"sleutelanalyse: {found} van de {needed} nodig.",
+                "Too few respondents who rated every aspect (without n/a) for a key-driver "
+                f"analysis yet: {found} of the {needed} needed.",
+            )
         )
-    )
+    else:
+        st.info(t("Nog geen sleutelanalyse mogelijk.", "No key-driver analysis possible yet."))
     st.stop()
 
 label = D.label_col()

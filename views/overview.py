@@ -56,13 +56,22 @@ def live() -> None:
             delta_color="normal",
         )
         if counts.get("strata_short"):
-            st.caption(
-                t(
-                    f"{counts['strata_short']} strata halen hun minimum nog niet: zie Respons.",
-                    f"{counts['strata_short']} strata are still short of their minimum: "
-                    "see Response.",
+            short = counts["strata_short"]
+            # A closed wave's fieldwork is over: no "still"/"nog", the minimum was not reached.
+            if wave.get("status") == "closed":
+                st.caption(
+                    t(
+                        f"{short} strata haalden hun minimum niet: zie Respons.",
+                        f"{short} strata did not reach their minimum: see Response.",
+                    )
                 )
-            )
+            else:
+                st.caption(
+                    t(
+                        f"{short} strata halen hun minimum nog niet: zie Respons.",
+                        f"{short} strata are still short of their minimum: see Response.",
+                    )
+                )
     else:
         c3.metric(t("Responsgraad", "Response rate"), "–")
         st.caption(t("Geen steekproef: geen responsgraad.", "No sample: no response rate."))

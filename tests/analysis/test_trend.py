@@ -94,6 +94,28 @@ def test_compare_waves_crude_difference_from_r_estimates():
     assert row["prev_n"] == r1["n"] and row["last_n"] == r2["n"]
 
 
+def test_each_waves_own_interval_is_that_waves_score_table_interval():
+    """QA finding 25: a wave's own 95% interval in the trend is the one of its own score table
+    (t on the design df, logit for a share), not estimate +/- 1.96 se."""
+    d1, d2 = wave_design(1), wave_design(2)
+    out = tr.compare_waves(d1, d2, COLUMNS, reference=REFERENCE).set_index("score_id")
+    for prefix, d, k in (("prev", d1, 1), ("last", d2, 2)):
+        own = sc.score_table(d, COLUMNS).set_index("score_id")
+        for sid in ("overall_0_100:tevredenheid", "top2:aanmelden"):
+            assert out.loc[sid, f"{prefix}_ci_low"] == pytest.approx(own.loc[sid, "ci_low"])
+            assert out.loc[sid, f"{prefix}_ci_high"] == pytest.approx(own.loc[sid, "ci_high"])
+        row = out.loc["overall_0_100:tevredenheid"]
+        r = EXPECTED[f"wave{k}"]
+        q = stats.t.ppf(0.975, r["df"])
+        assert row[f"{prefix}_df"] == r["df"]
+        assert row[f"{prefix}_ci_high"] == pytest.approx(
+            r["overall100"]["estimate"] + q * r["overall100"]["se"], rel=1e-8
+        )
+        assert row[f"{prefix}_ci_high"] != pytest.approx(
+            r["overall100"]["estimate"] + 1.959963984540054 * r["overall100"]["se"], rel=1e-6
+        )
+
+
 def constructed_waves():
     """Two waves with the same answers within each profession; only the frame's mix changes
     (80% huisartsen and 20% specialists, then 30% and 70%)."""

@@ -64,3 +64,65 @@ def test_importance_intervals_and_ranks_that_cannot_be_told_apart(team_app):
         assert (aspects[int(r) - 1], aspects[int(r)]) == (a, b)
     # 185 complete answers cannot order eight aspects whose shares are 9-19%: ties are named
     assert pairs and "200 replicaties" in said[0]
+
+
+DRIVERS = (
+    "aanmelden",
+    "informatie",
+    "formulieren",
+    "documenten",
+    "opvolging",
+    "doorlooptijd",
+    "communicatie",
+    "hulp",
+)
+
+
+def test_too_few_respondents_who_rated_every_aspect_says_how_many(team_app_rw, dash_env):
+    """QA finding 19: the analysis needs respondents who rated every aspect (complete cases
+    without n.v.t.), not completed questionnaires: the page says so, with found and needed."""
+    import datetime as dt
+    import re
+
+    now = dt.datetime.now(dt.UTC)
+    engine = sa.create_engine(dash_env)
+    r = schema.responses
+    with engine.begin() as conn:
+        open_id = conn.execute(
+            sa.select(schema.waves.c.id).where(schema.waves.c.status == "open")
+        ).scalar_one()
+        rows = conn.execute(
+            sa.select(r.c.id, r.c.answers)
+            .where(r.c.wave_id == open_id, r.c.status == "complete")
+            .order_by(r.c.id)
+        ).all()
+        # All but four completed questionnaires skip one aspect (n.v.t.), a different one in
+        # turn, so every aspect is still answered by most and stays in the model.
+        for i, (rid, answers) in enumerate(rows[4:]):
+            answers = dict(answers)
+            answers.pop(DRIVERS[i % len(DRIVERS)], None)
+            conn.execute(
+                sa.update(r)
+                .where(r.c.id == rid)
+                .values(answers=answers, revision=r.c.revision + 1, updated_at=now)
+            )
+    engine.dispose()
+    assert len(rows) > 50
+    live_caches_expire()
+    at = open_page(team_app_rw, "views/improvements.py")
+    out = texts(at)
+    m = re.search(
+        r"Nog te weinig respondenten die elk aspect beoordeelden \(zonder n\.v\.t\.\) voor een "
+        r"sleutelanalyse: (\d+) van de 10 nodig\.",
+        out,
+    )
+    assert m, out[:2000]
+    assert int(m.group(1)) <= 4
+    assert "volledige antwoorden" not in out
+    team_app_rw.session_state["lang"] = "en"
+    at = open_page(team_app_rw, "views/improvements.py")
+    assert re.search(
+        r"Too few respondents who rated every aspect \(without n/a\) for a key-driver analysis "
+        r"yet: \d+ of the 10 needed\.",
+        texts(at),
+    )

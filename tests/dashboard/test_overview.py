@@ -89,3 +89,17 @@ def test_a_new_response_shows_on_the_overview_without_reload(team_app_rw, dash_e
     assert not at.exception
     assert metric(at, "Volledig ingevuld").value == str(before["complete"] + 1)
     assert f"Open link (zelfselectie, ongewogen): {before['open'] + 1}" in texts(at)
+
+
+def test_a_closed_waves_short_strata_did_not_reach_their_minimum(team_app):
+    """QA finding 29: once the fieldwork is over, a stratum short of its minimum "did not
+    reach" it; "still short" / "nog niet" is for an open wave only."""
+    at = open_page(team_app, "views/overview.py", "Meting 2025-2026")
+    out = texts(at)
+    assert "strata haalden hun minimum niet: zie Respons." in out
+    assert "halen hun minimum nog niet" not in out
+    team_app.session_state["lang"] = "en"
+    at = open_page(team_app, "views/overview.py", "Meting 2025-2026")
+    out = texts(at)
+    assert "strata did not reach their minimum: see Response." in out
+    assert "still short" not in out

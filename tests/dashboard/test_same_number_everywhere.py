@@ -124,3 +124,49 @@ def test_a_half_rounds_the_same_way_in_every_writer():
     )
     a7 = next(r for r in rows if r["number"] == "7a")
     assert "71,3 op 100" in a7["answer_nl"] and "71.3 out of 100" in a7["answer_en"]
+
+
+def test_a_waves_interval_reads_the_same_in_its_own_answers_and_in_the_next_waves_trend(
+    shared_demo_url,
+):
+    """QA finding 25: one wave, one 95% interval. The previous wave's overall score with its
+    interval in its own answer 7a (as on its Overzicht: t on the design df) is the same text in
+    answer 8a and on the Trend sheet of the next wave's workbook."""
+    from ktm.services.export import workbook_input
+    from report.excel import workbook_bytes
+    from store.db import get_engine
+    from store.waves import list_waves
+
+    engine = get_engine(shared_demo_url)
+    with engine.connect() as conn:
+        waves = [w for w in list_waves(conn) if w["status"] != "draft"]
+    assert len(waves) >= 2
+    at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    prev_book = workbook_input(engine, waves[-2]["id"], exported_at=at)
+    last_book = workbook_input(engine, waves[-1]["id"], exported_at=at)
+    assert last_book.previous_wave["id"] == waves[-2]["id"]
+
+    def answer(book, q):
+        wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(book)))
+        return [r for r in wb["Verantwoording"].iter_rows(values_only=True) if r[0] == q][0], wb
+
+    own, own_wb = answer(prev_book, "7a")
+    trend, wb = answer(last_book, "8a")
+    for lang, col in (("nl", 2), ("en", 4)):
+        m = re.search(r"(\d+[,.]\d) (?:op|out of) 100 \((95%-BI|95% CI) [^)]*\)", own[col])
+        assert m, own[col]
+        assert m.group(0).split(" (")[1] in trend[col], (lang, own[col], trend[col])
+    # the Trend sheet holds the same interval (the full value behind the text)
+    ws = wb["Trend"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, [c.value for c in r], strict=False)) for r in ws.iter_rows(min_row=2)]
+    overall = next(r for r in rows if r.get("Soort / Kind") == "overall_0_100")
+    low = fmt.number(overall["95%-BI vorige onder / CI previous low"], 1, "nl")
+    assert f"95%-BI {low}" in own[2]
+    # to the full value: the previous wave's own Resultaten row (its score table)
+    res = own_wb["Resultaten"]
+    rhead = [c.value for c in res[1]]
+    cell = _overall_cell(own_wb)
+    own_row = {h: c.value for h, c in zip(rhead, res[cell.row], strict=False)}
+    assert overall["95%-BI vorige onder / CI previous low"] == own_row["95%-BI onder / CI low"]
+    assert overall["95%-BI vorige boven / CI previous high"] == own_row["95%-BI boven / CI high"]

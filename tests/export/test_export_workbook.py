@@ -175,6 +175,9 @@ def test_trend_sheet_equals_the_trend_table(wb, book):
     assert first["Score-id"] == t.iloc[0]["score_id"]
     assert first["Verschil / Difference"] == t.iloc[0]["difference"]
     assert first["p"] == t.iloc[0]["p"]
+    # each wave's own interval as its own score table gives it (QA finding 25)
+    assert first["95%-BI vorige onder / CI previous low"] == t.iloc[0]["prev_ci_low"]
+    assert first["95%-BI deze boven / CI this high"] == t.iloc[0]["last_ci_high"]
 
 
 def test_improvement_points_sheet(wb, book):
