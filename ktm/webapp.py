@@ -506,7 +506,13 @@ def who_is_logged_in(actor: roles.Actor | None) -> None:
         role = t("geen toegang", "no access")
     else:
         role = t(*roles.ROLE_NAMES.get(actor.role, (actor.role, actor.role)))
-    st.caption(t(f"Aangemeld als {actor.name} ({role})", f"Logged in as {actor.name} ({role})"))
+    # The shared password's account is named in Dutch in the audit trail; here in the page's language.
+    name = (
+        t("team (gedeeld wachtwoord)", "team (shared password)")
+        if actor.name == roles.SHARED_PASSWORD_ACCOUNT
+        else actor.name
+    )
+    st.caption(t(f"Aangemeld als {name} ({role})", f"Logged in as {name} ({role})"))
 
 
 def first_oidc_run(on_default_page: bool) -> bool:

@@ -168,6 +168,11 @@ def test_the_shared_password_is_a_manager_account_named_as_such(configured):
     ]
     at.switch_page("views/audit.py").run()
     assert refusal(at) is None and not at.exception
+    at.session_state["lang"] = "en"
+    at.run()
+    assert any(
+        c.value.startswith("Logged in as team (shared password)") for c in at.sidebar.caption
+    )
 
 
 # --- every action, in the services --------------------------------------------------------------
