@@ -140,6 +140,10 @@ def new_wave(page, spec: dict, *, facts: bool, questionnaire: str | None) -> Non
         page.get_by_text("Korte bevraging na elk contact (open link, vraag 4f)").click()
         fill(page, "Min. responsgraad (%)", "30")
         fill(page, "Kosten (euro)", "0")
+    else:
+        # Question 11 describes the wave itself: never taken over, the page asks for it.
+        expect(page.get_by_text("de volgende meting (vraag 11)").first).to_be_visible()
+        fill(page, "Volgende meting gepland (vraag 11)", "Najaar 2029")
     if questionnaire:
         choice = page.get_by_role("combobox", name=re.compile("^Vragenlijst")).filter(visible=True)
         choice.click()
@@ -465,7 +469,7 @@ def test_two_real_measurements_on_the_team_pages(tmp_path, start_app, browsers):
     assert {str(i) for i in range(1, 12)} <= numbers, sorted(answers)
     unset = {k: v for k, v in answers.items() if "niet vastgelegd" in v.lower()}
     assert not unset, unset  # every answer from what the team entered on the pages
-    assert WAVES[1]["name"] in answers["1"] and "Najaar 2028" in answers["11"]
+    assert WAVES[1]["name"] in answers["1"] and "Najaar 2029" in answers["11"]  # typed for wave 2
     assert "Klachtenbehandeling" in answers["3"]
     assert str(SAMPLE_N) in answers["4b"]
     assert WAVES[0]["name"] in answers["8"]  # the previous wave is the team's own

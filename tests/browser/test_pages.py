@@ -196,6 +196,11 @@ def _log_in(v: Visit, base_url: str) -> None:
     expect(
         page.get_by_role("heading", name=TEAM_PAGES[0][1 if v.lang == "nl" else 2])
     ).to_be_visible(timeout=90_000)
+    # The pages below are typed URLs: they need the login's cookie, which the page's script
+    # sets just after the login's run is drawn (a person does not type a URL within that second).
+    from ktm import auth
+
+    page.wait_for_function(f"() => document.cookie.includes('{auth.SESSION_COOKIE}=ey')")
 
 
 @pytest.mark.parametrize("kind", ["desk", "phone"])
