@@ -113,11 +113,11 @@ else:
     if change and not change["suppressed"] and not change.get("comparable", True):
         pass  # the question changed: no delta, the reason below
     elif change and not change["suppressed"]:
+        # Short, as the response rate's: the verdict and p stand in the caption beside it (a
+        # metric's delta is one line, cut where its third of the page ends).
         delta = t(
-            f"{D.fmt(change['difference'], signed=True)} t.o.v. {change['wave']['name']} "
-            f"({change['change_nl']}, {F.p_text(change['p'], 'nl')})",
-            f"{D.fmt(change['difference'], signed=True)} against {change['wave']['name']} "
-            f"({change['change_en']}, {F.p_text(change['p'], 'en')})",
+            f"{D.fmt(change['difference'], signed=True)} t.o.v. {change['wave']['name']}",
+            f"{D.fmt(change['difference'], signed=True)} against {change['wave']['name']}",
         )
     c1, c2 = st.columns([1, 2])
     c1.metric(
@@ -146,10 +146,12 @@ else:
     elif change and not change["suppressed"]:
         c2.caption(
             t(
-                f"Vorige meting ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}. "
-                "Verschil getoetst met een design-gebaseerde t-toets (onafhankelijke metingen).",
-                f"Previous wave ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}. "
-                "Difference tested with a design-based t-test (independent waves).",
+                f"Vorige meting ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}: "
+                f"{change['change_nl']} ({F.p_text(change['p'], 'nl')}). Verschil getoetst met "
+                "een design-gebaseerde t-toets (onafhankelijke metingen).",
+                f"Previous wave ({change['wave']['name']}): {D.fmt(change['prev_estimate'])}: "
+                f"{change['change_en']} ({F.p_text(change['p'], 'en')}). Difference tested with "
+                "a design-based t-test (independent waves).",
             )
         )
     elif change is None:

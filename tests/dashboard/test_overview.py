@@ -46,6 +46,8 @@ def test_overview_shows_status_counts_score_change_and_points(team_app, shared_e
     assert f"Open link (zelfselectie, ongewogen): {counts['open']}" in out
     score = metric(at, "Score op 100")
     assert "t.o.v. Meting 2025-2026" in score.delta
+    assert len(score.delta) <= 30  # the verdict and p in the caption beside it: nothing cut
+    assert any("significant" in c.value and "p " in c.value for c in at.caption)
     assert "95%-betrouwbaarheidsinterval" in out
     assert out.count("Prioriteit: verbeteren") + out.count("Sterkte") + out.count("prioriteit") >= 3
     assert "**1. " in out and "**3. " in out and "**4. " not in out
