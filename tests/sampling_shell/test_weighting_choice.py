@@ -25,8 +25,9 @@ from tests.store.test_response_import import _form, _wave, _xlsx
 PROFILE = {"beroep": None, "opleidingsjaar": None, "universiteit": None}
 
 
-def _weighted_wave(engine, tmp_path, name="Weging") -> int:
-    """A sample of 240 of whom those of KU Leuven and UGent answer far more often."""
+def _sampled_units(engine, tmp_path, name: str) -> tuple[int, pd.Series]:
+    """A wave with the test frame, a proportional sample of 240 and its links issued: the
+    wave's id and the sampled unit ids (from the mail-merge file)."""
     wave_id = _wave(engine, name)
     frame = tmp_path / f"{name}.xlsx"
     frame_table().to_excel(frame, index=False)
@@ -34,7 +35,12 @@ def _weighted_wave(engine, tmp_path, name="Weging") -> int:
     svc.draw_sample(engine, wave_id, "profession", "proportional", n=240, seed=5)
     mm = tmp_path / f"{name}.csv"
     svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
-    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    return wave_id, pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+
+
+def _weighted_wave(engine, tmp_path, name="Weging") -> int:
+    """A sample of 240 of whom those of KU Leuven and UGent answer far more often."""
+    wave_id, units = _sampled_units(engine, tmp_path, name)
     uni = frame_table().set_index("id")["universiteit"]
     rng = random.Random(8)
     rows = []
@@ -265,14 +271,7 @@ def test_the_command_line_says_an_unbalanced_stratum_is_corrected_already(
     from store.db import get_engine
 
     engine = get_engine(sqlite_url)
-    wave_id = _wave(engine, "Stratum")
-    frame = tmp_path / "stratum.xlsx"
-    frame_table().to_excel(frame, index=False)
-    svc.import_frame(engine, wave_id, frame)
-    svc.draw_sample(engine, wave_id, "profession", "proportional", n=240, seed=5)
-    mm = tmp_path / "stratum.csv"
-    svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
-    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    wave_id, units = _sampled_units(engine, tmp_path, "Stratum")
     job = frame_table().set_index("id")["beroep"]
     keen = job.value_counts().index[0]
     rng = random.Random(3)
@@ -295,14 +294,7 @@ def test_saving_margins_that_cannot_be_applied_now_says_so(sqlite_url, tmp_path,
     from store.db import get_engine
 
     engine = get_engine(sqlite_url)
-    wave_id = _wave(engine, "Onmogelijk")
-    frame = tmp_path / "onmogelijk.xlsx"
-    frame_table().to_excel(frame, index=False)
-    svc.import_frame(engine, wave_id, frame)
-    svc.draw_sample(engine, wave_id, "profession", "proportional", n=240, seed=5)
-    mm = tmp_path / "onmogelijk.csv"
-    svc.export_invitations(engine, wave_id, mm, deadline="2030-01-01")
-    units = pd.read_csv(mm, sep=";", encoding="utf-8-sig", dtype=str)["unit_id"]
+    wave_id, units = _sampled_units(engine, tmp_path, "Onmogelijk")
     uni = frame_table().set_index("id")["universiteit"]
     rows = [
         _form(i, mode="invited", unit_id=u, tevredenheid=7, **PROFILE)
