@@ -9,7 +9,9 @@ Pure (no database, no Streamlit): the store calls it to validate what it writes,
 - :func:`position` / :func:`step`: where a respondent is, the next or previous page, and the
   progress stored with the response;
 - :func:`check_page`, :func:`check_all`, :func:`check_full`: a page, a whole response or a paper
-  form checked against the questionnaire, with errors per answer key in (nl, en).
+  form checked against the questionnaire, with errors per answer key in (nl, en);
+- :func:`live_page`: whether an answer on a page can change what the form shows, so the page
+  must be redrawn on every answer rather than once, on Next.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from survey import expr
 from survey.data import effective_answers, normalise_value, validate_page, visible_items
 from survey.schema import Questionnaire, Section
 
@@ -46,6 +49,57 @@ def sections_to_show(q: Questionnaire, mode: str, answers: Mapping) -> list[Sect
         for s in sections_asked(q, mode)
         if any(it.type != "calculate" for it in visible_items(q, s, answers, effective=effective))
     ]
+
+
+def live_page(q: Questionnaire, section: Section) -> bool:
+    """Whether an answer on `section` can change what the form shows: an item on this page
+    (skip logic, a choice_filter, an "other" field), the pages that follow, or which page is the
+    last. Such a page is redrawn on every answer; on any other page nothing on screen depends
+    on the answers until Next, so its answers can travel with the click (one run per page)."""
+    live = _LIVE.get(q.hash)
+    if live is None:
+        if len(_LIVE) > 64:
+            _LIVE.clear()
+        live = _LIVE[q.hash] = _live_sections(q)
+    return section.id in live
+
+
+_LIVE: dict[str, frozenset[str]] = {}  # by questionnaire version
+
+
+def _live_sections(q: Questionnaire) -> frozenset[str]:
+    def refs(text: str | None, choice_fields: bool = False) -> set[str]:
+        if not text:
+            return set()
+        try:
+            return {name for name, _ in expr.parse(text, choice_fields).references()}
+        except expr.ExpressionError:  # an unvalidated definition: assume it depends on all
+            return {"*"}
+
+    # What a calculate item's value depends on, through other calculate items.
+    feeds: dict[str, set[str]] = {
+        it.id: refs(it.calculation) for _, it in q.iter_items() if it.type == "calculate"
+    }
+    for _ in range(len(feeds)):
+        for used in feeds.values():
+            used |= {r for c in list(used) if c in feeds for r in feeds[c]}
+
+    def depends_on(text: str | None, keys: set[str], choice_fields: bool = False) -> bool:
+        used = refs(text, choice_fields)
+        used |= {r for c in list(used) if c in feeds for r in feeds[c]}
+        return "*" in used or bool(used & keys)
+
+    live = set()
+    for i, section in enumerate(q.sections):
+        keys = {k for it in section.items for k in (it.id, *it.answer_keys())}
+        for later in q.sections[i:]:
+            if depends_on(later.relevant, keys) or any(
+                depends_on(it.relevant, keys) or depends_on(it.choice_filter, keys, True)
+                for it in later.items
+            ):
+                live.add(section.id)
+                break
+    return frozenset(live)
 
 
 # --- navigation ---------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def _scale_radio(
     safe = "".join(c if c.isalnum() else "_" for c in key)
     kind = ("na" if item.na else "") + ("w" if item.type == "scale5" else "")
     with st.container(key=f"{SCALE_KEY}{kind}{n}_{safe}"):
-        choice = st.radio(
+        st.radio(
             label,
             options,
             index=_index(options, answers.get(answer_key), answer_key in answers, item.na),
@@ -168,9 +168,6 @@ def _scale_radio(
             key=key,
             label_visibility=label_visibility,
         )
-    if choice is None:
-        return False, None
-    return True, (None if choice == NA_CODE else int(choice))
 
 
 def render_item(
@@ -188,26 +185,19 @@ def render_item(
     `live` holds the answers given so far on this page (for a choice_filter). `failed`: the
     answers the error was about; once the respondent changes this item's answer, its
     message goes (the store checks the page again on Next)."""
-    out: dict[str, Any] = {}
     hint = _text(item.hint, lang) or None
     key = f"{key_prefix}:{item.id}"
-    if item.type in XLSFORM_TYPES or (
-        item.type in ("select_one", "select_multiple") and (item.appearance or item.choice_filter)
-    ):
-        out = _render_xlsform_item(q, item, answers, lang, key, hint, live)
+    if _xlsform_widget(item):
+        _render_xlsform_item(q, item, answers, lang, key, hint, live)
     elif item.type in ("scale5", "rating10", "ces"):
         shown = _question_with_hint(item, lang, hint)
-        answered, value = _scale_radio(
-            item, _label(item, lang), item.id, answers, lang, key, label_visibility=shown
-        )
-        if answered:
-            out[item.id] = value
+        _scale_radio(item, _label(item, lang), item.id, answers, lang, key, label_visibility=shown)
     elif item.type in ("umux_lite", "sus"):
         st.markdown(_heading(item, lang))
         if hint:
             st.caption(hint)
         for answer_key, statement in zip(item.answer_keys(), item.statement_texts(), strict=True):
-            answered, value = _scale_radio(
+            _scale_radio(
                 item,
                 _text(statement, lang),
                 answer_key,
@@ -215,15 +205,13 @@ def render_item(
                 lang,
                 f"{key_prefix}:{answer_key}",
             )
-            if answered:
-                out[answer_key] = value
     elif item.type in ("select_one", "yesno"):
         options = q.choice_options(item)
         codes = [c for c, _ in options]
         labels = {c: _text(lbl, lang) for c, lbl in options}
         current = answers.get(item.id)
         shown = _question_with_hint(item, lang, hint)
-        choice = st.radio(
+        st.radio(
             _label(item, lang),
             codes,
             index=codes.index(current) if current in codes else None,
@@ -233,23 +221,16 @@ def render_item(
             key=key,
             label_visibility=shown,
         )
-        if choice is not None:
-            out[item.id] = choice
     elif item.type == "select_multiple":
         st.markdown(_heading(item, lang))
         if hint:
             st.caption(hint)
         current = answers.get(item.id) or []
-        ticked = [
-            code
-            for code, lbl in q.choice_options(item)
-            if st.checkbox(_text(lbl, lang), value=code in current, key=f"{key}:{code}")
-        ]
-        if ticked:
-            out[item.id] = ticked
+        for code, lbl in q.choice_options(item):
+            st.checkbox(_text(lbl, lang), value=code in current, key=f"{key}:{code}")
     elif item.type == "text":
         shown = _question_with_hint(item, lang, hint)
-        value = st.text_area(
+        st.text_area(
             _label(item, lang),
             value=str(_initial(item, answers) or ""),
             max_chars=item.text_max_length,
@@ -257,11 +238,77 @@ def render_item(
             key=key,
             label_visibility=shown,
         )
-        if value and value.strip():
-            out[item.id] = value
+    out = read_item(q, item, key_prefix, st.session_state, live or answers)
     if error and (failed is None or _same(item, out, failed)):
         st.error(error, icon=":material/error:")
     return out
+
+
+def _xlsform_widget(item: Item) -> bool:
+    """Drawn as XLSForm draws it (numbers, dates, notes; selects with an appearance or a
+    choice_filter); otherwise as the e-loket's own scales and choices."""
+    return item.type in XLSFORM_TYPES or (
+        item.type in ("select_one", "select_multiple")
+        and bool(item.appearance or item.choice_filter)
+    )
+
+
+def _options(q: Questionnaire, item: Item, live: Mapping[str, Any]) -> list:
+    """The options of a select: those its choice_filter allows given the answers so far."""
+    if not item.choice_filter:
+        return q.choice_options(item)
+    return q.choice_options(item, data.effective_answers(q, dict(live)))
+
+
+def _minimal(item: Item) -> bool:
+    return (item.appearance or "").split()[:1] == ["minimal"]
+
+
+def _scale_answer(answer_key: str, choice: Any) -> dict[str, Any]:
+    if choice is None:
+        return {}
+    return {answer_key: None if choice == NA_CODE else int(choice)}
+
+
+def read_item(
+    q: Questionnaire,
+    item: Item,
+    key_prefix: str,
+    values: Mapping[str, Any],
+    live: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The answers an item's widgets hold, from their values by key (``st.session_state``):
+    the one reading of the widgets, both after drawing them and in a button's callback (which
+    saves a page before the next is drawn). `live`: the answers so far (a choice_filter)."""
+    key = f"{key_prefix}:{item.id}"
+
+    value = values.get
+    kind = item.type
+    v = value(key)
+    if kind in ("scale5", "rating10", "ces"):
+        return _scale_answer(item.id, v)
+    if kind in ("umux_lite", "sus"):
+        out: dict[str, Any] = {}
+        for answer_key in item.answer_keys():
+            out.update(_scale_answer(answer_key, value(f"{key_prefix}:{answer_key}")))
+        return out
+    if kind in ("integer", "decimal"):
+        return {} if v is None else {item.id: int(v) if kind == "integer" else float(v)}
+    if kind == "date":
+        return {} if v is None else {item.id: v.isoformat()}
+    if kind == "acknowledge":
+        return {item.id: ACKNOWLEDGED} if v else {}
+    if kind == "text":
+        return {item.id: v} if isinstance(v, str) and v.strip() else {}
+    if kind in ("select_one", "yesno"):
+        return {} if v is None else {item.id: v}
+    if kind == "select_multiple":
+        if _xlsform_widget(item) and _minimal(item):
+            ticked = list(v or [])
+        else:
+            ticked = [c for c, _ in _options(q, item, live) if value(f"{key}:{c}")]
+        return {item.id: ticked} if ticked else {}
+    return {}  # group, note, calculate: nothing to answer
 
 
 # --- standard XLSForm types and appearances ------------------------------------------------
@@ -284,26 +331,21 @@ def _render_xlsform_item(
     key: str,
     hint,
     live: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+) -> None:
     label = _label(item, lang)
     current = _initial(item, answers)
     disabled = item.read_only
-    if item.type == "group":
-        st.markdown(f"#### {_text(item.label, lang)}")
+    if item.type in ("group", "note"):
+        text = _text(item.label, lang)
+        st.markdown(f"#### {text}" if item.type == "group" else text)
         if hint:
             st.caption(hint)
-        return out
+        return
     if item.type == "calculate":
-        return out
-    if item.type == "note":
-        st.markdown(_text(item.label, lang))
-        if hint:
-            st.caption(hint)
-        return out
+        return
     if item.type in ("integer", "decimal"):
         number = data._as_number(current) if current not in (None, "") else None
-        value = st.number_input(
+        st.number_input(
             label,
             value=(int(number) if item.type == "integer" else number)
             if number is not None
@@ -313,13 +355,11 @@ def _render_xlsform_item(
             disabled=disabled,
             key=key,
         )
-        if value is not None:
-            out[item.id] = int(value) if item.type == "integer" else float(value)
     elif item.type == "date":
         import datetime as dt
 
         iso = data._as_date(current) if current not in (None, "") else None
-        value = st.date_input(
+        st.date_input(
             label,
             value=dt.date.fromisoformat(iso) if iso else None,
             min_value=dt.date(1900, 1, 1),
@@ -328,43 +368,37 @@ def _render_xlsform_item(
             disabled=disabled,
             key=key,
         )
-        if value is not None:
-            out[item.id] = value.isoformat()
     elif item.type == "acknowledge":
-        if st.checkbox(label, value=current == ACKNOWLEDGED, disabled=disabled, key=key):
-            out[item.id] = ACKNOWLEDGED
+        st.checkbox(label, value=current == ACKNOWLEDGED, disabled=disabled, key=key)
     elif item.type in ("select_one", "select_multiple"):
-        # The options a choice_filter allows given the answers so far.
-        options = q.choice_options(item, data.effective_answers(q, dict(live or answers)))
+        options = _options(q, item, live or answers)
         codes = [c for c, _ in options]
         labels = {c: _text(lbl, lang) for c, lbl in options}
-        minimal = (item.appearance or "").split()[:1] == ["minimal"]
         if item.type == "select_one":
-            if minimal:
-                choice = st.selectbox(
+            index = codes.index(current) if current in codes else None
+            if _minimal(item):
+                st.selectbox(
                     label,
                     codes,
-                    index=codes.index(current) if current in codes else None,
+                    index=index,
                     format_func=lambda c: labels[c],
                     disabled=disabled,
                     key=key,
                 )
             else:
-                choice = st.radio(
+                st.radio(
                     label,
                     codes,
-                    index=codes.index(current) if current in codes else None,
+                    index=index,
                     format_func=lambda c: labels[c],
                     horizontal="likert" in (item.appearance or ""),
                     disabled=disabled,
                     key=key,
                 )
-            if choice is not None:
-                out[item.id] = choice
         else:
             chosen = current.split() if isinstance(current, str) else list(current or [])
-            if minimal:
-                ticked = st.multiselect(
+            if _minimal(item):
+                st.multiselect(
                     label,
                     codes,
                     default=[c for c in chosen if c in codes],
@@ -374,18 +408,10 @@ def _render_xlsform_item(
                 )
             else:
                 st.markdown(label)
-                ticked = [
-                    c
-                    for c in codes
-                    if st.checkbox(
-                        labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}"
-                    )
-                ]
-            if ticked:
-                out[item.id] = list(ticked)
-    if hint and item.type not in ("note", "group"):
+                for c in codes:
+                    st.checkbox(labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}")
+    if hint:
         st.caption(hint)
-    return out
 
 
 _ABSENT = object()
@@ -410,26 +436,46 @@ def render_section(
     return the page's answers. Answers of items that turn irrelevant are not returned."""
     errors = errors or {}
     st.html(scale_style())
+    return _each_shown(
+        q,
+        section,
+        answers,
+        skip_logic,
+        lambda item, live: render_item(
+            q, item, answers, lang, key_prefix, errors.get(item.id), live=live, failed=failed
+        ),
+    )
+
+
+def read_section(
+    q: Questionnaire,
+    section: Section,
+    answers: Mapping[str, Any],
+    key_prefix: str,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The page's answers as :func:`render_section` drew them with `key_prefix`, read from the
+    widgets' values (``st.session_state``) without drawing: a Next button's callback saves the
+    page before the script draws the next one."""
+    return _each_shown(
+        q, section, answers, True, lambda item, live: read_item(q, item, key_prefix, values, live)
+    )
+
+
+def _each_shown(q, section, answers, skip_logic: bool, answer_of) -> dict[str, Any]:
+    """The answers of the section's items that are shown, in order, each judged on the answers
+    before it (skip logic); `answer_of(item, live)` draws or reads one item."""
     own = {k for it in section.items for k in it.answer_keys()}
     before = {k: v for k, v in answers.items() if k not in own}
     page: dict[str, Any] = {}
+    # The earlier pages' effective answers do not change while this page is filled in: once.
+    earlier = data.effective_answers(q, before) if skip_logic else {}
     for item in section.items:
         if skip_logic:
-            shown = data.visible_items(q, section, {**before, **page})
+            shown = data.visible_items(q, section, {**before, **page}, effective=earlier)
             if item.id not in {it.id for it in shown}:
                 continue
-        page.update(
-            render_item(
-                q,
-                item,
-                answers,
-                lang,
-                key_prefix,
-                errors.get(item.id),
-                live={**before, **page},
-                failed=failed,
-            )
-        )
+        page.update(answer_of(item, {**before, **page}))
     return page
 
 

@@ -342,13 +342,98 @@ def survey(state: dict) -> None:
         st.markdown(form._text(q.intro, lang))
     if state["notice"]:
         st.warning(t(*state["notice"]), icon=":material/warning:")
+    # A page whose answers change nothing on screen is a form: its answers travel with Next or
+    # Back, one script run for the page instead of one per answer (issue 23). A page with skip
+    # logic is redrawn on every answer, so what the answers reveal appears at once.
+    live = flow.live_page(q, section)
+    body = (
+        st.container()
+        if live
+        else st.form(f"{state['wkey']}f{state['gen']}", border=False, enter_to_submit=False)
+    )
+    with body:
+        page = _page(q, section, draft, lang, state)
+        back_col, next_col = st.columns(2)
+        button = st.button if live else st.form_submit_button
+        # The click saves in its callback, before the script runs: that run draws the next
+        # page at once (no second run after the save). The page is the one drawn here.
+        state["shown"] = (section.id, f"{state['wkey']}g{state['gen']}")
+        with back_col:
+            if index > 0:
+                button(
+                    t("Vorige", "Back"),
+                    icon=":material/arrow_back:",
+                    key="survey_back",
+                    width="stretch",
+                    on_click=clicked,
+                    args=(-1, False, False),
+                )
+        with next_col:
+            button(
+                t("Verzenden", "Send") if last else t("Volgende", "Next"),
+                icon=":material/send:" if last else ":material/arrow_forward:",
+                type="primary",
+                key="survey_next",
+                width="stretch",
+                on_click=clicked,
+                args=(0 if last else 1, True, last),
+            )
+    # Keep what is on screen, so going back and forth in this session loses nothing.
+    keep(state, section, page)
+
+    with nav_slot:  # first on the page, so a rerun while answering does not run it again
+        marker = f"{state['wkey']}-{state['gen']}"
+        if state["errors"]:
+            form.show_from_top(f"{marker}-{state.get('attempt', 0)}", first_error=True)
+        elif state["gen"]:
+            form.show_from_top(marker)
+
+
+def keep(state: dict, section, page: dict) -> None:
+    own = {k for it in section.items for k in it.answer_keys()}
+    state["draft"] = {**{k: v for k, v in state["draft"].items() if k not in own}, **page}
+
+
+def clicked(move: int, check: bool, finish: bool) -> None:
+    """Next or Back (a button's callback, before the script runs): read the page drawn from its
+    widgets, save it and move. A lost database connection is shown by the run that follows."""
+    state = st.session_state.get(STATE)
+    if not state or not state.get("shown"):
+        return
+    section_id, key_prefix = state["shown"]
+    try:
+        response = current_response(state)
+        if response["status"] == "complete":
+            return  # completed in another tab: the run says so
+        q = R.questionnaire_for(engine, response["questionnaire_hash"])
+        section = q.section(section_id)
+        page = form.read_section(q, section, state["draft"], key_prefix, st.session_state)
+        keep(state, section, page)
+        go(
+            state,
+            q,
+            R.questionnaire_mode(response),
+            page,
+            section,
+            move,
+            check=check,
+            finish=finish,
+        )
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        state["connection_lost"] = True
+
+
+def _page(q, section, draft: dict, lang: str, state: dict) -> dict:
+    """The section's title, introduction and items; the answers on screen."""
     st.header(form._text(section.title, lang))
     if section.intro:
         st.markdown(form._text(section.intro, lang))
     if any(it.required for it in section.items):
         st.caption(form.required_note(lang))
     errors = {k: v[1] if lang == "en" else v[0] for k, v in state["errors"].items()}
-    page = form.render_section(
+    return form.render_section(
         q,
         section,
         draft,
@@ -357,35 +442,11 @@ def survey(state: dict) -> None:
         errors,
         failed=state.get("failed"),
     )
-    # Keep what is on screen, so going back and forth in this session loses nothing.
-    own = {k for it in section.items for k in it.answer_keys()}
-    state["draft"] = {**{k: v for k, v in draft.items() if k not in own}, **page}
-
-    with nav_slot:  # first on the page, so a rerun while answering does not run it again
-        marker = f"{state['wkey']}-{state['gen']}"
-        if state["errors"]:
-            form.show_from_top(f"{marker}-{state.get('attempt', 0)}", first_error=True)
-        elif state["gen"]:
-            form.show_from_top(marker)
-    back_col, next_col = st.columns(2)
-    back = index > 0 and back_col.button(
-        t("Vorige", "Back"), icon=":material/arrow_back:", key="survey_back", width="stretch"
-    )
-    forward = next_col.button(
-        t("Verzenden", "Send") if last else t("Volgende", "Next"),
-        icon=":material/send:" if last else ":material/arrow_forward:",
-        type="primary",
-        key="survey_next",
-        width="stretch",
-    )
-    if back:
-        go(state, q, mode, page, section, -1, check=False)
-    elif forward:
-        go(state, q, mode, page, section, 0 if last else 1, check=True, finish=last)
 
 
 def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = False):
-    """Save the page and move `move` pages; on errors stay and show them next to the items."""
+    """Save the page and move `move` pages; on errors stay and show them next to the items.
+    The state says what the next run draws."""
     state["notice"] = None
     # The pages that follow depend on the answers of this page (skip logic).
     target = flow.step(q, mode, state["draft"], section.id, move)
@@ -413,11 +474,11 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
             )
         else:  # going back keeps the unsaved page in this session only
             state.update(section=next_id, errors={}, gen=state["gen"] + 1)
-        st.rerun()
+        return
     except R.ResponseError as exc:  # stale tab, completed elsewhere, wave closed
         reload(state)
         state["notice"] = (exc.nl, exc.en)
-        st.rerun()
+        return
     state.update(revision=response["revision"], draft=dict(response["answers"]), errors={})
     if finish:
         try:
@@ -434,15 +495,14 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
                 "Er ontbreken nog antwoorden op deze pagina.",
                 "Some answers on this page are still missing.",
             )
-            st.rerun()
+            return
         except R.ResponseError as exc:
             reload(state)
             state["notice"] = (exc.nl, exc.en)
-            st.rerun()
+            return
         state["completed_here"] = True
-        st.rerun()
+        return
     state.update(section=next_id, gen=state["gen"] + 1)
-    st.rerun()
 
 
 def try_again_page() -> None:
@@ -470,7 +530,9 @@ try:
         opt_out_page(params.get("t"))
     elif params.get("t") or params.get("wave"):
         state = open_link(params)
-        if state is not None:
+        if state is not None and state.pop("connection_lost", False):
+            try_again_page()  # the click's save could not reach the database
+        elif state is not None:
             survey(state)
     else:
         landing_page()

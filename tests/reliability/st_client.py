@@ -60,6 +60,8 @@ class Respondent:
         self.ws = None
         self.page_hash = ""
         self.states: dict[str, WidgetState] = {}
+        self.in_form: set[str] = set()  # widgets in an st.form: sent with its submit only
+        self.drawn: dict[str, WidgetState] = {}  # what a radio or checkbox shows unanswered
         self.run = Run()
         self.script_runs = 0  # runs the server made for this tab (each st.rerun() one more)
 
@@ -134,10 +136,17 @@ class Respondent:
     def answer_page(self) -> str | None:
         """Answer every widget on the page; return the id of the page's primary button."""
         before, self.states = self.states, {}
+        self.in_form, self.drawn = set(), {}
         primary = None
         for el in self.run.elements.values():
             kind = el.WhichOneof("type")
             w = getattr(el, kind) if kind else None
+            if getattr(w, "form_id", ""):
+                self.in_form.add(w.id)
+            if kind == "radio" and w.HasField("default"):
+                self.drawn[w.id] = WidgetState(id=w.id, string_value=w.options[w.default])
+            elif kind == "checkbox":
+                self.drawn[w.id] = WidgetState(id=w.id, bool_value=w.default)
             if kind == "button":
                 if w.type == "primary" and not w.disabled:
                     primary = w.id
@@ -213,6 +222,9 @@ async def respond(
                 # and answer what appeared, then click.
                 for _ in range(3):
                     shown = set(r.states)
+                    changed = {k for k in shown if r.drawn.get(k) != r.states[k]}
+                    if changed <= r.in_form:
+                        break  # a form, or nothing changed: the answers go with the click
                     if per_change:
                         await _one_change_at_a_time(r, sent)
                     else:
@@ -241,14 +253,18 @@ async def respond(
 
 
 async def _one_change_at_a_time(r: Respondent, sent: set[str]) -> None:
-    """Send the page's new answers one by one, a run each, as a browser's widgets do."""
+    """Send the page's new answers one by one, a run each, as a browser's widgets do; the
+    answers of a form wait for its submit, as in the browser."""
     full = dict(r.states)
     r.states = {k: v for k, v in full.items() if k in sent}
     for k, v in full.items():
         if k not in sent:
             r.states[k] = v
             sent.add(k)
-            await r.rerun()
+            # A form's widgets wait for its submit; a choice left as it was drawn (the
+            # language, an unticked box) is no change: the browser sends neither.
+            if k not in r.in_form and r.drawn.get(k) != v:
+                await r.rerun()
     if not full:  # nothing to answer: the one rerun a page gets otherwise
         await r.rerun()
 

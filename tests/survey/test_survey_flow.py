@@ -48,3 +48,38 @@ def test_first_page_with_an_error(eloket):
     assert first_with_errors(shown, {"tevredenheid": ("x", "x")}).id == "algemeen"
     assert first_with_errors(shown, {"umux_2": ("x", "x")}).id == "gebruiksgemak"
     assert first_with_errors(shown, {}) is None
+
+
+def test_a_page_is_live_when_its_answers_change_what_the_form_shows(eloket):
+    from survey.flow import live_page
+
+    live = {s.id for s in eloket.sections if live_page(eloket, s)}
+    # gebruik: its procedures reveal questions on the page and decide the next pages;
+    # papier: "kende u de papieren procedure" reveals the comparison. The others are forms.
+    assert live == {"gebruik", "papier"}
+
+
+def test_a_later_page_or_a_calculation_on_the_answers_makes_a_page_live(eloket):
+    import copy
+
+    from survey.flow import live_page
+    from survey.schema import build_questionnaire
+
+    raw = eloket.to_dict()
+
+    def with_changes(change) -> set[str]:
+        r = copy.deepcopy(raw)
+        change({s["id"]: s for s in r["sections"]})
+        q = build_questionnaire(r)
+        return {s.id for s in q.sections if live_page(q, s)}
+
+    def later_page(sections):  # a later page shown only for some satisfaction scores
+        sections["profiel"]["relevant"] = "${tevredenheid} >= 5"
+
+    def through_a_calculation(sections):
+        items = sections["ervaring"]["items"]
+        items.insert(1, {"id": "laag", "type": "calculate", "calculation": "${aanmelden} < 3"})
+        sections["gebruiksgemak"]["items"][0]["relevant"] = "${laag}"
+
+    assert with_changes(later_page) == {"gebruik", "papier", "algemeen"}
+    assert with_changes(through_a_calculation) == {"gebruik", "papier", "ervaring"}

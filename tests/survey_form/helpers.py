@@ -21,10 +21,14 @@ def _find(widgets, suffix):
 
 
 def fill(at, page: dict, rounds: int = 3):
-    """Answer a page like a person: what appears after a click (skip logic) is answered next."""
+    """Answer a page like a person: what appears after a click (skip logic) is answered next.
+
+    On a page that is a form (no skip logic on it) the browser sends nothing until Next: the
+    answers are set and wait for the click, as in the browser."""
     todo = dict(page)
     for _ in range(rounds):
         progressed = False
+        in_form = False
         for key, value in list(todo.items()):
             if isinstance(value, list):
                 boxes = [w for w in at.checkbox if w.key and f":{key}:" in w.key]
@@ -32,14 +36,18 @@ def fill(at, page: dict, rounds: int = 3):
                     continue
                 for box in boxes:
                     box.set_value(box.key.rsplit(":", 1)[1] in value)
+                widget = boxes[0]
             elif radios := _find(at.radio, key):
-                radios[0].set_value("nvt" if value is None else value)
+                widget = radios[0].set_value("nvt" if value is None else value)
             elif areas := _find(at.text_area, key):
-                areas[0].set_value(value)
+                widget = areas[0].set_value(value)
             else:
                 continue
+            in_form = in_form or bool(widget.form_id)
             del todo[key]
             progressed = True
+        if in_form and not todo:
+            return at
         at.run()
         assert not at.exception, at.exception
         if not todo:

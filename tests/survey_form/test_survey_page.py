@@ -428,17 +428,42 @@ def test_the_progress_bar_is_full_on_the_last_page(app_env, world):
     assert bar.proto.text == "Pagina 6 van 6" and bar.value == 100
 
 
-def test_the_required_message_goes_once_the_question_is_answered(app_env, world):
+def test_on_a_page_with_skip_logic_the_required_message_goes_once_the_question_is_answered(
+    app_env, world
+):
+    at = survey_app({"t": world.tokens["a"]})
+    assert not at.form  # its answers reveal questions: every answer reruns the page
+    next_page(at)  # nothing answered
+    assert header(at) == TITLES_NL["gebruik"]
+    assert [e.value for e in at.error] == ["Deze vraag is verplicht."]
+    box = next(w for w in at.checkbox if w.key.endswith(":procedures:stageplan"))
+    box.set_value(True).run()
+    assert not at.error
+    assert any(w.key.endswith(":gemak_stageplan") for w in at.radio)  # revealed at once
+
+
+def test_on_a_form_page_the_answers_and_the_messages_change_with_next(app_env, world):
+    """A page whose answers change nothing on screen sends them with Next (issue 23: one
+    script run per page, not one per answer); its messages are then those of the new answers."""
     at = survey_app({"t": world.tokens["a"]})
     _complete(at, {"gebruik": PAGES_INVITED["gebruik"]})
+    assert header(at) == TITLES_NL["ervaring"]
+    [page] = at.form
+    assert {b.key for b in at.form_submit_button} == {"survey_back", "survey_next"}
     next_page(at)  # nothing answered: every required question says so
     assert header(at) == TITLES_NL["ervaring"]
     before = [e.value for e in at.error]
     assert before.count("Deze vraag is verplicht.") >= 2, before
     radio = next(w for w in at.radio if w.key.endswith(":aanmelden"))
-    radio.set_value(4).run()
+    radio.set_value(4).run()  # answered, not yet sent: nothing changes on screen
+    assert [e.value for e in at.error] == before
+    assert "aanmelden" not in (responses(app_env)[0]["answers"] or {})
+    radio = next(w for w in at.radio if w.key.endswith(":aanmelden"))
+    radio.set_value(4)
+    next_page(at)
     after = [e.value for e in at.error]
     assert len(after) == len(before) - 1, (before, after)
+    assert next(w for w in at.radio if w.key.endswith(":aanmelden")).value == 4
 
 
 def _in_english(at):

@@ -61,3 +61,35 @@ def test_the_survey_page_says_try_again_when_the_database_stays_away(app_env, mo
     assert "Probeer het over een minuut opnieuw" in at.warning[0].value
     at.radio(key="lang_switch").set_value("en").run()
     assert "Please try again in a minute" in at.warning[0].value
+
+
+def test_a_click_whose_save_cannot_reach_the_database_says_try_again_and_loses_nothing(
+    app_env, monkeypatch
+):
+    """The save runs in the button's callback (issue 23): a lost connection there is the same
+    polite page, and the answers already saved stay; after it, the same link goes on."""
+    import sqlalchemy as sa
+
+    from store import responses as R
+
+    world = make_world(get_engine(app_env))
+    at = survey_app({"t": world.tokens["a"]})
+    fill(at, PAGES_INVITED["gebruik"])
+    next_page(at)
+    saved = responses(app_env)[0]["answers"]
+    fill(at, PAGES_INVITED["ervaring"])
+    real = R.save_page
+
+    def down(*args, **kwargs):
+        raise sa.exc.OperationalError("UPDATE", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(R, "save_page", down)
+    next_page(at)
+    assert at.title[0].value == "Even geduld"
+    assert responses(app_env)[0]["answers"] == saved
+    monkeypatch.setattr(R, "save_page", real)
+    at = survey_app({"t": world.tokens["a"]})  # the respondent opens the link again
+    assert header(at) == TITLES_NL["ervaring"]
+    fill(at, PAGES_INVITED["ervaring"])
+    next_page(at)
+    assert header(at) == TITLES_NL["gebruiksgemak"]
