@@ -38,9 +38,18 @@ def _engine(url: str) -> Engine:
     return get_engine(url)  # upgrades the schema on first use; never seeds the demo world
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine() -> Engine:
     """The app's engine, its schema upgraded (an empty database stays empty)."""
-    return _engine(database_url())
+    # A dict before the cache: st.cache_resource hashes its arguments and keeps statistics on
+    # every call, twice a rerun (issue 23).
+    url = database_url()
+    made = _ENGINES.get(url)
+    if made is None:
+        made = _ENGINES[url] = _engine(url)
+    return made
 
 
 # --- language -------------------------------------------------------------------------------

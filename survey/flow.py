@@ -10,8 +10,8 @@ Pure (no database, no Streamlit): the store calls it to validate what it writes,
   progress stored with the response;
 - :func:`check_page`, :func:`check_all`, :func:`check_full`: a page, a whole response or a paper
   form checked against the questionnaire, with errors per answer key in (nl, en);
-- :func:`live_page`: whether an answer on a page can change what the form shows, so the page
-  must be redrawn on every answer rather than once, on Next.
+- :func:`form_start`: from which item on a page nothing on screen depends on the answers, so
+  they can wait for Next instead of redrawing the page on every answer.
 """
 
 from __future__ import annotations
@@ -51,23 +51,31 @@ def sections_to_show(q: Questionnaire, mode: str, answers: Mapping) -> list[Sect
     ]
 
 
-def live_page(q: Questionnaire, section: Section) -> bool:
-    """Whether an answer on `section` can change what the form shows: an item on this page
-    (skip logic, a choice_filter, an "other" field), the pages that follow, or which page is the
-    last. Such a page is redrawn on every answer; on any other page nothing on screen depends
-    on the answers until Next, so its answers can travel with the click (one run per page)."""
-    live = _LIVE.get(q.hash)
-    if live is None:
-        if len(_LIVE) > 64:
-            _LIVE.clear()
-        live = _LIVE[q.hash] = _live_sections(q)
-    return section.id in live
+def form_start(q: Questionnaire, section: Section) -> int:
+    """The index of the first item of `section` whose answers can wait for Next: the one after
+    the last item whose answer changes what the form shows (an item on this page through skip
+    logic, a choice_filter or an "other" field; the pages that follow; which page is the last).
+    The web form redraws the page on every answer to the items before it; from it on, the
+    answers travel with the click (one script run, not one per answer). 0: the whole page."""
+    drivers = _DRIVERS.get(q.hash)
+    if drivers is None:
+        if len(_DRIVERS) > 64:
+            _DRIVERS.clear()
+        drivers = _DRIVERS[q.hash] = _drivers(q)
+    start = 0
+    for index, item in enumerate(section.items):
+        if item.type != "calculate" and drivers & {item.id, *item.answer_keys()}:
+            start = index + 1
+    return start
 
 
-_LIVE: dict[str, frozenset[str]] = {}  # by questionnaire version
+_DRIVERS: dict[str, frozenset[str]] = {}  # by questionnaire version
 
 
-def _live_sections(q: Questionnaire) -> frozenset[str]:
+def _drivers(q: Questionnaire) -> frozenset[str]:
+    """Every name a condition or choice_filter refers to, through calculate items to the
+    answers they are computed from ("*": an expression that does not parse, all of them)."""
+
     def refs(text: str | None, choice_fields: bool = False) -> set[str]:
         if not text:
             return set()
@@ -76,30 +84,21 @@ def _live_sections(q: Questionnaire) -> frozenset[str]:
         except expr.ExpressionError:  # an unvalidated definition: assume it depends on all
             return {"*"}
 
-    # What a calculate item's value depends on, through other calculate items.
-    feeds: dict[str, set[str]] = {
-        it.id: refs(it.calculation) for _, it in q.iter_items() if it.type == "calculate"
-    }
-    for _ in range(len(feeds)):
-        for used in feeds.values():
-            used |= {r for c in list(used) if c in feeds for r in feeds[c]}
-
-    def depends_on(text: str | None, keys: set[str], choice_fields: bool = False) -> bool:
-        used = refs(text, choice_fields)
-        used |= {r for c in list(used) if c in feeds for r in feeds[c]}
-        return "*" in used or bool(used & keys)
-
-    live = set()
-    for i, section in enumerate(q.sections):
-        keys = {k for it in section.items for k in (it.id, *it.answer_keys())}
-        for later in q.sections[i:]:
-            if depends_on(later.relevant, keys) or any(
-                depends_on(it.relevant, keys) or depends_on(it.choice_filter, keys, True)
-                for it in later.items
-            ):
-                live.add(section.id)
-                break
-    return frozenset(live)
+    feeds = {it.id: refs(it.calculation) for _, it in q.iter_items() if it.type == "calculate"}
+    used: set[str] = set()
+    for section in q.sections:
+        used |= refs(section.relevant)
+        for it in section.items:
+            used |= refs(it.relevant) | refs(it.choice_filter, choice_fields=True)
+    todo = [name for name in used if name in feeds]
+    while todo:
+        for name in feeds.pop(todo.pop(), set()):
+            if name not in used:
+                used.add(name)
+                todo.append(name)
+    if "*" in used:
+        return frozenset(k for _, it in q.iter_items() for k in (it.id, *it.answer_keys()))
+    return frozenset(used)
 
 
 # --- navigation ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ its key out. Everything stacks vertically, so a phone shows one question under t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -431,20 +432,27 @@ def render_section(
     errors: Mapping[str, str] | None = None,
     skip_logic: bool = True,
     failed: Mapping[str, Any] | None = None,
+    split: tuple[int, Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Draw the items of a section that are relevant (live, as the page is filled in) and
-    return the page's answers. Answers of items that turn irrelevant are not returned."""
+    return the page's answers. Answers of items that turn irrelevant are not returned.
+
+    `split` = (index, head, tail): the items before `index` go into the container `head`, the
+    others into `tail` (the survey's st.form, whose answers wait for Next)."""
     errors = errors or {}
     st.html(scale_style())
-    return _each_shown(
-        q,
-        section,
-        answers,
-        skip_logic,
-        lambda item, live: render_item(
-            q, item, answers, lang, key_prefix, errors.get(item.id), live=live, failed=failed
-        ),
-    )
+    position = {item.id: i for i, item in enumerate(section.items)}
+
+    def draw(item: Item, live: Mapping[str, Any]) -> dict[str, Any]:
+        where = contextlib.nullcontext()
+        if split is not None:
+            where = split[2] if position[item.id] >= split[0] else split[1]
+        with where:
+            return render_item(
+                q, item, answers, lang, key_prefix, errors.get(item.id), live=live, failed=failed
+            )
+
+    return _each_shown(q, section, answers, skip_logic, draw)
 
 
 def read_section(

@@ -200,6 +200,12 @@ def begin(ctx: str, response: dict, strata_language: str | None, pending=None) -
         "pending": pending,
         "response_id": response["id"],
         "revision": response["revision"],
+        # What the page needs of the response, kept for the session: a rerun reads nothing
+        # from the store; the save at Next finds out whether it changed elsewhere (issue 23).
+        "questionnaire_hash": response["questionnaire_hash"],
+        "mode": R.questionnaire_mode(response),
+        "invitation_id": response["invitation_id"],
+        "status": response["status"],
         "draft": dict(response["answers"] or {}),
         "section": (response["progress"] or {}).get("section"),
         "errors": {},
@@ -266,13 +272,6 @@ def _unsaved(pending: dict) -> dict:
     }
 
 
-def current_response(state: dict) -> dict:
-    """The stored response, or (open link, nothing saved yet) the empty one it will be."""
-    if state["response_id"] is None:
-        return _unsaved(state["pending"])
-    return retry_once(R.load_response, engine, state["response_id"])
-
-
 def ensure_stored(state: dict, q, mode: str, section_id: str, page: dict) -> None:
     """Create the open-link response row at the first save, once the page is valid."""
     if state["response_id"] is not None:
@@ -294,6 +293,7 @@ def ensure_stored(state: dict, q, mode: str, section_id: str, page: dict) -> Non
 def reload(state: dict) -> None:
     response = retry_once(R.load_response, engine, state["response_id"])
     state.update(
+        status=response["status"],
         revision=response["revision"],
         draft=dict(response["answers"] or {}),
         section=(response["progress"] or {}).get("section"),
@@ -302,11 +302,10 @@ def reload(state: dict) -> None:
     )
 
 
-def thank_you(q, state: dict, response: dict) -> None:
-    if response["invitation_id"] is not None:
-        retry_once(
-            R.record_consent, engine, response["id"]
-        )  # issue 10 sends what was done, then deletes
+def thank_you(q, state: dict) -> None:
+    if state["invitation_id"] is not None:
+        # issue 10 sends what was done, then deletes
+        retry_once(R.record_consent, engine, state["response_id"])
     st.title(t("Hartelijk dank!", "Thank you!"))
     st.success(
         form._text(q.closing, webapp.lang())
@@ -317,17 +316,16 @@ def thank_you(q, state: dict, response: dict) -> None:
 
 def survey(state: dict) -> None:
     lang = webapp.lang()
-    response = current_response(state)
-    q = R.questionnaire_for(engine, response["questionnaire_hash"])
-    if response["status"] == "complete":
+    q = R.questionnaire_for(engine, state["questionnaire_hash"])
+    if state["status"] == "complete":
         if state["completed_here"]:
-            thank_you(q, state, response)
+            thank_you(q, state)
         else:  # completed in another tab or session
             refusal_page(R.Refused(R.Refusal.USED))
         return
 
     nav_slot = st.container()
-    mode = R.questionnaire_mode(response)
+    mode = state["mode"]
     draft = state["draft"]
     here = flow.position(q, mode, draft, state["section"])
     section, index, count, last = here.section, here.index, len(here.sections), here.last
@@ -342,25 +340,21 @@ def survey(state: dict) -> None:
         st.markdown(form._text(q.intro, lang))
     if state["notice"]:
         st.warning(t(*state["notice"]), icon=":material/warning:")
-    # A page whose answers change nothing on screen is a form: its answers travel with Next or
-    # Back, one script run for the page instead of one per answer (issue 23). A page with skip
-    # logic is redrawn on every answer, so what the answers reveal appears at once.
-    live = flow.live_page(q, section)
-    body = (
-        st.container()
-        if live
-        else st.form(f"{state['wkey']}f{state['gen']}", border=False, enter_to_submit=False)
-    )
-    with body:
-        page = _page(q, section, draft, lang, state)
+    # Answers that change nothing on screen wait for Next or Back in an st.form: one script
+    # run for them instead of one per answer (issue 23). The items before them (skip logic:
+    # what they reveal must appear at once) are drawn above the form and rerun the page.
+    head = st.container()
+    tail = st.form(f"{state['wkey']}f{state['gen']}", border=False, enter_to_submit=False)
+    with head:
+        page = _page(q, section, draft, lang, state, (flow.form_start(q, section), head, tail))
+    with tail:
         back_col, next_col = st.columns(2)
-        button = st.button if live else st.form_submit_button
         # The click saves in its callback, before the script runs: that run draws the next
         # page at once (no second run after the save). The page is the one drawn here.
         state["shown"] = (section.id, f"{state['wkey']}g{state['gen']}")
         with back_col:
             if index > 0:
-                button(
+                st.form_submit_button(
                     t("Vorige", "Back"),
                     icon=":material/arrow_back:",
                     key="survey_back",
@@ -369,7 +363,7 @@ def survey(state: dict) -> None:
                     args=(-1, False, False),
                 )
         with next_col:
-            button(
+            st.form_submit_button(
                 t("Verzenden", "Send") if last else t("Volgende", "Next"),
                 icon=":material/send:" if last else ":material/arrow_forward:",
                 type="primary",
@@ -401,18 +395,17 @@ def clicked(move: int, check: bool, finish: bool) -> None:
     if not state or not state.get("shown"):
         return
     section_id, key_prefix = state["shown"]
+    if state["status"] == "complete":
+        return
     try:
-        response = current_response(state)
-        if response["status"] == "complete":
-            return  # completed in another tab: the run says so
-        q = R.questionnaire_for(engine, response["questionnaire_hash"])
+        q = R.questionnaire_for(engine, state["questionnaire_hash"])
         section = q.section(section_id)
         page = form.read_section(q, section, state["draft"], key_prefix, st.session_state)
         keep(state, section, page)
         go(
             state,
             q,
-            R.questionnaire_mode(response),
+            state["mode"],
             page,
             section,
             move,
@@ -425,7 +418,7 @@ def clicked(move: int, check: bool, finish: bool) -> None:
         state["connection_lost"] = True
 
 
-def _page(q, section, draft: dict, lang: str, state: dict) -> dict:
+def _page(q, section, draft: dict, lang: str, state: dict, split) -> dict:
     """The section's title, introduction and items; the answers on screen."""
     st.header(form._text(section.title, lang))
     if section.intro:
@@ -441,6 +434,7 @@ def _page(q, section, draft: dict, lang: str, state: dict) -> dict:
         f"{state['wkey']}g{state['gen']}",
         errors,
         failed=state.get("failed"),
+        split=split,
     )
 
 
@@ -500,7 +494,7 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
             reload(state)
             state["notice"] = (exc.nl, exc.en)
             return
-        state["completed_here"] = True
+        state.update(completed_here=True, status="complete")
         return
     state.update(section=next_id, gen=state["gen"] + 1)
 
@@ -523,6 +517,7 @@ def try_again_page() -> None:
 # --- the page --------------------------------------------------------------------------------
 
 engine = webapp.engine()
+drawn_language = webapp.lang()  # app.py set the page's language in it
 top = st.container()  # the language switch, drawn last: an invitation may set the language
 params = st.query_params
 try:
@@ -542,4 +537,5 @@ except Exception as exc:  # st.rerun/st.stop are not Exceptions: they pass
     try_again_page()
 if webapp.team_user() is None:  # the team has the switch in the sidebar
     webapp.language_switch(top)
-webapp.page_language("survey")
+if webapp.lang() != drawn_language:  # an invitation's language, adopted during this run
+    webapp.page_language("survey")

@@ -50,36 +50,44 @@ def test_first_page_with_an_error(eloket):
     assert first_with_errors(shown, {}) is None
 
 
-def test_a_page_is_live_when_its_answers_change_what_the_form_shows(eloket):
-    from survey.flow import live_page
+def test_the_form_starts_after_the_last_answer_that_changes_what_is_shown(eloket):
+    from survey.flow import form_start
 
-    live = {s.id for s in eloket.sections if live_page(eloket, s)}
+    start = {s.id: form_start(eloket, s) for s in eloket.sections}
     # gebruik: its procedures reveal questions on the page and decide the next pages;
-    # papier: "kende u de papieren procedure" reveals the comparison. The others are forms.
-    assert live == {"gebruik", "papier"}
+    # papier: "kende u de papieren procedure" reveals the comparison. The rest wait for Next.
+    assert start == {
+        "gebruik": 1,
+        "ervaring": 0,
+        "gebruiksgemak": 0,
+        "papier": 1,
+        "algemeen": 0,
+        "resultaten": 0,
+        "profiel": 0,
+    }
 
 
-def test_a_later_page_or_a_calculation_on_the_answers_makes_a_page_live(eloket):
+def test_a_later_page_or_a_calculation_on_the_answers_moves_the_form_start(eloket):
     import copy
 
-    from survey.flow import live_page
+    from survey.flow import form_start
     from survey.schema import build_questionnaire
 
     raw = eloket.to_dict()
 
-    def with_changes(change) -> set[str]:
+    def with_changes(change) -> dict[str, int]:
         r = copy.deepcopy(raw)
         change({s["id"]: s for s in r["sections"]})
         q = build_questionnaire(r)
-        return {s.id for s in q.sections if live_page(q, s)}
+        return {s.id: n for s in q.sections if (n := form_start(q, s))}
 
     def later_page(sections):  # a later page shown only for some satisfaction scores
         sections["profiel"]["relevant"] = "${tevredenheid} >= 5"
 
     def through_a_calculation(sections):
-        items = sections["ervaring"]["items"]
-        items.insert(1, {"id": "laag", "type": "calculate", "calculation": "${aanmelden} < 3"})
+        items = sections["ervaring"]["items"]  # the third question, through a calculate item
+        items.insert(3, {"id": "laag", "type": "calculate", "calculation": "${formulieren} < 3"})
         sections["gebruiksgemak"]["items"][0]["relevant"] = "${laag}"
 
-    assert with_changes(later_page) == {"gebruik", "papier", "algemeen"}
-    assert with_changes(through_a_calculation) == {"gebruik", "papier", "ervaring"}
+    assert with_changes(later_page) == {"gebruik": 1, "papier": 1, "algemeen": 1}
+    assert with_changes(through_a_calculation) == {"gebruik": 1, "papier": 1, "ervaring": 3}
