@@ -10,7 +10,9 @@ Sheets: Leesmij, Verantwoording, Resultaten, Trend, Verbeterpunten, Respons, Gew
 Steekproef, Data, Codeboek, Open antwoorden. Every table is an Excel table (filters) with a
 frozen header row, number formats (0.0 for scores, 0.0% for shares and rates, dd/mm/yyyy for
 dates) and column widths; Resultaten has a bar chart of the headline and dimension scores,
-Trend a line chart of the previous and the last wave.
+Trend a line chart of the previous and the last wave, both reading the cells of their sheet's
+own table (no copy of the figures beside it). Resultaten reads in words first (the
+dimension, breakdown and group in Dutch), with the codes in columns at the right.
 
 Numbers are written as the analysis computed them (float64, shortest round-trip text), never
 rounded: the formats only change how Excel shows them. Figures of cells with fewer than k
@@ -56,7 +58,9 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart
+from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
+from openpyxl.chart.series import Series, SeriesLabel
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
@@ -532,15 +536,13 @@ def _score_format(se: bool = False):
 
 
 SCORE_HEADERS = {
+    # What a person reads: words (in Dutch; the score's description in both languages) ...
     "source": "Respondenten / Respondents",
-    "score_id": "Score-id",
-    "kind": "Soort / Kind",
-    "dimension": "Dimensie / Dimension",
-    "item": "Item",
     "label_nl": "Omschrijving",
     "label_en": "Description",
-    "group_var": "Uitsplitsing / Breakdown",
-    "group": "Groep / Group",
+    "dimension_nl": "Dimensie / Dimension",
+    "group_var_nl": "Uitsplitsing / Breakdown",
+    "group_nl": "Groep / Group",
     "estimate": "Schatting / Estimate",
     "se": "Standaardfout / SE",
     "ci_low": "95%-BI onder / CI low",
@@ -549,6 +551,13 @@ SCORE_HEADERS = {
     "n": "n",
     "grade": "Graad / Grade",
     "suppressed": "Weggelaten (x) / Suppressed",
+    # ... then the codes, at the right, to filter, look up and join with the Data sheet by.
+    "score_id": "Score-id",
+    "kind": "Soort (code) / Kind (code)",
+    "dimension": "Dimensie (code) / Dimension (code)",
+    "item": "Item (code)",
+    "group_var": "Uitsplitsing (code) / Breakdown (code)",
+    "group": "Groep (code) / Group (code)",
 }
 
 SCORE_FORMATS = {
@@ -571,7 +580,10 @@ _SOURCE = {
 def results_table(result: Any, k: int) -> pd.DataFrame:
     """Every score under disclosure control: the wave's estimates (weighted when there is a
     sample) overall and per breakdown, then the open-link and paper modes apart (unweighted).
-    Overall rows have an empty breakdown and the group "Totaal / Total"."""
+    Words first (the dimension, breakdown and group in Dutch: ``dimension_nl``,
+    ``group_var_nl``, ``group_nl``), the codes at the end (``score_id``, ``kind``,
+    ``dimension``, ``item``, ``group_var``, ``group``). Overall rows have an empty breakdown,
+    the group "Totaal / Total" in words and an empty group code."""
     from analysis.wave import disclosed
 
     parts = []
@@ -590,11 +602,9 @@ def results_table(result: Any, k: int) -> pd.DataFrame:
             parts.append(t)
     if not parts:
         return pd.DataFrame(columns=list(SCORE_HEADERS))
-    out = labels.worded(pd.concat(parts, ignore_index=True))
+    out = labels.score_table_worded(labels.worded(pd.concat(parts, ignore_index=True)))
     cols = [c for c in SCORE_HEADERS if c in out.columns]
-    out = out[cols].copy()
-    out["group"] = out["group"].astype(object).where(out["group_var"].notna(), "Totaal / Total")
-    return out
+    return out[cols].copy()
 
 
 TREND_HEADERS = {
@@ -962,40 +972,103 @@ def _verantwoording(sh: _Sheet, book: WorkbookInput) -> list[dict]:
     return rows
 
 
+# Excel's limit on one reference of a chart series (its SERIES formula's argument).
+_SERIES_REF_MAX = 255
+
+
+def _cells_ref(ws, cells: Sequence[tuple[int, int]]) -> str:
+    """A chart reference to the cells (row, column) of ``ws``: absolute, and a union in
+    parentheses when there are several ("(Trend!$G$3,Trend!$L$3)"), so a chart reads the
+    table's own cells and needs no copy of them."""
+    refs = [f"{_sheet_ref(ws)}!${get_column_letter(c)}${r}" for r, c in cells]
+    return refs[0] if len(refs) == 1 else "(" + ",".join(refs) + ")"
+
+
+def _range_ref(ws, col: int, first: int, last: int) -> str:
+    """A chart reference to rows ``first`` to ``last`` of one column of ``ws``."""
+    letter = get_column_letter(col)
+    return f"{_sheet_ref(ws)}!${letter}${first}:${letter}${last}"
+
+
+def _sheet_ref(ws) -> str:
+    """The sheet's name in a reference (quoted where Excel needs quotes)."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", ws.title):
+        return ws.title
+    return "'" + ws.title.replace("'", "''") + "'"
+
+
+def _figure(v: Any) -> bool:
+    """A number the chart can show (not the suppression marker, not missing)."""
+    return isinstance(v, int | float | np.number) and not isinstance(v, bool) and not _missing(v)
+
+
+def _series(values: str, categories: str | None = None, title: str | None = None) -> Series:
+    """A chart series on references (text, as :func:`_cells_ref` writes them)."""
+    series = Series()
+    series.val = NumDataSource(numRef=NumRef(f=values))
+    if categories is not None:
+        series.cat = AxDataSource(strRef=StrRef(f=categories))
+    if title is not None:
+        series.tx = SeriesLabel(strRef=StrRef(f=title))
+    return series
+
+
 def _resultaten(sh: _Sheet, book: WorkbookInput) -> pd.DataFrame:
     table = results_table(book.result, book.k)
+    top = sh.row
     sh.table(table, "Resultaten", SCORE_HEADERS, SCORE_FORMATS, freeze=True)
-    sh.widths.update({6: 45, 7: 45})
-    # The chart's data, beside the table: the headline and the dimension scores, overall.
-    rows = table[
-        table["source"].eq(table["source"].iloc[0] if len(table) else "")
-        & table["group_var"].isna()
-        & table["kind"].isin(["overall_0_100", "dimension"])
+    position = {c: j for j, c in enumerate(table.columns, start=1)}
+    for c in ("label_nl", "label_en"):
+        if c in position:
+            sh.widths[position[c]] = 45
+    # The chart: the headline and the dimension scores overall, read from the table's own
+    # cells (the description and the estimate of those rows).
+    chosen = [
+        i
+        for i, rec in enumerate(table.to_dict("records"))
+        if rec["source"] == table["source"].iloc[0]
+        and _missing(rec["group_var"])
+        and rec["kind"] in ("overall_0_100", "dimension")
+        and _figure(rec["estimate"])
     ]
-    rows = rows[rows["estimate"].map(lambda v: isinstance(v, int | float))]
-    if len(rows):
-        col = len(table.columns) + 2
-        sh.cell(1, col, "Kerncijfer / Key score").font = _BOLD
-        sh.cell(1, col + 1, "Score (0-100)").font = _BOLD
-        for i, rec in enumerate(rows.to_dict("records"), start=2):
-            sh.cell(i, col, cell_value(rec["label_nl"]))
-            sh.cell(i, col + 1, float(rec["estimate"])).number_format = FMT_SCORE
-        last = len(rows) + 1
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Scores (0-100), gewogen / weighted"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 100
-        chart.legend = None
-        chart.add_data(
-            Reference(sh.ws, min_col=col + 1, min_row=1, max_row=last), titles_from_data=True
+    if not chosen:
+        return table
+    label_col, value_col = position["label_nl"], position["estimate"]
+    rows = [top + 1 + i for i in chosen]
+    categories = _cells_ref(sh.ws, [(r, label_col) for r in rows])
+    values = _cells_ref(sh.ws, [(r, value_col) for r in rows])
+    if max(len(categories), len(values)) > _SERIES_REF_MAX:
+        # Too many cells for one reference: a copy of them, headed, below the table.
+        sh.skip()
+        sh.text("Gegevens van de grafiek / Chart data", bold=True)
+        sh.text(
+            "Kopie van de omschrijving en de schatting van de rijen hierboven met de algemene "
+            "tevredenheid en de dimensies (steekproef, totaal), voor de grafiek naast de tabel."
         )
-        chart.set_categories(Reference(sh.ws, min_col=col, min_row=2, max_row=last))
-        chart.height = max(7.5, 0.8 * len(rows) + 3)
-        chart.width = 18
-        sh.ws.add_chart(chart, f"{get_column_letter(col)}{last + 2}")
-        sh.widths[col] = 40
-        sh.widths[col + 1] = 14
+        first = sh.row
+        sh.cell(first, 1, "Omschrijving").font = _BOLD
+        sh.cell(first, 2, "Score (0-100)").font = _BOLD
+        for j, i in enumerate(chosen, start=1):
+            rec = table.iloc[i]
+            sh.cell(first + j, 1, cell_value(rec["label_nl"]))
+            sh.cell(first + j, 2, float(rec["estimate"])).number_format = FMT_SCORE
+        sh.row = first + len(chosen) + 1
+        categories = _range_ref(sh.ws, 1, first + 1, first + len(chosen))
+        values = _range_ref(sh.ws, 2, first + 1, first + len(chosen))
+        title = _cells_ref(sh.ws, [(first, 2)])
+    else:
+        title = _cells_ref(sh.ws, [(top, value_col)])
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Scores (0-100), gewogen / weighted"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.legend = None
+    chart.series.append(_series(values, categories, title))
+    chart.height = max(7.5, 0.8 * len(chosen) + 3)
+    chart.width = 18
+    col = len(table.columns) + 2
+    sh.ws.add_chart(chart, f"{get_column_letter(col)}{top + 1}")
     return table
 
 
@@ -1007,35 +1080,47 @@ def _trend(sh: _Sheet, book: WorkbookInput) -> None:
         sh.text("Er is geen vorige afgesloten meting om mee te vergelijken.")
         sh.text("There is no previous closed wave to compare with.")
         return
+    top = sh.row
     sh.table(table, "Trend", TREND_HEADERS, _trend_formats(), freeze=True)
-    sh.widths.update({5: 45, 6: 45})
-    # The line chart's data beside the table: one row per wave, one column per score.
-    keep = table[table["kind"].isin(["overall_0_100", "dimension"])]
-    keep = keep[keep["last_estimate"].map(lambda v: isinstance(v, int | float))]
-    keep = keep[keep["not_compared_nl"].isna()]  # a changed question is no line between waves
-    if keep.empty:
+    position = {c: j for j, c in enumerate(table.columns, start=1)}
+    for c in ("label_nl", "label_en"):
+        if c in position:
+            sh.widths[position[c]] = 45
+    # The line chart reads the table's own cells: per score (the headline and the dimensions)
+    # a line from the previous wave's estimate to this wave's, named by its description, the
+    # two waves by the headers of those columns.
+    chosen = [
+        top + 1 + i
+        for i, rec in enumerate(table.to_dict("records"))
+        if rec["kind"] in ("overall_0_100", "dimension")
+        and _figure(rec["prev_estimate"])
+        and _figure(rec["last_estimate"])
+        and _missing(rec["not_compared_nl"])  # a changed question is no line between waves
+    ]
+    if not chosen:
         return
-    col = len(table.columns) + 2
-    sh.cell(1, col, "Meting / Wave").font = _BOLD
-    for j, rec in enumerate(keep.to_dict("records"), start=1):
-        sh.cell(1, col + j, cell_value(rec["label_nl"])).font = _BOLD
-        sh.cell(2, col + j, float(rec["prev_estimate"])).number_format = FMT_SCORE
-        sh.cell(3, col + j, float(rec["last_estimate"])).number_format = FMT_SCORE
-    sh.cell(2, col, cell_value(f"{prev.get('name')} ({fmt.date(prev.get('fieldwork_end'), 'nl')})"))
-    w = book.wave
-    sh.cell(3, col, cell_value(f"{w.get('name')} ({fmt.date(w.get('fieldwork_end'), 'nl')})"))
+    prev_col, last_col = position["prev_estimate"], position["last_estimate"]
+    waves = _cells_ref(sh.ws, [(top, prev_col), (top, last_col)])
     chart = LineChart()
-    chart.title = "Scores (0-100) per meting / by wave"
+    w = book.wave
+    chart.title = (
+        "Scores (0-100) per meting / by wave: "
+        f"{prev.get('name')} ({fmt.date(prev.get('fieldwork_end'), 'nl')}), "
+        f"{w.get('name')} ({fmt.date(w.get('fieldwork_end'), 'nl')})"
+    )
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 100
-    chart.add_data(
-        Reference(sh.ws, min_col=col + 1, max_col=col + len(keep), min_row=1, max_row=3),
-        titles_from_data=True,
-    )
-    chart.set_categories(Reference(sh.ws, min_col=col, min_row=2, max_row=3))
+    for r in chosen:
+        chart.series.append(
+            _series(
+                _cells_ref(sh.ws, [(r, prev_col), (r, last_col)]),
+                waves,
+                _cells_ref(sh.ws, [(r, position["label_nl"])]),
+            )
+        )
     chart.height, chart.width = 10, 20
-    sh.ws.add_chart(chart, f"{get_column_letter(col)}5")
-    sh.widths[col] = 30
+    col = len(table.columns) + 2
+    sh.ws.add_chart(chart, f"{get_column_letter(col)}{top + 1}")
 
 
 POINT_HEADERS = {

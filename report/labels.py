@@ -194,3 +194,65 @@ def left_out(table: pd.DataFrame) -> pd.DataFrame:
 def column(values: pd.Series, kind: str, lang: str = "nl") -> pd.Series:
     """A column of codes as their labels (an unknown code as itself)."""
     return values.map(lambda c: label(kind, c, lang) if not _missing(c) else c)
+
+
+# --- a score table's breakdowns, groups and dimensions --------------------------------------
+
+#: The words of a score table's overall rows (no breakdown), as the workbook has them.
+TOTAL = ("Totaal / Total", "Totaal / Total")
+
+
+def breakdown(var: Any, lang: str = "nl") -> str | None:
+    """A breakdown (a score table's ``group_var``) by its name: "profession" is "Beroep";
+    None (the overall rows) stays None."""
+    from report import format as fmt
+
+    return None if _missing(var) else fmt.capitalised(fmt.label("variable", var, lang))
+
+
+def group(var: Any, value: Any, lang: str = "nl") -> Any:
+    """A breakdown's group (a score table's ``group``) as a person reads it: a profession by its
+    name, a training year as its number, another value (a university) as it is; the overall
+    rows (no breakdown) "Totaal / Total"."""
+    from report import format as fmt
+
+    if _missing(var):
+        return TOTAL[1 if lang == "en" else 0]
+    if _missing(value):
+        return None
+    if var in ("profession", "stratum", "language"):
+        return fmt.label("language" if var == "language" else "profession", value, lang)
+    return value
+
+
+def dimension(code: Any, lang: str = "nl") -> str | None:
+    """An aspect (a score's ``dimension``) by its name: "wijziging_stageplan" is "Wijziging
+    stageplan"; an unknown code capitalised, with its underscores as spaces; None stays None."""
+    from report import format as fmt
+
+    if _missing(code):
+        return None
+    name = fmt.label("dimension", code, lang)
+    if name == str(code):
+        name = str(code).replace("_", " ")
+    return fmt.capitalised(name)
+
+
+def score_table_worded(table: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """A copy of a score table with ``dimension_<lang>``, ``group_var_<lang>`` and
+    ``group_<lang>``: its dimension, breakdown and group in words (the code columns kept)."""
+    t = table.copy()
+    n = len(t)
+    dims = t["dimension"] if "dimension" in t else pd.Series([None] * n, index=t.index)
+    gvs = t["group_var"] if "group_var" in t else pd.Series([None] * n, index=t.index)
+    groups = t["group"] if "group" in t else pd.Series([None] * n, index=t.index)
+    t[f"dimension_{lang}"] = pd.Series(
+        [dimension(d, lang) for d in dims], index=t.index, dtype=object
+    )
+    t[f"group_var_{lang}"] = pd.Series(
+        [breakdown(v, lang) for v in gvs], index=t.index, dtype=object
+    )
+    t[f"group_{lang}"] = pd.Series(
+        [group(v, g, lang) for v, g in zip(gvs, groups, strict=True)], index=t.index, dtype=object
+    )
+    return t

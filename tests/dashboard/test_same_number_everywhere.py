@@ -37,8 +37,8 @@ def _overall_cell(wb):
     for row in ws.iter_rows(min_row=2):
         v = {h: row[i] for h, i in col.items() if h is not None}
         if (
-            v["Soort / Kind"].value == "overall_0_100"
-            and v["Uitsplitsing / Breakdown"].value is None
+            v["Soort (code) / Kind (code)"].value == "overall_0_100"
+            and v["Uitsplitsing (code) / Breakdown (code)"].value is None
             and str(v["Respondenten / Respondents"].value).startswith("steekproef")
         ):
             return v["Schatting / Estimate"]

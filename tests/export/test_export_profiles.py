@@ -57,10 +57,11 @@ def test_the_dashboard_headline_hides_df_and_n_when_suppressed():
 
 
 def test_the_publication_data_cannot_give_a_suppressed_cell_away(publication):
+    # by the codes (the Data sheet's values are codes), kept at the right of Resultaten
     suppressed = {
-        (r["Uitsplitsing / Breakdown"], str(r["Groep / Group"]))
+        (r["Uitsplitsing (code) / Breakdown (code)"], str(r["Groep (code) / Group (code)"]))
         for r in _suppressed_rows(publication)
-        if r.get("Uitsplitsing / Breakdown")
+        if r.get("Uitsplitsing (code) / Breakdown (code)")
     }
     assert suppressed  # there is something to protect
     data = sheet_records(publication["Data"])

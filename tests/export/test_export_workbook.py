@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from analysis.disclosure import SUPPRESSED
 from analysis.wave import disclosed
@@ -71,6 +72,12 @@ def test_native_charts(wb):
     assert any(isinstance(c, LineChart) for c in wb["Trend"]._charts)
 
 
+# The Resultaten sheet's code columns (at the right; the worded ones are read by people).
+BREAKDOWN_CODE = "Uitsplitsing (code) / Breakdown (code)"
+GROUP_CODE = "Groep (code) / Group (code)"
+KIND_CODE = "Soort (code) / Kind (code)"
+
+
 def _key(score_id, group_var, group):
     if group_var is None or pd.isna(group_var):  # overall rows: NaN in the API, empty in Excel
         return (score_id, "", "")
@@ -88,7 +95,7 @@ def test_results_equal_the_api_to_full_precision(wb, book):
     assert len(rows) == len(api) > 500
     suppressed = 0
     for r in rows:
-        e = expected[_key(r["Score-id"], r["Uitsplitsing / Breakdown"], r["Groep / Group"])]
+        e = expected[_key(r["Score-id"], r[BREAKDOWN_CODE], r[GROUP_CODE])]
         for col, header in [
             ("estimate", "Schatting / Estimate"),
             ("se", "Standaardfout / SE"),
@@ -108,13 +115,10 @@ def test_results_equal_the_api_to_full_precision(wb, book):
     assert suppressed > 0  # the demo has small cells (e.g. late training years)
     # the overall headline is exactly WaveAnalysis.headline()
     head = book.result.headline("overall_0_100")
-    row = next(
-        r
-        for r in rows
-        if r["Soort / Kind"] == "overall_0_100" and r["Uitsplitsing / Breakdown"] is None
-    )
+    row = next(r for r in rows if r[KIND_CODE] == "overall_0_100" and r[BREAKDOWN_CODE] is None)
     assert row["Schatting / Estimate"] == head["estimate"]
-    assert row["Groep / Group"] == "Totaal / Total"
+    assert row["Groep / Group"] == "Totaal / Total" and row["Uitsplitsing / Breakdown"] is None
+    assert row[GROUP_CODE] is None
 
 
 def test_open_link_scores_are_apart_and_unweighted(wb, book):
@@ -134,7 +138,7 @@ def test_open_link_scores_are_apart_and_unweighted(wb, book):
 def test_number_formats(wb):
     ws = wb["Resultaten"]
     header = [c.value for c in ws[1]]
-    kind_col = header.index("Soort / Kind") + 1
+    kind_col = header.index(KIND_CODE) + 1
     est_col = header.index("Schatting / Estimate") + 1
     seen = set()
     for row in range(2, ws.max_row + 1):
@@ -150,7 +154,8 @@ def test_number_formats(wb):
     header = [c.value for c in resp[4]]
     rate = resp.cell(5, header.index("Responsgraad / Response rate") + 1)
     assert isinstance(rate.value, float) and rate.number_format == "0.0%"
-    assert wb["Resultaten"].column_dimensions["F"].width >= 20
+    description = get_column_letter([c.value for c in ws[1]].index("Omschrijving") + 1)
+    assert ws.column_dimensions[description].width >= 20
 
 
 def test_response_and_weights_sheets_equal_the_api(wb, book):

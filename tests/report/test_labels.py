@@ -129,3 +129,32 @@ def test_every_score_kind_has_its_label_and_a_score_table_reads_as_before():
     )
     row = labels.worded(meta.iloc[0])  # one row (a Series) as well
     assert row["label_en"] == "Logging in (0-100)" and "subject_nl" not in row
+
+
+def test_a_score_tables_breakdown_group_and_dimension_in_words():
+    assert labels.breakdown("profession") == "Beroep"
+    assert labels.breakdown("training_year", "en") == "Training year"
+    assert labels.breakdown(None) is None and labels.breakdown(float("nan")) is None
+    assert labels.group("profession", "arts_specialist") == "Arts-specialist in opleiding"
+    assert labels.group("profession", "arts_specialist", "en") == "Medical specialist in training"
+    assert labels.group("training_year", 3) == 3  # a year is its number
+    assert labels.group("university", "UGent") == "UGent"
+    assert labels.group(None, None) == "Totaal / Total"
+    assert labels.group("profession", None) is None
+    assert labels.dimension("wijziging_stageplan") == "Wijziging stageplan"
+    assert labels.dimension("globaal", "en") == "Overall"
+    assert labels.dimension("eigen_aspect") == "Eigen aspect"  # unknown: still no code
+    assert labels.dimension(None) is None
+    table = pd.DataFrame(
+        {
+            "dimension": ["globaal", None],
+            "group_var": [None, "profession"],
+            "group": [None, "huisarts"],
+        }
+    )
+    w = labels.score_table_worded(table)
+    assert list(w.columns) == [*table.columns, "dimension_nl", "group_var_nl", "group_nl"]
+    assert w["dimension_nl"].tolist() == ["Globaal", None]
+    assert w["group_var_nl"].tolist() == [None, "Beroep"]
+    assert w["group_nl"].tolist() == ["Totaal / Total", "Huisarts in opleiding"]
+    assert pd.isna(w["group"].iloc[0]) and w["group"].iloc[1] == "huisarts"  # the codes kept
