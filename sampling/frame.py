@@ -161,6 +161,70 @@ class Problem(NamedTuple):
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
+#: The row numbers (or runs of them) one grouped problem names before "en N meer".
+MAX_LISTED_ROWS = 10
+
+
+def _runs(rows: Iterable[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for r in sorted(set(rows)):
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    return runs
+
+
+def _run_text(run: list[int]) -> str:
+    return f"{run[0]}-{run[-1]}" if len(run) > 2 else ", ".join(str(r) for r in run)
+
+
+def row_runs(rows: Iterable[int]) -> list[str]:
+    """Row numbers as runs: 3, 4, 7, 8, 9, 10 -> ["3, 4", "7-10"] (a run of two stays two)."""
+    return [_run_text(run) for run in _runs(rows)]
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """One problem as it hits several rows: the same column and message, its rows listed
+    compactly ("rij 3, 4, 7-12 en 20 meer")."""
+
+    rows: tuple[int, ...]
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if len(self.rows) <= 1:
+            return str(Problem(self.rows[0] if self.rows else None, self.column, self.message))
+        runs = _runs(self.rows)
+        listed = ", ".join(_run_text(run) for run in runs[:MAX_LISTED_ROWS])
+        rest = len(set(self.rows)) - sum(len(run) for run in runs[:MAX_LISTED_ROWS])
+        where = f"{len(set(self.rows))} rijen (rows) {listed}" + (
+            f" en {rest} meer (and {rest} more)" if rest else ""
+        )
+        if self.column is not None:
+            where += f", kolom '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+def grouped(problems: Iterable[Problem]) -> list[ProblemGroup]:
+    """The problems with the same column and message as one group, in the order of their
+    first row; a problem about the whole file stays on its own."""
+    groups: dict[tuple, list[int]] = {}
+    alone: list[tuple[int, Problem]] = []
+    order: dict[tuple, int] = {}
+    for i, p in enumerate(problems):
+        if p.row is None:
+            alone.append((i, p))
+            continue
+        key = (p.column, p.message)
+        order.setdefault(key, i)
+        groups.setdefault(key, []).append(p.row)
+    out = [(i, ProblemGroup((), p.column, p.message)) for i, p in alone]
+    out += [(order[k], ProblemGroup(tuple(rows), *k)) for k, rows in groups.items()]
+    return [g for _, g in sorted(out, key=lambda x: x[0])]
+
+
 class FrameError(ValueError):
     """A file that cannot be used as it is. ``problems`` lists every (row, column, message)."""
 
@@ -178,11 +242,20 @@ class FrameError(ValueError):
             f"ingelezen ({k} problem{'' if k == 1 else 's'} found, nothing was imported). "
             "Verbeter het bestand en lees het opnieuw in (fix the file and import it again)."
         )
-        lines = [f"  - {p}" for p in self.problems[:MAX_PRINTED_PROBLEMS]]
-        if k > MAX_PRINTED_PROBLEMS:
-            rest = k - MAX_PRINTED_PROBLEMS
+        groups = grouped(self.problems)
+        lines = [f"  - {g}" for g in groups[:MAX_PRINTED_PROBLEMS]]
+        if len(groups) > MAX_PRINTED_PROBLEMS:
+            rest = sum(len(g.rows) or 1 for g in groups[MAX_PRINTED_PROBLEMS:])
             lines.append(f"  ... en nog {rest} (and {rest} more)")
         return "\n".join([head, *lines])
+
+    @property
+    def all_printed(self) -> bool:
+        """Whether the message names every problem and row (else a full list helps)."""
+        groups = grouped(self.problems)
+        return len(groups) <= MAX_PRINTED_PROBLEMS and all(
+            len(_runs(g.rows)) <= MAX_LISTED_ROWS for g in groups
+        )
 
     def as_frame(self) -> pd.DataFrame:
         """The problems as a table (rij/row, kolom/column, probleem/problem) for display."""

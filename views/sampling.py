@@ -65,6 +65,51 @@ def num(x, decimals: int = 0) -> str:
     return fmt.number(x, decimals, LANG)
 
 
+def no_sampling_error(moe) -> bool:
+    """A margin of error that rounds to nothing: everyone in the frame (or stratum) is invited
+    and expected to answer, so nothing is sampled; "±0,0%" would read as a very precise
+    sample."""
+    return moe is not None and moe == moe and abs(float(moe)) < 5e-5
+
+
+def moe_cell(moe) -> str:
+    """A margin of error in a table cell: ±5,4%, or words where there is no sampling."""
+    if no_sampling_error(moe):
+        return t("geen steekproeffout (iedereen)", "no sampling error (everyone)")
+    return fmt.percent(moe, 1, LANG)
+
+
+def expected_moe_words(moe) -> str:
+    """The expected margin of error in a sentence: ±5,4%, or that a census has none."""
+    if no_sampling_error(moe):
+        return t(
+            "geen: iedereen in het kader wordt bevraagd (volledige telling), er is geen "
+            "steekproeffout",
+            "none: everyone in the frame is surveyed (census), there is no sampling error",
+        )
+    return f"±{D.pct(moe, 1)}"
+
+
+def margin_names(margins) -> str:
+    """Raking margins (frame variables) by their names: "Beroep, Universiteit"."""
+    return ", ".join(label("variable", m) for m in margins or ())
+
+
+def trim_text(ratio: float) -> str:
+    """A trimming bound (times the mean weight) in the page's numbers: 0,25; 3,5; 0 is none."""
+    en = LANG == "en"  # a format_func: the language bound once, not t() (see LANG)
+    if not ratio:
+        return "none" if en else "geen"
+    decimals = next((d for d in (0, 1) if abs(round(ratio, d) - ratio) < 1e-9), 2)
+    return f"{num(ratio, decimals)} × {'mean weight' if en else 'gemiddeld gewicht'}"
+
+
+def trim_options(grid: list[float], stored: float) -> list[float]:
+    """The bounds to choose from: the grid and the stored bound (set by `ktm wave weighting`
+    perhaps off the grid), in order."""
+    return sorted({*grid, float(stored)})
+
+
 def problems_table(exc: FrameError) -> pd.DataFrame:
     table = exc.as_frame().rename(
         columns={
@@ -406,12 +451,12 @@ with tab_design:
                         f"N_h/n_h): {D.fmt(sized.deff_allocation, 2)}. Zonder dat effect zouden "
                         f"{num(sized.without.invitations)} uitnodigingen volstaan; met "
                         f"{num(size.invitations)} is de verwachte foutenmarge "
-                        f"±{D.pct(sized.expected_moe, 1)} (doel ±{D.pct(moe, 1)}).",
+                        f"{expected_moe_words(sized.expected_moe)} (doel ±{D.pct(moe, 1)}).",
                         f"Design effect of the allocation (Kish, from the planned weights "
                         f"N_h/n_h): {D.fmt(sized.deff_allocation, 2)}. Without it "
                         f"{num(sized.without.invitations)} invitations would do; with "
                         f"{num(size.invitations)} the expected margin of error is "
-                        f"±{D.pct(sized.expected_moe, 1)} (target ±{D.pct(moe, 1)}).",
+                        f"{expected_moe_words(sized.expected_moe)} (target ±{D.pct(moe, 1)}).",
                     )
                 )
 
@@ -443,7 +488,7 @@ with tab_design:
 
             moe_table = designs_side_by_side(comparison, "moe")
             n_table = designs_side_by_side(comparison, "n")
-            st.dataframe(shown(moe_table, lambda x: fmt.percent(x, 1, LANG)))
+            st.dataframe(shown(moe_table, moe_cell))
             with st.expander(t("Aantal uitnodigingen per ontwerp", "Invitations per design")):
                 st.dataframe(shown(n_table, num))
 
@@ -524,7 +569,7 @@ with tab_design:
                         f"Designeffect van de allocatie (Kish): "
                         f"{D.fmt(params['deff_allocation'], 2)}; verwachte foutenmarge na dat "
                         f"effect (proportie 50%, {D.pct(params.get('confidence', 0.95), 0)}): "
-                        f"±{D.pct(params.get('expected_moe'), 1)}"
+                        f"{expected_moe_words(params.get('expected_moe'))}"
                         + (
                             f", doel ±{D.pct(params['target_moe'], 1)}."
                             if params.get("target_moe")
@@ -533,7 +578,7 @@ with tab_design:
                         f"Design effect of the allocation (Kish): "
                         f"{D.fmt(params['deff_allocation'], 2)}; expected margin of error after "
                         f"it (proportion 50%, {D.pct(params.get('confidence', 0.95), 0)}): "
-                        f"±{D.pct(params.get('expected_moe'), 1)}"
+                        f"{expected_moe_words(params.get('expected_moe'))}"
                         + (
                             f", target ±{D.pct(params['target_moe'], 1)}."
                             if params.get("target_moe")
@@ -609,11 +654,13 @@ with tab_invite:
                 "'invited'. Only the newest links work: keep the file safe.",
             )
         )
-        fmt = st.radio(t("Formaat", "Format"), ["xlsx", "csv"], horizontal=True, key="mm_format")
+        file_format = st.radio(
+            t("Formaat", "Format"), ["xlsx", "csv"], horizontal=True, key="mm_format"
+        )
         if st.button(t("Bestand maken", "Make the file"), key="mm_make"):
             try:
                 with tempfile.TemporaryDirectory() as tmp:
-                    name = f"uitnodigingen_bevraging{wave_id}{'_herinnering' if reminder else ''}.{fmt}"
+                    name = f"uitnodigingen_bevraging{wave_id}{'_herinnering' if reminder else ''}.{file_format}"
                     result = svc.export_invitations(
                         engine, wave_id, Path(tmp) / name, reminder=reminder, deadline=deadline
                     )
@@ -887,7 +934,7 @@ with tab_weight:
                     "De automatische keuze werd vastgelegd bij het afsluiten: ",
                     "The automatic choice was fixed when the wave closed: ",
                 )
-                + (", ".join(stored.margins) or t("geen raking", "no raking"))
+                + (margin_names(stored.margins) or t("geen raking", "no raking"))
             )
         how = st.radio(
             t("Raking", "Raking"),
@@ -906,17 +953,28 @@ with tab_weight:
                     t("Kadervariabelen", "Frame variables"),
                     usable,
                     default=[m for m in (stored.margins or ()) if m in usable],
+                    format_func=fmt.labeller("variable", LANG),
                     key="w_margins",
                 )
             )
         c1, c2 = st.columns(2)
-        low = c1.number_input(
-            t("Ondergrens (× gemiddeld gewicht, 0 = geen)", "Lower bound (× mean weight, 0 = none)"),
-            0.0, 1.0, float((stored.trim or {}).get("lower_ratio", 0.0)), 0.05, key="w_low",
+        # A choice of bounds written in the page's numbers (0,25 × gemiddeld gewicht), not a
+        # number input: Streamlit's writes 0.00, a decimal point on a Dutch page.
+        stored_low = float((stored.trim or {}).get("lower_ratio", 0.0))
+        stored_high = float((stored.trim or {}).get("upper_ratio", 0.0))
+        lows = trim_options([i / 20 for i in range(20)], stored_low)
+        highs = trim_options([0.0, *(i / 2 for i in range(3, 41))], stored_high)
+        low = c1.selectbox(
+            t("Ondergrens van de gewichten", "Lower bound of the weights"),
+            lows, index=lows.index(stored_low), format_func=trim_text, key="w_low",
+            help=t("Geen gewicht kleiner dan dit deel van het gemiddelde gewicht.",
+                   "No weight below this share of the mean weight."),
         )  # fmt: skip
-        high = c2.number_input(
-            t("Bovengrens (× gemiddeld gewicht, 0 = geen)", "Upper bound (× mean weight, 0 = none)"),
-            0.0, 20.0, float((stored.trim or {}).get("upper_ratio", 0.0)), 0.5, key="w_high",
+        high = c2.selectbox(
+            t("Bovengrens van de gewichten", "Upper bound of the weights"),
+            highs, index=highs.index(stored_high), format_func=trim_text, key="w_high",
+            help=t("Geen gewicht groter dan dit veelvoud van het gemiddelde gewicht.",
+                   "No weight above this multiple of the mean weight."),
         )  # fmt: skip
         trim = {k: v for k, v in (("lower_ratio", low), ("upper_ratio", high)) if v > 0}
         choice = weighting_svc.WeightingChoice(chosen, trim or None)
@@ -938,7 +996,7 @@ with tab_weight:
             def column(fig: dict) -> list[str]:
                 w, o = fig["weights"], fig["overall"]
                 return [
-                    ", ".join(fig["margins"]) or t("geen raking", "no raking"),
+                    margin_names(fig["margins"]) or t("geen raking", "no raking"),
                     f"{D.fmt(w['min'], 2)} – {D.fmt(w['max'], 2)}",
                     D.fmt(w["deff"], 3),
                     D.fmt(w["n_eff"], 1),
@@ -974,7 +1032,7 @@ with tab_weight:
                         "Response balance (chi-square): ",
                     )
                     + "; ".join(
-                        f"{r.variable} p = {D.fmt(r.p, 3)}"
+                        f"{label('variable', r.variable)} {fmt.p_text(r.p, LANG)}"
                         + (t(" (onevenwichtig)", " (unbalanced)") if r.unbalanced else "")
                         for r in test.itertuples()
                     )

@@ -63,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export(args) -> int:
     from ktm.services.export import export_wave
+    from report import format as fmt
     from store.waves import StoreError
 
     out: Path = args.out
@@ -86,7 +87,7 @@ def cmd_export(args) -> int:
     except PermissionError as exc:
         raise CommandError(f"{exc.filename}: geen schrijfrechten / not writable") from exc
     print(
-        f"Bevraging {wave['id']} ({wave['name']}): {result.n_responses} antwoorden "
+        f"Bevraging {wave['id']} ({wave['name']}): {fmt.integer(result.n_responses)} antwoorden "
         f"geëxporteerd naar / exported to {result.workbook} (profiel / profile {args.profile}"
         + (": VERTROUWELIJK / CONFIDENTIAL)" if args.profile == "internal" else ")")
     )
@@ -97,6 +98,7 @@ def cmd_export(args) -> int:
 
 def _stats_export(args) -> int:
     from ktm.services.export import stats_export
+    from report import format as fmt
     from report.exports import zip_bytes
     from store.waves import StoreError
 
@@ -129,7 +131,7 @@ def _stats_export(args) -> int:
     except PermissionError as exc:
         raise CommandError(f"{exc.filename}: geen schrijfrechten / not writable") from exc
     print(
-        f"Bevraging {wave['id']} ({wave['name']}): {result.n_responses} antwoorden "
+        f"Bevraging {wave['id']} ({wave['name']}): {fmt.integer(result.n_responses)} antwoorden "
         f"geëxporteerd als / exported as {args.fmt}:"
     )
     for path in written:

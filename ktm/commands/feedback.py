@@ -79,10 +79,9 @@ def cmd_status(args) -> int:
     engine, wave = engine_and_wave(args)
     published = wave["published_at"]
     print(f"{wave['name']} (id {wave['id']}, {wave['status']})")
-    print(
-        "Gepubliceerd / published: "
-        + (f"{published:%Y-%m-%d %H:%M} UTC" if published else "nee / no")
-    )
+    from report import format as fmt
+
+    print("Gepubliceerd / published: " + (fmt.moment(published, "nl") if published else "nee / no"))
     rows = A.list_actions(engine, wave["id"])
     for status, (nl, en) in A.STATUS_LABELS.items():
         print(

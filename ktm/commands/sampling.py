@@ -125,8 +125,9 @@ def refused(exc, errors_out: Path | None) -> CommandError:
         message += (
             f"\nAlle {len(problems)} problemen staan in / every problem is listed in {errors_out}"
         )
-    elif problems and len(problems) > MAX_PRINTED_PROBLEMS:
-        # The printed list stops at MAX_PRINTED_PROBLEMS; say how to get the rest.
+    elif problems and not getattr(exc, "all_printed", len(problems) <= MAX_PRINTED_PROBLEMS):
+        # The printed list stops at MAX_PRINTED_PROBLEMS (groups) and names at most
+        # MAX_LISTED_ROWS runs of rows per problem; say how to get the rest.
         message += (
             "\nDe volledige lijst: herhaal met --errors-out PROBLEMEN.csv "
             "(the full list: run again with --errors-out PROBLEMS.csv)"
@@ -224,13 +225,19 @@ def cmd_sample_draw(args) -> int:
         )
     except _user_errors() as exc:
         raise CommandError(str(exc)) from exc
+    from report import format as fmt
+
     print(
-        f"Steekproef getrokken / sample drawn: bevraging {wave['id']}, {result.method}, "
-        f"n = {result.n}, seed {result.seed} (sample {result.sample_id})"
+        f"Steekproef getrokken / sample drawn: bevraging {wave['id']}, "
+        f"{fmt.label('allocation', result.method, 'nl')} / "
+        f"{fmt.label('allocation', result.method, 'en')}, n = {fmt.integer(result.n)}, "
+        f"seed {result.seed} (sample {result.sample_id})"
     )
     table = result.table()
-    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    if {"N_h", "n_h"} <= set(table.columns) and (table["n_h"] >= table["N_h"]).all():
+    print(draw_table(table, strata).to_string(index=False))
+    print(DRAW_LEGEND)
+    census = {"N_h", "n_h"} <= set(table.columns) and (table["n_h"] >= table["N_h"]).all()
+    if census and result.method != "census":
         # Asked for a margin of error the frame cannot give by sampling: say that everyone is
         # invited, or the team reads n = N as a sample.
         print(
@@ -242,17 +249,74 @@ def cmd_sample_draw(args) -> int:
     if params.get("deff_allocation") is not None:
         print(
             f"Designeffect van de allocatie (Kish) / design effect of the allocation: "
-            f"{params['deff_allocation']:.2f}; verwachte foutenmarge / expected margin of error: "
-            f"{100 * params['expected_moe']:.1f}%"
+            f"{fmt.number(params['deff_allocation'], 2)}; "
+            + expected_moe_text(params.get("expected_moe"), census)
             + (
-                f" (zonder het designeffect zouden {params['invitations_without_deff']} "
+                f" (zonder het designeffect zouden {fmt.integer(params['invitations_without_deff'])} "
                 "uitnodigingen volstaan / without the design effect, "
-                f"{params['invitations_without_deff']} invitations would do)"
+                f"{fmt.integer(params['invitations_without_deff'])} invitations would do)"
                 if "invitations_without_deff" in params
                 else ""
             )
         )
     return 0
+
+
+def no_sampling_error(moe) -> bool:
+    """A margin of error of (nearly) nothing: everyone in the frame is invited and expected to
+    answer, so there is no sampling at all; '0,0%' would read as a very precise sample."""
+    return moe is not None and moe == moe and abs(float(moe)) < 5e-5
+
+
+def expected_moe_text(moe, census: bool) -> str:
+    """The expected margin of error in words (nl / en); a census without sampling error says
+    so instead of printing 0,0%."""
+    from report import format as fmt
+
+    if no_sampling_error(moe):
+        return (
+            "geen foutenmarge: iedereen in het kader wordt bevraagd (volledige telling), er is "
+            "geen steekproeffout / no margin of error: everyone in the frame is surveyed "
+            "(census), there is no sampling error"
+        )
+    text = f"verwachte foutenmarge / expected margin of error: ±{fmt.percent(moe, 1)}"
+    if census:
+        text += (
+            "; bij een volledige telling komt die marge alleen van wie niet antwoordt / in a "
+            "census this margin comes only from those who do not answer"
+        )
+    return text
+
+
+def draw_table(table, strata) -> pd.DataFrame:  # noqa: F821 - pandas is imported lazily
+    """The draw per stratum as the team reads it, as the page shows it: named columns, the
+    professions by their name, numbers through report.format (nl-BE: 0,333)."""
+    import pandas as pd
+
+    from report import format as fmt
+
+    single = strata[0] if isinstance(strata, list | tuple) and len(strata) == 1 else strata
+
+    def stratum(code) -> str:
+        return fmt.label("profession", code, "nl") if single == "profession" else str(code)
+
+    return pd.DataFrame(
+        {
+            "stratum": [stratum(h) for h in table["stratum"]],
+            "N_h": [fmt.integer(x) for x in table["N_h"]],
+            "n_h": [fmt.integer(x) for x in table["n_h"]],
+            "getrokken": [fmt.integer(x) for x in table["getrokken"]],
+            "inclusiekans": [fmt.number(x, 3) for x in table["inclusion_prob"]],
+            "ontwerpgewicht": [fmt.number(x, 2) for x in table["design_weight"]],
+        }
+    )
+
+
+#: What the columns of the draw table are, in English (the headers are Dutch).
+DRAW_LEGEND = (
+    "(N_h: kader / frame; n_h: toegewezen / allocated; getrokken / drawn; inclusiekans / "
+    "inclusion probability; ontwerpgewicht / design weight)"
+)
 
 
 def cmd_invitations_export(args) -> int:

@@ -225,6 +225,8 @@ def cmd_create(args) -> int:
 def _print_copied(svc, engine, source_id: int, wave_id: int, given: dict) -> None:
     """Which facts came from the source wave, so that the team checks them; question 11 is
     never copied (it would name the new wave as its own next measurement)."""
+    from report import format as fmt
+
     copied = {
         k: v
         for k, v in svc.copyable_facts(svc.state(engine, source_id).wave).items()
@@ -241,7 +243,7 @@ def _print_copied(svc, engine, source_id: int, wave_id: int, given: dict) -> Non
         margins = weighting.get("margins")
         what = "automatisch / automatic" if margins is None else ", ".join(margins) or "geen / none"
         trim = weighting.get("trim") or {}
-        trims = "".join(f"; {k} {v:g}" for k, v in sorted(trim.items()))
+        trims = "".join(f"; {k} {fmt.number(v, _decimals(v))}" for k, v in sorted(trim.items()))
         print(f"  - weging / weighting: raking {what}{trims} (ktm wave weighting {wave_id})")
     print(
         "Niet overgenomen / not copied: naam, veldwerkdata, bewaartermijn, volgende meting "
@@ -281,6 +283,7 @@ STATUS = {"draft": "ontwerp/draft", "open": "open", "closed": "afgesloten/closed
 
 def cmd_list(args) -> int:
     from ktm.services import waves as svc
+    from report import format as fmt
     from store.db import reading
     from store.waves import list_waves
 
@@ -305,8 +308,9 @@ def cmd_list(args) -> int:
         demo = "  [demo]" if w.get("demo") else ""
         print(
             f"{w['id']:>4}  {STATUS.get(w['status'], w['status']):<17} {dates:<23} "
-            f"{s.frame_units:>6} {s.sample_n if s.sample_n is not None else '-':>8} "
-            f"{s.completes:>8}  {w['name']}{demo}"
+            f"{fmt.integer(s.frame_units):>6} "
+            f"{fmt.integer(s.sample_n) if s.sample_n is not None else '-':>8} "
+            f"{fmt.integer(s.completes):>8}  {w['name']}{demo}"
         )
     return 0
 
@@ -344,9 +348,32 @@ SHOWN = (
 )
 
 
+def _decimals(x: float) -> int:
+    """The decimals a typed value needs (30 -> 0, 12.5 -> 1, up to 2), so 30% stays 30%."""
+    for d in (0, 1):
+        if abs(round(x, d) - x) < 1e-9:
+            return d
+    return 2
+
+
+def _questionnaire_named(engine, qhash: str) -> str:
+    """A questionnaire version as a person recognises it: its title and version, with the
+    hash short after it (the hash alone says nothing to the team)."""
+    from ktm.services import waves as svc
+
+    try:
+        q = svc.questionnaire(engine, qhash)
+    except Exception:  # noqa: BLE001 - an unreadable version is still named by its hash
+        return f"{qhash[:12]} (niet gevonden / not found)"
+    titles = [q.title.get(lang) for lang in ("nl", "en") if q.title.get(lang)]
+    title = " / ".join(dict.fromkeys(titles)) or q.id
+    return f"{title} ({q.id}, versie/version {q.version}; {qhash[:8]})"
+
+
 def cmd_show(args) -> int:
     from ktm.config import public_base_url
     from ktm.services import waves as svc
+    from report import format as fmt
 
     engine = _engine(args)
     s = svc.state(engine, _wave_id(engine, args.wave))
@@ -356,9 +383,15 @@ def cmd_show(args) -> int:
     for label, key in SHOWN:
         v = w.get(key)
         if key.startswith("min_response") and v is not None:
-            v = f"{100 * v:g}%"
+            v = fmt.percent(v, _decimals(100 * v))
         elif key == "cost_eur" and v is not None:
-            v = f"{v:g}"
+            v = fmt.number(v, _decimals(v))
+        elif key == "questionnaire_hash" and v:
+            v = _questionnaire_named(engine, v)
+        elif key in ("fieldwork_start", "fieldwork_end") and v:
+            v = fmt.date(v)  # 3 november 2025: the day as a person reads it
+        elif key in ("min_completes_stratum", "disclosure_k") and v is not None:
+            v = fmt.integer(v)
         elif isinstance(v, bool):
             v = "ja / yes" if v else "nee / no"  # never Python's True/False
         print(f"  {label}: {'-' if v is None or v == '' else v}")
@@ -367,12 +400,13 @@ def cmd_show(args) -> int:
         text = " | ".join(m[k] for k in ("nl", "en") if m.get(k)) if isinstance(m, dict) else m
         print(f"  andere methode / other method: {text}")
     for year, n in sorted((methods.get("complaints") or {}).items()):
-        print(f"  klachten / complaints {year}: {n}")
+        print(f"  klachten / complaints {year}: {fmt.integer(n)}")
     print(
-        f"  kader / frame: {s.frame_units} eenheden/units; steekproef / sample: "
-        f"{s.sample_n if s.sample_n is not None else '-'}; uitnodigingen / invitations: "
-        f"{s.issued} van/of {s.invitations} verstuurd/issued; antwoorden / responses: "
-        f"{s.responses} ({s.completes} volledig/complete)"
+        f"  kader / frame: {fmt.integer(s.frame_units)} eenheden/units; steekproef / sample: "
+        f"{fmt.integer(s.sample_n) if s.sample_n is not None else '-'}; uitnodigingen / "
+        f"invitations: {fmt.integer(s.issued)} van/of {fmt.integer(s.invitations)} "
+        f"verstuurd/issued; antwoorden / responses: {fmt.integer(s.responses)} "
+        f"({fmt.integer(s.completes)} volledig/complete)"
     )
     if w["status"] == "open" and w.get("post_contact"):
         print(f"  open link: {public_base_url()}/?wave={w['id']}")

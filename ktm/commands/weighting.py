@@ -42,18 +42,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _fmt(x, d=2) -> str:
-    return "-" if x is None or x != x else f"{x:.{d}f}"
+    """A number as the team reads it (report.format, nl-BE): 3,42; missing as a dash."""
+    from report import format as fmt
+
+    return fmt.number(x, d)
 
 
 def _lines(label: str, fig: dict) -> list[str]:
+    from report import format as fmt
+
     w, o = fig["weights"], fig["overall"]
-    score = "-" if o is None else f"{o['estimate']:.1f} ({o['ci_low']:.1f} - {o['ci_high']:.1f})"
+    score = (
+        fmt.MISSING
+        if o is None
+        else f"{_fmt(o['estimate'], 1)} ({fmt.interval(o['ci_low'], o['ci_high'], 1)})"
+    )
     return [
         f"{label}:",
         f"  marges / margins: {', '.join(fig['margins']) or 'geen raking / no raking'}",
-        f"  gewichten / weights: {_fmt(w['min'])} - {_fmt(w['max'])} (ratio {_fmt(w['ratio'])})",
+        f"  gewichten / weights: {fmt.interval(w['min'], w['max'], 2)} (ratio {_fmt(w['ratio'])})",
         f"  designeffect (Kish) {_fmt(w['deff'], 3)}, effectieve n / effective n "
-        f"{_fmt(w['n_eff'], 1)} van / of {w['n']}",
+        f"{_fmt(w['n_eff'], 1)} van / of {fmt.integer(w['n'])}",
         f"  algemene tevredenheid / overall score (0-100): {score}",
     ]
 

@@ -224,7 +224,13 @@ def set_weighting(page, raking: str, upper: str) -> None:
     """The weighting tab: a choice, its preview, then stored with the wave."""
     tab(page, "6. Weging")
     tick(page.get_by_role("radio", name=raking, exact=True))
-    fill(page, "Bovengrens (× gemiddeld gewicht, 0 = geen)", upper)
+    # The bound is chosen as the page writes it (3 × gemiddeld gewicht), not typed as 3.00.
+    bound = page.get_by_role("combobox", name="Bovengrens van de gewichten")
+    bound.click()
+    page.keyboard.type(f"{upper} × gemiddeld gewicht")
+    page.keyboard.press("Enter")
+    settle(page)
+    expect(bound).to_have_value(f"{upper} × gemiddeld gewicht")
     page.get_by_role("button", name="Voorbeeld tonen").click()
     settle(page)
     # The preview (a data grid: its cells are drawn, not visible text) and the save button.

@@ -256,7 +256,8 @@ def test_two_measurements_from_an_empty_database_with_only_ktm(tmp_path, capsys,
     out = ktm(url, "wave", "list", capsys=capsys)
     assert "Meting 2024-2025" in out and "Meting 2025-2026" in out and "[demo]" not in out
     out = ktm(url, "wave", "show", str(w2), capsys=capsys)
-    assert "afgesloten/closed" in out and f"{n2 + 4} volledig/complete" in out and h2 in out
+    assert "afgesloten/closed" in out and f"{n2 + 4} volledig/complete" in out
+    assert f"versie/version 2026.1; {h2[:8]})" in out and h2 not in out  # named, hash short
 
     book = tmp_path / "meting_2025_2026.xlsx"
     ktm(url, "export", "--wave", "latest", "--out", str(book), capsys=capsys)

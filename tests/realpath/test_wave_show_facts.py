@@ -31,3 +31,32 @@ def test_wave_show_prints_every_fact_in_words(sqlite_url, capsys):
         "  klachten / complaints 2025: 117",
     ):
         assert line in out.splitlines(), line
+
+
+def test_wave_show_names_the_questionnaire_and_writes_dutch_numbers(sqlite_url, capsys):
+    """The questionnaire by its title and version (the hash short, after it), and every number
+    in Dutch: 12,5%, never 12.5%."""
+    from pathlib import Path
+
+    import yaml
+
+    source = Path(__file__).resolve().parents[2] / "data" / "questionnaire" / "eloket.yaml"
+    q = yaml.safe_load(source.read_text(encoding="utf-8"))
+    db = ["--database", sqlite_url]
+    assert main([*db, "questionnaire", "publish", str(source)]) == 0
+    qhash = capsys.readouterr().out.split("hash ")[1].split()[0]
+    created = [*db, "wave", "create", "--name", "Meting vragenlijst", "--questionnaire", "latest",
+               "--min-rr", "12,5", "--cost", "1250.5", "--start", "2026-11-02"]  # fmt: skip
+    assert main(created) == 0
+    capsys.readouterr()
+    assert main([*db, "wave", "show", "1"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("  vragenlijst / questionnaire: "))
+    assert line == (
+        f"  vragenlijst / questionnaire: {q['title']['nl']} / {q['title']['en']} "
+        f"({q['id']}, versie/version {q['version']}; {qhash[:8]})"
+    )
+    assert qhash not in out  # the full hash says nothing to the team
+    assert "  min. responsgraad / min. response rate: 12,5%" in out.splitlines()
+    assert "  kostprijs / cost (EUR): 1.250,5" in out.splitlines()
+    assert "  begin veldwerk / fieldwork start: 2 november 2026" in out.splitlines()

@@ -207,18 +207,48 @@ def test_header_problems_duplicate_blank_and_reserved(tmp_path):
     ]
 
 
-def test_all_problems_at_once_and_message_capped(tmp_path):
+def test_all_problems_at_once_and_the_same_problem_said_once(tmp_path):
     rows = [[f"A{i}", "zelfde@example.org", "huisarts", 1, "UGent", "nl"] for i in range(60)]
     rows.append(["A99", "bad", "tandarts?", 9, "UGent", "xx"])
     exc = one_problem(tmp_path, rows)
     assert len(exc.problems) == 59 + 4
     text = str(exc)
     assert text.startswith("kader.xlsx: 63 problemen gevonden, er is niets ingelezen")
-    assert "rij 3, kolom 'email'" in text
-    assert "en nog 13 (and 13 more)" in text
-    assert text.count("\n  - ") == 50
-    table = exc.as_frame()
+    # The 59 duplicates of row 2 are one line naming their rows, not 59 lines.
+    assert (
+        "  - 59 rijen (rows) 3-61, kolom 'email': e-mailadres 'zelfde@example.org' komt al voor "
+        "op rij 2 (duplicate, also on row 2)"
+    ) in text.splitlines()
+    assert "rij 62, kolom 'email': ongeldig e-mailadres 'bad'" in text
+    assert text.count("\n  - ") == 5 and exc.all_printed
+    table = exc.as_frame()  # the table (and --errors-out) still lists every row
     assert list(table.columns) == ["row", "column", "message"] and len(table) == 63
+
+
+def test_many_different_problems_are_capped(tmp_path):
+    rows = [[f"A{i}", f"fout{i}", "huisarts", 1, "UGent", "nl"] for i in range(60)]
+    exc = one_problem(tmp_path, rows)
+    text = str(exc)
+    assert "rij 2, kolom 'email': ongeldig e-mailadres 'fout0'" in text
+    assert "en nog 10 (and 10 more)" in text
+    assert text.count("\n  - ") == 50 and not exc.all_printed
+
+
+def test_rows_of_one_problem_are_listed_compactly():
+    from sampling.frame import Problem, row_runs
+
+    assert row_runs([3, 4, 7, 8, 9, 10, 11, 12, 20]) == ["3, 4", "7-12", "20"]
+    rows = [3, 4, *range(7, 13), *range(20, 60, 2)]
+    exc = FrameError([Problem(r, "beroep", "onbekend beroep 'x'") for r in rows], "kader.csv")
+    line = str(exc).splitlines()[1]
+    # ten runs of rows named, the rest counted; the column and the problem said once
+    assert line == (
+        f"  - {len(rows)} rijen (rows) 3, 4, 7-12, 20, 22, 24, 26, 28, 30, 32, 34 "
+        f"en {len(rows) - 16} meer (and {len(rows) - 16} more), kolom 'beroep': "
+        "onbekend beroep 'x'"
+    )
+    assert not exc.all_printed  # so the command line offers the full list (--errors-out)
+    assert "Verbeter het bestand" in str(exc)  # what to do
 
 
 def test_unreadable_and_unsupported_files(tmp_path):

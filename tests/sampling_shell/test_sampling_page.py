@@ -231,3 +231,27 @@ def test_a_drawn_wave_shows_the_design_it_was_drawn_with(page):
     assert at.number_input(key="n").value == 70  # not the form's default of 400
     assert at.number_input(key="minimum").value == 5
     assert any("ontwerp waarmee de huidige steekproef" in i.value for i in at.info)
+
+
+def test_a_census_has_no_margin_of_error_in_words_not_zero(page):
+    """A census invites everyone: the page says there is no sampling error, never ±0,0%."""
+    at, engine, wave_id = page
+    _upload_frame(at, "kader.xlsx", _xlsx_bytes(frame_table()))
+    from ktm.services import sampling as svc
+
+    svc.draw_sample(engine, wave_id, "profession", "census", seed=3)
+    at = new_app().run()
+    login(at)
+    at.switch_page("views/sampling.py").run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if "Designeffect van de allocatie" in c.value]
+    assert said and "0,0%" not in said[0]
+    assert "geen: iedereen in het kader wordt bevraagd (volledige telling)" in said[0]
+    designs = _table_with(at, "Volledige telling")  # the designs side by side
+    assert set(designs["Volledige telling"]) == {"geen steekproeffout (iedereen)"}
+    assert not designs.isin(["0,0%"]).any().any()
+    at.selectbox(key="method").set_value("proportional").run()
+    at.number_input(key="n").set_value(40).run()
+    designs = _table_with(at, "Volledige telling")
+    assert designs.loc["Totaal", "Proportioneel"].endswith("%")  # a sample keeps its margin
+    assert "," in designs.loc["Totaal", "Proportioneel"]

@@ -6,6 +6,7 @@ Verantwoording and on the public page. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
+import re
 
 import pandas as pd
 import pytest
@@ -161,6 +162,14 @@ def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "university: p < 0,001 (onevenwichtig / unbalanced)" in out
     assert "Niet bewaard" in out and _stored(engine, wave_id) is None
+    # Every number in Dutch (report.format): weights 3,42 – 25,33, never 3.42 - 25.33.
+    numbers = [line for line in out.splitlines() if "gewichten / weights" in line]
+    numbers += [line for line in out.splitlines() if "designeffect" in line or "0-100" in line]
+    assert len(numbers) == 6
+    for line in numbers:
+        assert not re.search(r"\d\.\d", line), line
+        assert re.search(r"\d,\d", line), line
+    assert re.search(r"gewichten / weights: \d+,\d\d – \d+,\d\d \(ratio \d+,\d\d\)", out)
     assert (
         main([*base, "--margins", "profession,university", "--trim-upper-ratio", "3", "--save"])
         == 0
@@ -200,13 +209,13 @@ def test_the_page_previews_and_saves(tmp_path, monkeypatch):
     assert not [b for b in at.button if b.key == "w_save"]  # no saving before a preview
     at.button(key="w_preview_run").click().run()
     preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
-    assert "university" in preview.loc["Marges", "Voorstel"]
+    assert "Universiteit" in preview.loc["Marges", "Voorstel"]  # named, not the code
     at.radio(key="w_mode").set_value("none").run()
     assert not [b for b in at.button if b.key == "w_save"]  # the preview was of another choice
     at.button(key="w_preview_run").click().run()
     preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
     assert preview.loc["Marges", "Voorstel"] == "geen raking"
-    assert "university" in preview.loc["Marges", "Nu bewaard"]
+    assert "Universiteit" in preview.loc["Marges", "Nu bewaard"]
     assert _stored(engine, wave_id) is None
     at.button(key="w_save").click().run()
     assert not at.exception, at.exception
@@ -309,3 +318,49 @@ def test_saving_margins_that_cannot_be_applied_now_says_so(sqlite_url, tmp_path,
     assert _stored(engine, wave_id)["margins"] == ["profession", "university"]
     assert main([*base, "--none", "--save"]) == 0
     assert "Let op" not in capsys.readouterr().err
+
+
+def test_the_weighting_tab_names_the_variables_and_writes_dutch_numbers(tmp_path, monkeypatch):
+    """The tab Weging: the frame variables by their names (Beroep, not profession), the
+    trimming bounds in the page's numbers (0,25 × gemiddeld gewicht, never 0.00), the
+    balance test as p < 0,001."""
+    from ktm.auth import hash_password
+    from ktm.webapp import TEAM_KEY
+    from store.db import get_engine
+    from tests.app.conftest import ROOT, new_app
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    engine = get_engine(url)
+    wave_id = _weighted_wave(engine, tmp_path)
+    W.save(engine, wave_id, W.WeightingChoice(("university",), {"upper_ratio": 3.25}))
+    monkeypatch.setenv("KTM_DATABASE_URL", url)
+    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
+    monkeypatch.chdir(ROOT)
+    at = new_app()
+    at.session_state[TEAM_KEY] = "team"
+    at.switch_page("views/sampling.py").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="w_mode").value == "set"
+    chips = at.multiselect(key="w_margins")
+    assert chips.options == ["Beroep", "Opleidingsjaar", "Universiteit", "Taal"]
+    assert chips.value == ["university"]
+    low, high = at.selectbox(key="w_low"), at.selectbox(key="w_high")
+    assert not [n for n in at.number_input if n.key in ("w_low", "w_high")]
+    assert low.value == 0.0 and low.options[:3] == ["geen", "0,05 × gemiddeld gewicht",
+                                                     "0,1 × gemiddeld gewicht"]  # fmt: skip
+    assert high.value == 3.25 and "3,25 × gemiddeld gewicht" in high.options  # the stored one
+    assert "3,5 × gemiddeld gewicht" in high.options
+    assert not [o for o in [*low.options, *high.options] if re.search(r"\d\.\d", o)]
+    at.button(key="w_preview_run").click().run()
+    assert not at.exception, at.exception
+    preview = next(d.value for d in at.dataframe if "Voorstel" in d.value.columns)
+    assert preview.loc["Marges", "Nu bewaard"] == "Universiteit"
+    assert not preview.map(lambda v: bool(re.search(r"\d\.\d", str(v)))).any().any()
+    balance = next(c.value for c in at.caption if c.value.startswith("Respons per kader"))
+    assert "Universiteit p < 0,001 (onevenwichtig)" in balance and "university" not in balance
+    high.set_value(4.0).run()
+    at.button(key="w_preview_run").click().run()
+    at.button(key="w_save").click().run()
+    assert not at.exception, at.exception
+    assert _stored(engine, wave_id) == {"margins": ["university"], "trim": {"upper_ratio": 4.0}}

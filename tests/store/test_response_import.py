@@ -264,7 +264,7 @@ def test_the_command_line_imports_exports_and_lists_every_problem(sqlite_url, tm
          "--errors-out", str(errors)]
     )  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 2 and "en nog 5" in err
+    assert code == 2 and "55 rijen (rows) 2-56" in err  # one problem of 55 rows: said once
     listed = pd.read_csv(errors, sep=";", encoding="utf-8-sig")
     assert len(listed) == 55 and set(listed["kolom / column"]) == {"tevredenheid"}
     assert len(_answers(engine, wave_id)) == 3
