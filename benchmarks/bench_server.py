@@ -4,7 +4,7 @@ Streamlit's own websocket protocol (tests/reliability/st_client.py: what the bro
 sends and receives, without a browser, so the clients cost next to nothing beside the server).
 
     .venv/bin/python benchmarks/bench_server.py [--n 200] [--spread 60] [--think 2]
-        [--replicas 1] [--url http://host:port --db-url URL]
+        [--replicas 1] [--per-change] [--compare] [--url http://host:port --db-url URL]
 
 Each respondent clicks the link at a uniform moment in the first --spread seconds, then spends
 --think seconds (uniform between half and one and a half times it) on each page before sending
@@ -19,7 +19,8 @@ invitations, and --replicas app processes (2 or more: behind nginx). With --url 
 running server or load balancer instead; --db-url must then be that server's database (the
 invitations are created in it, in a new wave).
 Targets (issue 23): one process, 200 respondents over 60 s, ~2 s per page: opening p95 < 3 s,
-later pages p95 < 1 s, 0 gave up; two replicas >= 1.7x the respondents of one at the same p95.
+later pages p95 < 1 s, 0 gave up; two replicas >= 1.7x the respondents of one at the same p95
+(--compare: one process with --n, then two replicas with 2 x --n, and a table of the two).
 """
 
 from __future__ import annotations
@@ -117,10 +118,49 @@ def main() -> int:
         action="store_true",
         help="a run per answer, as a browser (default: one run with all of a page's answers)",
     )
+    ap.add_argument(
+        "--compare",
+        action="store_true",
+        help="one process with --n, then two replicas with twice --n over the same spread, and "
+        "the two side by side (issue 23: two replicas serve >= 1.7x at the same p95)",
+    )
     args = ap.parse_args()
     if args.url and not args.db_url:
         ap.error("--url needs --db-url (the invitations are made in that database)")
+    if args.compare and args.url:
+        ap.error("--compare starts its own servers: not with --url")
+    if not args.compare:
+        return 1 if measure(ap, args, args.replicas, args.n)["bad"] else 0
+    one = measure(ap, args, 1, args.n)
+    print()
+    two = measure(ap, args, 2, 2 * args.n)
+    print_comparison(args, one, two)
+    return 1 if one["bad"] or two["bad"] else 0
 
+
+def print_comparison(args, one: dict, two: dict) -> None:
+    per_min = 60.0 / args.spread
+    rows = [
+        ("respondents per minute", lambda r: f"{r['n'] * per_min:.0f}"),
+        ("open p95 s", lambda r: f"{r['open_p95']:.3f}"),
+        ("page p95 s", lambda r: f"{r['page_p95']:.3f}"),
+        ("gave up", lambda r: str(r["gave_up"])),
+        ("server CPU s per respondent", lambda r: f"{r['cpu_per']:.2f}"),
+        ("lost / duplicated / misattributed", lambda r: r["counts"]),
+    ]
+    print(f"\n{'side by side':<36}{'one process':>14}{'two replicas':>14}")
+    for label, cell in rows:
+        print(f"{label:<36}{cell(one):>14}{cell(two):>14}")
+    same = two["open_p95"] <= one["open_p95"] and two["page_p95"] <= one["page_p95"]
+    print(
+        f"two replicas served {two['n'] / one['n']:.1f}x the respondents per minute of one "
+        f"process; their p95 {'within' if same else 'ABOVE'} one process's "
+        f"(target: >= 1.7x at the same p95)"
+    )
+
+
+def measure(ap, args, replicas: int, n: int) -> dict:
+    """One world, `replicas` app processes (behind nginx if 2+), `n` respondents through it."""
     from store.db import create, upgrade_schema
 
     cleanup = []
@@ -132,7 +172,7 @@ def main() -> int:
         else:
             pg = postgres_schema()
             if pg is None:
-                if args.replicas > 1:
+                if replicas > 1:
                     ap.error("several replicas need PostgreSQL")
                 db_url = f"sqlite:///{workdir / 'ktm.sqlite3'}"
             else:
@@ -140,13 +180,13 @@ def main() -> int:
                 cleanup.append(drop)
         engine = create(db_url)
         upgrade_schema(engine)
-        world = make_respondents(engine, args.n, name=f"Belasting {args.n}")
+        world = make_respondents(engine, n, name=f"Belasting {n}")
         if not args.url:
             from tests.deploy.nginx import start_replicas
 
-            servers = start_replicas(db_url, args.replicas, workdir)
+            servers = start_replicas(db_url, replicas, workdir)
             url = servers[0].url
-            if args.replicas > 1:
+            if replicas > 1:
                 from tests.deploy.nginx import nginx_binary, start_nginx
 
                 binary = nginx_binary()
@@ -157,8 +197,9 @@ def main() -> int:
         cpu0 = {s.proc.pid: cpu_seconds(s.proc.pid) for s in servers}
         load0 = os.getloadavg()
         print(
-            f"{args.n} respondents, links opened over {args.spread:g} s, ~{args.think:g} s per "
-            f"page, {len(servers) or 'external'} replica(s) at {url}; db "
+            f"{n} respondents, links opened over {args.spread:g} s, ~{args.think:g} s per "
+            f"page{', a run per answer' if args.per_change else ''}, "
+            f"{len(servers) or 'external'} replica(s) at {url}; db "
             f"{db_url.split(':', 1)[0]}; load average {load0[0]:.1f} ({os.cpu_count()} cores)"
         )
         t0 = time.perf_counter()
@@ -181,8 +222,8 @@ def main() -> int:
         print(f"\ncompleted {done}, gave up {len(outcomes) - done}")
         for o in [o for o in outcomes if not o.completed][:5]:
             print(f"  {o.label}: {o.error[:200]}")
+        total = sum(cpu.values())
         if cpu:
-            total = sum(cpu.values())
             print(
                 f"server CPU {total:.1f} s ({total / max(done, 1):.2f} s per completed respondent; "
                 + ", ".join(f"{v:.1f}" for v in cpu.values())
@@ -201,8 +242,15 @@ def main() -> int:
             + "  (lost, duplicated, misattributed must be 0)"
         )
         engine.dispose()
-        bad = counts["lost"] or counts["duplicated"] or counts["misattributed"]
-        return 1 if bad else 0
+        return {
+            "n": n,
+            "open_p95": percentile(steps["open"], 95) if steps["open"] else float("nan"),
+            "page_p95": percentile(steps["page"], 95) if steps["page"] else float("nan"),
+            "gave_up": len(outcomes) - done,
+            "cpu_per": total / max(done, 1),
+            "counts": f"{counts['lost']} / {counts['duplicated']} / {counts['misattributed']}",
+            "bad": bool(counts["lost"] or counts["duplicated"] or counts["misattributed"]),
+        }
     finally:
         if lb is not None:
             lb.stop()

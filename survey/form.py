@@ -87,7 +87,10 @@ def scale_style() -> str:
         f"[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption] > div:last-child > div"
         " {margin: 0}",
         f"[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption] p {{font-size: 0.85rem;"
-        " line-height: 1.2; overflow-wrap: normal}",
+        " line-height: 1.2; overflow-wrap: normal; word-break: normal}",
+        # A phone's fifth of a row is ~70 px: "Gemakkelijk" broke as "Gemakkelij / k".
+        f"@media (max-width: 420px) {{[class*='st-key-{SCALE_KEY}'] label[data-testid=stRadioOption]"
+        " p {font-size: 0.78rem}}",
         # The words of the points between the ends: for screen readers only.
         f"[class*='st-key-{SCALE_KEY}'] [role=radiogroup] em {{position: absolute; width: 1px;"
         " height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap}",
