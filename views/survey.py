@@ -514,6 +514,21 @@ def try_again_page() -> None:
     )
 
 
+@st.fragment
+def survey_fragment(state: dict) -> None:
+    """The questionnaire's pages. A fragment: an answer or a click reruns this part only, not
+    app.py and the rest of the page (issue 23); nothing outside it changes from page to page."""
+    try:
+        if state.pop("connection_lost", False):
+            try_again_page()  # the click's save could not reach the database
+        else:
+            survey(state)
+    except Exception as exc:  # the page's own handler does not wrap a fragment's rerun
+        if not connection_lost(exc):
+            raise
+        try_again_page()
+
+
 # --- the page --------------------------------------------------------------------------------
 
 engine = webapp.engine()
@@ -525,10 +540,8 @@ try:
         opt_out_page(params.get("t"))
     elif params.get("t") or params.get("wave"):
         state = open_link(params)
-        if state is not None and state.pop("connection_lost", False):
-            try_again_page()  # the click's save could not reach the database
-        elif state is not None:
-            survey(state)
+        if state is not None:
+            survey_fragment(state)
     else:
         landing_page()
 except Exception as exc:  # st.rerun/st.stop are not Exceptions: they pass

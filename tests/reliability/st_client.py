@@ -62,6 +62,9 @@ class Respondent:
         self.states: dict[str, WidgetState] = {}
         self.in_form: set[str] = set()  # widgets in an st.form: sent with its submit only
         self.drawn: dict[str, WidgetState] = {}  # what a radio or checkbox shows unanswered
+        self.fragment_of: dict[str, str] = {}  # widget id -> the st.fragment that drew it
+        self.elements: dict[tuple, object] = {}  # the page as shown (fragment runs patch it)
+        self.drawn_by: dict[tuple, str] = {}  # element path -> its fragment ("" for none)
         self.run = Run()
         self.script_runs = 0  # runs the server made for this tab (each st.rerun() one more)
 
@@ -82,12 +85,16 @@ class Respondent:
     async def __aexit__(self, *exc):
         await self.ws.close()
 
-    async def rerun(self, trigger: str | None = None) -> Run:
-        """Send the widget states (and a button click) and wait for the run to finish."""
+    async def rerun(self, trigger: str | None = None, changed: str | None = None) -> Run:
+        """Send the widget states (and a button click) and wait for the run to finish. Like the
+        browser, a click or change of a widget drawn by an st.fragment reruns that fragment."""
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
         cs.page_script_hash = self.page_hash
+        fragment = self.fragment_of.get(trigger or changed or "")
+        if fragment:
+            cs.fragment_id = fragment
         for ws in self.states.values():
             cs.widget_states.widgets.append(ws)
         if trigger is not None:
@@ -110,16 +117,25 @@ class Respondent:
                 self.script_runs += 1
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash
                 self.run = Run()  # a st.rerun() starts the page over
+                # A fragment's run redraws that fragment; the browser drops what it drew before.
+                for path in [p for p, f in self.drawn_by.items() if not fragment or f == fragment]:
+                    del self.elements[path], self.drawn_by[path]
             elif kind == "page_info_changed":
                 pass
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
-                self.run.elements[tuple(fm.metadata.delta_path)] = el
-                if el.WhichOneof("type") == "exception":
+                path = tuple(fm.metadata.delta_path)
+                self.elements[path], self.drawn_by[path] = el, fm.delta.fragment_id
+                kind_ = el.WhichOneof("type")
+                if kind_ == "exception":
                     self.run.exception = el.exception.message
+                widget_id = getattr(getattr(el, kind_), "id", None) if kind_ else None
+                if widget_id and fm.delta.fragment_id:
+                    self.fragment_of[widget_id] = fm.delta.fragment_id
             elif kind == "script_finished":
                 if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue
+                self.run.elements = dict(self.elements)  # a fragment's run: the rest stays
                 self.run.texts = [_element_text(e) for e in self.run.elements.values()]
                 return self.run
 
@@ -264,7 +280,7 @@ async def _one_change_at_a_time(r: Respondent, sent: set[str]) -> None:
             # A form's widgets wait for its submit; a choice left as it was drawn (the
             # language, an unticked box) is no change: the browser sends neither.
             if k not in r.in_form and r.drawn.get(k) != v:
-                await r.rerun()
+                await r.rerun(changed=k)
     if not full:  # nothing to answer: the one rerun a page gets otherwise
         await r.rerun()
 

@@ -188,16 +188,20 @@ def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
     assert "geslacht" in capsys.readouterr().err
 
 
-def test_the_page_previews_and_saves(tmp_path, monkeypatch):
+def _page_wave(tmp_path):
+    from store.db import get_engine
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    return engine, _weighted_wave(engine, tmp_path)
+
+
+def _sampling_page(tmp_path, monkeypatch, engine):
+    """The Steekproef page in AppTest, logged in, on `engine`'s database."""
     from ktm.auth import hash_password
     from ktm.webapp import TEAM_KEY
-    from store.db import get_engine
     from tests.app.conftest import ROOT, new_app
 
-    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    engine = get_engine(url)
-    wave_id = _weighted_wave(engine, tmp_path)
-    monkeypatch.setenv("KTM_DATABASE_URL", url)
+    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
     monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
     monkeypatch.chdir(ROOT)
@@ -205,6 +209,12 @@ def test_the_page_previews_and_saves(tmp_path, monkeypatch):
     at.session_state[TEAM_KEY] = "team"
     at.switch_page("views/sampling.py").run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_the_page_previews_and_saves(tmp_path, monkeypatch):
+    engine, wave_id = _page_wave(tmp_path)
+    at = _sampling_page(tmp_path, monkeypatch, engine)
     assert not [d for d in at.dataframe if "Voorstel" in d.value.columns]  # only on request
     assert not [b for b in at.button if b.key == "w_save"]  # no saving before a preview
     at.button(key="w_preview_run").click().run()
@@ -324,23 +334,9 @@ def test_the_weighting_tab_names_the_variables_and_writes_dutch_numbers(tmp_path
     """The tab Weging: the frame variables by their names (Beroep, not profession), the
     trimming bounds in the page's numbers (0,25 × gemiddeld gewicht, never 0.00), the
     balance test as p < 0,001."""
-    from ktm.auth import hash_password
-    from ktm.webapp import TEAM_KEY
-    from store.db import get_engine
-    from tests.app.conftest import ROOT, new_app
-
-    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    engine = get_engine(url)
-    wave_id = _weighted_wave(engine, tmp_path)
+    engine, wave_id = _page_wave(tmp_path)
     W.save(engine, wave_id, W.WeightingChoice(("university",), {"upper_ratio": 3.25}))
-    monkeypatch.setenv("KTM_DATABASE_URL", url)
-    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
-    monkeypatch.chdir(ROOT)
-    at = new_app()
-    at.session_state[TEAM_KEY] = "team"
-    at.switch_page("views/sampling.py").run()
-    assert not at.exception, at.exception
+    at = _sampling_page(tmp_path, monkeypatch, engine)
     assert at.radio(key="w_mode").value == "set"
     chips = at.multiselect(key="w_margins")
     assert chips.options == ["Beroep", "Opleidingsjaar", "Universiteit", "Taal"]
