@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,16 @@ ROOT = Path(__file__).resolve().parents[2]
 TEAM_PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session")
-def team_password_hash() -> str:
+@functools.cache
+def _team_password_hash() -> str:
     from ktm.auth import hash_password
 
     return hash_password(TEAM_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def team_password_hash() -> str:
+    return _team_password_hash()
 
 
 @pytest.fixture
@@ -51,5 +57,17 @@ def login(at):
     at.switch_page("views/login.py").run()
     at.text_input[0].input(TEAM_PASSWORD)
     at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def team_page(monkeypatch, tmp_path, url: str, page: str):
+    """`page` (e.g. "views/trend.py") in AppTest on the database at `url`, the team logged in."""
+    from ktm.webapp import TEAM_KEY
+
+    _environment(monkeypatch, tmp_path, _team_password_hash(), url)
+    at = new_app()
+    at.session_state[TEAM_KEY] = "team"
+    at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

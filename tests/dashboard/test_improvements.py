@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from store import schema
+from tests.analysis.test_scores_eloket import ASPECTS
 from tests.dashboard.conftest import chart_labels, live_caches_expire, open_page, texts
 
 
@@ -66,16 +67,7 @@ def test_importance_intervals_and_ranks_that_cannot_be_told_apart(team_app):
     assert pairs and "200 replicaties" in said[0]
 
 
-DRIVERS = (
-    "aanmelden",
-    "informatie",
-    "formulieren",
-    "documenten",
-    "opvolging",
-    "doorlooptijd",
-    "communicatie",
-    "hulp",
-)
+DRIVERS = ASPECTS  # the e-loket's eight aspects, the key drivers
 
 
 def test_too_few_respondents_who_rated_every_aspect_says_how_many(team_app_rw, dash_env):

@@ -162,18 +162,9 @@ def test_overzicht_and_trend_page_say_not_compared(two_waves, monkeypatch, tmp_p
     engine, _w1, w2 = two_waves
     if engine.dialect.name != "sqlite":
         pytest.skip("the pages are the same on both stores; the store part ran above")
-    from ktm.auth import hash_password
-    from ktm.webapp import TEAM_KEY
-    from tests.app.conftest import ROOT, new_app
+    from tests.app.conftest import team_page
 
-    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
-    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
-    monkeypatch.chdir(ROOT)
-    at = new_app()
-    at.session_state[TEAM_KEY] = "team"
-    at.switch_page("views/overview.py").run()
-    assert not at.exception, at.exception
+    at = team_page(monkeypatch, tmp_path, str(engine.url), "views/overview.py")
     captions = " ".join(c.value for c in at.caption)
     assert (
         "vraagtekst gewijzigd in versie 2025.2 (de Nederlandse tekst): niet vergeleken" in captions
@@ -239,18 +230,9 @@ def test_the_trend_chart_breaks_a_reworded_question_into_rows_per_version(
     says the wording changed and is not compared; a question asked the same way keeps one row
     with all three waves."""
     engine, (w0, w1, w2) = three_waves
-    from ktm.auth import hash_password
-    from ktm.webapp import TEAM_KEY
-    from tests.app.conftest import ROOT, new_app
+    from tests.app.conftest import team_page
 
-    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
-    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
-    monkeypatch.chdir(ROOT)
-    at = new_app()
-    at.session_state[TEAM_KEY] = "team"
-    at.switch_page("views/trend.py").run()
-    assert not at.exception, at.exception
+    at = team_page(monkeypatch, tmp_path, str(engine.url), "views/trend.py")
     for kind in ("crude", "std"):
         if kind == "std":
             at.segmented_control(key="trend_kind").set_value("std").run()

@@ -20,6 +20,7 @@ from ktm.services import sampling as svc
 from ktm.services import weighting as W
 from report import accountability
 from store import schema
+from tests.app.conftest import team_page
 from tests.sampling_shell.conftest import frame_table
 from tests.store.test_response_import import _form, _wave, _xlsx
 
@@ -195,26 +196,9 @@ def _page_wave(tmp_path):
     return engine, _weighted_wave(engine, tmp_path)
 
 
-def _sampling_page(tmp_path, monkeypatch, engine):
-    """The Steekproef page in AppTest, logged in, on `engine`'s database."""
-    from ktm.auth import hash_password
-    from ktm.webapp import TEAM_KEY
-    from tests.app.conftest import ROOT, new_app
-
-    monkeypatch.setenv("KTM_DATABASE_URL", str(engine.url))
-    monkeypatch.setenv("KTM_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KTM_TEAM_PASSWORD_HASH", hash_password("x" * 12))
-    monkeypatch.chdir(ROOT)
-    at = new_app()
-    at.session_state[TEAM_KEY] = "team"
-    at.switch_page("views/sampling.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_the_page_previews_and_saves(tmp_path, monkeypatch):
     engine, wave_id = _page_wave(tmp_path)
-    at = _sampling_page(tmp_path, monkeypatch, engine)
+    at = team_page(monkeypatch, tmp_path, str(engine.url), "views/sampling.py")
     assert not [d for d in at.dataframe if "Voorstel" in d.value.columns]  # only on request
     assert not [b for b in at.button if b.key == "w_save"]  # no saving before a preview
     at.button(key="w_preview_run").click().run()
@@ -336,7 +320,7 @@ def test_the_weighting_tab_names_the_variables_and_writes_dutch_numbers(tmp_path
     balance test as p < 0,001."""
     engine, wave_id = _page_wave(tmp_path)
     W.save(engine, wave_id, W.WeightingChoice(("university",), {"upper_ratio": 3.25}))
-    at = _sampling_page(tmp_path, monkeypatch, engine)
+    at = team_page(monkeypatch, tmp_path, str(engine.url), "views/sampling.py")
     assert at.radio(key="w_mode").value == "set"
     chips = at.multiselect(key="w_margins")
     assert chips.options == ["Beroep", "Opleidingsjaar", "Universiteit", "Taal"]
