@@ -217,3 +217,23 @@ def log_in(page, base_url: str) -> None:
     # The team lands on the dashboard, not on the public survey page.
     expect(page.get_by_role("heading", name="Overzicht", exact=True)).to_be_visible()
     settle(page)
+
+
+# Building a file (the workbook of a wave: its figures and charts) is a script run, and a
+# loaded 2-core CI machine takes a while for it: the button to wait for appears after it.
+BUILD_TIMEOUT_MS = 120_000
+
+
+def download(page, button: str, target: Path) -> Path:
+    """Wait until the download button is there (its file built) and the page is idle, click it
+    and save what the browser receives. A deferred download runs its callable on the click:
+    a click during a run could meet a button that run is replacing."""
+    from playwright.sync_api import expect
+
+    found = page.get_by_role("button", name=button)
+    expect(found).to_be_visible(timeout=BUILD_TIMEOUT_MS)
+    settle(page, BUILD_TIMEOUT_MS)
+    with page.expect_download(timeout=BUILD_TIMEOUT_MS) as info:
+        found.click()
+    info.value.save_as(target)
+    return target

@@ -24,6 +24,7 @@ from tests.browser.e2e_support import (  # noqa: F401  (fixtures)
     PHONE,
     TIMEOUT_MS,
     browsers,
+    download,
     log_in,
     prepare_open_wave,
     settle,
@@ -181,13 +182,6 @@ def open_in_sidebar(page, title: str) -> None:
     link.click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
     settle(page)
-
-
-def download(page, button: str, target: Path) -> Path:
-    with page.expect_download() as info:
-        page.get_by_role("button", name=button).click()
-    info.value.save_as(target)
-    return target
 
 
 # --- 1 and 2: sample, answer on a phone, watch it arrive, export ----------------------------

@@ -36,11 +36,12 @@ from tests.browser.e2e_support import (  # noqa: F401  (fixtures)
     ELOKET,
     TIMEOUT_MS,
     browsers,
+    download,
     log_in,
     settle,
     start_app,
 )
-from tests.browser.test_end_to_end import FRAME_SIZES, download, open_in_sidebar, tick
+from tests.browser.test_end_to_end import FRAME_SIZES, open_in_sidebar, tick
 from tests.realpath.test_cli_two_measurements import REWORDED_NL, no_demo, write_v2
 from tests.store.test_response_import import _form
 
