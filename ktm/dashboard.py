@@ -36,23 +36,9 @@ LIVE_EVERY = "5s"
 TTL = 3600  # the analysis caches; a new response invalidates them via the fingerprint
 TOTAL_LABEL = "Totaal / Total"
 
-MODE_LABELS = {
-    "invited": ("Uitgenodigd (steekproef, gewogen)", "Invited (sample, weighted)"),
-    "open": ("Open link (zelfselectie, ongewogen)", "Open link (self-selected, unweighted)"),
-    "post_contact": (
-        "Na contact (open link, ongewogen)",
-        "After contact (open link, unweighted)",
-    ),
-    "paper": ("Papier (buiten de steekproef, ongewogen)", "Paper (outside the sample, unweighted)"),
-}
-# The same modes where a count is shown (completes over time): a count is not weighted, so
-# "gewogen"/"ongewogen" would say something untrue or nothing.
-MODE_NAMES = {
-    "invited": ("Uitgenodigd (steekproef)", "Invited (sample)"),
-    "open": ("Open link", "Open link"),
-    "post_contact": ("Na contact (open link)", "After contact (open link)"),
-    "paper": ("Papier", "Paper"),
-}
+# The words of the modes and score kinds live in report.labels (one vocabulary with the workbook).
+MODE_LABELS = labels.LABELS["mode"]
+MODE_NAMES = labels.LABELS["mode_count"]
 BREAKDOWN_LABELS = {
     "profession": ("Beroep", "Profession"),
     "training_year": ("Opleidingsjaar", "Training year"),
@@ -61,18 +47,7 @@ BREAKDOWN_LABELS = {
     "eloket_use_12m": ("Gebruik e-loket (12 maanden)", "E-loket use (12 months)"),
     "mode": ("Manier van antwoorden", "Mode"),
 }
-KIND_LABELS = {
-    "overall_0_100": ("Algemene tevredenheid (0-100)", "Overall satisfaction (0-100)"),
-    "overall": ("Algemene tevredenheid (0-10)", "Overall satisfaction (0-10)"),
-    "dimension": ("Aspecten (0-100)", "Aspects (0-100)"),
-    "item": ("Vragen (0-100)", "Items (0-100)"),
-    "top2": ("Top-2-box (aandeel tevreden)", "Top-2-box (share satisfied)"),
-    "ces_mean": ("Customer Effort Score (1-7)", "Customer Effort Score (1-7)"),
-    "ces_share_5_7": ("CES: aandeel 5-7", "CES: share 5-7"),
-    "umux_lite": ("UMUX-Lite (0-100)", "UMUX-Lite (0-100)"),
-    "umux_sus_eq": ("UMUX-Lite als SUS (0-100)", "UMUX-Lite as SUS (0-100)"),
-    "sus": ("SUS (0-100)", "SUS (0-100)"),
-}
+KIND_LABELS = labels.LABELS["score_kind"]
 STATUS_LABELS = {
     "draft": ("ontwerp", "draft"),
     "open": ("veldwerk loopt", "in fieldwork"),
@@ -106,24 +81,7 @@ def group_label(var: str | None, value: Any) -> str:
     return str(value)
 
 
-def named_aspects(table: pd.DataFrame) -> pd.DataFrame:
-    """The aspects by their names in both languages (report.format), where the analysis only
-    had the questionnaire's code ("doorlooptijd" became "Doorlooptijd" on the English page);
-    a score's " (0-100)" stays."""
-    if table is None or "dimension" not in table or "label_en" not in table or table.empty:
-        return table
-    out = table.copy()
-    is_aspect = out["kind"] == "dimension" if "kind" in out else pd.Series(True, out.index)
-    for col, lang in (("label_nl", "nl"), ("label_en", "en")):
-        if col not in out:
-            continue
-        out[col] = [
-            F.label("dimension", dim, lang) + (" (0-100)" if str(old).endswith(" (0-100)") else "")
-            if aspect and isinstance(dim, str) and F.label("dimension", dim, lang) != dim
-            else old
-            for dim, old, aspect in zip(out["dimension"], out[col], is_aspect, strict=True)
-        ]
-    return out
+named_aspects = labels.named_aspects
 
 
 def label_col() -> str:

@@ -66,6 +66,69 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "disclosure_cell": {
         "__left_out__": ("(weggelaten / left out)", "(weggelaten / left out)"),
     },
+    # waves.design_type: the design of a wave (the wave form, the workbook's Steekproef)
+    "design": {
+        "stratified": ("Gestratificeerde aselecte steekproef", "Stratified random sample"),
+        "census": ("Volledige telling", "Census"),
+        "open": ("Open link (zelfselectie)", "Open link (self-selection)"),
+    },
+    # responses.mode where a figure is estimated (weighted or not): the breakdown by mode
+    "mode": {
+        "invited": ("Uitgenodigd (steekproef, gewogen)", "Invited (sample, weighted)"),
+        "open": ("Open link (zelfselectie, ongewogen)", "Open link (self-selected, unweighted)"),
+        "post_contact": (
+            "Na contact (open link, ongewogen)",
+            "After contact (open link, unweighted)",
+        ),
+        "paper": (
+            "Papier (buiten de steekproef, ongewogen)",
+            "Paper (outside the sample, unweighted)",
+        ),
+    },
+    # The same modes where answers are counted or listed, not estimated: a count is not
+    # weighted, so "gewogen"/"ongewogen" would say something untrue or nothing.
+    "mode_count": {
+        "invited": ("Uitgenodigd (steekproef)", "Invited (sample)"),
+        "open": ("Open link", "Open link"),
+        "post_contact": ("Na contact (open link)", "After contact (open link)"),
+        "paper": ("Papier", "Paper"),
+    },
+    # analysis.scores: a score's kind, as the pages name it (a metric, a filter)
+    "score_kind": {
+        "overall_0_100": ("Algemene tevredenheid (0-100)", "Overall satisfaction (0-100)"),
+        "overall": ("Algemene tevredenheid (0-10)", "Overall satisfaction (0-10)"),
+        "dimension": ("Aspecten (0-100)", "Aspects (0-100)"),
+        "item": ("Vragen (0-100)", "Items (0-100)"),
+        "top2": ("Top-2-box (aandeel tevreden)", "Top-2-box (share satisfied)"),
+        "ces_mean": ("Customer Effort Score (1-7)", "Customer Effort Score (1-7)"),
+        "ces_share_5_7": ("CES: aandeel 5-7", "CES: share 5-7"),
+        "umux_lite": ("UMUX-Lite (0-100)", "UMUX-Lite (0-100)"),
+        "umux_sus_eq": ("UMUX-Lite als SUS (0-100)", "UMUX-Lite as SUS (0-100)"),
+        "sus": ("SUS (0-100)", "SUS (0-100)"),
+    },
+    # improvement_actions.status (store.schema.ACTION_STATUSES), in their order
+    "action_status": {
+        "planned": ("Gepland", "Planned"),
+        "in_progress": ("In uitvoering", "In progress"),
+        "done": ("Uitgevoerd", "Done"),
+    },
+    # analysis.wave.WaveAnalysis.counts: the counts of responses
+    "response_count": {
+        "responses": ("Antwoorden (volledig en gedeeltelijk)", "Responses (complete and partial)"),
+        "complete": ("Volledig ingevuld", "Complete"),
+        "partial": ("Gedeeltelijk ingevuld", "Partial"),
+        "complete_invited": ("Volledig: uitgenodigd (steekproef)", "Complete: invited (sample)"),
+        "complete_open": ("Volledig: open link", "Complete: open link"),
+        "complete_post_contact": (
+            "Volledig: na contact (open link)",
+            "Complete: after contact (open link)",
+        ),
+        "complete_paper": ("Volledig: papier", "Complete: paper"),
+        "invited_paper": (
+            "Volledig uit de steekproef, op papier",
+            "Complete from the sample, on paper",
+        ),
+    },
 }
 
 #: score kind -> (Dutch, English) label of a score (analysis.scores), with the questionnaire's
@@ -256,3 +319,101 @@ def score_table_worded(table: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
         [group(v, g, lang) for v, g in zip(gvs, groups, strict=True)], index=t.index, dtype=object
     )
     return t
+
+
+def stratum(code: Any, strata_var: Any = None, lang: str = "nl") -> Any:
+    """A stratum as the pages name it: a profession by its name (the strata of the e-loket are
+    professions), the all-strata row "Totaal / Total"; another stratum as it is."""
+    if _missing(code):
+        return None
+    if str(code) in LABELS["stratum"]:
+        return LABELS["stratum"][str(code)][1 if lang == "en" else 0]
+    return group(strata_var or "stratum", code, lang)
+
+
+def named_aspects(table: pd.DataFrame) -> pd.DataFrame:
+    """The aspects by their names in both languages (report.format), where the analysis only
+    had the questionnaire's code ("doorlooptijd" became "Doorlooptijd" in English: the
+    questionnaire names its dimensions by code only, and the analysis writes an unknown name as
+    the code capitalised); a score's " (0-100)" stays. Applied wherever a table of aspects
+    leaves for a person: the dashboard's pages and the workbook."""
+    from report import format as fmt
+
+    if table is None or "dimension" not in table or "label_en" not in table or table.empty:
+        return table
+    out = table.copy()
+    is_aspect = out["kind"] == "dimension" if "kind" in out else pd.Series(True, out.index)
+    for col, lang in (("label_nl", "nl"), ("label_en", "en")):
+        if col not in out:
+            continue
+        out[col] = [
+            fmt.label("dimension", dim, lang)
+            + (" (0-100)" if str(old).endswith(" (0-100)") else "")
+            if aspect and isinstance(dim, str) and fmt.label("dimension", dim, lang) != dim
+            else old
+            for dim, old, aspect in zip(out["dimension"], out[col], is_aspect, strict=True)
+        ]
+    return out
+
+
+# --- the parameters of a drawn sample (samples.parameters) ----------------------------------
+
+
+def _share(x: Any, lang: str) -> str:
+    from report import format as fmt
+
+    return fmt.percent(x, fmt.PERCENT_DECIMALS, lang)
+
+
+def _plain(x: Any, lang: str) -> str:
+    from report import format as fmt
+
+    if isinstance(x, bool):
+        return ("ja", "yes")[lang == "en"]
+    if isinstance(x, int):
+        return fmt.integer(x, lang)
+    if isinstance(x, float):
+        return fmt.number(x, 2, lang)
+    if isinstance(x, Mapping):
+        return ", ".join(f"{stratum(k, None, lang)}: {_plain(v, lang)}" for k, v in x.items())
+    if isinstance(x, list | tuple):
+        return ", ".join(fmt.label("variable", v, lang) for v in x)
+    return fmt.label("variable", x, lang)
+
+
+#: parameter -> (Dutch, English, how its value is written); see ktm.services.sampling
+PARAMETERS: dict[str, tuple[str, str, Any]] = {
+    "minimum": ("minimum per stratum", "minimum per stratum", _plain),
+    "power": ("exponent van de machtsallocatie", "power of the allocation", _plain),
+    "sd": ("verwachte standaardafwijking per stratum", "expected SD by stratum", _plain),
+    "sort_by": ("gesorteerd op (impliciete stratificatie)", "sorted by (implicit strata)", _plain),
+    "confidence": ("betrouwbaarheid", "confidence", _share),
+    "response_rate": ("verwachte responsgraad", "expected response rate", _share),
+    "deff": ("designeffect bij de planning", "design effect planned with", _plain),
+    "deff_assumed": ("verondersteld designeffect", "assumed design effect", _plain),
+    "deff_allocation": (
+        "designeffect van de allocatie (Kish)",
+        "design effect of the allocation (Kish)",
+        _plain,
+    ),
+    "expected_moe": (
+        "verwachte foutenmarge (proportie 50%)",
+        "expected margin of error (proportion 50%)",
+        _share,
+    ),
+    "target_moe": ("beoogde foutenmarge", "target margin of error", _share),
+}
+
+
+def parameters(params: Mapping[str, Any] | None, lang: str = "nl") -> str | None:
+    """A sample's parameters in words: ``{"minimum": 40}`` is "minimum per stratum: 40"; an
+    unknown parameter by its name; None or none: None."""
+    if not params:
+        return None
+    parts = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        nl, en, say = PARAMETERS.get(key, (str(key), str(key), _plain))
+        parts.append(f"{en if lang == 'en' else nl}: {say(value, lang)}")
+    return "; ".join(parts) or None

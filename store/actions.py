@@ -41,11 +41,6 @@ FIELDS = (
 )
 REQUIRED = ("improvement_point", "description")
 MAX_LENGTH = {"improvement_point": 100, "owner": 200}
-STATUS_LABELS = {
-    "planned": ("Gepland", "Planned"),
-    "in_progress": ("In uitvoering", "In progress"),
-    "done": ("Uitgevoerd", "Done"),
-}
 FIELD_LABELS = {
     "improvement_point": ("Verbeterpunt", "Improvement point"),
     "description": ("Beschrijving", "Description"),

@@ -81,7 +81,7 @@ def point_options(wave_id: int) -> dict[str, str]:
 
 
 def status_label(status: str) -> str:
-    nl, en = A.STATUS_LABELS.get(status, (status, status))
+    nl, en = labels.LABELS["action_status"].get(status, (status, status))
     return t(nl, en)
 
 

@@ -15,6 +15,7 @@ from ktm.config import database_url, organisation
 from ktm.services import feedback as F
 from ktm.webapp import t
 from report import format as fmt
+from report import labels
 from report.wording import weighted_by
 from store import actions as A
 
@@ -42,7 +43,7 @@ def _date(d) -> str:
 
 
 def _status(status: str) -> str:
-    nl, en = A.STATUS_LABELS.get(status, (status, status))
+    nl, en = labels.LABELS["action_status"].get(status, (status, status))
     return f"{STATUS_ICONS.get(status, '')} {t(nl, en)}"
 
 

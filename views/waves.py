@@ -18,6 +18,7 @@ from ktm.services import waves as W
 from ktm.services.waves import WaveRefused
 from ktm.webapp import t
 from report import format as fmt
+from report import labels
 from store import schema
 from store.db import reading
 
@@ -33,11 +34,7 @@ with st.container():
     if st.session_state.get(FLASH):
         st.success(t(*st.session_state.pop(FLASH)), icon=":material/check_circle:")
 
-DESIGNS = {
-    "stratified": ("Gestratificeerde aselecte steekproef", "Stratified random sample"),
-    "census": ("Volledige telling", "Census"),
-    "open": ("Open link (zelfselectie)", "Open link (self-selection)"),
-}
+DESIGNS = labels.LABELS["design"]
 EXECUTIONS = {
     "in_house": ("Door de eigen diensten", "In-house"),
     "outsourced": ("Uitbesteed", "Outsourced"),

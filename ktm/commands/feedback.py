@@ -80,10 +80,11 @@ def cmd_status(args) -> int:
     published = wave["published_at"]
     print(f"{wave['name']} (id {wave['id']}, {wave['status']})")
     from report import format as fmt
+    from report import labels
 
     print("Gepubliceerd / published: " + (fmt.moment(published, "nl") if published else "nee / no"))
     rows = A.list_actions(engine, wave["id"])
-    for status, (nl, en) in A.STATUS_LABELS.items():
+    for status, (nl, en) in labels.LABELS["action_status"].items():
         print(
             f"Acties {nl.lower()} / actions {en.lower()}: {sum(r['status'] == status for r in rows)}"
         )
