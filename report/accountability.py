@@ -569,12 +569,12 @@ def _q4c(wave, f, c, actions, si, org):
         if ok:
             nl.append(
                 "Na weging wijkt de samenstelling niet significant af van het kader voor: "
-                + ", ".join(ok)
+                + ", ".join(fmt.label("variable", v, "nl") for v in ok)
                 + "."
             )
             en.append(
                 "After weighting, the composition does not differ significantly from the frame "
-                "for: " + ", ".join(ok) + "."
+                "for: " + ", ".join(fmt.label("variable", v, "en") for v in ok) + "."
             )
         if off:
             nl.append(

@@ -11,8 +11,11 @@ Steekproef, Data, Codeboek, Open antwoorden. Every table is an Excel table (filt
 frozen header row, number formats (0.0 for scores, 0.0% for shares and rates, dd/mm/yyyy for
 dates) and column widths; Resultaten has a bar chart of the headline and dimension scores,
 Trend a line chart of the previous and the last wave, both reading the cells of their sheet's
-own table (no copy of the figures beside it). Resultaten reads in words first (the
-dimension, breakdown and group in Dutch), with the codes in columns at the right.
+own table (no copy of the figures beside it). The sheets a person reads read in words first
+(a score's kind, dimension, breakdown and group, a stratum, a frame variable, a mode, a
+weighting step, in the app's vocabulary: report.labels and report.format), with the codes in
+columns at the right, headed "(code)", for analysts to filter and join by. Data and Codeboek
+keep the codes: they are the analysts' variables and values.
 
 Numbers are written as the analysis computed them (float64, shortest round-trip text), never
 rounded: the formats only change how Excel shows them. Figures of cells with fewer than k
@@ -540,6 +543,7 @@ SCORE_HEADERS = {
     "source": "Respondenten / Respondents",
     "label_nl": "Omschrijving",
     "label_en": "Description",
+    "kind_nl": "Soort / Kind",
     "dimension_nl": "Dimensie / Dimension",
     "group_var_nl": "Uitsplitsing / Breakdown",
     "group_nl": "Groep / Group",
@@ -577,6 +581,16 @@ _SOURCE = {
 }
 
 
+def _kind_worded(table: pd.DataFrame) -> pd.DataFrame:
+    """A score table with ``kind_nl`` (the kind as the pages name it) and its aspects named in
+    both languages (report.labels.named_aspects: the English label of an aspect was its
+    Dutch code)."""
+    t = labels.named_aspects(table)
+    if "kind" in t.columns:
+        t = t.assign(kind_nl=labels.column(t["kind"], "score_kind").astype(object))
+    return t
+
+
 def results_table(result: Any, k: int) -> pd.DataFrame:
     """Every score under disclosure control: the wave's estimates (weighted when there is a
     sample) overall and per breakdown, then the open-link and paper modes apart (unweighted).
@@ -602,18 +616,19 @@ def results_table(result: Any, k: int) -> pd.DataFrame:
             parts.append(t)
     if not parts:
         return pd.DataFrame(columns=list(SCORE_HEADERS))
-    out = labels.score_table_worded(labels.worded(pd.concat(parts, ignore_index=True)))
+    out = _kind_worded(
+        labels.score_table_worded(labels.worded(pd.concat(parts, ignore_index=True)))
+    )
     cols = [c for c in SCORE_HEADERS if c in out.columns]
     return out[cols].copy()
 
 
 TREND_HEADERS = {
-    "score_id": "Score-id",
-    "kind": "Soort / Kind",
-    "dimension": "Dimensie / Dimension",
-    "item": "Item",
+    # Words first, as on Resultaten ...
     "label_nl": "Omschrijving",
     "label_en": "Description",
+    "kind_nl": "Soort / Kind",
+    "dimension_nl": "Dimensie / Dimension",
     "prev_estimate": "Vorige meting / Previous",
     "prev_se": "SE vorige / SE previous",
     "prev_n": "n vorige / n previous",
@@ -645,6 +660,11 @@ TREND_HEADERS = {
     "note_en": "Note",
     "not_compared_nl": "Niet vergeleken",
     "not_compared_en": "Not compared",
+    # ... the codes at the right (the same headers as Resultaten's, to join the two by).
+    "score_id": "Score-id",
+    "kind": SCORE_HEADERS["kind"],
+    "dimension": SCORE_HEADERS["dimension"],
+    "item": SCORE_HEADERS["item"],
 }
 
 _TREND_VALUES = [
@@ -660,6 +680,11 @@ def trend_table(trend: pd.DataFrame | None, k: int) -> pd.DataFrame:
     if trend is None or len(trend) == 0:
         return pd.DataFrame(columns=list(TREND_HEADERS))
     t = labels.worded(wording.with_languages(trend, "note"))
+    if "dimension" in t.columns:
+        t["dimension_nl"] = pd.Series(
+            [labels.dimension(d, "nl") for d in t["dimension"]], index=t.index, dtype=object
+        )
+    t = _kind_worded(t)
     records = t.to_dict("records")
     t["not_compared_nl"] = [not_compared(r, "nl") for r in records]
     t["not_compared_en"] = [not_compared(r, "en") for r in records]
@@ -800,11 +825,14 @@ def codebook_table(columns: Sequence[Any]) -> pd.DataFrame:
 
 
 OPEN_HEADERS = {
-    "question": "Vraag-id / Item",
     "question_nl": "Vraag",
-    "mode": "Wijze / Mode",
-    "profession": "Beroep / Profession",
+    "profession_nl": "Beroep / Profession",
+    "mode_nl": "Wijze / Mode",
     "text": "Antwoord / Answer",
+    # the codes at the right, to join with the Data sheet and the codebook by
+    "question": "Vraag-id (code) / Item (code)",
+    "profession": "Beroep (code) / Profession (code)",
+    "mode": "Wijze (code) / Mode (code)",
 }
 
 
@@ -845,9 +873,14 @@ def open_answers_table(result: Any, k: int) -> pd.DataFrame:
         return pd.DataFrame(columns=list(OPEN_HEADERS))
     answers = pd.concat(parts, ignore_index=True)
     kept = filter_open_answers(answers, ["profession"], k, cell_counts=cells)
-    return kept.sort_values(["question", "profession", "text"], kind="stable").reset_index(
+    kept = kept.sort_values(["question", "profession", "text"], kind="stable").reset_index(
         drop=True
     )
+    kept["profession_nl"] = [
+        p if p == "onbekend / unknown" else fmt.label("profession", p) for p in kept["profession"]
+    ]
+    kept["mode_nl"] = labels.column(kept["mode"], "mode_count").astype(object)
+    return kept[list(OPEN_HEADERS)]
 
 
 # --- the sheets -----------------------------------------------------------------------------
@@ -1125,7 +1158,6 @@ def _trend(sh: _Sheet, book: WorkbookInput) -> None:
 
 POINT_HEADERS = {
     "rank": "Rang / Rank",
-    "dimension": "Dimensie / Dimension",
     "label_nl": "Aspect",
     "label_en": "Aspect (EN)",
     "quadrant_nl": "Kwadrant",
@@ -1144,6 +1176,8 @@ POINT_HEADERS = {
     "evidence_nl": "Onderbouwing",
     "evidence_en": "Evidence",
     "n_open_answers": "Open antwoorden / Open answers",
+    # the code at the right, to join with Resultaten and the codebook by
+    "dimension": SCORE_HEADERS["dimension"],
 }
 POINT_FORMATS = {
     "importance_share": FMT_SHARE,
@@ -1160,14 +1194,43 @@ POINT_FORMATS = {
     "n_open_answers": FMT_INT,
 }
 ACTION_HEADERS = {
-    "improvement_point": "Verbeterpunt / Improvement point",
+    "improvement_point_nl": "Verbeterpunt / Improvement point",
     "description": "Actie / Action",
     "owner": "Verantwoordelijke / Owner",
-    "status": "Status",
+    "status_nl": "Status",
     "due_date": "Streefdatum / Due date",
     "public_text_nl": "Publieke tekst",
     "public_text_en": "Public text",
+    "improvement_point": "Verbeterpunt (code) / Improvement point (code)",
+    "status": "Status (code)",
 }
+
+
+def _point_name(code: Any, columns: Sequence[Any]) -> Any:
+    """An improvement point (an aspect or a question id) by its name: the aspect's, else the
+    question's Dutch text, else the code as it is."""
+    if _missing(code):
+        return None
+    if fmt.label("dimension", code) != str(code):
+        return labels.dimension(code)
+    for c in columns:
+        if code in (c.name, c.item_id):
+            return (c.label or {}).get("nl") or code
+    return code
+
+
+def actions_table(book: WorkbookInput) -> pd.DataFrame:
+    """The improvement actions: the point and the status in words, their codes at the right."""
+    actions = pd.DataFrame([dict(a) for a in book.actions])
+    for c in ACTION_HEADERS:
+        if c not in actions.columns:
+            actions[c] = None
+    if len(actions):
+        actions["improvement_point_nl"] = [
+            _point_name(p, book.columns) for p in actions["improvement_point"]
+        ]
+        actions["status_nl"] = labels.column(actions["status"], "action_status").astype(object)
+    return actions[list(ACTION_HEADERS)]
 
 
 def _verbeterpunten(sh: _Sheet, book: WorkbookInput) -> None:
@@ -1177,16 +1240,15 @@ def _verbeterpunten(sh: _Sheet, book: WorkbookInput) -> None:
         sh.text("Geen sleutelanalyse: te weinig volledige antwoorden.")
         sh.text("No key-driver analysis: too few complete responses.")
     else:
-        pts = labels.worded(wording.with_languages(ip.points, "evidence"))
+        pts = labels.named_aspects(labels.worded(wording.with_languages(ip.points, "evidence")))
         pts = pts[[c for c in POINT_HEADERS if c in pts.columns]]
         sh.table(pts, "Verbeterpunten", POINT_HEADERS, POINT_FORMATS, freeze=True, max_width=45)
     sh.skip()
     sh.text("Acties / Actions", bold=True)
-    actions = pd.DataFrame([dict(a) for a in book.actions], columns=list(ACTION_HEADERS))
+    actions = actions_table(book)
     if actions.empty:
         sh.text("Nog geen acties geregistreerd. / No actions registered yet.")
     else:
-        actions = actions[list(ACTION_HEADERS)]
         sh.table(actions, "Acties", ACTION_HEADERS, max_width=50)
 
 
@@ -1202,8 +1264,9 @@ RESPONSE_FORMATS: dict[str, Any] = {
         )
     },
 }
+STRATUM_CODE = "Stratum (code)"
 RESPONSE_HEADERS = {
-    "stratum": "Stratum",
+    "stratum_nl": "Stratum",
     "rate": "Responsgraad / Response rate",
     "minimum_rate": "Minimum",
     "meets_rate": "Graad gehaald / Rate met",
@@ -1212,11 +1275,16 @@ RESPONSE_HEADERS = {
     "meets_completes": "Aantal gehaald / Count met",
     "meets": "Gehaald / Met",
     "shortfall": "Tekort / Shortfall",
+    "reachable": "Nog bereikbaar / Still reachable",
+    "attainable": "Haalbaar / Attainable",
+    "respondents": "Respondenten (teller) / Respondents (numerator)",
     "population": "Populatie N_h",
     "moe": "Foutenmarge / Margin of error",
+    # then the AAPOR dispositions and rates (their own codes, explained above the table), and
+    # the stratum's code at the right
 }
 REPRESENTATIVENESS_HEADERS = {
-    "variable": "Variabele / Variable",
+    "variable_nl": "Variabele / Variable",
     "weighted": "Gewogen / Weighted",
     "n": "n",
     "categories": "Categorieën / Categories",
@@ -1226,14 +1294,64 @@ REPRESENTATIVENESS_HEADERS = {
     "max_abs_diff": "Grootste verschil / Largest difference",
     "min_expected": "Kleinste verwachte / Smallest expected",
     "small_expected": "Kleine verwachte / Small expected",
+    "variable": "Variabele (code) / Variable (code)",
 }
+COUNT_HEADERS = {"what_nl": "Wat / What", "n": "n", "what": "Wat (code) / What (code)"}
+
+
+def _strata_var(book: WorkbookInput) -> Any:
+    return (book.sample_info or {}).get("strata_var") or book.result.settings.strata
+
+
+def _strata_worded(table: pd.DataFrame, book: WorkbookInput) -> pd.DataFrame:
+    """``table`` with ``stratum_nl`` first (the stratum as the pages name it) and its code
+    ``stratum`` last."""
+    strata = _strata_var(book)
+    words = [labels.stratum(s, strata) for s in table["stratum"]]
+    rest = [c for c in table.columns if c != "stratum"]
+    out = table[rest].copy()
+    out.insert(0, "stratum_nl", pd.Series(words, index=table.index, dtype=object))
+    out["stratum"] = table["stratum"]
+    return out
+
+
+def response_table(book: WorkbookInput) -> pd.DataFrame:
+    """The response per stratum: the stratum in words, the rate against the minimum, then the
+    AAPOR dispositions and rates, the stratum's code at the right."""
+    table = labels.worded(book.result.response)
+    if table is None or len(table) == 0:
+        return pd.DataFrame(columns=[*RESPONSE_HEADERS, "stratum"])
+    table = _strata_worded(table, book)
+    first = [c for c in RESPONSE_HEADERS if c in table.columns]
+    middle = [c for c in table.columns if c not in first and c != "stratum"]
+    return table[[*first, *middle, "stratum"]]
+
+
+def counts_table(result: Any) -> pd.DataFrame:
+    """The counts of responses, each by its name (its code at the right)."""
+    rows = [
+        {"what_nl": labels.label("response_count", k), "n": v, "what": k}
+        for k, v in result.counts.items()
+    ]
+    return pd.DataFrame(rows, columns=list(COUNT_HEADERS))
+
+
+def representativeness_table(result: Any) -> pd.DataFrame | None:
+    """The representativeness tests, each frame variable by its name (its code at the right)."""
+    rep = result.representativeness
+    if rep is None or len(rep) == 0:
+        return rep
+    out = rep.copy()
+    out.insert(0, "variable_nl", [labels.breakdown(v) for v in rep["variable"]])
+    rest = [c for c in out.columns if c != "variable"]
+    return out[[*rest, "variable"]]
 
 
 def _respons(sh: _Sheet, book: WorkbookInput) -> None:
     res = book.result
     sh.text("Respons (AAPOR Standard Definitions)", title=True)
-    table = labels.worded(res.response)
-    if table is None or len(table) == 0:
+    table = response_table(book)
+    if len(table) == 0:
         sh.text("Geen steekproef: geen responsgraad. / No sample: no response rate.")
     else:
         sh.text(
@@ -1246,14 +1364,17 @@ def _respons(sh: _Sheet, book: WorkbookInput) -> None:
             "P = partial, R = refusal, NC = non-contact, O = other, UH/UO = unknown "
             "eligibility, NE = not eligible."
         )
-        sh.table(table, "Respons", RESPONSE_HEADERS, RESPONSE_FORMATS, freeze=True)
-    counts = pd.DataFrame(
-        [{"what": k, "n": v} for k, v in res.counts.items()], columns=["what", "n"]
-    )
+        sh.table(
+            table,
+            "Respons",
+            {**RESPONSE_HEADERS, "stratum": STRATUM_CODE},
+            RESPONSE_FORMATS,
+            freeze=True,
+        )
     sh.skip()
     sh.text("Aantallen antwoorden / Response counts", bold=True)
-    sh.table(counts, "Aantallen", {"what": "Wat / What", "n": "n"}, {"n": FMT_INT})
-    rep = res.representativeness
+    sh.table(counts_table(res), "Aantallen", COUNT_HEADERS, {"n": FMT_INT})
+    rep = representativeness_table(res)
     sh.skip()
     sh.text(
         "Representativiteit tegenover het kader / Representativeness against the frame", bold=True
@@ -1288,7 +1409,6 @@ def _respons(sh: _Sheet, book: WorkbookInput) -> None:
 
 
 WEIGHT_HEADERS = {
-    "step": "Stap / Step",
     "label_nl": "Stap",
     "label_en": "Step",
     "n": "n",
@@ -1302,6 +1422,7 @@ WEIGHT_HEADERS = {
     "converged": "Geconvergeerd / Converged",
     "iterations": "Iteraties / Iterations",
     "margin_misfit": "Afwijking marges / Margin misfit",
+    "step": "Stap (code) / Step (code)",
 }
 WEIGHT_FORMATS = {
     "n": FMT_INT,
@@ -1321,6 +1442,8 @@ def _gewichten(sh: _Sheet, book: WorkbookInput) -> None:
     res = book.result
     sh.text("Weging / Weighting", title=True)
     steps = labels.worded(res.weighting_steps)
+    if steps is not None and len(steps):
+        steps = steps[[c for c in WEIGHT_HEADERS if c in steps.columns]]
     if steps is None or len(steps) == 0:
         sh.text("Geen weging (geen steekproef of geen volledige antwoorden uit de steekproef).")
         sh.text("No weighting (no sample, or no complete responses from the sample).")
@@ -1336,18 +1459,20 @@ def _gewichten(sh: _Sheet, book: WorkbookInput) -> None:
             .reset_index()
         )
         per.columns = ["stratum", "n", "sum", "min", "mean", "max"]
+        per = _strata_worded(per, book)
         sh.skip()
         sh.text("Eindgewichten per stratum / Final weights by stratum", bold=True)
         sh.table(
             per,
             "GewichtenPerStratum",
             {
-                "stratum": "Stratum",
+                "stratum_nl": "Stratum",
                 "n": "n",
                 "sum": "Som / Sum",
                 "min": "Kleinste / Min",
                 "mean": "Gemiddelde / Mean",
                 "max": "Grootste / Max",
+                "stratum": STRATUM_CODE,
             },
             {"n": FMT_INT, "sum": FMT_SCORE, "min": FMT_DEC, "mean": FMT_DEC, "max": FMT_DEC},
         )
@@ -1386,17 +1511,55 @@ def allocation_table(book: WorkbookInput) -> pd.DataFrame:
     )
 
 
+def _pair(nl: Any, en: Any) -> Any:
+    """Dutch / English, as the sheet's labels; one of them when both read the same."""
+    if nl is None and en is None:
+        return None
+    return nl if nl == en else f"{nl} / {en}"
+
+
+def _both(kind: str, code: Any) -> Any:
+    """A code of report.labels in both languages: "Volledige telling / Census"."""
+    return (
+        None if _missing(code) else _pair(labels.label(kind, code), labels.label(kind, code, "en"))
+    )
+
+
+def _both_fmt(kind: str, code: Any) -> Any:
+    """A code of report.format (a frame variable, an allocation method) in both languages."""
+    if _missing(code):
+        return None
+    return _pair(*(fmt.capitalised(fmt.label(kind, code, lang)) for lang in ("nl", "en")))
+
+
+def _both_parameters(params: Any) -> Any:
+    if not isinstance(params, Mapping):
+        return params
+    return _pair(labels.parameters(params, "nl"), labels.parameters(params, "en"))
+
+
+def _both_variables(variables: Any) -> Any:
+    """Frame columns by their names: "gebruik e-loket (12 maanden) / e-loket use (12 months)"."""
+    if not isinstance(variables, list | tuple):
+        return variables
+    if not variables:
+        return "geen / none"
+    return _pair(
+        *(", ".join(fmt.label("variable", v, lang) for v in variables) for lang in ("nl", "en"))
+    )
+
+
 def _steekproef(sh: _Sheet, book: WorkbookInput) -> None:
     sh.text("Steekproef / Sample", title=True)
     si, fi, w = book.sample_info, book.frame_info, book.wave
-    facts: list[tuple[str, Any]] = [("Ontwerp / Design", w.get("design_type"))]
+    facts: list[tuple[str, Any]] = [("Ontwerp / Design", _both("design", w.get("design_type")))]
     if si:
         facts += [
-            ("Strata", si.get("strata_var")),
-            ("Allocatie / Allocation", si.get("method")),
+            ("Strata", _both_fmt("variable", si.get("strata_var"))),
+            ("Allocatie / Allocation", _both_fmt("allocation", si.get("method"))),
             ("Seed", si.get("seed")),
             ("Steekproefgrootte / Sample size", si.get("n")),
-            ("Parameters", si.get("parameters")),
+            ("Parameters", _both_parameters(si.get("parameters"))),
             ("Getrokken op / Drawn at", si.get("created_at")),
         ]
     if fi:
@@ -1405,7 +1568,7 @@ def _steekproef(sh: _Sheet, book: WorkbookInput) -> None:
             ("Kader: datum / Frame: date", fi.get("frame_date")),
             ("Kader: eenheden / Frame: units", fi.get("n_units")),
             ("Kader: SHA-256 / Frame: SHA-256", fi.get("source_sha256")),
-            ("Hulpvariabelen / Auxiliary variables", fi.get("aux_columns")),
+            ("Hulpvariabelen / Auxiliary variables", _both_variables(fi.get("aux_columns"))),
         ]
     for label, value in facts:
         sh.text(label, value)
@@ -1416,10 +1579,11 @@ def _steekproef(sh: _Sheet, book: WorkbookInput) -> None:
     sh.skip()
     sh.text("Allocatie per stratum / Allocation by stratum", bold=True)
     sh.table(
-        allocation_table(book),
+        _strata_worded(allocation_table(book), book),
         "Allocatie",
         {
-            "stratum": "Stratum",
+            "stratum_nl": "Stratum",
+            "stratum": STRATUM_CODE,
             "N_h": "Populatie N_h",
             "n_h": "Steekproef n_h",
             "fraction": "Steekproeffractie / Sampling fraction",

@@ -160,7 +160,7 @@ def test_a_waves_interval_reads_the_same_in_its_own_answers_and_in_the_next_wave
     ws = wb["Trend"]
     header = [c.value for c in ws[1]]
     rows = [dict(zip(header, [c.value for c in r], strict=False)) for r in ws.iter_rows(min_row=2)]
-    overall = next(r for r in rows if r.get("Soort / Kind") == "overall_0_100")
+    overall = next(r for r in rows if r.get("Soort (code) / Kind (code)") == "overall_0_100")
     low = fmt.number(overall["95%-BI vorige onder / CI previous low"], 1, "nl")
     assert f"95%-BI {low}" in own[2]
     # to the full value: the previous wave's own Resultaten row (its score table)

@@ -105,6 +105,10 @@ def _header_of(ws, name: str, col: int) -> str:
     return ws.cell(min_row, col).value
 
 
+def _column(ws, header: str, row: int = 1) -> int:
+    return [c.value for c in ws[row]].index(header) + 1
+
+
 def _nothing_outside_the_tables(ws) -> None:
     for row in ws.iter_rows():
         for cell in row:
@@ -123,7 +127,7 @@ def test_the_trend_chart_reads_the_tables_own_labelled_cells(wb, book):
     expected = {
         sid
         for sid, r in rows.items()
-        if r["Soort / Kind"] in ("overall_0_100", "dimension")
+        if r["Soort (code) / Kind (code)"] in ("overall_0_100", "dimension")
         and isinstance(r["Deze meting / This wave"], float)
         and not r["Niet vergeleken"]
     }
@@ -144,7 +148,7 @@ def test_the_trend_chart_reads_the_tables_own_labelled_cells(wb, book):
         ]
         ((_, r, c),) = _cells(title)
         assert _header_of(ws, "Trend", c) == "Omschrijving" and r == cells[0][1]
-        score_id = ws.cell(r, 1).value
+        score_id = ws.cell(r, _column(ws, "Score-id")).value
         seen.add(score_id)
         t = book.trend.set_index("score_id").loc[score_id]
         assert [ws.cell(r, c).value for _, r, c in cells] == [

@@ -163,12 +163,12 @@ def test_response_and_weights_sheets_equal_the_api(wb, book):
     api = labels.worded(book.result.response)  # the total row's code in words
     assert len(rows) == len(api) and api.iloc[-1]["stratum"] == "Totaal / Total"
     for r, (_, e) in zip(rows, api.iterrows(), strict=True):
-        assert r["Stratum"] == e["stratum"]
+        assert r["Stratum (code)"] == e["stratum"]  # the code at the right, the name first
         assert r["Responsgraad / Response rate"] == e["rate"]
         assert r["RR1"] == e["RR1"]
     steps = sheet_records(wb["Gewichten"], header_row=2)
     api = book.result.weighting_steps
-    assert [s["Stap / Step"] for s in steps] == list(api["step"])
+    assert [s["Stap (code) / Step (code)"] for s in steps] == list(api["step"])
     assert [s["Effectieve n / Effective n"] for s in steps] == list(api["n_eff"])
 
 
@@ -188,7 +188,7 @@ def test_trend_sheet_equals_the_trend_table(wb, book):
 def test_improvement_points_sheet(wb, book):
     rows = sheet_records(wb["Verbeterpunten"], header_row=2)
     pts = book.result.improvement_points.points
-    assert [r["Dimensie / Dimension"] for r in rows] == list(pts["dimension"])
+    assert [r["Dimensie (code) / Dimension (code)"] for r in rows] == list(pts["dimension"])
     assert [r["Score (0-100)"] for r in rows] == list(pts["performance"])
     # the bootstrap interval of each importance share, exact as the analysis computed it
     assert [r["Belang 95%-BI onder / Importance CI low"] for r in rows] == list(
@@ -290,6 +290,6 @@ def test_open_answers_only_for_cells_of_k_or_more(wb, book):
     complete = book.result.complete
     sizes = complete["profession"].value_counts()
     for r in rows:
-        assert sizes[r["Beroep / Profession"]] >= book.k
+        assert sizes[r["Beroep (code) / Profession (code)"]] >= book.k
     k_big = int(sizes.max()) + 1  # no profession passes: no answer shown
     assert excel.open_answers_table(book.result, k_big).empty
