@@ -61,9 +61,7 @@ def cmd_audit(args) -> int:
         return 0
     for r in rows:
         when = r["at"].strftime("%Y-%m-%d %H:%M:%S")
-        wave = (
-            f"bevraging/wave {r['wave_id']} {r['wave_name'] or ''}".strip() if r["wave_id"] else "-"
-        )
+        wave = f"wave {r['wave_id']} {r['wave_name'] or ''}".strip() if r["wave_id"] else "-"
         details = ", ".join(f"{k}={v}" for k, v in (r["details"] or {}).items())
         print(
             f"{r['id']:>5}  {when}  {r['actor']} [{r['role'] or '-'}]  {r['action']}  {wave}  {details}"
