@@ -72,6 +72,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "census": ("Volledige telling", "Census"),
         "open": ("Open link (zelfselectie)", "Open link (self-selection)"),
     },
+    # waves.execution: who carries the measurement out (question 6)
+    "execution": {
+        "in_house": ("Door de eigen diensten", "In-house"),
+        "outsourced": ("Uitbesteed", "Outsourced"),
+        "mixed": ("Gemengd (deels uitbesteed)", "Mixed (partly outsourced)"),
+    },
     # responses.mode where a figure is estimated (weighted or not): the breakdown by mode
     "mode": {
         "invited": ("Uitgenodigd (steekproef, gewogen)", "Invited (sample, weighted)"),

@@ -35,11 +35,7 @@ with st.container():
         st.success(t(*st.session_state.pop(FLASH)), icon=":material/check_circle:")
 
 DESIGNS = labels.LABELS["design"]
-EXECUTIONS = {
-    "in_house": ("Door de eigen diensten", "In-house"),
-    "outsourced": ("Uitbesteed", "Outsourced"),
-    "mixed": ("Gemengd (deels uitbesteed)", "Mixed (partly outsourced)"),
-}
+EXECUTIONS = labels.LABELS["execution"]
 
 
 def _questionnaires() -> dict[str, str]:

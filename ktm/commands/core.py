@@ -9,46 +9,82 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ktm.cli import CommandError, database_url_of
+from ktm.cli import DATABASE_HELP, CommandError, database_url_of, whole_number
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="start the app (Streamlit) on the configured database")
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default="localhost")
+    p = sub.add_parser(
+        "serve",
+        help="start de app (Streamlit) op de ingestelde databank / start the app (Streamlit) "
+        "on the configured database",
+    )
+    p.add_argument(
+        "--port", type=whole_number, default=8501, help="poort / port (standaard / default 8501)"
+    )
+    p.add_argument(
+        "--address",
+        default="localhost",
+        help="adres waarop de app luistert / address to listen on (standaard / default localhost)",
+    )
     p.add_argument(
         "--demo",
         action="store_true",
-        help="on an empty database, first build the synthetic demo world (for a first look); "
-        "without it an empty database stays empty",
+        help="bouw op een lege databank eerst de synthetische demowereld (om rond te kijken); "
+        "zonder blijft een lege databank leeg / on an empty database, first build the "
+        "synthetic demo world; without it an empty database stays empty",
     )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
         "demo",
-        help="build or rebuild the synthetic demo world (deterministic), or remove it",
-        description="Build or rebuild the demo world beside your own waves (they are never "
-        "touched), or remove every demo row with --remove.",
+        help="bouw of herbouw de synthetische demowereld, of verwijder ze / build or rebuild "
+        "the synthetic demo world (deterministic), or remove it",
+        description="Bouw of herbouw de demowereld naast uw eigen bevragingen (die blijven "
+        "onaangeroerd), of verwijder elke demorij met --remove. / Build or rebuild the demo "
+        "world beside your own waves (they are never touched), or remove every demo row with "
+        "--remove.",
     )
-    p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--remove", action="store_true", help="delete every demo row, nothing else")
-    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.add_argument(
+        "--seed",
+        type=whole_number,
+        default=2024,
+        help="startwaarde van het toeval / random seed (standaard / default 2024)",
+    )
+    p.add_argument(
+        "--remove",
+        action="store_true",
+        help="wis elke demorij, niets anders / delete every demo row, nothing else",
+    )
+    p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("db", help="database schema")
+    p = sub.add_parser("db", help="databankschema / database schema")
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION")
-    up = dbsub.add_parser("upgrade", help="upgrade the schema to the latest version (Alembic)")
-    up.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    up = dbsub.add_parser(
+        "upgrade",
+        help="breng het schema naar de nieuwste versie (Alembic) / upgrade the schema to the "
+        "latest version (Alembic)",
+    )
+    up.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
     up.set_defaults(func=cmd_db_upgrade)
 
-    p = sub.add_parser("team-password", help="set the team password (its argon2 hash is stored)")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p = sub.add_parser(
+        "team-password",
+        help="stel het teamwachtwoord in (de argon2-hash wordt bewaard) / set the team "
+        "password (its argon2 hash is stored)",
+    )
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lees het wachtwoord van stdin / read the password from stdin",
+    )
     p.add_argument(
         "--print-hash",
         action="store_true",
-        help="print the hash (for KTM_TEAM_PASSWORD_HASH or secrets.toml) instead of storing it",
+        help="toon de hash (voor KTM_TEAM_PASSWORD_HASH of secrets.toml) in plaats van hem te "
+        "bewaren / print the hash instead of storing it",
     )
     p.set_defaults(func=cmd_team_password)
 
@@ -58,7 +94,10 @@ def cmd_db_upgrade(args) -> int:
     from store.db import current_revision
 
     engine = get_engine(database_url_of(args))
-    print(f"Schema up to date (revision {current_revision(engine)}) on {engine.url!r}")
+    print(
+        f"Schema bijgewerkt (revisie {current_revision(engine)}) / schema up to date "
+        f"(revision {current_revision(engine)}): {engine.url!r}"
+    )
     return 0
 
 
@@ -102,7 +141,7 @@ def cmd_team_password(args) -> int:
         print(hashed)
     else:
         auth.write_password_file(password)
-        print(f"Opgeslagen als hash in {auth.password_file()}")
+        print(f"Opgeslagen als hash in / stored as a hash in {auth.password_file()}")
     return 0
 
 
@@ -129,7 +168,7 @@ def cmd_serve(args) -> int:
             "no team password configured: one was generated:\n\n"
             f"    {password}\n\n"
             f"Aanmelden op http://{args.address}:{args.port}/team  "
-            "(wijzigen: ktm team-password)\n",
+            "(wijzigen / change: ktm team-password)\n",
             flush=True,
         )
     env = dict(os.environ, KTM_DATABASE_URL=url)

@@ -10,14 +10,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ktm.cli import CommandError, engine_and_wave
+from ktm.cli import DATABASE_HELP, CommandError, engine_and_wave
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="write a wave's Excel workbook (results, accountability, data, codebook)",
+        help="schrijf de Excel-werkmap van een bevraging (resultaten, verantwoording, data, "
+        "codeboek) / write a wave's Excel workbook (results, accountability, data, codebook)",
         description=(
+            "Schrijf de Excel-werkmap van een bevraging: de antwoorden op de parlementaire "
+            "vragen, elke gewogen score, trend, verbeterpunten, respons, gewichten, steekproef, "
+            "de data (een rij per antwoord) en het codeboek; desgewenst data en codeboek als "
+            "CSV (UTF-8 met BOM, scheidingsteken ';', decimaalteken ','). / "
             "Write the Excel workbook of a wave: the answers to the parliamentary questions, "
             "every weighted score, trend, improvement points, response, weights, sample, the "
             "data (one row per response) and the codebook; optionally the data and codebook as "
@@ -25,39 +30,54 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument(
-        "--wave", required=True, metavar="ID", help="wave id, 'latest' (last closed) or 'open'"
+        "--wave",
+        required=True,
+        metavar="ID",
+        help="id, 'latest' (laatst afgesloten / last closed) of/or 'open'",
     )
     p.add_argument(
         "--out",
         required=True,
         type=Path,
         metavar="FILE",
-        help="FILE.xlsx for the workbook, FILE.docx for docx; for sav, dta, csv, parquet a folder or a FILE.zip "
-        "(the data, codeboek.csv, and the design for R and SPSS: ontwerp.R, ontwerp.sps)",
+        help="FILE.xlsx voor de werkmap, FILE.docx voor docx; voor sav, dta, csv, parquet een "
+        "map of FILE.zip (data, codeboek.csv, ontwerp.R, ontwerp.sps) / FILE.xlsx for the "
+        "workbook, FILE.docx for docx; for sav, dta, csv, parquet a folder or a FILE.zip "
+        "(the data, codebook and the design for R and SPSS)",
     )
     p.add_argument(
         "--format",
         dest="fmt",
         choices=("xlsx", "sav", "dta", "csv", "parquet", "docx"),
         default="xlsx",
-        help="xlsx (the workbook, default), sav (SPSS), dta (Stata), csv, parquet, or docx "
-        "(the draft written answer to the parliamentary question, as a Word document)",
+        help="xlsx (de werkmap, standaard), sav (SPSS), dta (Stata), csv, parquet of docx "
+        "(ontwerp van schriftelijk antwoord op de parlementaire vraag) / xlsx (the workbook, "
+        "default), sav, dta, csv, parquet, or docx (the draft written answer to the "
+        "parliamentary question, as a Word document)",
     )
     p.add_argument(
         "--lang",
         choices=("nl", "en"),
         default="nl",
-        help="language of the labels (sav, dta, parquet, csv) and of the docx answer",
+        help="taal van de labels (sav, dta, parquet, csv) en van het docx-antwoord / language "
+        "of the labels and of the docx answer",
     )
-    p.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write data.csv, codeboek.csv")
+    p.add_argument(
+        "--csv-dir",
+        type=Path,
+        metavar="DIR",
+        help="schrijf ook data.csv en codeboek.csv in DIR / also write data.csv, codeboek.csv",
+    )
     p.add_argument(
         "--profile",
         choices=("internal", "publication"),
         default="internal",
-        help="internal: full microdata and open answers, confidential (default); publication: "
+        help="internal: volledige microdata en open antwoorden, vertrouwelijk (standaard); "
+        "publication: aggregaten, microdata vergroofd tot k-anonimiteit, geen open antwoorden / "
+        "internal: full microdata and open answers, confidential (default); publication: "
         "aggregates, microdata coarsened to k-anonymity, no open answers",
     )
-    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
     p.set_defaults(func=cmd_export)
 
 

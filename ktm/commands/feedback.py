@@ -14,30 +14,52 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ktm.cli import CommandError, engine_and_wave
+from ktm.cli import DATABASE_HELP, CommandError, engine_and_wave
 from ktm.config import settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("feedback", help="publish results and tell the respondents who asked")
+    p = sub.add_parser(
+        "feedback",
+        help="publiceer de resultaten en laat het weten aan wie erom vroeg / publish results "
+        "and tell the respondents who asked",
+    )
     fsub = p.add_subparsers(dest="feedback_command", metavar="ACTION")
     pub = fsub.add_parser(
-        "publish", help="publish a closed wave and e-mail the link to consenting respondents"
+        "publish",
+        help="publiceer een afgesloten bevraging en mail de link naar wie toestemde / publish "
+        "a closed wave and e-mail the link to consenting respondents",
     )
     _wave(pub)
-    pub.add_argument("--base-url", metavar="URL", help="public address (default $KTM_PUBLIC_URL)")
+    pub.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="publiek adres / public address (standaard / default: $KTM_PUBLIC_URL)",
+    )
     pub.set_defaults(func=cmd_publish)
-    st = fsub.add_parser("status", help="publication, actions and e-mails waiting for a wave")
+    st = fsub.add_parser(
+        "status",
+        help="publicatie, acties en wachtende e-mails van een bevraging / publication, actions "
+        "and e-mails waiting for a wave",
+    )
     _wave(st)
     st.set_defaults(func=cmd_status)
-    un = fsub.add_parser("unpublish", help="take a wave off the public page")
+    un = fsub.add_parser(
+        "unpublish",
+        help="haal een bevraging van de publieke pagina / take a wave off the public page",
+    )
     _wave(un)
     un.set_defaults(func=cmd_unpublish)
 
 
 def _wave(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wave", required=True, metavar="ID", help="wave id, or 'latest' (closed)")
-    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.add_argument(
+        "--wave",
+        required=True,
+        metavar="ID",
+        help="id van de bevraging, of 'latest' (afgesloten) / wave id, or 'latest' (closed)",
+    )
+    p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
 
 
 def smtp_or_none():
@@ -78,17 +100,19 @@ def cmd_status(args) -> int:
 
     engine, wave = engine_and_wave(args)
     published = wave["published_at"]
-    print(f"{wave['name']} (id {wave['id']}, {wave['status']})")
+    from ktm.commands.waves import STATUS
+
+    print(f"{wave['name']} (id {wave['id']}, {STATUS.get(wave['status'], wave['status'])})")
     from report import format as fmt
     from report import labels
 
     print("Gepubliceerd / published: " + (fmt.moment(published, "nl") if published else "nee / no"))
     rows = A.list_actions(engine, wave["id"])
     for status, (nl, en) in labels.LABELS["action_status"].items():
-        print(
-            f"Acties {nl.lower()} / actions {en.lower()}: {sum(r['status'] == status for r in rows)}"
-        )
-    print(f"E-mails te versturen / e-mails waiting: {A.consent_count(engine, wave['id'])}")
+        n = sum(r["status"] == status for r in rows)
+        print(f"Acties {nl.lower()} / actions {en.lower()}: {fmt.integer(n)}")
+    waiting = A.consent_count(engine, wave["id"])
+    print(f"E-mails te versturen / e-mails waiting: {fmt.integer(waiting)}")
     return 0
 
 

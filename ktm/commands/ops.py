@@ -29,39 +29,69 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
-from ktm.cli import CommandError, database_url_of, engine_and_wave
+from ktm.cli import CommandError, database_url_of, engine_and_wave, iso_date
 
 REQUIRED_TABLES = ("alembic_version", "waves", "responses", "invitations")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "backup", help="a consistent copy of the database (safe while respondents answer)"
+        "backup",
+        help="een consistente kopie van de databank (veilig terwijl respondenten antwoorden) / "
+        "a consistent copy of the database (safe while respondents answer)",
     )
-    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the backup file")
-    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="het back-upbestand / the backup file",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overschrijf FILE als het bestaat / overwrite FILE if it exists",
+    )
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="replace the database by a backup (stop the app first)")
-    p.add_argument("file", type=Path, metavar="FILE", help="a file made by `ktm backup`")
+    p = sub.add_parser(
+        "restore",
+        help="vervang de databank door een back-up (stop eerst de app) / replace the database "
+        "by a backup (stop the app first)",
+    )
+    p.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="een bestand van `ktm backup` / a file made by `ktm backup`",
+    )
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser(
         "anonymise",
         aliases=["anonymize"],
-        help="anonymise a closed wave irreversibly (e-mails, names and links deleted)",
+        help="anonimiseer een afgesloten bevraging onomkeerbaar (e-mails, namen en links gewist) "
+        "/ anonymise a closed wave irreversibly (e-mails, names and links deleted)",
     )
-    p.add_argument("--wave", required=True, metavar="ID", help="wave id or 'latest'")
-    p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    p.add_argument("--wave", required=True, metavar="ID", help="id of/or 'latest'")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="bevestig: dit kan niet ongedaan gemaakt worden / confirm: this cannot be undone",
+    )
     p.set_defaults(func=cmd_anonymise)
 
     p = sub.add_parser(
-        "retention", help="closed waves past their retention date (--apply anonymises them)"
+        "retention",
+        help="afgesloten bevragingen voorbij hun bewaartermijn (--apply anonimiseert ze) / closed "
+        "waves past their retention date (--apply anonymises them)",
     )
-    p.add_argument("--apply", action="store_true", help="anonymise the waves that are due")
     p.add_argument(
-        "--today", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help=argparse.SUPPRESS
+        "--apply",
+        action="store_true",
+        help="anonimiseer de bevragingen die aan de beurt zijn / anonymise the waves that are due",
     )
+    p.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_retention)
 
 
@@ -73,7 +103,10 @@ def _sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite":
         return None
     if not parsed.database or parsed.database == ":memory:":
-        raise CommandError("Een databank in het geheugen kan niet bewaard worden / in-memory db")
+        raise CommandError(
+            "Een databank in het geheugen kan niet bewaard worden; gebruik een bestand "
+            "(KTM_DATABASE_URL=sqlite:///pad.db) / an in-memory database cannot be backed up"
+        )
     return Path(parsed.database)
 
 
@@ -191,7 +224,10 @@ def cmd_backup(args) -> int:
     elif make_url(url).get_backend_name() == "postgresql":
         summary = backup_postgres(url, out)
     else:
-        raise CommandError(f"Geen back-up voor {make_url(url).get_backend_name()}")
+        raise CommandError(
+            f"Geen back-up voor {make_url(url).get_backend_name()}: alleen SQLite en PostgreSQL "
+            "/ no backup for this database: only SQLite and PostgreSQL"
+        )
     print(f"Back-up geschreven / backup written: {out} ({summary})")
     return 0
 
@@ -394,7 +430,10 @@ def cmd_restore(args) -> int:
     elif make_url(url).get_backend_name() == "postgresql":
         print(restore_postgres(url, backup))
     else:
-        raise CommandError(f"Geen herstel voor {make_url(url).get_backend_name()}")
+        raise CommandError(
+            f"Geen herstel voor {make_url(url).get_backend_name()}: alleen SQLite en PostgreSQL "
+            "/ no restore for this database: only SQLite and PostgreSQL"
+        )
     # Written into the restored database: its trail now says who put it back, and when.
     # (The rows written since that backup are in the database set aside above.)
     from ktm.services import audit
@@ -439,10 +478,13 @@ def cmd_retention(args) -> int:
         days = config.settings().retention_days
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    from ktm.commands.waves import STATUS
+
     with engine.connect() as conn:
         status = privacy.retention_status(conn, today=args.today, days=days)
     print(
-        f"Bewaartermijn / retention: {days} dagen na het einde van het veldwerk ({config.RETENTION_ENV})"
+        f"Bewaartermijn / retention: {days} dagen na het einde van het veldwerk / days after "
+        f"the end of fieldwork ({config.RETENTION_ENV})"
     )
     for w in status:
         if w["anonymised_at"] is not None:
@@ -453,12 +495,14 @@ def cmd_retention(args) -> int:
             state = "geen einddatum veldwerk / no fieldwork end"
         else:
             state = f"bewaren tot / keep until {w['retention_until']}"
-        print(f"  {w['id']:>4}  {w['name']:<30} {w['status']:<7} {state}")
+        status_ = STATUS.get(w["status"], w["status"])
+        print(f"  {w['id']:>4}  {w['name']:<30} {status_:<17} {state}")
     due = [w for w in status if w["due"]]
     if not args.apply:
         if due:
             print(
-                f"{len(due)} bevraging(en) te anonimiseren: ktm retention --apply / due: run --apply"
+                f"{len(due)} bevraging(en) te anonimiseren: ktm retention --apply / "
+                f"{len(due)} due: run ktm retention --apply"
             )
         return 0
     from ktm import ledger

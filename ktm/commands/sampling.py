@@ -8,88 +8,206 @@ exit code 2 and a message saying what to do, never a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from ktm.cli import CommandError, engine_and_wave
+from ktm.cli import (
+    DATABASE_HELP,
+    CommandError,
+    decimal_number,
+    engine_and_wave,
+    iso_date,
+    variable_name,
+    whole_number,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("frame", help="the sampling frame of a wave")
+    p = sub.add_parser(
+        "frame",
+        help="het steekproefkader van een bevraging / the sampling frame of a wave",
+        description="het steekproefkader van een bevraging / the sampling frame of a wave",
+    )
     fsub = p.add_subparsers(dest="frame_command", metavar="ACTION")
-    imp = fsub.add_parser("import", help="validate an .xlsx/.csv frame and store it for a wave")
-    imp.add_argument("file", type=Path, metavar="FILE")
+    imp = fsub.add_parser(
+        "import",
+        help="controleer een kader (.xlsx/.csv) en bewaar het bij een bevraging / validate an "
+        ".xlsx/.csv frame and store it for a wave",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE", help=".xlsx of/or .csv")
     _wave(imp)
-    imp.add_argument("--sheet", help="worksheet name (default: the first)")
-    imp.add_argument("--frame-date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    imp.add_argument("--sheet", help=SHEET_HELP)
+    imp.add_argument(
+        "--frame-date",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="de datum waarop het kader getrokken is / the date the frame was extracted",
+    )
     _errors_out(imp)
     imp.set_defaults(func=cmd_frame_import)
 
-    p = sub.add_parser("sample", help="sample design and selection")
+    p = sub.add_parser(
+        "sample",
+        help="steekproefontwerp en trekking / sample design and selection",
+        description="steekproefontwerp en trekking / sample design and selection",
+    )
     ssub = p.add_subparsers(dest="sample_command", metavar="ACTION")
-    draw = ssub.add_parser("draw", help="allocate and draw a seeded stratified sample")
+    draw = ssub.add_parser(
+        "draw",
+        help="verdeel en trek een gestratificeerde steekproef met vaste seed / allocate and "
+        "draw a seeded stratified sample",
+    )
     _wave(draw)
-    draw.add_argument("--strata", required=True, metavar="COL", help="strata variable(s), a,b")
+    draw.add_argument(
+        "--strata",
+        required=True,
+        metavar="COL",
+        help="stratificatievariabele(n), bv. profession of profession,university / strata "
+        "variable(s), a,b",
+    )
     draw.add_argument(
         "--method",
         default="proportional",
         choices=["proportional", "neyman", "equal", "power", "census"],
+        help="allocatie / allocation (standaard / default proportional); neyman vraagt / "
+        "needs --sd",
     )
     size = draw.add_mutually_exclusive_group()
-    size.add_argument("--n", type=int, help="number of invitations")
-    size.add_argument("--moe", type=float, help="target margin of error overall (e.g. 0.05)")
-    draw.add_argument("--response-rate", type=float, default=1.0, help="expected, with --moe")
-    draw.add_argument("--confidence", type=float, default=0.95)
-    draw.add_argument("--seed", type=int, required=True)
-    draw.add_argument("--minimum", type=int, default=0, help="at least K per stratum")
-    draw.add_argument("--sd", metavar="H=S,...", help="S_h per stratum (Neyman, power)")
-    draw.add_argument("--power", type=float, default=0.5)
-    draw.add_argument("--sort-by", metavar="COL", help="systematic draw after sorting")
+    size.add_argument(
+        "--n",
+        type=whole_number,
+        help="aantal uitnodigingen / number of invitations",
+    )
+    size.add_argument(
+        "--moe",
+        type=decimal_number,
+        help="gewenste foutenmarge over alles (bv. 0,05) / target margin of error overall "
+        "(e.g. 0.05)",
+    )
+    draw.add_argument(
+        "--response-rate",
+        type=decimal_number,
+        default=1.0,
+        metavar="RATE",
+        help="verwachte responsgraad, met --moe (bv. 0,4) / expected response rate, with --moe",
+    )
+    draw.add_argument(
+        "--confidence",
+        type=decimal_number,
+        default=0.95,
+        metavar="LEVEL",
+        help="betrouwbaarheid (standaard 0,95) / confidence level (default 0.95)",
+    )
+    draw.add_argument(
+        "--seed",
+        type=whole_number,
+        required=True,
+        help="startwaarde: dezelfde seed trekt dezelfde steekproef / the same seed draws the "
+        "same sample",
+    )
+    draw.add_argument(
+        "--minimum",
+        type=whole_number,
+        default=0,
+        metavar="K",
+        help="minstens K per stratum / at least K per stratum",
+    )
+    draw.add_argument(
+        "--sd",
+        metavar="H=S,...",
+        help="standaardafwijking S_h per stratum (neyman, power), bv. huisarts=1.2,"
+        "arts_specialist=0.9 / S_h per stratum",
+    )
+    draw.add_argument(
+        "--power",
+        type=decimal_number,
+        default=0.5,
+        metavar="X",
+        help="exponent van de machtsallocatie, 0 tot 1 (standaard 0,5) / exponent of the "
+        "power allocation, 0 to 1",
+    )
+    draw.add_argument(
+        "--sort-by",
+        metavar="COL",
+        help="systematische trekking na sorteren op COL / systematic draw after sorting",
+    )
     draw.set_defaults(func=cmd_sample_draw)
 
-    p = sub.add_parser("invitations", help="mail merge, e-mail, reminders, post-contact")
+    p = sub.add_parser(
+        "invitations",
+        help="mail merge, e-mail, herinneringen, na contact / mail merge, e-mail, reminders, "
+        "post-contact",
+        description="uitnodigingen / invitations: mail merge, e-mail, herinneringen / "
+        "reminders, na contact / post-contact, onbestelbaar / bounces",
+    )
     isub = p.add_subparsers(dest="invitations_command", metavar="ACTION")
     exp = isub.add_parser(
-        "export", help="write the mail-merge file and issue the links (marks them invited)"
+        "export",
+        help="schrijf het mail-mergebestand en geef de links uit (gemarkeerd als uitgenodigd) / "
+        "write the mail-merge file and issue the links (marks them invited)",
     )
     _wave(exp)
-    exp.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx|FILE.csv")
-    exp.add_argument("--reminder", action="store_true", help="new links for those not done")
-    exp.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
+    exp.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE.xlsx|FILE.csv",
+        help="het bestand om te schrijven / the file to write",
+    )
+    exp.add_argument("--reminder", action="store_true", help=REMINDER_HELP)
+    exp.add_argument("--deadline", metavar="YYYY-MM-DD", help=DEADLINE_HELP)
     _post_contact_flag(exp)
     exp.set_defaults(func=cmd_invitations_export)
 
     send = isub.add_parser(
         "send",
-        help="send invitations (or reminders) by SMTP ($KTM_SMTP_*); exit 1 if some failed",
+        help="verstuur uitnodigingen (of herinneringen) via SMTP ($KTM_SMTP_*); status 1 als er "
+        "mislukten / send invitations (or reminders) by SMTP; exit 1 if some failed",
     )
     _wave(send)
-    send.add_argument("--reminder", action="store_true")
-    send.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
+    send.add_argument("--reminder", action="store_true", help=REMINDER_HELP)
+    send.add_argument("--deadline", metavar="YYYY-MM-DD", help=DEADLINE_HELP)
     _post_contact_flag(send)
     send.set_defaults(func=cmd_invitations_send)
 
     post = isub.add_parser(
-        "post-contact", help="post-contact invitations from an e-loket export of submissions"
+        "post-contact",
+        help="uitnodigingen na contact uit een e-loketexport van indieningen / post-contact "
+        "invitations from an e-loket export of submissions",
     )
-    post.add_argument("file", type=Path, metavar="FILE")
+    post.add_argument("file", type=Path, metavar="FILE", help=".xlsx of/or .csv")
     _wave(post)
-    post.add_argument("--days", type=int, default=3, help="invite this many days after (3)")
     post.add_argument(
-        "--period-days", type=int, default=182, help="at most once per person per (182 days)"
+        "--days",
+        type=whole_number,
+        default=3,
+        metavar="N",
+        help="nodig zoveel dagen na het contact uit (3) / invite this many days after (3)",
     )
-    post.add_argument("--send", action="store_true", help="send them at once ($KTM_SMTP_*)")
-    post.add_argument("--deadline", metavar="YYYY-MM-DD", help="default: end of fieldwork")
-    post.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+    post.add_argument(
+        "--period-days",
+        type=whole_number,
+        default=182,
+        metavar="N",
+        help="hoogstens eenmaal per persoon per N dagen (182) / at most once per person per "
+        "N days (182)",
+    )
+    post.add_argument(
+        "--send",
+        action="store_true",
+        help="verstuur ze meteen ($KTM_SMTP_*) / send them at once",
+    )
+    post.add_argument("--deadline", metavar="YYYY-MM-DD", help=DEADLINE_HELP)
+    post.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)
     post.set_defaults(func=cmd_invitations_post_contact)
 
     bounces = isub.add_parser(
         "bounces",
-        help="mark the invitations a file names (e-mail addresses or unit ids) as bounced, "
-        "or with --opt-out as opted out; all or nothing",
+        help="markeer de uitnodigingen die een bestand noemt (e-mailadressen of id's) als "
+        "onbestelbaar, of met --opt-out als afgemeld; alles of niets / mark the invitations a "
+        "file names as bounced, or with --opt-out as opted out; all or nothing",
     )
-    bounces.add_argument("file", type=Path, metavar="FILE", help=".csv or .xlsx")
+    bounces.add_argument("file", type=Path, metavar="FILE", help=".csv of/or .xlsx")
     _wave(bounces)
     bounces.add_argument(
         "--opt-out",
@@ -97,9 +215,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         const="opt_out",
         default="bounce",
         dest="event",
-        help="the file lists opt-outs (refusals), not undeliverable addresses",
+        help="het bestand noemt afmeldingen (weigeringen), geen onbestelbare adressen / the "
+        "file lists opt-outs (refusals), not undeliverable addresses",
     )
-    bounces.add_argument("--sheet", help="worksheet name (default: the first)")
+    bounces.add_argument("--sheet", help=SHEET_HELP)
     _errors_out(bounces)
     bounces.set_defaults(func=cmd_invitations_bounces)
 
@@ -109,13 +228,23 @@ def _errors_out(p: argparse.ArgumentParser) -> None:
         "--errors-out",
         type=Path,
         metavar="FILE",
-        help="write every problem of a refused file to FILE (.csv or .xlsx)",
+        help="schrijf elk probleem van een geweigerd bestand naar FILE (.csv of .xlsx) / write "
+        "every problem of a refused file to FILE",
     )
+
+
+SHEET_HELP = "naam van het werkblad (standaard: het eerste) / worksheet name (default: the first)"
+REMINDER_HELP = (
+    "herinneringen: nieuwe links voor wie nog niet klaar is / reminders: new links for those "
+    "not done"
+)
+DEADLINE_HELP = "uiterste datum in de tekst (standaard: einde veldwerk) / default: end of fieldwork"
 
 
 def refused(exc, errors_out: Path | None) -> CommandError:
     """The CommandError of a refused file; with --errors-out every problem goes to the file."""
     from ktm.services.problems import write_problems
+    from report import format as fmt
     from sampling.frame import MAX_PRINTED_PROBLEMS
 
     message = str(exc)
@@ -123,7 +252,8 @@ def refused(exc, errors_out: Path | None) -> CommandError:
     if errors_out is not None and problems:
         write_problems(problems, errors_out)
         message += (
-            f"\nAlle {len(problems)} problemen staan in / every problem is listed in {errors_out}"
+            f"\nAlle {fmt.integer(len(problems))} problemen staan in / every problem is listed "
+            f"in {errors_out}"
         )
     elif problems and not getattr(exc, "all_printed", len(problems) <= MAX_PRINTED_PROBLEMS):
         # The printed list stops at MAX_PRINTED_PROBLEMS (groups) and names at most
@@ -142,13 +272,19 @@ def _post_contact_flag(p: argparse.ArgumentParser) -> None:
         const="post_contact",
         default="invited",
         dest="mode",
-        help="the post-contact invitations instead of the sample's",
+        help="de uitnodigingen na contact in plaats van die van de steekproef / the "
+        "post-contact invitations instead of the sample's",
     )
 
 
 def _wave(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wave", required=True, metavar="ID", help="wave id, or 'open'")
-    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.add_argument(
+        "--wave",
+        required=True,
+        metavar="ID",
+        help="id van de bevraging, of 'open' / wave id, or 'open'",
+    )
+    p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
 
 
 def _user_errors():
@@ -173,16 +309,22 @@ def cmd_frame_import(args) -> int:
         raise refused(exc, args.errors_out) from exc
     if not result.new:
         print(
-            f"{result.source_name}: al het huidige kader van bevraging {wave['id']}; niets gewijzigd"
+            f"{result.source_name}: al het huidige kader van bevraging {wave['id']}; niets "
+            f"gewijzigd / already the current frame of wave {wave['id']}; nothing changed"
         )
         return 0
     if result.discarded_sample:
-        print("De steekproef van het vorige kader is verwijderd; trek opnieuw / sample discarded")
-    aux = ", ".join(result.aux_columns) or "-"
+        print(
+            "De steekproef van het vorige kader is verwijderd; trek opnieuw (ktm sample draw) / "
+            "the sample of the previous frame was discarded; draw again"
+        )
+    from report import format as fmt
+
+    aux = ", ".join(variable_name(c) for c in result.aux_columns) or "-"
     print(
-        f"Kader ingelezen / frame imported: {result.n_units} eenheden uit {result.source_name} "
-        f"voor bevraging {wave['id']} ({wave['name']}), snapshot {result.snapshot_id}; "
-        f"hulpvariabelen / auxiliary: {aux}"
+        f"Kader ingelezen / frame imported: {fmt.integer(result.n_units)} eenheden / units uit / "
+        f"from {result.source_name} voor bevraging / for wave {wave['id']} ({wave['name']}), "
+        f"snapshot {result.snapshot_id}; hulpvariabelen / auxiliary: {aux}"
     )
     return 0
 
@@ -198,8 +340,38 @@ def _parse_sd(text: str | None) -> dict[str, float] | None:
                 raise ValueError
             out[key.strip()] = float(value)
         except ValueError as exc:
-            raise CommandError(f"--sd verwacht stratum=waarde,... niet {part!r}") from exc
+            raise CommandError(
+                f"--sd verwacht STRATUM=WAARDE,..., bv. --sd huisarts=1.2,arts_specialist=0.9; "
+                f"niet {part!r} / --sd expects STRATUM=VALUE,..., not {part!r}"
+            ) from exc
     return out
+
+
+def _check_sd(svc, engine, wave_id: int, strata: list[str], method: str, sd) -> None:
+    """Neyman (and power with --sd) needs S_h for every stratum: say which strata, and how to
+    give them, before the allocation refuses in English."""
+    if method != "neyman" and not (method == "power" and sd is not None):
+        return
+    pop = svc.population(engine, wave_id, strata[0] if len(strata) == 1 else strata)
+    missing = [str(h) for h in pop if h not in (sd or {})]
+    if not missing:
+        return
+    example = ",".join(f"{h}=S" for h in missing[:3]) + (",..." if len(missing) > 3 else "")
+    if sd is None:
+        raise CommandError(
+            "Neyman-allocatie verdeelt naar de spreiding per stratum: geef de "
+            f"standaardafwijking S van elk stratum met --sd {example}, of kies een andere "
+            "--method (proportional, equal, power) / Neyman allocation needs the standard "
+            f"deviation S_h of every stratum: give --sd {example}, or choose another --method"
+        )
+    raise CommandError(
+        f"--sd noemt niet elk stratum; ontbreken / missing: {', '.join(missing)}; voeg ze toe, "
+        f"bv. --sd {args_sd(sd)},{example} / --sd must name every stratum: add them"
+    )
+
+
+def args_sd(sd: dict[str, float]) -> str:
+    return ",".join(f"{h}={v:g}" for h, v in sd.items())
 
 
 def cmd_sample_draw(args) -> int:
@@ -207,7 +379,9 @@ def cmd_sample_draw(args) -> int:
 
     engine, wave = engine_and_wave(args)
     strata = [s.strip() for s in args.strata.split(",") if s.strip()]
+    sd = _parse_sd(args.sd)
     try:
+        _check_sd(svc, engine, wave["id"], strata, args.method, sd)
         result = svc.draw_sample(
             engine,
             wave["id"],
@@ -216,7 +390,7 @@ def cmd_sample_draw(args) -> int:
             n=args.n,
             seed=args.seed,
             minimum=args.minimum,
-            sd=_parse_sd(args.sd),
+            sd=sd,
             power=args.power,
             sort_by=args.sort_by,
             moe=args.moe,
@@ -295,10 +469,17 @@ def draw_table(table, strata) -> pd.DataFrame:  # noqa: F821 - pandas is importe
 
     from report import format as fmt
 
-    single = strata[0] if isinstance(strata, list | tuple) and len(strata) == 1 else strata
+    names = [strata] if isinstance(strata, str) else list(strata)
 
     def stratum(code) -> str:
-        return fmt.label("profession", code, "nl") if single == "profession" else str(code)
+        # A stratum of several variables is "algemeen_tandarts | KU Leuven": name each part.
+        parts = str(code).split(" | ")
+        if len(parts) != len(names):
+            return str(code)
+        return " | ".join(
+            fmt.label("profession", part, "nl") if name == "profession" else part
+            for name, part in zip(names, parts, strict=True)
+        )
 
     return pd.DataFrame(
         {

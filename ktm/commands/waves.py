@@ -8,66 +8,116 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ktm.cli import CommandError, database_url_of
+from ktm.cli import (
+    DATABASE_HELP,
+    WAVE_HELP,
+    CommandError,
+    database_url_of,
+    decimal_number,
+    variable_name,
+    whole_number,
+)
+from report import labels
 
 # (flag, field, help); every one is optional on `create` and `set`.
 TEXT_FACTS = [
-    ("--name", "name", "the wave's name (unique)"),
-    ("--frequency", "frequency", "how often a measurement runs (question 2)"),
-    ("--objectives", "objectives", "objectives (question 4a)"),
-    ("--population", "population", "the population surveyed"),
-    ("--mode", "mode", "how people answer, e.g. 'digitaal (web)' (question 5)"),
-    ("--execution-rationale", "execution_rationale", "why carried out this way (question 6b)"),
-    ("--aspects-rationale", "aspects_rationale", "how the aspects were chosen (question 4g)"),
-    ("--communication", "communication", "feedback to respondents (question 10)"),
-    ("--next-wave", "next_wave_planned", "next measurement planned (question 11)"),
+    ("--name", "name", "naam van de bevraging (uniek) / the wave's name (unique)"),
+    ("--frequency", "frequency", "hoe vaak gemeten wordt (vraag 2) / how often (question 2)"),
+    ("--objectives", "objectives", "doelstellingen (vraag 4a) / objectives (question 4a)"),
+    ("--population", "population", "de bevraagde populatie / the population surveyed"),
+    ("--mode", "mode", "hoe men antwoordt, bv. 'digitaal (web)' (vraag 5) / mode (question 5)"),
+    (
+        "--execution-rationale",
+        "execution_rationale",
+        "waarom zo uitgevoerd (vraag 6b) / why carried out this way (question 6b)",
+    ),
+    (
+        "--aspects-rationale",
+        "aspects_rationale",
+        "hoe de aspecten gekozen zijn (vraag 4g) / how the aspects were chosen (question 4g)",
+    ),
+    (
+        "--communication",
+        "communication",
+        "terugkoppeling aan respondenten (vraag 10) / feedback to respondents (question 10)",
+    ),
+    (
+        "--next-wave",
+        "next_wave_planned",
+        "volgende geplande meting (vraag 11) / next measurement planned (question 11)",
+    ),
 ]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "wave",
-        help="create, list, show, change, open, close or delete a wave (measurement)",
-        description="A wave goes draft -> open -> closed. Opening needs fieldwork dates, a "
+        help="maak, toon, wijzig, open, sluit of verwijder een bevraging (meting) / create, "
+        "list, show, change, open, close or delete a wave (measurement)",
+        description="Een bevraging gaat van ontwerp naar open naar afgesloten. Openen vraagt "
+        "veldwerkdata, een vragenlijstversie en een getrokken steekproef; alleen een ontwerp "
+        "kan verwijderd worden. / A wave goes draft -> open -> closed. Opening needs fieldwork dates, a "
         "questionnaire version and a drawn sample; only a draft wave can be deleted.",
     )
     wsub = p.add_subparsers(dest="wave_command", metavar="ACTION")
 
-    c = wsub.add_parser("create", help="a new wave, in draft")
+    c = wsub.add_parser("create", help="een nieuwe bevraging, in ontwerp / a new wave, in draft")
     _facts(c, create=True)
     c.add_argument(
-        "--copy-from", type=int, metavar="ID", help="take over the fixed facts of wave ID"
+        "--copy-from",
+        type=whole_number,
+        metavar="ID",
+        help="neem de vaste gegevens van bevraging ID over / take over the fixed facts of wave ID",
     )
     c.set_defaults(func=cmd_create)
 
-    ls = wsub.add_parser("list", help="every wave with its status and counts")
+    ls = wsub.add_parser(
+        "list",
+        help="elke bevraging met haar status en aantallen / every wave with its status and counts",
+    )
     _db(ls)
     ls.set_defaults(func=cmd_list)
 
-    sh = wsub.add_parser("show", help="a wave's facts, counts and what it still needs to open")
-    sh.add_argument("wave", metavar="ID", help="wave id, 'open' or 'latest'")
+    sh = wsub.add_parser(
+        "show",
+        help="gegevens, aantallen en wat nog nodig is om te openen / a wave's facts, counts and "
+        "what it still needs to open",
+    )
+    sh.add_argument("wave", metavar="ID", help=WAVE_HELP)
     _db(sh)
     sh.set_defaults(func=cmd_show)
 
-    st = wsub.add_parser("set", help="change a wave's facts")
-    st.add_argument("wave", metavar="ID", help="wave id, 'open' or 'latest'")
+    st = wsub.add_parser("set", help="wijzig de gegevens van een bevraging / change a wave's facts")
+    st.add_argument("wave", metavar="ID", help=WAVE_HELP)
     _facts(st, create=False)
     st.set_defaults(func=cmd_set)
 
-    op = wsub.add_parser("open", help="start fieldwork (checks dates, questionnaire, sample)")
-    op.add_argument("wave", metavar="ID")
+    op = wsub.add_parser(
+        "open",
+        help="start het veldwerk (controleert data, vragenlijst, steekproef) / start fieldwork "
+        "(checks dates, questionnaire, sample)",
+    )
+    op.add_argument("wave", metavar="ID", help=WAVE_HELP)
     _db(op)
     op.set_defaults(func=cmd_open)
 
-    cl = wsub.add_parser("close", help="end fieldwork: the web survey refuses new answers")
-    cl.add_argument("wave", metavar="ID", help="wave id or 'open'")
-    cl.add_argument("--yes", action="store_true", help="confirm")
+    cl = wsub.add_parser(
+        "close",
+        help="beëindig het veldwerk: de webbevraging weigert nieuwe antwoorden / end fieldwork: "
+        "the web survey refuses new answers",
+    )
+    cl.add_argument("wave", metavar="ID", help="id of/or 'open'")
+    cl.add_argument("--yes", action="store_true", help="bevestig / confirm")
     _db(cl)
     cl.set_defaults(func=cmd_close)
 
-    de = wsub.add_parser("delete", help="delete a draft (or demo) wave with its frame and sample")
-    de.add_argument("wave", metavar="ID")
-    de.add_argument("--yes", action="store_true", help="confirm")
+    de = wsub.add_parser(
+        "delete",
+        help="verwijder een ontwerp- (of demo)bevraging met kader en steekproef / delete a "
+        "draft (or demo) wave with its frame and sample",
+    )
+    de.add_argument("wave", metavar="ID", help=WAVE_HELP)
+    de.add_argument("--yes", action="store_true", help="bevestig / confirm")
     _db(de)
     de.set_defaults(func=cmd_delete)
 
@@ -75,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
 
 
 def _date(text: str) -> dt.date:
@@ -102,37 +152,76 @@ def _percent(text: str) -> float:
 def _facts(p: argparse.ArgumentParser, *, create: bool) -> None:
     for flag, _field, help_ in TEXT_FACTS:
         p.add_argument(flag, required=create and flag == "--name", help=help_)
-    p.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="fieldwork start")
-    p.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="fieldwork end")
+    p.add_argument(
+        "--start", type=_date, metavar="YYYY-MM-DD", help="begin veldwerk / fieldwork start"
+    )
+    p.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="einde veldwerk / fieldwork end")
     p.add_argument(
         "--questionnaire",
         metavar="REF",
-        help="the questionnaire version: 'latest' (newest published), a hash prefix or ID:VERSION",
+        help="de vragenlijstversie: 'latest' (nieuwste), een begin van de hash of ID:VERSIE / "
+        "the questionnaire version: 'latest' (newest published), a hash prefix or ID:VERSION",
     )
-    p.add_argument("--design", choices=("stratified", "census", "open"), help="question 4e")
-    p.add_argument("--min-rr", type=_percent, metavar="PCT", help="minimum response rate, %%")
-    p.add_argument("--min-rr-stratum", type=_percent, metavar="PCT", help="per stratum, %%")
-    p.add_argument("--min-completes", type=int, metavar="N", help="minimum completes per stratum")
-    p.add_argument("--k", type=int, metavar="K", help="disclosure threshold (default 5)")
-    p.add_argument("--execution", choices=("in_house", "outsourced", "mixed"), help="question 6")
-    p.add_argument("--cost", type=float, metavar="EUR", help="cost in euro (question 6a)")
+    p.add_argument(
+        "--design",
+        choices=tuple(DESIGNS),
+        help="ontwerp (vraag 4e) / design (question 4e)",
+    )
+    p.add_argument(
+        "--min-rr",
+        type=_percent,
+        metavar="PCT",
+        help="minimale responsgraad, %% / minimum response rate, %%",
+    )
+    p.add_argument(
+        "--min-rr-stratum",
+        type=_percent,
+        metavar="PCT",
+        help="minimale responsgraad per stratum, %% / per stratum, %%",
+    )
+    p.add_argument(
+        "--min-completes",
+        type=whole_number,
+        metavar="N",
+        help="minimum volledige antwoorden per stratum / minimum completes per stratum",
+    )
+    p.add_argument(
+        "--k",
+        type=whole_number,
+        metavar="K",
+        help="anonimiteitsdrempel (standaard 5) / disclosure threshold (default 5)",
+    )
+    p.add_argument(
+        "--execution",
+        choices=tuple(EXECUTIONS),
+        help="uitvoering (vraag 6) / execution (question 6)",
+    )
+    p.add_argument(
+        "--cost",
+        type=decimal_number,
+        metavar="EUR",
+        help="kostprijs in euro (vraag 6a) / cost in euro (question 6a)",
+    )
     p.add_argument(
         "--post-contact",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="a short survey after each e-loket contact, by open link (question 4f)",
+        help="een korte bevraging na elk e-loketcontact, via open link (vraag 4f) / a short "
+        "survey after each e-loket contact, by open link (question 4f)",
     )
     p.add_argument(
         "--method",
         action="append",
         metavar="'NL | EN'",
-        help="another method of listening (question 3); repeat the flag for each",
+        help="een andere methode van luisteren (vraag 3); herhaal per methode / another "
+        "method of listening (question 3); repeat the flag for each",
     )
     p.add_argument(
         "--complaints",
         action="append",
         metavar="YEAR=N",
-        help="complaints counted in a year (question 3); repeat for each year",
+        help="klachten geteld in een jaar (vraag 3); herhaal per jaar / complaints counted in "
+        "a year (question 3); repeat for each year",
     )
     _db(p)
 
@@ -241,7 +330,11 @@ def _print_copied(svc, engine, source_id: int, wave_id: int, given: dict) -> Non
     weighting = copied.get("weighting")
     if weighting:
         margins = weighting.get("margins")
-        what = "automatisch / automatic" if margins is None else ", ".join(margins) or "geen / none"
+        what = (
+            "automatisch / automatic"
+            if margins is None
+            else "; ".join(variable_name(m) for m in margins) or "geen / none"
+        )
         trim = weighting.get("trim") or {}
         trims = "".join(f"; {k} {fmt.number(v, _decimals(v))}" for k, v in sorted(trim.items()))
         print(f"  - weging / weighting: raking {what}{trims} (ktm wave weighting {wave_id})")
@@ -279,6 +372,10 @@ def cmd_set(args) -> int:
 
 
 STATUS = {"draft": "ontwerp/draft", "open": "open", "closed": "afgesloten/closed"}
+
+# The names of the coded facts, as the page Bevragingen shows them (one vocabulary).
+DESIGNS = labels.LABELS["design"]
+EXECUTIONS = labels.LABELS["execution"]
 
 
 def cmd_list(args) -> int:
@@ -392,6 +489,9 @@ def cmd_show(args) -> int:
             v = fmt.date(v)  # 3 november 2025: the day as a person reads it
         elif key in ("min_completes_stratum", "disclosure_k") and v is not None:
             v = fmt.integer(v)
+        elif key in ("design_type", "execution") and v:
+            names = (DESIGNS if key == "design_type" else EXECUTIONS).get(v)
+            v = f"{names[0]} / {names[1]} ({v})" if names else v
         elif isinstance(v, bool):
             v = "ja / yes" if v else "nee / no"  # never Python's True/False
         print(f"  {label}: {'-' if v is None or v == '' else v}")
@@ -472,6 +572,8 @@ def cmd_close(args) -> int:
 
 def cmd_delete(args) -> int:
     wave_id, counts = _confirmed(args, "delete_wave")
-    detail = ", ".join(f"{t}: {n}" for t, n in counts.items() if n)
+    from report import format as fmt
+
+    detail = ", ".join(f"{t}: {fmt.integer(n)}" for t, n in counts.items() if n)
     print(f"Bevraging {wave_id} verwijderd / wave {wave_id} deleted ({detail})")
     return 0

@@ -6,38 +6,80 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ktm.cli import CommandError, command_group, engine_and_wave
+from ktm.cli import (
+    DATABASE_HELP,
+    WAVE_HELP,
+    CommandError,
+    command_group,
+    decimal_number,
+    engine_and_wave,
+    variable_name,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    wave = command_group(sub, "wave", "waves (measurements)")
+    wave = command_group(sub, "wave", "bevragingen (metingen) / waves (measurements)")
     p = wave.add_parser(
         "weighting",
-        help="preview raking margins and trimming for a wave; --save stores them",
+        help="bekijk raking-marges en trimming van een bevraging vooraf; --save bewaart ze / "
+        "preview raking margins and trimming for a wave; --save stores them",
         description=(
+            "Zonder keuze: de bewaarde. --auto: raking naar de kadervariabelen waarop de respons "
+            "onevenwichtig is; --margins a,b: die kadervariabelen; --none: geen raking. Toont "
+            "het bereik van de gewichten, het designeffect (Kish), de effectieve n en de "
+            "algemene score met de huidige en de voorgestelde keuze. / "
             "Without a choice: the stored one. --auto: rake to the frame variables the "
             "response is unbalanced on; --margins a,b: those frame variables; --none: no "
             "raking. Prints the weights' range, Kish design effect, effective n and the "
             "overall score with the current and the proposed choice."
         ),
     )
-    p.add_argument("wave_id", nargs="?", metavar="ID", help="wave id, 'open' or 'latest'")
-    p.add_argument("--wave", metavar="ID", help="the same as ID")
-    p.add_argument("--database", dest="db", metavar="URL", help="database URL")
+    p.add_argument("wave_id", nargs="?", metavar="ID", help=WAVE_HELP)
+    p.add_argument("--wave", metavar="ID", help="hetzelfde als ID / the same as ID")
+    p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--margins", metavar="VAR,VAR", help="frame variables to rake to")
-    how.add_argument("--auto", action="store_true", help="the unbalanced frame variables")
-    how.add_argument("--none", action="store_true", help="no raking")
-    for key in ("lower", "upper", "lower_ratio", "upper_ratio"):
+    how.add_argument(
+        "--margins",
+        metavar="VAR,VAR",
+        help="kadervariabelen om naar te raken, bv. profession,training_year / frame variables "
+        "to rake to",
+    )
+    how.add_argument(
+        "--auto",
+        action="store_true",
+        help="de onevenwichtige kadervariabelen / the unbalanced frame variables",
+    )
+    how.add_argument("--none", action="store_true", help="geen raking / no raking")
+    trims = {
+        "lower": ("ondergrens van de gewichten", "lower bound of the weights"),
+        "upper": ("bovengrens van de gewichten", "upper bound of the weights"),
+        "lower_ratio": (
+            "ondergrens, maal het gemiddelde gewicht",
+            "lower bound, times the mean weight",
+        ),
+        "upper_ratio": (
+            "bovengrens, maal het gemiddelde gewicht",
+            "upper bound, times the mean weight",
+        ),
+    }
+    for key, (nl, en) in trims.items():
         p.add_argument(
             f"--trim-{key.replace('_', '-')}",
-            type=float,
+            type=decimal_number,
             dest=f"trim_{key}",
             metavar="X",
-            help=f"trimming bound {key} (weights; *_ratio: times the mean weight)",
+            help=f"trimming: {nl} / {en}",
         )
-    p.add_argument("--no-trim", action="store_true", help="remove the trimming bounds")
-    p.add_argument("--save", action="store_true", help="store the choice with the wave")
+    p.add_argument(
+        "--no-trim",
+        action="store_true",
+        help="verwijder de trimgrenzen / remove the trimming bounds",
+    )
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="bewaar de keuze bij de bevraging / store the choice with the wave",
+    )
     p.set_defaults(func=cmd_weighting)
 
 
@@ -59,7 +101,8 @@ def _lines(label: str, fig: dict) -> list[str]:
     )
     return [
         f"{label}:",
-        f"  marges / margins: {', '.join(fig['margins']) or 'geen raking / no raking'}",
+        "  marges / margins: "
+        + ("; ".join(variable_name(m) for m in fig["margins"]) or "geen raking / no raking"),
         f"  gewichten / weights: {fmt.interval(w['min'], w['max'], 2)} (ratio {_fmt(w['ratio'])})",
         f"  designeffect (Kish) {_fmt(w['deff'], 3)}, effectieve n / effective n "
         f"{_fmt(w['n_eff'], 1)} van / of {fmt.integer(w['n'])}",
@@ -73,7 +116,10 @@ def cmd_weighting(args) -> int:
 
     args.wave = args.wave or args.wave_id
     if not args.wave:
-        raise CommandError("welke bevraging? geef ID of --wave ID / which wave? give ID")
+        raise CommandError(
+            "Welke bevraging? Geef ID of --wave ID, bv. ktm wave weighting latest (ktm wave "
+            "list toont ze) / which wave? give ID or --wave ID (ktm wave list shows them)"
+        )
     engine, wave = engine_and_wave(args)
     stored = svc.WeightingChoice.from_json(wave.get("weighting"))
     margins = stored.margins
@@ -106,7 +152,7 @@ def cmd_weighting(args) -> int:
                     "; stratum: al rechtgezet door de non-responscorrectie per stratum / "
                     "already corrected by the nonresponse adjustment per stratum"
                 )
-            print(f"  {r.variable}: {p_text(r.p)} ({flag})")
+            print(f"  {variable_name(r.variable)}: {p_text(r.p)} ({flag})")
     for line in [
         *_lines("Huidig / current", view["current"]),
         *_lines("Voorstel / proposed", view["proposed"]),
@@ -115,7 +161,7 @@ def cmd_weighting(args) -> int:
     from report.wording import text
 
     for n in view["proposed"].get("notes", []):
-        print(f"  - {text(n, 'nl')}")
+        print(f"  - {text(n, 'nl')}\n    {text(n, 'en')}")
     if args.save:
         svc.save(engine, wave["id"], choice)
         print(f"Bewaard bij bevraging {wave['id']} / stored with wave {wave['id']}")

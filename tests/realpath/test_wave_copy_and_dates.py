@@ -53,7 +53,10 @@ def test_copy_from_leaves_the_next_wave_out_and_says_what_it_copied(sqlite_url, 
     lines = out.splitlines()
     assert "Overgenomen van bevraging 1 / copied from wave 1:" in lines
     assert "  - doelstellingen / objectives" in lines
-    assert "  - weging / weighting: raking profession, university (ktm wave weighting 2)" in lines
+    assert (
+        "  - weging / weighting: raking beroep / profession; universiteit / university "
+        "(ktm wave weighting 2)"
+    ) in lines
     assert "  - volgende meting / next wave" not in lines
     assert "volgende meting (vraag 11)" in out and "ktm wave set 2 --next-wave TEKST" in out
 

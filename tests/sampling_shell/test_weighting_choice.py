@@ -161,7 +161,8 @@ def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
     base = ["--database", sqlite_url, "wave", "weighting", "--wave", str(wave_id)]
     assert main(base) == 0
     out = capsys.readouterr().out
-    assert "university: p < 0,001 (onevenwichtig / unbalanced)" in out
+    # The frame variables by the names the Weging tab gives them, never their bare codes.
+    assert "universiteit / university: p < 0,001 (onevenwichtig / unbalanced)" in out
     assert "Niet bewaard" in out and _stored(engine, wave_id) is None
     # Every number in Dutch (report.format): weights 3,42 – 25,33, never 3.42 - 25.33.
     numbers = [line for line in out.splitlines() if "gewichten / weights" in line]
@@ -176,7 +177,8 @@ def test_the_command_line_previews_and_saves(sqlite_url, tmp_path, capsys):
         == 0
     )
     out = capsys.readouterr().out
-    assert "marges / margins: profession, university" in out and "Bewaard" in out
+    assert "marges / margins: beroep / profession; universiteit / university" in out
+    assert "Bewaard" in out
     assert _stored(engine, wave_id) == {
         "margins": ["profession", "university"],
         "trim": {"upper_ratio": 3.0},
@@ -286,7 +288,9 @@ def test_the_command_line_says_an_unbalanced_stratum_is_corrected_already(
     rf.import_responses(engine, wave_id, _xlsx(rows), mode="file", filename="s.xlsx")
     assert main(["--database", sqlite_url, "wave", "weighting", str(wave_id)]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "profession:" in x)
-    assert line.startswith("  profession: p < 0,001 (onevenwichtig / unbalanced; stratum: al ")
+    assert line.startswith(
+        "  beroep / profession: p < 0,001 (onevenwichtig / unbalanced; stratum: al "
+    )
     assert "already corrected by the nonresponse adjustment per stratum" in line
 
 
