@@ -212,3 +212,113 @@ def test_the_public_feedback_page(survey_world, page, audit, lang):
     audit(page, f"public page ({lang})", lang)
     assert page.locator("h1").count()
     audit.check()
+
+
+# --- the names a screen reader reads for the questions ---------------------------------------
+
+CONTROLS = ("radiogroup", "radio", "checkbox", "textbox", "combobox", "spinbutton")
+LANGUAGE_SWITCH = {"Taal / Language", "Nederlands", "English"}
+MARKDOWN = re.compile(r"\*\*|\\\*|(?<![\w*])\*\S[^*]*\*(?![\w*])|__|\\")
+
+
+def control_names(page) -> list[tuple[str, str]]:
+    """(role, name) of every form control in the page's main area, as Chromium's accessibility
+    tree computes them (what a screen reader announces), the language switch left out."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        main = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-testid=stMain]"})
+        found = []
+        for role in CONTROLS:
+            nodes = cdp.send("Accessibility.queryAXTree", {"nodeId": main["nodeId"], "role": role})
+            for node in nodes["nodes"]:
+                name = (node.get("name") or {}).get("value", "")
+                if not node.get("ignored") and name not in LANGUAGE_SWITCH:
+                    found.append((role, name))
+        return found
+    finally:
+        cdp.detach()
+
+
+def expected_names(q, section, lang: str) -> tuple[dict[str, str], set[str]]:
+    """The names of the section's questions and options, from the questionnaire itself:
+    {name: item id} of the groups and fields (the question, " *" when it is required; the
+    statements of a UMUX/SUS item), and the names of the options (radios, checkboxes)."""
+    from survey import form
+
+    def text(t) -> str:
+        return form._text(t, lang)
+
+    groups: dict[str, str] = {}
+    options: set[str] = set()
+    for item in section.items:
+        if item.composite:
+            for statement in item.statement_texts():
+                groups[text(statement)] = item.id
+        elif item.type != "select_multiple":
+            groups[text(item.label) + (" *" if item.required else "")] = item.id
+        if item.type in ("select_one", "yesno", "select_multiple"):
+            options |= {text(lbl) for _, lbl in q.choice_options(item)}
+        for v, lbl in item.scale_points():
+            options.add(
+                f"{v} {text(lbl)}" if lbl and item.type != "scale5" else text(lbl) or str(v)
+            )
+        if item.na:
+            options.add(text(form.NA_LABEL))
+    return groups, options
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_questions_are_read_as_plain_text(survey_world, page, lang):
+    """On every survey page, each question's group or field is named by the question's own
+    text (no "**", "\\*" or "*...*" of the Markdown the page draws it with) and every question
+    of the page has one; the options are named by their own words."""
+    import sqlalchemy as sa
+
+    from store import responses as R
+    from store import schema
+    from store.db import create
+    from survey import form
+
+    engine = create(survey_world.server.db_url)
+    try:
+        with engine.connect() as conn:
+            qhash = conn.execute(
+                sa.select(schema.waves.c.questionnaire_hash).where(
+                    schema.waves.c.id == survey_world.open_wave_id
+                )
+            ).scalar_one()
+        q = R.questionnaire_for(engine, qhash)
+    finally:
+        engine.dispose()
+    by_title = {form._text(s.title, lang): s for s in q.sections}
+
+    page.goto(f"{survey_world.url}/?wave={survey_world.open_wave_id}&lang={lang}")
+    page.get_by_role("button", name=NEXT).wait_for(timeout=90_000)
+    problems, named = [], 0
+    for _ in range(15):
+        settle(page)
+        header = _header(page)
+        section = by_title[header]
+        groups, option_names = expected_names(q, section, lang)
+        names = control_names(page)
+        for role, name in names:
+            if MARKDOWN.search(name):
+                problems.append(f"[{header}] {role} {name!r} has Markdown in its name")
+            elif role in ("radio", "checkbox") and name in option_names:
+                continue
+            elif name not in groups:
+                problems.append(f"[{header}] {role} {name!r} is no question of this page")
+        shown = {name for role, name in names}
+        for name, item_id in groups.items():
+            item = next(it for it in section.items if it.id == item_id)
+            if not item.relevant and name not in shown:  # a conditional one may be hidden
+                problems.append(f"[{header}] question {name!r} ({item_id}) has no named control")
+        named += len(shown & set(groups))
+        _fill_page(page)
+        _next(page)
+        if page.get_by_text(THANKS).count():
+            break
+    assert problems == [], "\n".join(problems)
+    print("named questions:", named)
+    assert named >= 17, named  # the questions of every page were seen
