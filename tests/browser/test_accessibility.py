@@ -315,6 +315,16 @@ def test_the_questions_are_read_as_plain_text(survey_world, page, lang):
             if not item.relevant and name not in shown:  # a conditional one may be hidden
                 problems.append(f"[{header}] question {name!r} ({item_id}) has no named control")
         named += len(shown & set(groups))
+        # The look: a question above its widget in bold, as its **Markdown** drew it; the
+        # statements of a UMUX/SUS item and the labels of checkboxes not.
+        plain = option_names | {n for n, i in groups.items() if q.item(i).composite}
+        for text, weight in page.evaluate(
+            """() => [...document.querySelectorAll(
+                "[data-testid=stMain] [data-testid=stWidgetLabel] p")]
+                .map(p => [p.innerText, getComputedStyle(p).fontWeight])"""
+        ):
+            if text not in LANGUAGE_SWITCH and weight != ("400" if text in plain else "600"):
+                problems.append(f"[{header}] the label {text!r} has font-weight {weight}")
         _fill_page(page)
         _next(page)
         if page.get_by_text(THANKS).count():
@@ -322,3 +332,113 @@ def test_the_questions_are_read_as_plain_text(survey_world, page, lang):
     assert problems == [], "\n".join(problems)
     print("named questions:", named)
     assert named >= 17, named  # the questions of every page were seen
+
+
+XLSFORM_APP = """
+import pathlib
+
+import streamlit as st
+
+from survey import loaders
+from survey.form import render_section
+
+q = loaders.loads_yaml(pathlib.Path(__file__).with_name("q.yaml").read_text())
+render_section(q, q.sections[0], {}, st.query_params.get("lang", "nl"), "k", skip_logic=False)
+"""
+XLSFORM_ITEMS = """
+id: t
+version: "1"
+languages: [nl, en]
+title: {nl: T, en: T}
+choices:
+  land:
+    - {code: be, label: {nl: België, en: Belgium}}
+    - {code: nl, label: {nl: Nederland, en: Netherlands}}
+sections:
+  - id: p
+    title: {nl: P, en: P}
+    items:
+      - {id: age, type: integer, required: true, label: {nl: Uw leeftijd, en: Your age},
+         hint: {nl: In jaren, en: In years}}
+      - {id: km, type: decimal, label: {nl: Afstand in km, en: Distance in km}}
+      - {id: born, type: date, required: true, label: {nl: Geboortedatum, en: Date of birth}}
+      - {id: ok, type: acknowledge, required: true, label: {nl: Ik ga akkoord, en: I agree}}
+      - {id: land, type: select_one, choices: land, appearance: minimal, required: true,
+         label: {nl: Uw land, en: Your country}}
+      - {id: land2, type: select_one, choices: land, appearance: likert,
+         label: {nl: Tweede land, en: Second country}}
+      - {id: landen, type: select_multiple, choices: land, appearance: minimal, required: true,
+         label: {nl: Welke landen, en: Which countries}}
+      - {id: landen2, type: select_multiple, choices: land, appearance: columns,
+         label: {nl: Welke landen nog, en: Which other countries}}
+      - {id: uitleg, type: text, required: true, label: {nl: Uw uitleg, en: Your explanation},
+         hint: {nl: Kort, en: Briefly}}
+"""
+
+
+@pytest.mark.parametrize(
+    "lang,names",
+    [
+        (
+            "nl",
+            {
+                ("spinbutton", "Uw leeftijd *"),
+                ("spinbutton", "Afstand in km"),
+                ("checkbox", "Ik ga akkoord *"),
+                ("combobox", "Uw land *"),
+                ("radiogroup", "Tweede land"),
+                ("combobox", "Welke landen *"),
+                ("checkbox", "België"),
+                ("checkbox", "Nederland"),
+                ("radio", "België"),
+                ("radio", "Nederland"),
+                ("textbox", "Uw uitleg *"),
+            },
+        ),
+        (
+            "en",
+            {
+                ("spinbutton", "Your age *"),
+                ("spinbutton", "Distance in km"),
+                ("checkbox", "I agree *"),
+                ("combobox", "Your country *"),
+                ("radiogroup", "Second country"),
+                ("combobox", "Which countries *"),
+                ("checkbox", "Belgium"),
+                ("checkbox", "Netherlands"),
+                ("radio", "Belgium"),
+                ("radio", "Netherlands"),
+                ("textbox", "Your explanation *"),
+            },
+        ),
+    ],
+)
+def test_the_xlsform_widgets_are_named_by_their_questions(chromium, tmp_path, lang, names):
+    """Numbers, dates, selects, multiselects, an acknowledgement and a text with its hint above
+    it: each named by its question in plain text, and its label drawn in bold."""
+    from tests.browser.conftest import AppServer
+
+    (tmp_path / "app.py").write_text(XLSFORM_APP)
+    (tmp_path / "q.yaml").write_text(XLSFORM_ITEMS)
+    server = AppServer(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path, root=tmp_path)
+    server.start()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/?lang={lang}")
+        page.get_by_test_id("stMain").get_by_role("checkbox").first.wait_for(timeout=90_000)
+        settle(page)
+        found = control_names(page)
+        date = "Geboortedatum *" if lang == "nl" else "Date of birth *"
+        # The date field's day, month and year are spinbuttons named "day, <question>" etc.
+        dates = {n for r, n in found if r == "spinbutton" and n.endswith(", " + date)}
+        assert len(dates) == 3, found
+        assert set(found) - {("spinbutton", n) for n in dates} == names
+        weights = page.evaluate(
+            """() => [...document.querySelectorAll("[class*='st-key-ktmquestion']"
+                + " [data-testid=stWidgetLabel] p")].map(p => getComputedStyle(p).fontWeight)"""
+        )
+        assert weights and set(weights) == {"600"}, weights  # as **bold** Markdown drew it
+    finally:
+        context.close()
+        server.stop()
