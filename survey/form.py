@@ -30,12 +30,29 @@ def required_note(lang: str) -> str:
 
 
 def _heading(item: Item, lang: str) -> str:
-    # Widget labels and headings are Markdown: the question in bold (it stands out from the
-    # answer options on a phone), the required mark escaped so it is not read as emphasis.
+    """A question drawn as its own Markdown paragraph (above checkboxes or statements): in
+    bold (it stands out from the answer options on a phone), the required mark escaped so it
+    is not read as emphasis. A screen reader reads the drawn text, not the Markdown."""
     return f"**{_text(item.label, lang)}**" + (" \\*" if item.required else "")
 
 
-_label = _heading
+def _label(item: Item, lang: str) -> str:
+    """A widget's label: plain text. Streamlit draws it as Markdown but also puts the string
+    itself into the widget's accessible name (aria-label), so Markdown here would be read out
+    as "star star"; the bold comes from :data:`QUESTION_KEY`'s style. The required mark stays
+    a literal " *" (Markdown leaves a lone trailing star alone), as the page's note explains."""
+    return _text(item.label, lang) + (" *" if item.required else "")
+
+
+#: The container around a widget whose label is the question: its label is drawn in bold.
+QUESTION_KEY = "ktmquestion"
+
+
+@contextlib.contextmanager
+def _question_box(key: str):
+    safe = "".join(c if c.isalnum() else "_" for c in key)
+    with st.container(key=f"{QUESTION_KEY}_{safe}"):
+        yield
 
 
 def _point_options(item: Item, lang: str) -> tuple[list[Any], dict[Any, str]]:
@@ -100,6 +117,9 @@ def scale_style() -> str:
         " {grid-column: 1 / -1; justify-self: start; margin-top: 0.75rem}",
         f"[class*='st-key-{SCALE_KEY}na'] [role=radiogroup] > div:last-child"
         " label > div:last-child {flex-direction: row; text-align: left}",
+        # The question above its widget in bold, as a Markdown label drew it (the label is
+        # plain text for its accessible name); the statements of a UMUX/SUS item stay plain.
+        f"[class*='st-key-{QUESTION_KEY}'] [data-testid=stWidgetLabel] p {{font-weight: 600}}",
     ]
     for n in range(2, 12):
         rules.append(
@@ -195,7 +215,10 @@ def render_item(
         _render_xlsform_item(q, item, answers, lang, key, hint, live)
     elif item.type in ("scale5", "rating10", "ces"):
         shown = _question_with_hint(item, lang, hint)
-        _scale_radio(item, _label(item, lang), item.id, answers, lang, key, label_visibility=shown)
+        with _question_box(key):
+            _scale_radio(
+                item, _label(item, lang), item.id, answers, lang, key, label_visibility=shown
+            )
     elif item.type in ("umux_lite", "sus"):
         st.markdown(_heading(item, lang))
         if hint:
@@ -215,16 +238,17 @@ def render_item(
         labels = {c: _text(lbl, lang) for c, lbl in options}
         current = answers.get(item.id)
         shown = _question_with_hint(item, lang, hint)
-        st.radio(
-            _label(item, lang),
-            codes,
-            index=codes.index(current) if current in codes else None,
-            format_func=lambda c: labels[c],
-            horizontal=item.type == "yesno",
-            help=None,
-            key=key,
-            label_visibility=shown,
-        )
+        with _question_box(key):
+            st.radio(
+                _label(item, lang),
+                codes,
+                index=codes.index(current) if current in codes else None,
+                format_func=lambda c: labels[c],
+                horizontal=item.type == "yesno",
+                help=None,
+                key=key,
+                label_visibility=shown,
+            )
     elif item.type == "select_multiple":
         st.markdown(_heading(item, lang))
         if hint:
@@ -234,14 +258,15 @@ def render_item(
             st.checkbox(_text(lbl, lang), value=code in current, key=f"{key}:{code}")
     elif item.type == "text":
         shown = _question_with_hint(item, lang, hint)
-        st.text_area(
-            _label(item, lang),
-            value=str(_initial(item, answers) or ""),
-            max_chars=item.text_max_length,
-            disabled=item.read_only,
-            key=key,
-            label_visibility=shown,
-        )
+        with _question_box(key):
+            st.text_area(
+                _label(item, lang),
+                value=str(_initial(item, answers) or ""),
+                max_chars=item.text_max_length,
+                disabled=item.read_only,
+                key=key,
+                label_visibility=shown,
+            )
     out = read_item(q, item, key_prefix, st.session_state, live or answers)
     if error and (failed is None or _same(item, out, failed)):
         st.error(error, icon=":material/error:")
@@ -336,9 +361,6 @@ def _render_xlsform_item(
     hint,
     live: Mapping[str, Any] | None = None,
 ) -> None:
-    label = _label(item, lang)
-    current = _initial(item, answers)
-    disabled = item.read_only
     if item.type in ("group", "note"):
         text = _text(item.label, lang)
         st.markdown(f"#### {text}" if item.type == "group" else text)
@@ -347,6 +369,17 @@ def _render_xlsform_item(
         return
     if item.type == "calculate":
         return
+    label, current = _label(item, lang), _initial(item, answers)
+    boxes = item.type == "select_multiple" and not _minimal(item)  # one label per option
+    with contextlib.nullcontext() if boxes else _question_box(key):
+        _xlsform_widget_of(q, item, answers, lang, key, label, current, live)
+    if hint:
+        st.caption(hint)
+
+
+def _xlsform_widget_of(q, item, answers, lang, key, label, current, live) -> None:
+    """The widget of a standard XLSForm type, `label` its question (plain text)."""
+    disabled = item.read_only
     if item.type in ("integer", "decimal"):
         number = data._as_number(current) if current not in (None, "") else None
         st.number_input(
@@ -410,12 +443,10 @@ def _render_xlsform_item(
                     disabled=disabled,
                     key=key,
                 )
-            else:
-                st.markdown(label)
+            else:  # the question as a paragraph above its boxes, as for the e-loket's own
+                st.markdown(_heading(item, lang))
                 for c in codes:
                     st.checkbox(labels[c], value=c in chosen, disabled=disabled, key=f"{key}:{c}")
-    if hint:
-        st.caption(hint)
 
 
 _ABSENT = object()

@@ -212,3 +212,233 @@ def test_the_public_feedback_page(survey_world, page, audit, lang):
     audit(page, f"public page ({lang})", lang)
     assert page.locator("h1").count()
     audit.check()
+
+
+# --- the names a screen reader reads for the questions ---------------------------------------
+
+CONTROLS = ("radiogroup", "radio", "checkbox", "textbox", "combobox", "spinbutton")
+LANGUAGE_SWITCH = {"Taal / Language", "Nederlands", "English"}
+MARKDOWN = re.compile(r"\*\*|\\\*|(?<![\w*])\*\S[^*]*\*(?![\w*])|__|\\")
+
+
+def control_names(page) -> list[tuple[str, str]]:
+    """(role, name) of every form control in the page's main area, as Chromium's accessibility
+    tree computes them (what a screen reader announces), the language switch left out."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        main = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-testid=stMain]"})
+        found = []
+        for role in CONTROLS:
+            nodes = cdp.send("Accessibility.queryAXTree", {"nodeId": main["nodeId"], "role": role})
+            for node in nodes["nodes"]:
+                name = (node.get("name") or {}).get("value", "")
+                if not node.get("ignored") and name not in LANGUAGE_SWITCH:
+                    found.append((role, name))
+        return found
+    finally:
+        cdp.detach()
+
+
+def expected_names(q, section, lang: str) -> tuple[dict[str, str], set[str]]:
+    """The names of the section's questions and options, from the questionnaire itself:
+    {name: item id} of the groups and fields (the question, " *" when it is required; the
+    statements of a UMUX/SUS item), and the names of the options (radios, checkboxes)."""
+    from survey import form
+
+    def text(t) -> str:
+        return form._text(t, lang)
+
+    groups: dict[str, str] = {}
+    options: set[str] = set()
+    for item in section.items:
+        if item.composite:
+            for statement in item.statement_texts():
+                groups[text(statement)] = item.id
+        elif item.type != "select_multiple":
+            groups[text(item.label) + (" *" if item.required else "")] = item.id
+        if item.type in ("select_one", "yesno", "select_multiple"):
+            options |= {text(lbl) for _, lbl in q.choice_options(item)}
+        for v, lbl in item.scale_points():
+            options.add(
+                f"{v} {text(lbl)}" if lbl and item.type != "scale5" else text(lbl) or str(v)
+            )
+        if item.na:
+            options.add(text(form.NA_LABEL))
+    return groups, options
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_questions_are_read_as_plain_text(survey_world, page, lang):
+    """On every survey page, each question's group or field is named by the question's own
+    text (no "**", "\\*" or "*...*" of the Markdown the page draws it with) and every question
+    of the page has one; the options are named by their own words."""
+    import sqlalchemy as sa
+
+    from store import responses as R
+    from store import schema
+    from store.db import create
+    from survey import form
+
+    engine = create(survey_world.server.db_url)
+    try:
+        with engine.connect() as conn:
+            qhash = conn.execute(
+                sa.select(schema.waves.c.questionnaire_hash).where(
+                    schema.waves.c.id == survey_world.open_wave_id
+                )
+            ).scalar_one()
+        q = R.questionnaire_for(engine, qhash)
+    finally:
+        engine.dispose()
+    by_title = {form._text(s.title, lang): s for s in q.sections}
+
+    page.goto(f"{survey_world.url}/?wave={survey_world.open_wave_id}&lang={lang}")
+    page.get_by_role("button", name=NEXT).wait_for(timeout=90_000)
+    problems, named = [], 0
+    for _ in range(15):
+        settle(page)
+        header = _header(page)
+        section = by_title[header]
+        groups, option_names = expected_names(q, section, lang)
+        names = control_names(page)
+        for role, name in names:
+            if MARKDOWN.search(name):
+                problems.append(f"[{header}] {role} {name!r} has Markdown in its name")
+            elif role in ("radio", "checkbox") and name in option_names:
+                continue
+            elif name not in groups:
+                problems.append(f"[{header}] {role} {name!r} is no question of this page")
+        shown = {name for role, name in names}
+        for name, item_id in groups.items():
+            item = next(it for it in section.items if it.id == item_id)
+            if not item.relevant and name not in shown:  # a conditional one may be hidden
+                problems.append(f"[{header}] question {name!r} ({item_id}) has no named control")
+        named += len(shown & set(groups))
+        # The look: a question above its widget in bold, as its **Markdown** drew it; the
+        # statements of a UMUX/SUS item and the labels of checkboxes not.
+        plain = option_names | {n for n, i in groups.items() if q.item(i).composite}
+        for text, weight in page.evaluate(
+            """() => [...document.querySelectorAll(
+                "[data-testid=stMain] [data-testid=stWidgetLabel] p")]
+                .map(p => [p.innerText, getComputedStyle(p).fontWeight])"""
+        ):
+            if text not in LANGUAGE_SWITCH and weight != ("400" if text in plain else "600"):
+                problems.append(f"[{header}] the label {text!r} has font-weight {weight}")
+        _fill_page(page)
+        _next(page)
+        if page.get_by_text(THANKS).count():
+            break
+    assert problems == [], "\n".join(problems)
+    print("named questions:", named)
+    assert named >= 17, named  # the questions of every page were seen
+
+
+XLSFORM_APP = """
+import pathlib
+
+import streamlit as st
+
+from survey import loaders
+from survey.form import render_section
+
+q = loaders.loads_yaml(pathlib.Path(__file__).with_name("q.yaml").read_text())
+render_section(q, q.sections[0], {}, st.query_params.get("lang", "nl"), "k", skip_logic=False)
+"""
+XLSFORM_ITEMS = """
+id: t
+version: "1"
+languages: [nl, en]
+title: {nl: T, en: T}
+choices:
+  land:
+    - {code: be, label: {nl: België, en: Belgium}}
+    - {code: nl, label: {nl: Nederland, en: Netherlands}}
+sections:
+  - id: p
+    title: {nl: P, en: P}
+    items:
+      - {id: age, type: integer, required: true, label: {nl: Uw leeftijd, en: Your age},
+         hint: {nl: In jaren, en: In years}}
+      - {id: km, type: decimal, label: {nl: Afstand in km, en: Distance in km}}
+      - {id: born, type: date, required: true, label: {nl: Geboortedatum, en: Date of birth}}
+      - {id: ok, type: acknowledge, required: true, label: {nl: Ik ga akkoord, en: I agree}}
+      - {id: land, type: select_one, choices: land, appearance: minimal, required: true,
+         label: {nl: Uw land, en: Your country}}
+      - {id: land2, type: select_one, choices: land, appearance: likert,
+         label: {nl: Tweede land, en: Second country}}
+      - {id: landen, type: select_multiple, choices: land, appearance: minimal, required: true,
+         label: {nl: Welke landen, en: Which countries}}
+      - {id: landen2, type: select_multiple, choices: land, appearance: columns,
+         label: {nl: Welke landen nog, en: Which other countries}}
+      - {id: uitleg, type: text, required: true, label: {nl: Uw uitleg, en: Your explanation},
+         hint: {nl: Kort, en: Briefly}}
+"""
+
+
+@pytest.mark.parametrize(
+    "lang,names",
+    [
+        (
+            "nl",
+            {
+                ("spinbutton", "Uw leeftijd *"),
+                ("spinbutton", "Afstand in km"),
+                ("checkbox", "Ik ga akkoord *"),
+                ("combobox", "Uw land *"),
+                ("radiogroup", "Tweede land"),
+                ("combobox", "Welke landen *"),
+                ("checkbox", "België"),
+                ("checkbox", "Nederland"),
+                ("radio", "België"),
+                ("radio", "Nederland"),
+                ("textbox", "Uw uitleg *"),
+            },
+        ),
+        (
+            "en",
+            {
+                ("spinbutton", "Your age *"),
+                ("spinbutton", "Distance in km"),
+                ("checkbox", "I agree *"),
+                ("combobox", "Your country *"),
+                ("radiogroup", "Second country"),
+                ("combobox", "Which countries *"),
+                ("checkbox", "Belgium"),
+                ("checkbox", "Netherlands"),
+                ("radio", "Belgium"),
+                ("radio", "Netherlands"),
+                ("textbox", "Your explanation *"),
+            },
+        ),
+    ],
+)
+def test_the_xlsform_widgets_are_named_by_their_questions(chromium, tmp_path, lang, names):
+    """Numbers, dates, selects, multiselects, an acknowledgement and a text with its hint above
+    it: each named by its question in plain text, and its label drawn in bold."""
+    from tests.browser.conftest import AppServer
+
+    (tmp_path / "app.py").write_text(XLSFORM_APP)
+    (tmp_path / "q.yaml").write_text(XLSFORM_ITEMS)
+    server = AppServer(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path, root=tmp_path)
+    server.start()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/?lang={lang}")
+        page.get_by_test_id("stMain").get_by_role("checkbox").first.wait_for(timeout=90_000)
+        settle(page)
+        found = control_names(page)
+        date = "Geboortedatum *" if lang == "nl" else "Date of birth *"
+        # The date field's day, month and year are spinbuttons named "day, <question>" etc.
+        dates = {n for r, n in found if r == "spinbutton" and n.endswith(", " + date)}
+        assert len(dates) == 3, found
+        assert set(found) - {("spinbutton", n) for n in dates} == names
+        weights = page.evaluate(
+            """() => [...document.querySelectorAll("[class*='st-key-ktmquestion']"
+                + " [data-testid=stWidgetLabel] p")].map(p => getComputedStyle(p).fontWeight)"""
+        )
+        assert weights and set(weights) == {"600"}, weights  # as **bold** Markdown drew it
+    finally:
+        context.close()
+        server.stop()
