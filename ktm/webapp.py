@@ -734,6 +734,10 @@ def download_button(
         downloads.REGISTRY.claim(downloads.REGISTRY.file_id(content, mime, file_name), owner)
         return content
 
+    # No rerun on the click: the file comes from the callable, and a rerun started while its
+    # answer waits to be sent clears Streamlit's outgoing queue, answer included (1.67:
+    # ForwardMsgQueue.clear keeps only lifecycle messages), so the button spins for ever.
+    kwargs.setdefault("on_click", "ignore")
     (where or st).download_button(label, data, file_name=file_name, mime=mime, key=key, **kwargs)
 
 

@@ -691,7 +691,6 @@ with tab_invite:
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 ),
                 key="mm_download",
-                on_click="ignore",
             )
 
         st.subheader(t("Versturen per e-mail", "Send by e-mail"))

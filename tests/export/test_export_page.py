@@ -74,6 +74,9 @@ def test_export_page_builds_the_workbook_for_the_chosen_wave(demo_app, downloads
         "Data en codeboek als CSV (zip)",
     ]
     assert buttons[0].proto.deferred_file_id and not buttons[0].proto.url
+    # A click makes the file and starts no run: a run starting while the file's URL waits to
+    # be sent would drop it from Streamlit's outgoing queue (the button then spins for ever).
+    assert all(b.proto.ignore_rerun for b in buttons)
     xlsx = _clicked(downloads, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
     assert wb.sheetnames[:2] == ["Leesmij", "Verantwoording"]
