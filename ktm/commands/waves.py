@@ -6,7 +6,6 @@ The page Bevragingen does the same through the same service (ktm.services.waves)
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
 from ktm.cli import (
     DATABASE_HELP,
@@ -14,6 +13,7 @@ from ktm.cli import (
     CommandError,
     database_url_of,
     decimal_number,
+    iso_date,
     variable_name,
     whole_number,
 )
@@ -128,15 +128,6 @@ def _db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database", dest="db", metavar="URL", help=DATABASE_HELP)
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is geen datum JJJJ-MM-DD / not a date YYYY-MM-DD"
-        ) from None
-
-
 def _percent(text: str) -> float:
     try:
         v = float(text.rstrip("%").replace(",", "."))
@@ -153,9 +144,11 @@ def _facts(p: argparse.ArgumentParser, *, create: bool) -> None:
     for flag, _field, help_ in TEXT_FACTS:
         p.add_argument(flag, required=create and flag == "--name", help=help_)
     p.add_argument(
-        "--start", type=_date, metavar="YYYY-MM-DD", help="begin veldwerk / fieldwork start"
+        "--start", type=iso_date, metavar="YYYY-MM-DD", help="begin veldwerk / fieldwork start"
     )
-    p.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="einde veldwerk / fieldwork end")
+    p.add_argument(
+        "--end", type=iso_date, metavar="YYYY-MM-DD", help="einde veldwerk / fieldwork end"
+    )
     p.add_argument(
         "--questionnaire",
         metavar="REF",
