@@ -29,6 +29,13 @@ def required_note(lang: str) -> str:
     )
 
 
+def _choose(lang: str, several: bool = False) -> str:
+    """The empty dropdown's placeholder (Streamlit's own is English: "Choose an option")."""
+    if several:
+        return "Kies een of meer antwoorden" if lang != "en" else "Choose one or more answers"
+    return "Kies een antwoord" if lang != "en" else "Choose an answer"
+
+
 def _heading(item: Item, lang: str) -> str:
     """A question drawn as its own Markdown paragraph (above checkboxes or statements): in
     bold (it stands out from the answer options on a phone), the required mark escaped so it
@@ -419,6 +426,7 @@ def _xlsform_widget_of(q, item, answers, lang, key, label, current, live) -> Non
                     codes,
                     index=index,
                     format_func=lambda c: labels[c],
+                    placeholder=_choose(lang),
                     disabled=disabled,
                     key=key,
                 )
@@ -440,6 +448,7 @@ def _xlsform_widget_of(q, item, answers, lang, key, label, current, live) -> Non
                     codes,
                     default=[c for c in chosen if c in codes],
                     format_func=lambda c: labels[c],
+                    placeholder=_choose(lang, several=True),
                     disabled=disabled,
                     key=key,
                 )

@@ -953,6 +953,7 @@ with tab_weight:
                     usable,
                     default=[m for m in (stored.margins or ()) if m in usable],
                     format_func=fmt.labeller("variable", LANG),
+                    placeholder=t("Kies kadervariabelen", "Choose frame variables"),
                     key="w_margins",
                 )
             )

@@ -439,6 +439,15 @@ def test_the_xlsform_widgets_are_named_by_their_questions(chromium, tmp_path, la
                 + " [data-testid=stWidgetLabel] p")].map(p => getComputedStyle(p).fontWeight)"""
         )
         assert weights and set(weights) == {"600"}, weights  # as **bold** Markdown drew it
+        # An empty dropdown asks in the page's language, not Streamlit's "Choose an option".
+        shown = page.get_by_test_id("stMain").inner_text() + " ".join(
+            page.eval_on_selector_all("input[placeholder]", "els => els.map(e => e.placeholder)")
+        )
+        if lang == "nl":
+            assert "Kies een antwoord" in shown and "Kies een of meer antwoorden" in shown, shown
+            assert "Choose" not in shown, shown
+        else:
+            assert "Choose an answer" in shown and "Choose one or more answers" in shown, shown
     finally:
         context.close()
         server.stop()

@@ -47,7 +47,7 @@ TEAM_PAGES = {
 # Words that belong to one language only (whole words, case-sensitive where it matters); names
 # (e-loket, Zorgberoepen, a wave's name such as "Meting 2025-2026") are data, not on the lists.
 ENGLISH = re.compile(
-    r"\b(the|and|with|View \d+ more|View less|Drag and drop|Browse files|Upload|per file|Limit \d+|"
+    r"\b(the|and|with|View \d+ more|View less|Drag and drop|Browse files|Upload|per file|Limit \d+|Choose|"
     r"YYYY|None|nan|proportional|allocation|profession|training_year|design_weight)\b"
 )
 DUTCH = re.compile(

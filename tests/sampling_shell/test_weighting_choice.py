@@ -329,6 +329,7 @@ def test_the_weighting_tab_names_the_variables_and_writes_dutch_numbers(tmp_path
     chips = at.multiselect(key="w_margins")
     assert chips.options == ["Beroep", "Opleidingsjaar", "Universiteit", "Taal"]
     assert chips.value == ["university"]
+    assert chips.placeholder == "Kies kadervariabelen"  # emptied, it asks in Dutch too
     low, high = at.selectbox(key="w_low"), at.selectbox(key="w_high")
     assert not [n for n in at.number_input if n.key in ("w_low", "w_high")]
     assert low.value == 0.0 and low.options[:3] == ["geen", "0,05 × gemiddeld gewicht",
