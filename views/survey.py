@@ -118,14 +118,14 @@ def refusal_page(refused: R.Refused) -> None:
     minutes = 1
     if refused.retry_after is not None:
         minutes = max(1, int(refused.retry_after.total_seconds() // 60) + 1)
-    st.title(t(title_nl, title_en))
+    st.title(t(title_nl, title_en), anchor=False)
     st.info(t(body_nl, body_en).format(minutes=minutes, **config.organisation().names()))
     if refused.reason in (R.Refusal.USED, R.Refusal.NOT_OPEN, R.Refusal.EXPIRED):
         feedback_link()
 
 
 def landing_page() -> None:
-    st.title(t("Tevredenheid over het e-loket", "Satisfaction with the e-loket"))
+    st.title(t("Tevredenheid over het e-loket", "Satisfaction with the e-loket"), anchor=False)
     st.info(
         t(
             "Deze bevraging is bereikbaar via de persoonlijke link in uw uitnodiging.",
@@ -145,7 +145,7 @@ def opt_out_page(token: str) -> None:
     done = st.session_state.get("optout_done")
     if done != token and not st.session_state.get("optout_confirm"):
         # Nothing happens on opening the link: mail scanners open links too (issue 19.8).
-        st.title(t("Afmelden voor deze bevraging?", "Opt out of this survey?"))
+        st.title(t("Afmelden voor deze bevraging?", "Opt out of this survey?"), anchor=False)
         st.write(
             t(
                 "Als u zich afmeldt, krijgt u geen herinneringen meer over deze bevraging en "
@@ -162,7 +162,7 @@ def opt_out_page(token: str) -> None:
             refusal_page(refused)
             return
         st.session_state["optout_done"] = token
-    st.title(t("U bent afgemeld", "You have opted out"))
+    st.title(t("U bent afgemeld", "You have opted out"), anchor=False)
     st.success(
         t(
             "Wij hebben genoteerd dat u niet wenst deel te nemen aan deze bevraging. U krijgt "
@@ -306,7 +306,7 @@ def thank_you(q, state: dict) -> None:
     if state["invitation_id"] is not None:
         # issue 10 sends what was done, then deletes
         retry_once(R.record_consent, engine, state["response_id"])
-    st.title(t("Hartelijk dank!", "Thank you!"))
+    st.title(t("Hartelijk dank!", "Thank you!"), anchor=False)
     st.success(
         form._text(q.closing, webapp.lang())
         or t("Uw antwoorden zijn goed ontvangen.", "Your answers have been received.")
@@ -331,7 +331,7 @@ def survey(state: dict) -> None:
     section, index, count, last = here.section, here.index, len(here.sections), here.last
 
     st.html(NARROW_TITLE)
-    st.title(shown_title(form._text(q.title, lang)))
+    st.title(shown_title(form._text(q.title, lang)), anchor=False)
     st.progress(
         here.fraction,
         text=t(f"Pagina {index + 1} van {count}", f"Page {index + 1} of {count}"),
@@ -420,7 +420,7 @@ def clicked(move: int, check: bool, finish: bool) -> None:
 
 def _page(q, section, draft: dict, lang: str, state: dict, split) -> dict:
     """The section's title, introduction and items; the answers on screen."""
-    st.header(form._text(section.title, lang))
+    st.header(form._text(section.title, lang), anchor=False)
     if section.intro:
         st.markdown(form._text(section.intro, lang))
     if any(it.required for it in section.items):
@@ -501,7 +501,7 @@ def go(state, q, mode, page, section, move: int, *, check: bool, finish: bool = 
 
 def try_again_page() -> None:
     """The database could not be reached twice in a row: nothing was lost, say so."""
-    st.title(t("Even geduld", "Please wait a moment"))
+    st.title(t("Even geduld", "Please wait a moment"), anchor=False)
     st.warning(
         t(
             "We kunnen uw antwoorden nu even niet bereiken. Wat u al bewaarde, is niet "

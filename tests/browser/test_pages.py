@@ -277,6 +277,8 @@ def test_every_survey_page(survey_world, visit, kind, lang):
         bad = _scale_rows(page)
         assert bad == [], bad
         rows_checked += page.locator("[class*='st-key-ktmscale'] [role=radiogroup]").count()
+        # A respondent's headings carry no link icon: a link into a survey page leads nowhere.
+        assert page.get_by_test_id("stMain").locator("h1 a, h2 a, h3 a").count() == 0
         bar = page.get_by_test_id("stProgress")
         if not page.get_by_role("button", name=re.compile("(Verzenden|Send)$")).count():
             _answer_everything(page)
