@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sampling.errors import DesignError
 from sampling.size import OVERALL, SampleSize, margin_of_error, sample_size, z_value
 
 METHODS = ("proportional", "neyman", "equal", "power", "census")
@@ -144,36 +145,58 @@ def allocate(
         raise ValueError(f"n must be a whole number >= 0, got {n!r}")
     n = int(n)
     if n > total:
-        raise ValueError(
+        raise DesignError(
+            "n_above_population",
             f"n = {n} is larger than the population ({total} units in {len(pop)} strata); "
-            "lower n or take a census"
+            "lower n or take a census",
+            n=n,
+            population=total,
         )
     if not _is_whole(minimum):
         raise ValueError(f"minimum must be a whole number >= 0, got {minimum!r}")
     lo = {h: min(int(minimum), N) for h, N in pop.items()}
     if sum(lo.values()) > n:
-        raise ValueError(
+        raise DesignError(
+            "minimum_above_n",
             f"a minimum of {minimum} per stratum needs {sum(lo.values())} units, more than n = {n}; "
-            "lower the minimum or raise n"
+            "lower the minimum or raise n",
+            minimum=int(minimum),
+            needed=sum(lo.values()),
+            n=n,
+            strata=len(pop),
         )
     if method == "neyman" or (method == "power" and sd is not None):
         if sd is None:
-            raise ValueError("Neyman allocation needs sd: the standard deviation S_h per stratum")
+            raise DesignError(
+                "sd_missing",
+                "Neyman allocation needs sd: the standard deviation S_h per stratum",
+                strata=[str(h) for h in pop],
+            )
         absent = [h for h in pop if h not in sd]
         if absent:
-            raise ValueError(f"sd is missing for stratum/strata: {', '.join(map(str, absent))}")
+            raise DesignError(
+                "sd_missing",
+                f"sd is missing for stratum/strata: {', '.join(map(str, absent))}",
+                strata=[str(h) for h in absent],
+            )
         bad = [h for h in pop if not (sd[h] >= 0 and math.isfinite(sd[h]))]
         if bad:
-            raise ValueError(f"sd must be a finite number >= 0; check stratum/strata: {bad}")
+            raise DesignError(
+                "sd_invalid",
+                f"sd must be a finite number >= 0; check stratum/strata: {bad}",
+                strata=[str(h) for h in bad],
+            )
     if method == "power" and not 0 <= power <= 1:
-        raise ValueError(f"power must be between 0 and 1, got {power!r}")
+        raise DesignError(
+            "power_invalid", f"power must be between 0 and 1, got {power!r}", power=power
+        )
 
     if method == "proportional":
         target = {h: float(N) for h, N in pop.items()}
     elif method == "neyman":
         target = {h: N * float(sd[h]) for h, N in pop.items()}
         if sum(target.values()) == 0 and n > 0:
-            raise ValueError("Neyman allocation is undefined when every S_h is 0")
+            raise DesignError("sd_all_zero", "Neyman allocation is undefined when every S_h is 0")
     elif method == "equal":
         target = {h: 1.0 if N > 0 else 0.0 for h, N in pop.items()}
     else:  # power
@@ -232,6 +255,12 @@ def expected_precision(
     """(Kish deff of the allocation, expected margin of error for a proportion ``p``): the
     margin of error of the expected completes sum_h n_h * response_rate with the design effect
     ``deff * deff_allocation`` and the finite population correction of N = sum_h N_h."""
+    if not 0 < response_rate <= 1:
+        raise DesignError(
+            "response_rate_invalid",
+            f"response_rate must be in (0, 1], got {response_rate!r}",
+            response_rate=response_rate,
+        )
     d = allocation_deff(population, allocation)
     N = sum(int(v) for v in population.values())
     completes = min(sum(allocation.values()) * response_rate, N)
@@ -378,7 +407,11 @@ def compare_designs(
     def rr(h: str) -> float:
         r = response_rate[h] if isinstance(response_rate, Mapping) else response_rate
         if not 0 < r <= 1:
-            raise ValueError(f"response_rate must be in (0, 1], got {r!r} for {h!r}")
+            raise DesignError(
+                "response_rate_invalid",
+                f"response_rate must be in (0, 1], got {r!r} for {h!r}",
+                response_rate=r,
+            )
         return float(r)
 
     if sd is not None:

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from sampling.errors import DesignError
+
 STRATUM_SEPARATOR = " | "
 
 
@@ -32,19 +34,27 @@ def stratum_labels(frame: pd.DataFrame, strata: str | Sequence[str]) -> pd.Serie
     """The stratum of each unit as text; several columns are joined with ' | '."""
     cols = _columns(strata)
     if not cols:
-        raise ValueError("give at least one stratification column")
+        raise DesignError("strata_none", "give at least one stratification column")
     missing = [c for c in cols if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise DesignError(
+            "strata_unknown",
             f"stratification column(s) not in the frame: {', '.join(missing)}; "
-            f"available: {', '.join(map(str, frame.columns))}"
+            f"available: {', '.join(map(str, frame.columns))}",
+            columns=missing,
+            available=[str(c) for c in frame.columns],
         )
     blanks = frame[cols].isna().any(axis=1)
     if blanks.any():
         first = int(np.flatnonzero(blanks.to_numpy())[0])
-        raise ValueError(
+        raise DesignError(
+            "strata_blank",
             f"{int(blanks.sum())} unit(s) have no value for {', '.join(cols)} "
-            f"(first at frame row index {frame.index[first]!r}); every unit needs a stratum"
+            f"(first at frame row index {frame.index[first]!r}); every unit needs a stratum",
+            units=int(blanks.sum()),
+            columns=cols,
+            empty=[c for c in cols if frame[c].isna().any()],
+            first_unit=(str(frame["unit_id"].iloc[first]) if "unit_id" in frame.columns else None),
         )
     parts = [frame[c].map(str) for c in cols]
     labels = parts[0]
@@ -110,7 +120,12 @@ def select(
     sort_cols = [] if sort_by is None else _columns(sort_by)
     missing = [c for c in sort_cols if c not in frame.columns]
     if missing:
-        raise ValueError(f"sort_by column(s) not in the frame: {', '.join(missing)}")
+        raise DesignError(
+            "sort_by_unknown",
+            f"sort_by column(s) not in the frame: {', '.join(missing)}",
+            columns=missing,
+            available=[str(c) for c in frame.columns],
+        )
     has_id = id_column in frame.columns
     if has_id and frame[id_column].duplicated().any():
         raise ValueError(f"{id_column} is not unique in the frame; validate the frame first")

@@ -25,13 +25,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sampling.errors import DesignError
+
 _EPS = 1e-9
 
 
 def z_value(confidence: float) -> float:
     """Two-sided standard normal quantile: z = Φ⁻¹(1 - (1 - confidence)/2)."""
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
+        raise DesignError(
+            "confidence_invalid",
+            f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}",
+            confidence=confidence,
+        )
     from scipy.stats import norm  # lazily: scipy.stats costs seconds, and a form needs none
 
     return float(norm.ppf(1 - (1 - confidence) / 2))
@@ -48,9 +54,15 @@ def _check_common(
     if population is not None and (population != int(population) or population < 1):
         raise ValueError(f"population must be a positive whole number, got {population!r}")
     if deff <= 0:
-        raise ValueError(f"deff (design effect) must be positive, got {deff!r}")
+        raise DesignError(
+            "deff_invalid", f"deff (design effect) must be positive, got {deff!r}", deff=deff
+        )
     if not 0 < response_rate <= 1:
-        raise ValueError(f"response_rate must be in (0, 1], got {response_rate!r}")
+        raise DesignError(
+            "response_rate_invalid",
+            f"response_rate must be in (0, 1], got {response_rate!r}",
+            response_rate=response_rate,
+        )
     if sd is None and p is not None and not 0 <= p <= 1:
         raise ValueError(f"p must be a proportion between 0 and 1, got {p!r}")
     if sd is not None and sd < 0:
@@ -97,7 +109,9 @@ def sample_size(
     (278, 695)
     """
     if moe <= 0:
-        raise ValueError(f"moe (margin of error) must be positive, got {moe!r}")
+        raise DesignError(
+            "moe_invalid", f"moe (margin of error) must be positive, got {moe!r}", moe=moe
+        )
     _check_common(population, deff, response_rate, p, sd)
     z = z_value(confidence)
     variance = sd**2 if sd is not None else p * (1 - p)

@@ -322,7 +322,11 @@ with tab_design:
             key="method",
             disabled=fixed,
         )
-        pop = svc.population(engine, wave_id, strata)
+        try:
+            pop = svc.population(engine, wave_id, strata)
+        except svc.SamplingError as exc:  # e.g. units without a value for this variable
+            st.error(str(exc))
+            st.stop()
         total = sum(pop.values())
         sd = None
         if method in ("neyman", "power"):

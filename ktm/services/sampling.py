@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from ktm import roles
 from ktm.config import organisation, public_base_url, settings
-from ktm.services import audit
+from ktm.services import audit, messages
 from report import format as fmt
 from sampling import invitations as inv
 from sampling.allocation import (
@@ -171,14 +171,30 @@ def _current_snapshot(conn, wave_id: int) -> dict:
     return snapshot
 
 
+def _strata(strata: str | Sequence[str]) -> str | list[str]:
+    """The strata variable(s) without blanks; none at all is refused here, in words."""
+    names = [strata] if isinstance(strata, str) else list(strata)
+    names = [s.strip() for s in names if s and s.strip()]
+    if not names:
+        raise SamplingError(messages.both("strata_none"))
+    return names[0] if len(names) == 1 else names
+
+
+def _population_counts(conn, snapshot_id: int, strata: str | list[str]) -> dict[str, int]:
+    try:
+        return store_frames.population_counts(conn, snapshot_id, strata)
+    except StoreError as exc:  # already worded nl / en
+        raise SamplingError(str(exc)) from exc
+    except ValueError as exc:  # the core's, e.g. units without a value for the variable
+        raise SamplingError(messages.worded(exc)) from exc
+
+
 def population(engine: Engine, wave_id: int, strata: str | Sequence[str]) -> dict[str, int]:
     """N_h per stratum of the wave's current frame."""
+    strata = _strata(strata)
     with reading(engine) as conn:
         snapshot = _current_snapshot(conn, wave_id)
-        try:
-            return store_frames.population_counts(conn, snapshot["id"], strata)
-        except StoreError as exc:
-            raise SamplingError(str(exc)) from exc
+        return _population_counts(conn, snapshot["id"], strata)
 
 
 # --------------------------------------------------------------------------- design and draw
@@ -199,7 +215,8 @@ def _n_for(
     if n is not None:
         if n < 1 or n > total:
             raise SamplingError(
-                f"n = {n} moet tussen 1 en de populatie ({total}) liggen / n must be 1..{total}"
+                f"n = {fmt.integer(n)} moet tussen 1 en de populatie ({fmt.integer(total)}) "
+                f"liggen / n must be 1..{fmt.integer(total, 'en')}"
             )
         return int(n), {}
     if moe is None:
@@ -218,7 +235,7 @@ def _sized(pop, method, moe, args) -> SizedAllocation:
     try:
         return size_for_allocation(pop, moe, method, **args)
     except ValueError as exc:
-        raise SamplingError(str(exc)) from exc
+        raise SamplingError(messages.worded(exc)) from exc
 
 
 def size_for_moe(
@@ -270,7 +287,7 @@ def design_comparison(
             designs=designs,
         )
     except ValueError as exc:
-        raise SamplingError(str(exc)) from exc
+        raise SamplingError(messages.worded(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -329,16 +346,14 @@ def draw_sample(
             f"Onbekende methode {method!r}; kies uit {', '.join(METHODS)} / unknown method"
         )
     roles.require("sampling")
+    strata = _strata(strata)
     if seed is None:
         seed = secrets.randbelow(2**31)
     with transaction(engine) as conn:
         get_wave(conn, wave_id)
         snapshot = _current_snapshot(conn, wave_id)
         frame = store_frames.load_frame(conn, snapshot["id"])
-        try:
-            pop = store_frames.population_counts(conn, snapshot["id"], strata)
-        except StoreError as exc:
-            raise SamplingError(str(exc)) from exc
+        pop = _population_counts(conn, snapshot["id"], strata)
         args = {"confidence": confidence, "deff": deff, "response_rate": response_rate,
                 "sd": sd, "minimum": minimum, "power": power}  # fmt: skip
         total, extra = _n_for(pop, method, n, moe, args)
@@ -352,11 +367,12 @@ def draw_sample(
                 power=power,
             )
             selection = select(frame, strata, allocation, seed, sort_by=sort_by)
+            # with n given, the confidence and response rate are first used here
+            deff_allocation, expected_moe = expected_precision(
+                pop, allocation, response_rate, confidence=confidence, deff=deff
+            )
         except ValueError as exc:
-            raise SamplingError(str(exc)) from exc
-        deff_allocation, expected_moe = expected_precision(
-            pop, allocation, response_rate, confidence=confidence, deff=deff
-        )
+            raise SamplingError(messages.worded(exc)) from exc
         parameters = {
             "minimum": minimum,
             "power": power if method == "power" else None,

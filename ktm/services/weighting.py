@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from analysis.wave import WaveAnalysis, analyse_wave
 from analysis.weighting import weight_summary
 from ktm import roles
+from ktm.services import messages
 from store.db import transaction
 from store.waves import get_wave, update_wave
 
@@ -93,18 +94,21 @@ def _check(choice: WeightingChoice, allowed: Sequence[str]) -> None:
         unknown = [m for m in choice.margins if m not in allowed]
         if unknown:
             raise WeightingError(
-                f"geen kadervariabele van deze steekproef: {', '.join(unknown)}; kies uit "
-                f"{', '.join(allowed) or '-'} (not a frame variable of this sample)"
+                messages.both("margins_unknown", unknown=unknown, allowed=list(allowed))
             )
     for key, value in (choice.trim or {}).items():
         if key not in TRIM_KEYS:
-            raise WeightingError(f"onbekende trimgrens {key!r}; bekend: {', '.join(TRIM_KEYS)}")
+            raise WeightingError(messages.both("trim_unknown", key=key))
         if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-            raise WeightingError(f"trimgrens {key} moet een positief getal zijn, niet {value!r}")
+            raise WeightingError(messages.both("trim_not_positive", key=key, value=value))
     trim = choice.trim or {}
     for lo, hi in (("lower", "upper"), ("lower_ratio", "upper_ratio")):
         if lo in trim and hi in trim and trim[lo] >= trim[hi]:
-            raise WeightingError(f"{lo} ({trim[lo]}) moet kleiner zijn dan {hi} ({trim[hi]})")
+            raise WeightingError(
+                messages.both(
+                    "trim_order", lower_key=lo, lower=trim[lo], upper_key=hi, upper=trim[hi]
+                )
+            )
 
 
 def _figures(a: WaveAnalysis) -> dict[str, Any]:

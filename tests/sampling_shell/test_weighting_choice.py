@@ -117,7 +117,10 @@ def test_the_default_rakes_to_the_unbalanced_variables_and_a_choice_is_stored(en
 
     with pytest.raises(W.WeightingError, match="geslacht"):
         W.save(engine, wave_id, W.WeightingChoice(margins=("geslacht",)))
-    with pytest.raises(W.WeightingError, match="lower_ratio"):
+    with pytest.raises(
+        W.WeightingError,
+        match=r"^De ondergrens maal het gemiddelde gewicht 3 \(--trim-lower-ratio\) moet kleiner",
+    ):
         W.save(engine, wave_id, W.WeightingChoice(trim={"lower_ratio": 3, "upper_ratio": 2}))
     assert _stored(engine, wave_id)["margins"] == ["profession", "university"]
 
