@@ -876,9 +876,7 @@ def open_answers_table(result: Any, k: int) -> pd.DataFrame:
     kept = kept.sort_values(["question", "profession", "text"], kind="stable").reset_index(
         drop=True
     )
-    kept["profession_nl"] = [
-        p if p == "onbekend / unknown" else fmt.label("profession", p) for p in kept["profession"]
-    ]
+    kept["profession_nl"] = [labels.group("profession", p) for p in kept["profession"]]
     kept["mode_nl"] = labels.column(kept["mode"], "mode_count").astype(object)
     return kept[list(OPEN_HEADERS)]
 

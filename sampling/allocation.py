@@ -38,7 +38,14 @@ import numpy as np
 import pandas as pd
 
 from sampling.errors import DesignError
-from sampling.size import OVERALL, SampleSize, margin_of_error, sample_size, z_value
+from sampling.size import (
+    OVERALL,
+    SampleSize,
+    check_response_rate,
+    margin_of_error,
+    sample_size,
+    z_value,
+)
 
 METHODS = ("proportional", "neyman", "equal", "power", "census")
 
@@ -255,12 +262,7 @@ def expected_precision(
     """(Kish deff of the allocation, expected margin of error for a proportion ``p``): the
     margin of error of the expected completes sum_h n_h * response_rate with the design effect
     ``deff * deff_allocation`` and the finite population correction of N = sum_h N_h."""
-    if not 0 < response_rate <= 1:
-        raise DesignError(
-            "response_rate_invalid",
-            f"response_rate must be in (0, 1], got {response_rate!r}",
-            response_rate=response_rate,
-        )
+    check_response_rate(response_rate)
     d = allocation_deff(population, allocation)
     N = sum(int(v) for v in population.values())
     completes = min(sum(allocation.values()) * response_rate, N)
@@ -406,13 +408,7 @@ def compare_designs(
 
     def rr(h: str) -> float:
         r = response_rate[h] if isinstance(response_rate, Mapping) else response_rate
-        if not 0 < r <= 1:
-            raise DesignError(
-                "response_rate_invalid",
-                f"response_rate must be in (0, 1], got {r!r} for {h!r}",
-                response_rate=r,
-            )
-        return float(r)
+        return check_response_rate(r, h)
 
     if sd is not None:
         s_h = {h: float(sd[h]) for h in strata}

@@ -48,6 +48,18 @@ def _ceil(x: float) -> int:
     return math.ceil(x - _EPS)
 
 
+def check_response_rate(response_rate: float, stratum: str | None = None) -> float:
+    """The expected response rate, a share in (0, 1]; else a DesignError (of `stratum`)."""
+    if not 0 < response_rate <= 1:
+        where = "" if stratum is None else f" for {stratum!r}"
+        raise DesignError(
+            "response_rate_invalid",
+            f"response_rate must be in (0, 1], got {response_rate!r}{where}",
+            response_rate=response_rate,
+        )
+    return float(response_rate)
+
+
 def _check_common(
     population: int | None, deff: float, response_rate: float, p: float | None, sd: float | None
 ) -> None:
@@ -57,12 +69,7 @@ def _check_common(
         raise DesignError(
             "deff_invalid", f"deff (design effect) must be positive, got {deff!r}", deff=deff
         )
-    if not 0 < response_rate <= 1:
-        raise DesignError(
-            "response_rate_invalid",
-            f"response_rate must be in (0, 1], got {response_rate!r}",
-            response_rate=response_rate,
-        )
+    check_response_rate(response_rate)
     if sd is None and p is not None and not 0 <= p <= 1:
         raise ValueError(f"p must be a proportion between 0 and 1, got {p!r}")
     if sd is not None and sd < 0:
